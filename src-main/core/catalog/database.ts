@@ -1,0 +1,83 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { CatalogError, translateSqliteError } from './errors.ts';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from './migrations.ts';
+
+export type Db = Database.Database;
+
+export interface OpenOptions {
+  /** Open without write access; every write then fails with a READ_ONLY CatalogError. */
+  readonly?: boolean;
+  /** Create the file when it does not exist (default true, ignored when readonly). */
+  create?: boolean;
+}
+
+/**
+ * Opens (and creates or migrates) a catalog database file.
+ * Refuses files written by a newer schema, turns on WAL and foreign keys.
+ */
+export function openDatabase(file: string, options: OpenOptions = {}): Db {
+  const exists = fs.existsSync(file);
+  const readonly = options.readonly === true || (exists && !isWritable(file));
+  if (!exists && (readonly || options.create === false)) {
+    throw new CatalogError(`no catalog at ${file} (run "altmoe init" first)`, 'NO_CATALOG');
+  }
+  if (!exists) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+
+  let db: Db;
+  try {
+    db = new Database(file, { readonly, fileMustExist: exists || readonly });
+  } catch (err) {
+    throw translateSqliteError(err, file);
+  }
+  try {
+    // Reading the schema version is the first statement that touches the file: it fails on a non-database.
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > LATEST_SCHEMA_VERSION) {
+      throw new CatalogError(
+        `the catalog ${file} was written by a newer version of AltMoE Studio (schema ${version}, this version knows up to ${LATEST_SCHEMA_VERSION}); update the app or use another catalog`,
+        'NEWER_SCHEMA',
+      );
+    }
+    if (!readonly) {
+      db.pragma('journal_mode = WAL');
+      // NORMAL is durable across application crashes in WAL mode; only an OS crash can lose the last commit.
+      db.pragma('synchronous = NORMAL');
+    }
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    if (version < LATEST_SCHEMA_VERSION) {
+      if (readonly) {
+        throw new CatalogError(
+          `the catalog ${file} needs an upgrade (schema ${version} -> ${LATEST_SCHEMA_VERSION}) but it is read-only`,
+          'READ_ONLY',
+        );
+      }
+      migrate(db, version, MIGRATIONS);
+    }
+    return db;
+  } catch (err) {
+    db.close();
+    throw translateSqliteError(err, file);
+  }
+}
+
+/** Applies every migration newer than `from`, all in one transaction, and records the version. */
+export function migrate(db: Db, from: number, migrations: readonly Migration[]): void {
+  const pending = migrations.filter((m) => m.version > from).sort((a, b) => a.version - b.version);
+  if (pending.length === 0) return;
+  db.transaction(() => {
+    for (const m of pending) db.exec(m.sql);
+    db.pragma(`user_version = ${pending[pending.length - 1]!.version}`);
+  }).immediate();
+}
+
+function isWritable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * Numbered schema migrations. Never edit a migration that has shipped: add the next one.
+ * `user_version` holds the number of the last one applied; all pending ones run in one transaction.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+const MODALITY_CHECK = "CHECK (modality IN ('image', 'text', 'audio'))";
+const JSON_CHECK = (col: string): string => `CHECK (json_valid(${col}))`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'catalog',
+    sql: `
+      CREATE TABLE datasets (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE CHECK (length(name) > 0),
+        format TEXT NOT NULL,
+        root TEXT NOT NULL,
+        meta TEXT NOT NULL DEFAULT '{}' ${JSON_CHECK('meta')},
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+
+      -- One row per successful import: what was read, and what it changed.
+      CREATE TABLE imports (
+        id INTEGER PRIMARY KEY,
+        dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+        format TEXT NOT NULL,
+        source TEXT NOT NULL,
+        report TEXT NOT NULL ${JSON_CHECK('report')},
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX imports_dataset ON imports(dataset_id);
+
+      -- Media items carry a path relative to their dataset's root; text items carry their text.
+      -- key identifies an item inside its dataset and modality (the relative path for media,
+      -- the source's caption id for text), which is what makes re-imports idempotent.
+      CREATE TABLE items (
+        id INTEGER PRIMARY KEY,
+        dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+        modality TEXT NOT NULL ${MODALITY_CHECK},
+        key TEXT NOT NULL,
+        path TEXT,
+        text TEXT,
+        content_hash TEXT,
+        meta TEXT NOT NULL DEFAULT '{}' ${JSON_CHECK('meta')},
+        CHECK ((modality = 'text') = (text IS NOT NULL)),
+        CHECK ((modality = 'text') = (path IS NULL)),
+        UNIQUE (dataset_id, modality, key)
+      ) STRICT;
+
+      -- a is the media side (image, audio), b the caption; split NULL means unassigned.
+      CREATE TABLE pairs (
+        id INTEGER PRIMARY KEY,
+        dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+        a_item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        b_item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        split TEXT CHECK (split IN ('train', 'val', 'test')),
+        UNIQUE (a_item_id, b_item_id)
+      ) STRICT;
+      CREATE INDEX pairs_b ON pairs(b_item_id);
+      CREATE INDEX pairs_dataset_split ON pairs(dataset_id, split);
+
+      -- file_hash identifies the exact model; vectors carry it so a changed model never mixes with stale ones.
+      CREATE TABLE encoders (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE CHECK (length(name) > 0),
+        modality TEXT NOT NULL ${MODALITY_CHECK},
+        dim INTEGER NOT NULL CHECK (dim > 0),
+        file_hash TEXT NOT NULL,
+        source TEXT NOT NULL DEFAULT '',
+        meta TEXT NOT NULL DEFAULT '{}' ${JSON_CHECK('meta')},
+        created_at INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE embeddings (
+        encoder_id INTEGER NOT NULL REFERENCES encoders(id) ON DELETE CASCADE,
+        item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        encoder_hash TEXT NOT NULL,
+        dim INTEGER NOT NULL CHECK (dim > 0),
+        vector BLOB NOT NULL CHECK (length(vector) = 4 * dim),
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (encoder_id, item_id)
+      ) STRICT;
+      CREATE INDEX embeddings_item ON embeddings(item_id);
+
+      -- Training runs of the connector, their checkpoints and metrics.
+      CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('created', 'running', 'paused', 'done', 'failed', 'cancelled')),
+        config TEXT NOT NULL ${JSON_CHECK('config')},
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE checkpoints (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        step INTEGER NOT NULL CHECK (step >= 0),
+        hash TEXT NOT NULL,
+        data BLOB,
+        path TEXT,
+        state TEXT NOT NULL DEFAULT '{}' ${JSON_CHECK('state')},
+        created_at INTEGER NOT NULL,
+        CHECK (data IS NOT NULL OR path IS NOT NULL),
+        UNIQUE (run_id, step)
+      ) STRICT;
+
+      CREATE TABLE metrics (
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        step INTEGER NOT NULL,
+        split TEXT NOT NULL,
+        name TEXT NOT NULL,
+        value REAL NOT NULL,
+        PRIMARY KEY (run_id, step, split, name)
+      ) STRICT;
+
+      -- Long jobs (import, embed, train, evaluate) so they can be listed, cancelled and resumed.
+      CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+        params TEXT NOT NULL DEFAULT '{}' ${JSON_CHECK('params')},
+        progress TEXT NOT NULL DEFAULT '{}' ${JSON_CHECK('progress')},
+        result TEXT ${JSON_CHECK('result')},
+        error TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX jobs_status ON jobs(status);
+    `,
+  },
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

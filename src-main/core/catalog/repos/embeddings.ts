@@ -1,0 +1,60 @@
+import type { Db } from '../database.ts';
+
+export class EmbeddingsRepo {
+  private readonly upsertStmt;
+  private readonly getStmt;
+  private readonly countCurrent;
+  private readonly countCurrentInDataset;
+  private readonly deleteStale;
+
+  constructor(db: Db) {
+    this.upsertStmt = db.prepare<[number, number, string, number, Buffer, number]>(
+      `INSERT INTO embeddings (encoder_id, item_id, encoder_hash, dim, vector, created_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (encoder_id, item_id) DO UPDATE SET
+         encoder_hash = excluded.encoder_hash, dim = excluded.dim, vector = excluded.vector, created_at = excluded.created_at`,
+    );
+    // Only vectors whose hash matches the encoder's current model count: stale ones are never returned.
+    this.getStmt = db.prepare<[number, number], { vector: Buffer; dim: number }>(
+      `SELECT e.vector, e.dim FROM embeddings e JOIN encoders x ON x.id = e.encoder_id
+       WHERE e.encoder_id = ? AND e.item_id = ? AND e.encoder_hash = x.file_hash`,
+    );
+    this.countCurrent = db.prepare<[number], { n: number }>(
+      `SELECT count(*) AS n FROM embeddings e JOIN encoders x ON x.id = e.encoder_id
+       WHERE e.encoder_id = ? AND e.encoder_hash = x.file_hash`,
+    );
+    this.countCurrentInDataset = db.prepare<[number, number], { n: number }>(
+      `SELECT count(*) AS n FROM embeddings e JOIN encoders x ON x.id = e.encoder_id JOIN items i ON i.id = e.item_id
+       WHERE e.encoder_id = ? AND i.dataset_id = ? AND e.encoder_hash = x.file_hash`,
+    );
+    this.deleteStale = db.prepare<[number]>(
+      `DELETE FROM embeddings WHERE encoder_id = ?1
+       AND encoder_hash != (SELECT file_hash FROM encoders WHERE id = ?1)`,
+    );
+  }
+
+  /** Stores one float32 vector (its bytes, little-endian) for an item under an encoder's current hash. */
+  put(encoderId: number, itemId: number, encoderHash: string, vector: Buffer, now: number): void {
+    this.upsertStmt.run(encoderId, itemId, encoderHash, vector.byteLength / 4, vector, now);
+  }
+
+  /** The item's current vector for this encoder, or undefined when absent or stale. */
+  get(encoderId: number, itemId: number): Float32Array | undefined {
+    const row = this.getStmt.get(encoderId, itemId);
+    if (!row) return undefined;
+    // Copy into an aligned buffer: SQLite's bytes may start at any offset.
+    const out = new Float32Array(row.dim);
+    new Uint8Array(out.buffer).set(row.vector);
+    return out;
+  }
+
+  count(encoderId: number, datasetId?: number): number {
+    return datasetId === undefined
+      ? this.countCurrent.get(encoderId)!.n
+      : this.countCurrentInDataset.get(encoderId, datasetId)!.n;
+  }
+
+  /** Drops vectors computed by an earlier model of this encoder. */
+  pruneStale(encoderId: number): number {
+    return this.deleteStale.run(encoderId).changes;
+  }
+}

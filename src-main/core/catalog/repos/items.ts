@@ -1,0 +1,99 @@
+import type { Modality } from '../../../../src-shared/types.ts';
+import type { Db } from '../database.ts';
+
+export interface ItemRow {
+  id: number;
+  dataset_id: number;
+  modality: Modality;
+  key: string;
+  path: string | null;
+  text: string | null;
+  content_hash: string | null;
+  meta: string;
+}
+
+export interface NewItem {
+  modality: Modality;
+  key: string;
+  path: string | null;
+  text: string | null;
+  contentHash: string | null;
+  meta: string;
+}
+
+/** What an existing item looks like, for deciding whether a re-import changes it. */
+export interface ItemFingerprint {
+  id: number;
+  path: string | null;
+  text: string | null;
+  content_hash: string | null;
+  meta: string;
+}
+
+export class ItemsRepo {
+  private readonly insertStmt;
+  private readonly updateStmt;
+  private readonly fingerprints;
+  private readonly byKey;
+  private readonly countByModality;
+  private readonly page;
+
+  constructor(db: Db) {
+    this.insertStmt = db.prepare<[number, string, string, string | null, string | null, string | null, string]>(
+      'INSERT INTO items (dataset_id, modality, key, path, text, content_hash, meta) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.updateStmt = db.prepare<[string | null, string | null, string | null, string, number]>(
+      'UPDATE items SET path = ?, text = ?, content_hash = ?, meta = ? WHERE id = ?',
+    );
+    this.fingerprints = db.prepare<[number, string], ItemFingerprint & { key: string }>(
+      'SELECT id, key, path, text, content_hash, meta FROM items WHERE dataset_id = ? AND modality = ?',
+    );
+    this.byKey = db.prepare<[number, string, string], ItemRow>(
+      'SELECT * FROM items WHERE dataset_id = ? AND modality = ? AND key = ?',
+    );
+    this.countByModality = db.prepare<[number], { modality: Modality; n: number }>(
+      'SELECT modality, count(*) AS n FROM items WHERE dataset_id = ? GROUP BY modality',
+    );
+    this.page = db.prepare<[number, number, number], ItemRow>(
+      'SELECT * FROM items WHERE dataset_id = ? AND id > ? ORDER BY id LIMIT ?',
+    );
+  }
+
+  insert(datasetId: number, item: NewItem): number {
+    const info = this.insertStmt.run(
+      datasetId,
+      item.modality,
+      item.key,
+      item.path,
+      item.text,
+      item.contentHash,
+      item.meta,
+    );
+    return Number(info.lastInsertRowid);
+  }
+
+  update(id: number, item: NewItem): void {
+    this.updateStmt.run(item.path, item.text, item.contentHash, item.meta, id);
+  }
+
+  /** Every item of one modality of a dataset, keyed by its key: one query instead of one per row. */
+  fingerprintsOf(datasetId: number, modality: Modality): Map<string, ItemFingerprint> {
+    const out = new Map<string, ItemFingerprint>();
+    for (const row of this.fingerprints.iterate(datasetId, modality)) out.set(row.key, row);
+    return out;
+  }
+
+  get(datasetId: number, modality: Modality, key: string): ItemRow | undefined {
+    return this.byKey.get(datasetId, modality, key);
+  }
+
+  counts(datasetId: number): Partial<Record<Modality, number>> {
+    const out: Partial<Record<Modality, number>> = {};
+    for (const row of this.countByModality.all(datasetId)) out[row.modality] = row.n;
+    return out;
+  }
+
+  list(datasetId: number, afterId: number, limit: number): ItemRow[] {
+    return this.page.all(datasetId, afterId, limit);
+  }
+}

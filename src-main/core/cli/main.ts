@@ -1,0 +1,233 @@
+import path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { IMPORT_FORMATS, MODALITIES, SPLITS, type ImportFormat, type ImportReport, type Modality, type Split } from '../../../src-shared/types.ts';
+import { Catalog } from '../catalog/catalog.ts';
+import { CatalogError } from '../catalog/errors.ts';
+import { defaultCatalogPath } from '../catalog/location.ts';
+import { ImportError } from '../datasets/errors.ts';
+import { importDataset, READERS } from '../datasets/import.ts';
+import { importVectors } from '../datasets/vectors.ts';
+import { progressPrinter } from './progress.ts';
+import { formatImportReport, formatStats, table } from './render.ts';
+
+/** A mistake in how the command was called: exit code 2 and a pointer to --help. */
+class UsageError extends Error {}
+
+const HELP = `altmoe: AltMoE Studio from the command line
+
+Usage:
+  altmoe init                                   create the catalog (or upgrade it)
+  altmoe import <format> <path> [options]       import captions and media into the catalog
+  altmoe import npy <file.npy> --ids F --dataset D --encoder E [options]
+                                                attach precomputed vectors to catalog items
+  altmoe stats                                  counts per dataset, modality, split and encoder
+  altmoe list [datasets|encoders|imports|formats]
+
+Global options:
+  --catalog FILE     the catalog file (default: $ALTMOE_CATALOG or ${defaultCatalogPath()})
+  --json             print machine-readable JSON on stdout
+  -h, --help         this help
+
+Import options:
+  --root DIR         folder that media paths are relative to (default: guessed per format)
+  --name NAME        dataset name (default: from the file or folder name)
+  --split S          train, val or test for every pair (default: from the source or file name)
+  --strict           fail when media files are missing (default: report them)
+  --no-hash          do not hash media file contents
+npy options:
+  --ids FILE         one id per line (or a JSON array): item keys, i.e. media paths or caption ids
+  --dataset NAME     dataset the ids belong to
+  --encoder NAME     encoder the vectors come from (created when new)
+  --modality M       image, text or audio (default: found from the ids)
+  --encoder-hash H   identifies the exact model (default: external:<encoder>)
+  --replace          accept a new --encoder-hash for an existing encoder (old vectors become stale)
+
+Formats: ${IMPORT_FORMATS.join(', ')}`;
+
+const OPTIONS = {
+  catalog: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  root: { type: 'string' },
+  name: { type: 'string' },
+  split: { type: 'string' },
+  strict: { type: 'boolean' },
+  'no-hash': { type: 'boolean' },
+  ids: { type: 'string' },
+  dataset: { type: 'string' },
+  encoder: { type: 'string' },
+  modality: { type: 'string' },
+  'encoder-hash': { type: 'string' },
+  replace: { type: 'boolean' },
+} satisfies ParseArgsConfig['options'];
+
+type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean };
+
+export interface CliIo {
+  out: (text: string) => void;
+  err: NodeJS.WriteStream;
+}
+
+/** Runs one CLI command; returns the process exit code. */
+export async function runCli(argv: string[], io: CliIo = { out: (t) => process.stdout.write(`${t}\n`), err: process.stderr }): Promise<number> {
+  try {
+    let parsed;
+    try {
+      parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    const values = parsed.values as Values;
+    const [command, ...rest] = parsed.positionals;
+    if (values.help || command === undefined || command === 'help') {
+      io.out(HELP);
+      return command === undefined && !values.help ? 2 : 0;
+    }
+    const catalogFile = path.resolve(values.catalog ?? defaultCatalogPath());
+    switch (command) {
+      case 'init':
+        return withCatalog(catalogFile, { create: true }, (c) => {
+          io.out(values.json ? JSON.stringify({ catalog: c.file, schemaVersion: c.stats().schemaVersion }) : `catalog ready: ${c.file}`);
+          return 0;
+        });
+      case 'import':
+        return await runImport(catalogFile, rest, values, io);
+      case 'stats':
+        return withCatalog(catalogFile, { create: false }, (c) => {
+          const stats = c.stats();
+          io.out(values.json ? JSON.stringify(stats, null, 2) : formatStats(stats));
+          return 0;
+        });
+      case 'list':
+        return withCatalog(catalogFile, { create: false }, (c) => {
+          io.out(list(c, rest[0] ?? 'datasets', values.json === true));
+          return 0;
+        });
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (err) {
+    return reportError(err, io);
+  }
+}
+
+async function runImport(catalogFile: string, args: string[], values: Values, io: CliIo): Promise<number> {
+  const [format, source, ...extra] = args;
+  if (!format || !source) throw new UsageError('import needs a format and a path, e.g. "altmoe import coco captions_train2017.json"');
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  if (!(IMPORT_FORMATS as readonly string[]).includes(format)) {
+    throw new UsageError(`unknown format "${format}" (one of: ${IMPORT_FORMATS.join(', ')})`);
+  }
+  const split = parseSplit(values.split);
+  const progress = progressPrinter(io.err);
+  const catalog = Catalog.open(catalogFile, { create: true });
+  let report: ImportReport;
+  try {
+    if (format === 'npy') {
+      for (const opt of ['ids', 'dataset', 'encoder'] as const) {
+        if (!values[opt]) throw new UsageError(`import npy needs --${opt}`);
+      }
+      report = importVectors(catalog, source, {
+        ids: values.ids!,
+        dataset: values.dataset!,
+        encoder: values.encoder!,
+        modality: parseModality(values.modality),
+        encoderHash: values['encoder-hash'],
+        replace: values.replace,
+        onProgress: progress.update,
+      });
+    } else {
+      report = await importDataset(catalog, format as Exclude<ImportFormat, 'npy'>, source, {
+        name: values.name,
+        root: values.root,
+        split,
+        strict: values.strict,
+        hashMedia: !values['no-hash'],
+        onProgress: progress.update,
+      });
+    }
+  } finally {
+    progress.done();
+    catalog.close();
+  }
+  io.out(values.json ? JSON.stringify(report, null, 2) : formatImportReport(report));
+  return 0;
+}
+
+function list(catalog: Catalog, what: string, json: boolean): string {
+  const stats = catalog.stats();
+  switch (what) {
+    case 'datasets':
+      if (json) return JSON.stringify(stats.datasets, null, 2);
+      return table(
+        ['name', 'format', 'images', 'texts', 'audio', 'pairs', 'root'],
+        stats.datasets.map((d) => [
+          d.name,
+          d.format,
+          d.items.image ?? 0,
+          d.items.text ?? 0,
+          d.items.audio ?? 0,
+          d.pairs.train + d.pairs.val + d.pairs.test + d.pairs.unassigned,
+          d.root,
+        ]),
+      );
+    case 'encoders':
+      if (json) return JSON.stringify(stats.encoders, null, 2);
+      return table(['name', 'modality', 'dim', 'vectors', 'hash'], stats.encoders.map((e) => [e.name, e.modality, e.dim, e.vectors, e.fileHash]));
+    case 'imports': {
+      const rows = stats.datasets.flatMap((d) =>
+        catalog.imports.forDataset(d.id).map((i) => ({ dataset: d.name, format: i.format, source: i.source, at: new Date(i.created_at).toISOString() })),
+      );
+      if (json) return JSON.stringify(rows, null, 2);
+      return table(['dataset', 'format', 'when', 'source'], rows.map((r) => [r.dataset, r.format, r.at, r.source]));
+    }
+    case 'formats': {
+      const rows = Object.values(READERS).map((r) => ({ format: r.format, description: r.description }));
+      rows.push({ format: 'npy', description: 'precomputed vectors: float32/float16 .npy [N, d] plus an id list' });
+      if (json) return JSON.stringify(rows, null, 2);
+      return table(['format', 'description'], rows.map((r) => [r.format, r.description]));
+    }
+    default:
+      throw new UsageError(`cannot list "${what}" (datasets, encoders, imports or formats)`);
+  }
+}
+
+function withCatalog(file: string, opts: { create: boolean }, fn: (c: Catalog) => number): number {
+  const catalog = Catalog.open(file, opts);
+  try {
+    return fn(catalog);
+  } finally {
+    catalog.close();
+  }
+}
+
+function parseSplit(raw: string | undefined): Split | undefined {
+  if (raw === undefined) return undefined;
+  if (!(SPLITS as readonly string[]).includes(raw)) throw new UsageError(`--split must be one of ${SPLITS.join(', ')}`);
+  return raw as Split;
+}
+
+function parseModality(raw: string | undefined): Modality | undefined {
+  if (raw === undefined) return undefined;
+  if (!(MODALITIES as readonly string[]).includes(raw)) throw new UsageError(`--modality must be one of ${MODALITIES.join(', ')}`);
+  return raw as Modality;
+}
+
+/** One line on stderr, never a stack trace for a known problem; exit 2 for usage, 1 otherwise. */
+function reportError(err: unknown, io: CliIo): number {
+  if (err instanceof UsageError) {
+    io.err.write(`altmoe: ${err.message} (see "altmoe --help")\n`);
+    return 2;
+  }
+  if (err instanceof ImportError || err instanceof CatalogError) {
+    io.err.write(`altmoe: error: ${err.message}\n`);
+    return 1;
+  }
+  const e = err as NodeJS.ErrnoException;
+  if (typeof e?.code === 'string' && typeof e.message === 'string') {
+    io.err.write(`altmoe: error: ${e.message}\n`);
+    return 1;
+  }
+  io.err.write(`altmoe: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  return 1;
+}

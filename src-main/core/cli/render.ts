@@ -1,0 +1,38 @@
+import type { CatalogStats, ImportReport } from '../../../src-shared/types.ts';
+
+/** A plain left-aligned text table. */
+export function table(header: string[], rows: (string | number)[][]): string {
+  if (rows.length === 0) return '(none)';
+  const cells = [header, ...rows.map((r) => r.map(String))];
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  return cells.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
+
+export function formatImportReport(r: ImportReport): string {
+  const lines = [`imported ${r.format} into dataset "${r.dataset}" in ${r.seconds.toFixed(1)}s`];
+  for (const [modality, c] of Object.entries(r.items)) {
+    lines.push(`  ${modality}: ${c.added} added, ${c.updated} updated, ${c.unchanged} unchanged`);
+  }
+  if (r.format !== 'npy') lines.push(`  pairs: ${r.pairs.added} added, ${r.pairs.updated} updated, ${r.pairs.unchanged} unchanged`);
+  if (r.vectors) lines.push(`  vectors: ${r.vectors.count} x ${r.vectors.dim} for encoder "${r.vectors.encoder}" (${r.vectors.replaced} replaced)`);
+  if (r.missing.count > 0) {
+    lines.push(`  missing media: ${r.missing.count} file(s) not found under ${r.root}, e.g. ${r.missing.examples.join(', ')}`);
+  }
+  for (const w of r.warnings) lines.push(`  warning: ${w}`);
+  return lines.join('\n');
+}
+
+export function formatStats(s: CatalogStats): string {
+  const out = [`catalog ${s.file} (schema ${s.schemaVersion}, ${(s.sizeBytes / 1e6).toFixed(1)} MB)`];
+  if (s.datasets.length === 0) out.push('no datasets yet: try "altmoe import"');
+  for (const d of s.datasets) {
+    out.push('', `dataset ${d.name} [${d.format}] root ${d.root}`);
+    out.push(`  items: ${Object.entries(d.items).map(([m, n]) => `${n} ${m}`).join(', ') || 'none'}`);
+    out.push(`  pairs: ${d.pairs.train} train, ${d.pairs.val} val, ${d.pairs.test} test, ${d.pairs.unassigned} unassigned`);
+    for (const e of d.embeddings) out.push(`  vectors ${e.encoder} (${e.modality}, d=${e.dim}): ${e.count}/${e.of}`);
+  }
+  if (s.encoders.length > 0) {
+    out.push('', table(['encoder', 'modality', 'dim', 'vectors'], s.encoders.map((e) => [e.name, e.modality, e.dim, e.vectors])));
+  }
+  return out.join('\n');
+}

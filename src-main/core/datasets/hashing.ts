@@ -1,0 +1,16 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+
+/** Content hash of a caption: identifies identical text so a vector can be reused. */
+export function textHash(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** Streams a file through SHA-256 (media files can be large, so never read them whole). */
+export async function fileHash(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+  }
+  return hash.digest('hex');
+}

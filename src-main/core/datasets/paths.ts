@@ -1,0 +1,38 @@
+import path from 'node:path';
+import { ImportError } from './errors.ts';
+import type { Modality } from '../../../src-shared/types.ts';
+
+/**
+ * Normalises a media path from a source file to a POSIX path relative to the dataset root.
+ * Absolute paths and paths that climb out of the root (`../`) are refused: a catalog must never
+ * read files outside the folders the user registered.
+ */
+export function safeRelativePath(raw: string, where: string): string {
+  if (typeof raw !== 'string' || raw.trim() === '') throw new ImportError(`${where}: empty media path`);
+  if (raw.includes('\0')) throw new ImportError(`${where}: media path contains a NUL byte`);
+  const unified = raw.trim().replace(/\\/g, '/');
+  if (unified.startsWith('/') || /^[A-Za-z]:\//.test(unified)) {
+    throw new ImportError(`${where}: media path "${raw}" is absolute; paths must be relative to the dataset root`);
+  }
+  const norm = path.posix.normalize(unified);
+  if (norm === '..' || norm.startsWith('../') || norm === '.') {
+    throw new ImportError(`${where}: media path "${raw}" escapes the dataset root`);
+  }
+  return norm.replace(/^\.\//, '');
+}
+
+/** Joins a validated relative path to a root (for reading the file). */
+export function resolveUnderRoot(root: string, rel: string): string {
+  return path.join(root, ...rel.split('/'));
+}
+
+const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.bmp', '.svg', '.tif', '.tiff', '.avif']);
+const AUDIO_EXT = new Set(['.wav', '.flac', '.ogg', '.oga', '.opus', '.mp3', '.m4a', '.aac']);
+
+/** The modality of a media file from its extension, or null for anything else. */
+export function modalityOfPath(p: string): Exclude<Modality, 'text'> | null {
+  const ext = path.extname(p).toLowerCase();
+  if (IMAGE_EXT.has(ext)) return 'image';
+  if (AUDIO_EXT.has(ext)) return 'audio';
+  return null;
+}

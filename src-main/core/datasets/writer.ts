@@ -1,0 +1,182 @@
+import fs from 'node:fs';
+import type { ImportReport, ItemCounts, Modality, Progress } from '../../../src-shared/types.ts';
+import type { Catalog } from '../catalog/catalog.ts';
+import type { ItemFingerprint, NewItem } from '../catalog/repos/items.ts';
+import { ImportError } from './errors.ts';
+import { fileHash, textHash } from './hashing.ts';
+import { resolveUnderRoot } from './paths.ts';
+import type { ImportPlan } from './plan.ts';
+
+export interface WriteOptions {
+  dataset: string;
+  root: string;
+  /** Refuse the import when any media file is missing (default: report them and go on). */
+  strict?: boolean;
+  /** Hash media file contents (default true); captions are always hashed. */
+  hashMedia?: boolean;
+  onProgress?: (p: Progress) => void;
+  signal?: AbortSignal;
+}
+
+const MISSING_EXAMPLES = 5;
+const PROGRESS_EVERY = 20_000;
+
+/**
+ * Writes a validated plan into the catalog in ONE transaction: either every row lands or none
+ * does (a crash, a full disk or a bad row leaves the catalog exactly as before).
+ */
+export async function writePlan(catalog: Catalog, plan: ImportPlan, opts: WriteOptions): Promise<ImportReport> {
+  const started = performance.now();
+  const progress = opts.onProgress ?? (() => {});
+  if (plan.media.size === 0 && plan.texts.size === 0) {
+    throw new ImportError(`${plan.source}: nothing to import (no media and no captions found)`);
+  }
+  checkReferences(plan);
+
+  // Media files: existence, then content hashes. Both read the disk, so they run before the
+  // transaction, keeping the write lock short.
+  const media = [...plan.media.values()];
+  const hashes = new Map<string, string>();
+  const missing: string[] = [];
+  for (let i = 0; i < media.length; i++) {
+    const m = media[i]!;
+    const st = fs.statSync(resolveUnderRoot(opts.root, m.path), { throwIfNoEntry: false });
+    if (!st?.isFile()) missing.push(m.path);
+    if (i % PROGRESS_EVERY === 0) progress({ phase: 'check media', done: i, total: media.length });
+  }
+  progress({ phase: 'check media', done: media.length, total: media.length });
+  if (missing.length > 0 && opts.strict) {
+    throw new ImportError(
+      `${missing.length} media file(s) missing under ${opts.root} (strict mode), e.g. ${missing.slice(0, MISSING_EXAMPLES).join(', ')}`,
+    );
+  }
+  if (opts.hashMedia !== false) {
+    const absent = new Set(missing);
+    const present = media.filter((m) => !absent.has(m.path));
+    for (let i = 0; i < present.length; i++) {
+      opts.signal?.throwIfAborted();
+      hashes.set(present[i]!.path, await fileHash(resolveUnderRoot(opts.root, present[i]!.path)));
+      if (i % 100 === 0) progress({ phase: 'hash media', done: i, total: present.length });
+    }
+    progress({ phase: 'hash media', done: present.length, total: present.length });
+  }
+  opts.signal?.throwIfAborted();
+
+  const report: ImportReport = {
+    dataset: opts.dataset,
+    format: plan.format,
+    source: plan.source,
+    root: opts.root,
+    items: {},
+    pairs: { added: 0, updated: 0, unchanged: 0 },
+    missing: { count: missing.length, examples: missing.slice(0, MISSING_EXAMPLES) },
+    warnings: [...plan.warnings],
+    seconds: 0,
+  };
+  const totalRows = plan.media.size + plan.texts.size + plan.pairs.length;
+
+  catalog.write(() => {
+    const now = Date.now();
+    const existing = catalog.datasets.get(opts.dataset);
+    if (existing && existing.root !== opts.root) {
+      throw new ImportError(
+        `dataset "${opts.dataset}" already exists with root ${existing.root}; use that root or another --name`,
+      );
+    }
+    const { id: datasetId } = catalog.datasets.upsert(opts.dataset, plan.format, opts.root, now);
+    let written = 0;
+    const tick = (): void => {
+      written++;
+      if (written % PROGRESS_EVERY === 0) progress({ phase: 'write', done: written, total: totalRows });
+    };
+
+    const ids = new Map<string, number>(); // "modality\0key" -> item id
+    const upsert = (modality: Modality, known: Map<string, ItemFingerprint>, item: NewItem): void => {
+      const counts = (report.items[modality] ??= { added: 0, updated: 0, unchanged: 0 } satisfies ItemCounts);
+      const old = known.get(item.key);
+      if (!old) {
+        ids.set(`${modality}\0${item.key}`, catalog.items.insert(datasetId, item));
+        counts.added++;
+      } else {
+        // A media file that went missing keeps the hash it had when it was present.
+        const merged = { ...item, contentHash: item.contentHash ?? old.content_hash };
+        if (old.path !== merged.path || old.text !== merged.text || old.content_hash !== merged.contentHash || old.meta !== merged.meta) {
+          catalog.items.update(old.id, merged);
+          counts.updated++;
+        } else {
+          counts.unchanged++;
+        }
+        ids.set(`${modality}\0${item.key}`, old.id);
+      }
+      tick();
+    };
+
+    const knownByModality = new Map<Modality, Map<string, ItemFingerprint>>();
+    const known = (m: Modality): Map<string, ItemFingerprint> => {
+      let k = knownByModality.get(m);
+      if (!k) knownByModality.set(m, (k = existing ? catalog.items.fingerprintsOf(datasetId, m) : new Map()));
+      return k;
+    };
+    const mediaModality = new Map<string, Modality>();
+    for (const m of media) {
+      mediaModality.set(m.path, m.modality);
+      upsert(m.modality, known(m.modality), {
+        modality: m.modality,
+        key: m.path,
+        path: m.path,
+        text: null,
+        contentHash: hashes.get(m.path) ?? null,
+        meta: JSON.stringify(m.meta),
+      });
+    }
+    for (const t of plan.texts.values()) {
+      upsert('text', known('text'), {
+        modality: 'text',
+        key: t.key,
+        path: null,
+        text: t.text,
+        contentHash: textHash(t.text),
+        meta: JSON.stringify(t.meta),
+      });
+    }
+
+    const oldPairs = existing ? catalog.pairs.existingOf(datasetId) : new Map<string, { id: number; split: string | null }>();
+    for (const p of plan.pairs) {
+      const a = ids.get(`${mediaModality.get(p.media)}\0${p.media}`)!;
+      const b = ids.get(`text\0${p.text}`)!;
+      const old = oldPairs.get(`${a}:${b}`);
+      if (!old) {
+        catalog.pairs.insert(datasetId, a, b, p.split);
+        oldPairs.set(`${a}:${b}`, { id: -1, split: p.split });
+        report.pairs.added++;
+      } else if (old.split !== p.split && old.id !== -1) {
+        catalog.pairs.setSplit(old.id, p.split);
+        report.pairs.updated++;
+      } else {
+        report.pairs.unchanged++;
+      }
+      tick();
+    }
+    progress({ phase: 'write', done: totalRows, total: totalRows });
+
+    const changed =
+      report.pairs.added + report.pairs.updated +
+      Object.values(report.items).reduce((n, c) => n + c.added + c.updated, 0);
+    report.seconds = (performance.now() - started) / 1000;
+    // An import that changes nothing leaves no trace at all, so importing twice is a true no-op.
+    if (changed > 0) {
+      catalog.datasets.touch(datasetId, now);
+      catalog.imports.record(datasetId, plan.format, plan.source, report, now);
+    }
+  });
+  report.seconds = (performance.now() - started) / 1000;
+  return report;
+}
+
+/** Every pair must point at a media item and a caption of this plan. */
+function checkReferences(plan: ImportPlan): void {
+  for (const p of plan.pairs) {
+    if (!plan.media.has(p.media)) throw new ImportError(`${plan.source}: a caption refers to unknown media "${p.media}"`);
+    if (!plan.texts.has(p.text)) throw new ImportError(`${plan.source}: a pair refers to unknown caption "${p.text}"`);
+  }
+}

@@ -1,0 +1,60 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach } from 'vitest';
+import { Catalog } from '../src-main/core/catalog/catalog.ts';
+
+const made: string[] = [];
+const opened: Catalog[] = [];
+
+afterEach(() => {
+  for (const c of opened.splice(0)) c.close();
+  for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh temporary folder, removed after the test. */
+export function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'altmoe-test-'));
+  made.push(dir);
+  return dir;
+}
+
+/** A real catalog file in a temporary folder, with the real migrations. */
+export function tempCatalog(dir = tempDir()): Catalog {
+  const c = Catalog.open(path.join(dir, 'catalog.db'));
+  opened.push(c);
+  return c;
+}
+
+/** Writes files under dir: { 'a/b.txt': 'content' }; Buffers are written as bytes. */
+export function writeFiles(dir: string, files: Record<string, string | Buffer>): void {
+  for (const [rel, content] of Object.entries(files)) {
+    const file = path.join(dir, rel);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, content);
+  }
+}
+
+const TABLES = ['datasets', 'imports', 'items', 'pairs', 'encoders', 'embeddings', 'runs', 'checkpoints', 'metrics', 'jobs'];
+
+/** Every row of every table, in a stable order: equal dumps mean an unchanged catalog. */
+export function dump(c: Catalog): string {
+  const out: Record<string, unknown[]> = {};
+  for (const t of TABLES) {
+    out[t] = c.db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2`).all().map((row) =>
+      Object.fromEntries(Object.entries(row as Record<string, unknown>).map(([k, v]) => [k, Buffer.isBuffer(v) ? v.toString('hex') : v])),
+    );
+  }
+  return JSON.stringify(out);
+}
+
+/** Writes a float32/float16/float64/int32 .npy file (C order) for tests. */
+export function writeNpy(file: string, descr: string, shape: number[], data: ArrayBufferView): void {
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+  const total = 10 + header.length + 1;
+  header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
+  const head = Buffer.alloc(10);
+  Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]).copy(head);
+  head.writeUInt16LE(header.length, 8);
+  fs.writeFileSync(file, Buffer.concat([head, Buffer.from(header, 'latin1'), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]));
+}
