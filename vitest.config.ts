@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Native addons (better-sqlite3, onnxruntime) are safest in separate processes.
     pool: 'forks',
+    reporters: ['default', './test/summary-reporter.ts'],
   },
 });

@@ -70,6 +70,39 @@ export class Catalog {
     }
   }
 
+  /**
+   * write() for bulk imports: SQLite's automatic checkpoint would copy the whole new WAL into the
+   * database inside the commit, doubling the time the caller waits. The data is durable once the
+   * commit returns; the copy happens at the next checkpoint() or when the catalog is closed.
+   */
+  bulkWrite<T>(fn: () => T): T {
+    const previous = this.db.pragma('wal_autocheckpoint', { simple: true }) as number;
+    this.db.pragma('wal_autocheckpoint = 0');
+    try {
+      return this.write(fn);
+    } finally {
+      this.db.pragma(`wal_autocheckpoint = ${previous}`);
+    }
+  }
+
+  /** Copies the WAL into the database file and truncates it (run when idle, e.g. after an import). */
+  checkpoint(): void {
+    try {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch (err) {
+      throw translateSqliteError(err, this.file);
+    }
+  }
+
+  /**
+   * Switches an encoder to another model and deletes the vectors of the old one, atomically with
+   * the caller's transaction: a changed model never mixes with stale vectors. Returns how many went.
+   */
+  replaceEncoderModel(encoderId: number, model: { dim: number; fileHash: string; source: string; meta?: string }): number {
+    this.encoders.update(encoderId, model);
+    return this.embeddings.deleteStaleVectors(encoderId, model.fileHash);
+  }
+
   stats(): CatalogStats {
     const encoders = this.encoders.list();
     const datasets: DatasetSummary[] = this.datasets.list().map((d) => {

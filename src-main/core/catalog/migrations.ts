@@ -55,16 +55,16 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
 
       -- a is the media side (image, audio), b the caption; split NULL means unassigned.
+      -- WITHOUT ROWID: the pair is its own key, so one b-tree instead of a table plus an index.
       CREATE TABLE pairs (
-        id INTEGER PRIMARY KEY,
-        dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
         a_item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
         b_item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
         split TEXT CHECK (split IN ('train', 'val', 'test')),
-        UNIQUE (a_item_id, b_item_id)
-      ) STRICT;
+        PRIMARY KEY (a_item_id, b_item_id)
+      ) STRICT, WITHOUT ROWID;
+      -- No (dataset_id, split) index: pairs are small rows, a scan is cheap, and every index costs imports.
       CREATE INDEX pairs_b ON pairs(b_item_id);
-      CREATE INDEX pairs_dataset_split ON pairs(dataset_id, split);
 
       -- file_hash identifies the exact model; vectors carry it so a changed model never mixes with stale ones.
       CREATE TABLE encoders (

@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import fs from 'node:fs';
 
 /** Content hash of a caption: identifies identical text so a vector can be reused. */
 export function textHash(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  // The one-shot hash() skips creating a Hash object: it matters at 600k captions per import.
+  return hash('sha256', text, 'hex');
 }
 
 /** Streams a file through SHA-256 (media files can be large, so never read them whole). */

@@ -78,7 +78,7 @@ export function importVectors(catalog: Catalog, npyFile: string, opts: VectorImp
     };
     const chunk = new Float32Array(ROWS_PER_CHUNK * header.cols);
     const rowBytes = header.cols * 4;
-    catalog.write(() => {
+    catalog.bulkWrite(() => {
       const now = Date.now();
       const meta = JSON.stringify({ dtype: header.dtype });
       let encoderId: number;
@@ -90,7 +90,9 @@ export function importVectors(catalog: Catalog, npyFile: string, opts: VectorImp
       } else {
         encoderId = existing.id;
         if (existing.file_hash !== hash || existing.dim !== header.cols) {
-          catalog.encoders.replaceModel(encoderId, { dim: header.cols, fileHash: hash, source: path.resolve(npyFile), meta });
+          report.warnings.push(
+            `encoder "${opts.encoder}" now points at model ${hash}; ${catalog.replaceEncoderModel(encoderId, { dim: header.cols, fileHash: hash, source: path.resolve(npyFile), meta })} vector(s) of the previous model were deleted`,
+          );
         }
       }
       const before = catalog.embeddings.count(encoderId);
@@ -146,18 +148,15 @@ function readIds(file: string): string[] {
 
 /** Maps ids (item keys: the relative path of media, the caption id of text) to item ids of one modality. */
 function resolveIds(catalog: Catalog, datasetId: number, ids: string[], opts: VectorImportOptions): { modality: Modality; itemIds: number[] } {
-  const candidates = opts.modality ? [opts.modality] : MODALITIES;
-  let best: { modality: Modality; map: Map<string, { id: number }>; hits: number } | null = null;
-  for (const m of candidates) {
-    const map = catalog.items.fingerprintsOf(datasetId, m);
-    const hits = ids.reduce((n, id) => n + (map.has(id) ? 1 : 0), 0);
-    if (!best || hits > best.hits) best = { modality: m, map, hits };
-  }
-  const unknown = ids.filter((id) => !best!.map.has(id));
+  // Without --modality, the first id that names an item decides (keys of different modalities rarely collide).
+  const modality =
+    opts.modality ?? MODALITIES.find((m) => ids.some((id, i) => i < 1000 && catalog.items.get(datasetId, m, id) !== undefined)) ?? 'image';
+  const map = catalog.items.idsByKey(datasetId, modality);
+  const unknown = ids.filter((id) => !map.has(id));
   if (unknown.length > 0) {
     throw new ImportError(
-      `${unknown.length} of ${ids.length} ids are not ${opts.modality ?? best!.modality} items of dataset "${opts.dataset}", e.g. ${unknown.slice(0, 5).join(', ')}`,
+      `${unknown.length} of ${ids.length} ids are not ${modality} items of dataset "${opts.dataset}", e.g. ${unknown.slice(0, 5).join(', ')}`,
     );
   }
-  return { modality: best!.modality, itemIds: ids.map((id) => best!.map.get(id)!.id) };
+  return { modality, itemIds: ids.map((id) => map.get(id)!) };
 }

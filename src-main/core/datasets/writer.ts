@@ -75,7 +75,7 @@ export async function writePlan(catalog: Catalog, plan: ImportPlan, opts: WriteO
   };
   const totalRows = plan.media.size + plan.texts.size + plan.pairs.length;
 
-  catalog.write(() => {
+  catalog.bulkWrite(() => {
     const now = Date.now();
     const existing = catalog.datasets.get(opts.dataset);
     if (existing && existing.root !== opts.root) {
@@ -90,71 +90,55 @@ export async function writePlan(catalog: Catalog, plan: ImportPlan, opts: WriteO
       if (written % PROGRESS_EVERY === 0) progress({ phase: 'write', done: written, total: totalRows });
     };
 
-    const ids = new Map<string, number>(); // "modality\0key" -> item id
-    const upsert = (modality: Modality, known: Map<string, ItemFingerprint>, item: NewItem): void => {
-      const counts = (report.items[modality] ??= { added: 0, updated: 0, unchanged: 0 } satisfies ItemCounts);
-      const old = known.get(item.key);
-      if (!old) {
-        ids.set(`${modality}\0${item.key}`, catalog.items.insert(datasetId, item));
-        counts.added++;
-      } else {
-        // A media file that went missing keeps the hash it had when it was present.
-        const merged = { ...item, contentHash: item.contentHash ?? old.content_hash };
-        if (old.path !== merged.path || old.text !== merged.text || old.content_hash !== merged.contentHash || old.meta !== merged.meta) {
-          catalog.items.update(old.id, merged);
-          counts.updated++;
-        } else {
-          counts.unchanged++;
-        }
-        ids.set(`${modality}\0${item.key}`, old.id);
-      }
+    // Item ids by plan key, so pairs need no lookups in the database.
+    const mediaIds = new Map<string, number>();
+    const textIds = new Map<string, number>();
+    const upsert = (known: Map<string, ItemFingerprint> | null, item: NewItem): number => {
+      const counts = (report.items[item.modality] ??= { added: 0, updated: 0, unchanged: 0 } satisfies ItemCounts);
       tick();
-    };
-
-    const knownByModality = new Map<Modality, Map<string, ItemFingerprint>>();
-    const known = (m: Modality): Map<string, ItemFingerprint> => {
-      let k = knownByModality.get(m);
-      if (!k) knownByModality.set(m, (k = existing ? catalog.items.fingerprintsOf(datasetId, m) : new Map()));
-      return k;
-    };
-    const mediaModality = new Map<string, Modality>();
-    for (const m of media) {
-      mediaModality.set(m.path, m.modality);
-      upsert(m.modality, known(m.modality), {
-        modality: m.modality,
-        key: m.path,
-        path: m.path,
-        text: null,
-        contentHash: hashes.get(m.path) ?? null,
-        meta: JSON.stringify(m.meta),
-      });
-    }
-    for (const t of plan.texts.values()) {
-      upsert('text', known('text'), {
-        modality: 'text',
-        key: t.key,
-        path: null,
-        text: t.text,
-        contentHash: textHash(t.text),
-        meta: JSON.stringify(t.meta),
-      });
-    }
-
-    const oldPairs = existing ? catalog.pairs.existingOf(datasetId) : new Map<string, { id: number; split: string | null }>();
-    for (const p of plan.pairs) {
-      const a = ids.get(`${mediaModality.get(p.media)}\0${p.media}`)!;
-      const b = ids.get(`text\0${p.text}`)!;
-      const old = oldPairs.get(`${a}:${b}`);
+      const old = known?.get(item.key);
       if (!old) {
-        catalog.pairs.insert(datasetId, a, b, p.split);
-        oldPairs.set(`${a}:${b}`, { id: -1, split: p.split });
-        report.pairs.added++;
-      } else if (old.split !== p.split && old.id !== -1) {
-        catalog.pairs.setSplit(old.id, p.split);
-        report.pairs.updated++;
-      } else {
-        report.pairs.unchanged++;
+        counts.added++;
+        return catalog.items.insert(datasetId, item);
       }
+      // A media file that went missing keeps the hash it had when it was present.
+      const merged = { ...item, contentHash: item.contentHash ?? old.content_hash };
+      if (old.path !== merged.path || old.text !== merged.text || old.content_hash !== merged.contentHash || old.meta !== merged.meta) {
+        catalog.items.update(old.id, merged);
+        counts.updated++;
+      } else {
+        counts.unchanged++;
+      }
+      return old.id;
+    };
+    // A new dataset has no items to compare with: skip loading them.
+    const knownOf = (m: Modality): Map<string, ItemFingerprint> | null => (existing ? catalog.items.fingerprintsOf(datasetId, m) : null);
+
+    const byModality = new Map<Modality, typeof media>();
+    for (const m of media) {
+      const list = byModality.get(m.modality);
+      if (list) list.push(m);
+      else byModality.set(m.modality, [m]);
+    }
+    for (const [modality, entries] of byModality) {
+      const known = knownOf(modality);
+      for (const m of entries) {
+        const item: NewItem = { modality, key: m.path, path: m.path, text: null, contentHash: hashes.get(m.path) ?? null, meta: JSON.stringify(m.meta) };
+        mediaIds.set(m.path, upsert(known, item));
+      }
+    }
+    const knownTexts = knownOf('text');
+    for (const t of plan.texts.values()) {
+      const item: NewItem = { modality: 'text', key: t.key, path: null, text: t.text, contentHash: textHash(t.text), meta: JSON.stringify(t.meta) };
+      textIds.set(t.key, upsert(knownTexts, item));
+    }
+
+    for (const p of plan.pairs) {
+      const a = mediaIds.get(p.media)!;
+      const b = textIds.get(p.text)!;
+      if (catalog.pairs.insert(datasetId, a, b, p.split)) report.pairs.added++;
+      else if (existing && catalog.pairs.setSplit(a, b, p.split)) report.pairs.updated++;
+      else report.pairs.unchanged++;
       tick();
     }
     progress({ phase: 'write', done: totalRows, total: totalRows });

@@ -18,18 +18,14 @@ export class EmbeddingsRepo {
       `SELECT e.vector, e.dim FROM embeddings e JOIN encoders x ON x.id = e.encoder_id
        WHERE e.encoder_id = ? AND e.item_id = ? AND e.encoder_hash = x.file_hash`,
     );
-    this.countCurrent = db.prepare<[number], { n: number }>(
-      `SELECT count(*) AS n FROM embeddings e JOIN encoders x ON x.id = e.encoder_id
-       WHERE e.encoder_id = ? AND e.encoder_hash = x.file_hash`,
-    );
+    // Counts use the primary-key index only (never the 64 KB pages holding the vectors): they can
+    // ignore the hash because stale vectors are deleted when an encoder's model changes.
+    this.countCurrent = db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM embeddings WHERE encoder_id = ?');
     this.countCurrentInDataset = db.prepare<[number, number], { n: number }>(
-      `SELECT count(*) AS n FROM embeddings e JOIN encoders x ON x.id = e.encoder_id JOIN items i ON i.id = e.item_id
-       WHERE e.encoder_id = ? AND i.dataset_id = ? AND e.encoder_hash = x.file_hash`,
+      `SELECT count(*) AS n FROM embeddings e JOIN items i ON i.id = e.item_id
+       WHERE e.encoder_id = ? AND i.dataset_id = ?`,
     );
-    this.deleteStale = db.prepare<[number]>(
-      `DELETE FROM embeddings WHERE encoder_id = ?1
-       AND encoder_hash != (SELECT file_hash FROM encoders WHERE id = ?1)`,
-    );
+    this.deleteStale = db.prepare<[number, string]>('DELETE FROM embeddings WHERE encoder_id = ? AND encoder_hash != ?');
   }
 
   /** Stores one float32 vector (its bytes, little-endian) for an item under an encoder's current hash. */
@@ -53,8 +49,8 @@ export class EmbeddingsRepo {
       : this.countCurrentInDataset.get(encoderId, datasetId)!.n;
   }
 
-  /** Drops vectors computed by an earlier model of this encoder. */
-  pruneStale(encoderId: number): number {
-    return this.deleteStale.run(encoderId).changes;
+  /** Drops vectors computed by any model other than `currentHash`; returns how many. */
+  deleteStaleVectors(encoderId: number, currentHash: string): number {
+    return this.deleteStale.run(encoderId, currentHash).changes;
   }
 }

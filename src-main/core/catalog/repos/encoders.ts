@@ -51,8 +51,11 @@ export class EncodersRepo {
     return Number(info.lastInsertRowid);
   }
 
-  /** Points an encoder at a new model; its old vectors become stale (their encoder_hash no longer matches). */
-  replaceModel(id: number, enc: Omit<NewEncoder, 'name' | 'modality'>): void {
+  /**
+   * Points an encoder at a new model. Its old vectors no longer match its hash: the caller deletes
+   * them in the same transaction (Catalog.replaceEncoderModel), so stale vectors never linger.
+   */
+  update(id: number, enc: Omit<NewEncoder, 'name' | 'modality'>): void {
     this.updateStmt.run(enc.dim, enc.fileHash, enc.source, enc.meta ?? '{}', id);
   }
 }

@@ -34,6 +34,7 @@ export class ItemsRepo {
   private readonly insertStmt;
   private readonly updateStmt;
   private readonly fingerprints;
+  private readonly keyIds;
   private readonly byKey;
   private readonly countByModality;
   private readonly page;
@@ -47,6 +48,9 @@ export class ItemsRepo {
     );
     this.fingerprints = db.prepare<[number, string], ItemFingerprint & { key: string }>(
       'SELECT id, key, path, text, content_hash, meta FROM items WHERE dataset_id = ? AND modality = ?',
+    );
+    this.keyIds = db.prepare<[number, string], { key: string; id: number }>(
+      'SELECT key, id FROM items WHERE dataset_id = ? AND modality = ?',
     );
     this.byKey = db.prepare<[number, string, string], ItemRow>(
       'SELECT * FROM items WHERE dataset_id = ? AND modality = ? AND key = ?',
@@ -80,6 +84,13 @@ export class ItemsRepo {
   fingerprintsOf(datasetId: number, modality: Modality): Map<string, ItemFingerprint> {
     const out = new Map<string, ItemFingerprint>();
     for (const row of this.fingerprints.iterate(datasetId, modality)) out.set(row.key, row);
+    return out;
+  }
+
+  /** key -> item id for one modality of a dataset (reads only the unique index). */
+  idsByKey(datasetId: number, modality: Modality): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const row of this.keyIds.iterate(datasetId, modality)) out.set(row.key, row.id);
     return out;
   }
 

@@ -4,37 +4,28 @@ import type { Db } from '../database.ts';
 export class PairsRepo {
   private readonly insertStmt;
   private readonly updateSplit;
-  private readonly existing;
   private readonly splitCounts;
 
   constructor(db: Db) {
     this.insertStmt = db.prepare<[number, number, number, string | null]>(
-      'INSERT INTO pairs (dataset_id, a_item_id, b_item_id, split) VALUES (?, ?, ?, ?)',
+      'INSERT OR IGNORE INTO pairs (dataset_id, a_item_id, b_item_id, split) VALUES (?, ?, ?, ?)',
     );
-    this.updateSplit = db.prepare<[string | null, number]>('UPDATE pairs SET split = ? WHERE id = ?');
-    this.existing = db.prepare<[number], { id: number; a_item_id: number; b_item_id: number; split: Split | null }>(
-      'SELECT id, a_item_id, b_item_id, split FROM pairs WHERE dataset_id = ?',
+    this.updateSplit = db.prepare<[string | null, number, number, string | null]>(
+      'UPDATE pairs SET split = ? WHERE a_item_id = ? AND b_item_id = ? AND split IS NOT ?',
     );
     this.splitCounts = db.prepare<[number], { split: Split | null; n: number }>(
       'SELECT split, count(*) AS n FROM pairs WHERE dataset_id = ? GROUP BY split',
     );
   }
 
-  insert(datasetId: number, aItemId: number, bItemId: number, split: Split | null): void {
-    this.insertStmt.run(datasetId, aItemId, bItemId, split);
+  /** Adds a pair; returns false when it already exists (then nothing changes). */
+  insert(datasetId: number, aItemId: number, bItemId: number, split: Split | null): boolean {
+    return this.insertStmt.run(datasetId, aItemId, bItemId, split).changes > 0;
   }
 
-  setSplit(pairId: number, split: Split | null): void {
-    this.updateSplit.run(split, pairId);
-  }
-
-  /** Existing pairs of a dataset keyed "a:b", for idempotent re-imports. */
-  existingOf(datasetId: number): Map<string, { id: number; split: Split | null }> {
-    const out = new Map<string, { id: number; split: Split | null }>();
-    for (const row of this.existing.iterate(datasetId)) {
-      out.set(`${row.a_item_id}:${row.b_item_id}`, { id: row.id, split: row.split });
-    }
-    return out;
+  /** Sets an existing pair's split; returns false when it already had that split. */
+  setSplit(aItemId: number, bItemId: number, split: Split | null): boolean {
+    return this.updateSplit.run(split, aItemId, bItemId, split).changes > 0;
   }
 
   counts(datasetId: number): Record<Split | 'unassigned', number> {
