@@ -1,0 +1,98 @@
+// The ONLY module that imports onnxruntime-node. It picks the execution provider, says loudly when
+// it falls back to the CPU, and hides ORT's types behind a small surface.
+import ort from 'onnxruntime-node';
+import type { DType } from './graph.ts';
+
+export type Provider = 'cpu' | 'webgpu' | 'cuda';
+export const PROVIDERS: readonly Provider[] = ['cpu', 'webgpu', 'cuda'];
+
+/** A tensor ORT can take or give: a typed array on the host, or (WebGPU) a buffer on the device. */
+export type Value = ort.Tensor;
+export type Feeds = Record<string, Value>;
+
+export interface ProviderInfo {
+  name: Provider;
+  /** Shipped inside onnxruntime-node (cpu, webgpu) or installed separately (cuda). */
+  bundled: boolean;
+}
+
+/** Providers this build of onnxruntime-node knows about. CUDA needs ORT's opt-in install (see README). */
+export function listProviders(): ProviderInfo[] {
+  const known = ort.listSupportedBackends() as { name: string; bundled: boolean }[];
+  return known.filter((b): b is ProviderInfo => (PROVIDERS as readonly string[]).includes(b.name));
+}
+
+export interface SessionOptions {
+  provider?: Provider;
+  /** Intra-op threads (default: ORT's choice). */
+  threads?: number;
+  /** Keep outputs on the device between runs (WebGPU only). */
+  outputsOnDevice?: boolean;
+  /** Called with a human-readable warning, e.g. when a provider falls back to the CPU. */
+  onWarning?: (message: string) => void;
+}
+
+export interface Session {
+  readonly provider: Provider;
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(feeds: Feeds, outputs?: readonly string[]): Promise<Record<string, Value>>;
+  release(): Promise<void>;
+}
+
+/** Creates an inference session for a model, on the requested provider or (announced) on the CPU. */
+export async function createSession(model: Uint8Array, options: SessionOptions = {}): Promise<Session> {
+  const wanted = options.provider ?? 'cpu';
+  const warn = options.onWarning ?? ((m: string) => console.warn(`[altmoe] ${m}`));
+  const base: ort.InferenceSession.SessionOptions = {
+    graphOptimizationLevel: 'all',
+    ...(options.threads !== undefined ? { intraOpNumThreads: options.threads } : {}),
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    // Spinning threads burn a core between steps; training loops run steps back to back anyway.
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+  };
+  if (wanted !== 'cpu') {
+    try {
+      const session = await ort.InferenceSession.create(model, {
+        ...base,
+        executionProviders: [wanted],
+        preferredOutputLocation: wanted === 'webgpu' && options.outputsOnDevice ? 'gpu-buffer' : undefined,
+      });
+      return wrap(session, wanted);
+    } catch (err) {
+      warn(`execution provider "${wanted}" is not available (${firstLine(err)}); FALLING BACK TO THE CPU, which is much slower`);
+    }
+  }
+  return wrap(await ort.InferenceSession.create(model, { ...base, executionProviders: ['cpu'] }), 'cpu');
+}
+
+function wrap(session: ort.InferenceSession, provider: Provider): Session {
+  return {
+    provider,
+    inputNames: session.inputNames,
+    outputNames: session.outputNames,
+    async run(feeds, outputs) {
+      return (outputs ? session.run(feeds, outputs as string[]) : session.run(feeds)) as Promise<Record<string, Value>>;
+    },
+    release: () => session.release(),
+  };
+}
+
+type HostArray = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
+
+/** Wraps a host array as a tensor (no copy). */
+export function tensor(dtype: DType, dims: readonly number[], data: HostArray): Value {
+  const type = { float32: 'float32', float64: 'float64', int64: 'int64', int32: 'int32', bool: 'bool', uint8: 'uint8' }[dtype] as 'float32';
+  return new ort.Tensor(type, data as Float32Array, dims as number[]);
+}
+
+/** A host copy of a tensor's data (downloads it when it lives on the device). */
+export async function hostData(v: Value): Promise<HostArray> {
+  if (v.location === 'cpu' || v.location === undefined) return v.data as HostArray;
+  return (await v.getData(false)) as HostArray;
+}
+
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+}
