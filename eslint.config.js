@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 const NODE_BUILTINS = ['node:*', 'fs', 'path', 'os', 'crypto', 'child_process', 'worker_threads', 'stream', 'util', 'url'];
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'bench/results/**', '**/*.vue'] },
+  { ignores: ['.tmp/**', 'out/**', 'dist/**', 'node_modules/**', 'bench/results/**', '**/*.vue'] },
   ...tseslint.configs.recommended,
   {
     rules: {

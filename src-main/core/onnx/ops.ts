@@ -1,7 +1,7 @@
 // ONNX ops with shape inference and their gradient rules (vector-Jacobian products).
 // Every gradient is itself made of standard ONNX ops (no contrib or training ops), so the
 // backward graphs run on every execution provider.
-import { GraphError, Tensor, type DType, type Dim, type Shape } from './graph.ts';
+import { GraphError, Tensor, type DType, type Dim, type Shape, type Vjp } from './graph.ts';
 import { axisOf, broadcastShapes, reshapeShape } from './shapes.ts';
 
 const FLOATS: readonly DType[] = ['float32', 'float64'];
@@ -23,8 +23,7 @@ function checkSameType(op: string, ...ts: Tensor[]): void {
 
 /** A unary op whose output has the input's type and shape. */
 function unary(op: string, x: Tensor, vjp?: (g: Tensor, y: Tensor) => Tensor): Tensor {
-  let y: Tensor;
-  y = x.graph.node(op, [x], [{ dtype: x.dtype, shape: x.shape }], {}, vjp && isFloat(x) ? ([g]) => [g ? vjp(g, y) : null] : 'none')[0]!;
+  const y: Tensor = x.graph.node(op, [x], [{ dtype: x.dtype, shape: x.shape }], {}, vjp && isFloat(x) ? ([g]) => [g ? vjp(g, y) : null] : 'none')[0]!;
   return y;
 }
 
@@ -74,8 +73,7 @@ export function unbroadcast(g: Tensor, shape: Shape): Tensor {
 function binary(op: 'Add' | 'Sub' | 'Mul' | 'Div', a: Tensor, b: Tensor): Tensor {
   checkSameType(op, a, b);
   const shape = broadcastShapes(a.shape, b.shape, op);
-  let y: Tensor;
-  const vjp = isFloat(a)
+  const vjp: Vjp | 'none' = isFloat(a)
     ? ([g]: (Tensor | null)[], need: boolean[]): (Tensor | null)[] => {
         if (!g) return [null, null];
         let ga: Tensor | null = null;
@@ -96,8 +94,8 @@ function binary(op: 'Add' | 'Sub' | 'Mul' | 'Div', a: Tensor, b: Tensor): Tensor
         }
         return [ga && unbroadcast(ga, a.shape), gb && unbroadcast(gb, b.shape)];
       }
-    : undefined;
-  y = a.graph.node(op, [a, b], [{ dtype: a.dtype, shape }], {}, vjp)[0]!;
+    : 'none';
+  const y: Tensor = a.graph.node(op, [a, b], [{ dtype: a.dtype, shape }], {}, vjp)[0]!;
   return y;
 }
 
@@ -165,8 +163,7 @@ export function erf(x: Tensor): Tensor {
 
 /** x ** p for a constant exponent p. */
 export function pow(x: Tensor, p: number): Tensor {
-  let y: Tensor;
-  y = x.graph.node('Pow', [x, x.graph.scalar(p, x.dtype)], [{ dtype: x.dtype, shape: x.shape }], {}, ([g]) => [
+  const y: Tensor = x.graph.node('Pow', [x, x.graph.scalar(p, x.dtype)], [{ dtype: x.dtype, shape: x.shape }], {}, ([g]) => [
     g ? mul(g, mul(pow(x, p - 1), p)) : null,
   ])[0]!;
   return y;
@@ -496,8 +493,7 @@ export function reduceMean(x: Tensor, axes: readonly number[], keepdims = false)
 /** Max along axes; the gradient is shared evenly between tied maxima. */
 export function reduceMax(x: Tensor, axes: readonly number[], keepdims = false): Tensor {
   const r = reducedShape(x, axes, keepdims, 'ReduceMax');
-  let y: Tensor;
-  y = x.graph.node('ReduceMax', [x, x.graph.ints(r.axes)], [{ dtype: x.dtype, shape: r.shape }], { keepdims: { i: keepdims ? 1 : 0 } }, ([g]) => {
+  const y: Tensor = x.graph.node('ReduceMax', [x, x.graph.ints(r.axes)], [{ dtype: x.dtype, shape: r.shape }], { keepdims: { i: keepdims ? 1 : 0 } }, ([g]) => {
     if (!g) return [null, null];
     const yk = keepdims ? y : unsqueeze(y, r.axes);
     const mask = cast(equal(x, yk), x.dtype);
@@ -511,8 +507,7 @@ export function reduceMax(x: Tensor, axes: readonly number[], keepdims = false):
 
 export function softmax(x: Tensor, axis = -1): Tensor {
   const ax = axisOf(axis, x.rank, 'Softmax');
-  let y: Tensor;
-  y = x.graph.node('Softmax', [x], [{ dtype: x.dtype, shape: x.shape }], { axis: { i: ax } }, ([g]) => {
+  const y: Tensor = x.graph.node('Softmax', [x], [{ dtype: x.dtype, shape: x.shape }], { axis: { i: ax } }, ([g]) => {
     if (!g) return [null];
     // dx = y * (g - sum(g * y))
     return [mul(y, sub(g, reduceSum(mul(g, y), [ax], true)))];
