@@ -162,8 +162,20 @@ export class Graph {
     this.outputs.push({ tensor, name });
   }
 
-  /** Serialises to an ONNX ModelProto. Outputs are renamed through Identity nodes. */
+  /**
+   * Serialises to an ONNX ModelProto. Only what the outputs need is written: unused nodes,
+   * constants, parameters and inputs are left out. Outputs are renamed through Identity nodes.
+   */
   toModel(options: ModelOptions): Uint8Array {
+    const used = new Set<string>(this.outputs.map((o) => o.tensor.name));
+    const keptNodes: Node[] = [];
+    for (let i = this.nodes.length - 1; i >= 0; i--) {
+      const n = this.nodes[i]!;
+      if (!n.outputs.some((o) => used.has(o.name))) continue;
+      keptNodes.push(n);
+      for (const t of n.inputs) if (t) used.add(t.name);
+    }
+    keptNodes.reverse();
     const valueInfo = (name: string, dtype: DType, shape: Shape): object => ({
       name,
       type: {
@@ -173,9 +185,9 @@ export class Graph {
         },
       },
     });
-    const initializers: object[] = this.constants.map((c) => tensorProto(c.tensor.name, c.tensor.dtype, c.dims, c.data));
-    const graphInputs = this.inputs.map((t) => valueInfo(t.name, t.dtype, t.shape));
-    for (const p of this.params) {
+    const initializers: object[] = this.constants.filter((c) => used.has(c.tensor.name)).map((c) => tensorProto(c.tensor.name, c.tensor.dtype, c.dims, c.data));
+    const graphInputs = this.inputs.filter((t) => used.has(t.name)).map((t) => valueInfo(t.name, t.dtype, t.shape));
+    for (const p of this.params.filter((t) => used.has(t.name))) {
       if (options.paramsAs === 'inputs') {
         graphInputs.push(valueInfo(p.name, p.dtype, p.shape));
       } else {
@@ -186,7 +198,7 @@ export class Graph {
         initializers.push(tensorProto(p.name, p.dtype, dims, toTyped(p.dtype, v)));
       }
     }
-    const nodes = this.nodes.map((n) => ({
+    const nodes = keptNodes.map((n) => ({
       name: n.name,
       opType: n.op,
       input: n.inputs.map((t) => t?.name ?? ''),

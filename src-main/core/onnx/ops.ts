@@ -408,10 +408,31 @@ export function gather(data: Tensor, indices: Tensor): Tensor {
   return data.graph.node('Gather', [data, indices], [{ dtype: data.dtype, shape }], { axis: { i: 0 } }, ([g]) => {
     if (!g) return [null, null];
     // ScatterND with reduction "add" accumulates repeated indices, as the gradient needs.
-    const idx = unsqueeze(indices, [-1]);
-    const gd = data.graph.node('ScatterND', [zerosLike(data), idx, g], [{ dtype: data.dtype, shape: data.shape }], { reduction: { s: 'add' } })[0]!;
-    return [gd, null];
+    return [scatterNDAdd(zerosLike(data), unsqueeze(indices, [-1]), g), null];
   })[0]!;
+}
+
+/** Rows of data picked by indices [M, 1] (GatherND over the first axis). */
+export function gatherRows(data: Tensor, indices: Tensor): Tensor {
+  if (indices.dtype !== 'int64' || indices.rank !== 2 || indices.shape[1] !== 1) throw new GraphError('GatherND: indices must be int64 [M, 1]');
+  const shape = [indices.shape[0]!, ...data.shape.slice(1)];
+  return data.graph.node('GatherND', [data, indices], [{ dtype: data.dtype, shape }], {}, ([g]) => [g ? scatterNDAdd(zerosLike(data), indices, g) : null, null])[0]!;
+}
+
+/** data with updates added at rows indices [M, 1] (ScatterND, reduction "add"; repeats accumulate). */
+export function scatterNDAdd(data: Tensor, indices: Tensor, updates: Tensor): Tensor {
+  checkSameType('ScatterND', data, updates);
+  return data.graph.node('ScatterND', [data, indices, updates], [{ dtype: data.dtype, shape: data.shape }], { reduction: { s: 'add' } }, ([g], need) => {
+    if (!g) return [null, null, null];
+    return [need[0] ? g : null, null, need[2] ? gatherRows(g, indices) : null];
+  })[0]!;
+}
+
+/** Indices [M, 1] of the true entries of a 1-D bool tensor (M known only at run time). */
+export function nonZeroRows(cond: Tensor): Tensor {
+  if (cond.dtype !== 'bool' || cond.rank !== 1) throw new GraphError('NonZero: expects a 1-D bool tensor');
+  const nz = cond.graph.node('NonZero', [cond], [{ dtype: 'int64', shape: [1, '?'] }], {}, 'none')[0]!;
+  return transpose(nz, [1, 0]);
 }
 
 export function gatherElements(data: Tensor, indices: Tensor, axis: number): Tensor {

@@ -1,0 +1,102 @@
+// Optimizers, gradient clipping and learning-rate schedules as ONNX graph pieces, so one
+// train_step run does forward, backward and update together on whatever provider runs it.
+import type { Graph, Tensor } from './graph.ts';
+import { sumOfSquares } from './nn.ts';
+import * as op from './ops.ts';
+
+export interface ScheduleConfig {
+  /** Linear warm-up from lr/warmupSteps to lr over this many steps. */
+  warmupSteps: number;
+  /** Cosine decay ends here; later steps keep the minimum. */
+  totalSteps: number;
+  /** The floor of the cosine, as a fraction of lr. */
+  minLrRatio: number;
+}
+
+export interface OptimizerConfig {
+  kind: 'adamw' | 'sgd';
+  lr: number;
+  weightDecay: number;
+  /** AdamW */
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  /** SGD */
+  momentum?: number;
+  /** Global gradient-norm clipping; 0 or absent: none. */
+  clipNorm?: number;
+  /** null: constant learning rate. */
+  schedule: ScheduleConfig | null;
+}
+
+export const DEFAULT_ADAMW: OptimizerConfig = { kind: 'adamw', lr: 1e-3, weightDecay: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, clipNorm: 1, schedule: null };
+
+/** Names of the optimizer state tensors of one parameter (same shape as the parameter). */
+export function stateNames(config: OptimizerConfig, param: string): string[] {
+  return config.kind === 'adamw' ? [`adam_m.${param}`, `adam_v.${param}`] : [`momentum.${param}`];
+}
+
+/** lr(step) with warm-up and cosine decay; `step` is the 1-based float step number. */
+export function learningRate(g: Graph, config: OptimizerConfig, step: Tensor): Tensor {
+  const base = g.scalar(config.lr);
+  const s = config.schedule;
+  if (!s) return base;
+  const warm = Math.max(1, s.warmupSteps);
+  const warmup = op.mul(base, op.minimum(op.div(step, warm), 1));
+  const span = Math.max(1, s.totalSteps - s.warmupSteps);
+  const progress = op.minimum(op.maximum(op.div(op.sub(step, s.warmupSteps), span), 0), 1);
+  const cosine = op.mul(op.add(g.node('Cos', [op.mul(progress, Math.PI)], [{ dtype: step.dtype, shape: [] }], {}, 'none')[0]!, 1), 0.5);
+  const decayed = op.mul(base, op.add(op.mul(cosine, 1 - s.minLrRatio), s.minLrRatio));
+  return op.where(op.lessOrEqual(step, s.warmupSteps), warmup, decayed);
+}
+
+export interface OptimizerStep {
+  params: Tensor[];
+  states: Tensor[][];
+  lr: Tensor;
+  gradNorm: Tensor;
+}
+
+/**
+ * Appends one optimizer update. grads[i] belongs to params[i]; states[i] are that parameter's
+ * state tensors in stateNames order. Weight decay is decoupled (AdamW) and skipped for 1-D
+ * parameters (biases, norms, embeddings of one vector), as is usual.
+ */
+export function applyOptimizer(g: Graph, config: OptimizerConfig, params: Tensor[], grads: Tensor[], states: Tensor[][], step: Tensor): OptimizerStep {
+  const gradNorm = op.sqrt(sumOfSquares(g, grads));
+  let clipped = grads;
+  if (config.clipNorm && config.clipNorm > 0) {
+    const scale = op.minimum(op.div(config.clipNorm, op.add(gradNorm, 1e-6)), 1);
+    clipped = grads.map((gr) => op.mul(gr, scale));
+  }
+  const lr = learningRate(g, config, step);
+  const newParams: Tensor[] = [];
+  const newStates: Tensor[][] = [];
+  params.forEach((p, i) => {
+    const grad = clipped[i]!;
+    const decay = p.rank > 1 ? config.weightDecay : 0;
+    if (config.kind === 'adamw') {
+      const b1 = config.beta1 ?? 0.9;
+      const b2 = config.beta2 ?? 0.999;
+      const eps = config.eps ?? 1e-8;
+      const [m0, v0] = states[i]!;
+      const m = op.add(op.mul(m0!, b1), op.mul(grad, 1 - b1));
+      const v = op.add(op.mul(v0!, b2), op.mul(op.mul(grad, grad), 1 - b2));
+      // Bias correction: 1 - beta^t.
+      const c1 = op.sub(1, g.node('Pow', [g.scalar(b1), step], [{ dtype: step.dtype, shape: [] }], {}, 'none')[0]!);
+      const c2 = op.sub(1, g.node('Pow', [g.scalar(b2), step], [{ dtype: step.dtype, shape: [] }], {}, 'none')[0]!);
+      let update = op.div(op.div(m, c1), op.add(op.sqrt(op.div(v, c2)), eps));
+      if (decay > 0) update = op.add(update, op.mul(p, decay));
+      newParams.push(op.sub(p, op.mul(update, lr)));
+      newStates.push([m, v]);
+    } else {
+      const mu = config.momentum ?? 0.9;
+      const [b0] = states[i]!;
+      const d = decay > 0 ? op.add(grad, op.mul(p, decay)) : grad;
+      const buf = op.add(op.mul(b0!, mu), d);
+      newParams.push(op.sub(p, op.mul(buf, lr)));
+      newStates.push([buf]);
+    }
+  });
+  return { params: newParams, states: newStates, lr, gradNorm };
+}

@@ -1,0 +1,132 @@
+// The training artifacts: plain ONNX graphs for one optimizer step (forward + analytic backward +
+// update), for gradient accumulation, for evaluation and for inference.
+import { gradients } from '../onnx/autodiff.ts';
+import { Graph, type ParamValues, type Tensor } from '../onnx/graph.ts';
+import * as op from '../onnx/ops.ts';
+import { applyOptimizer, stateNames, type OptimizerConfig } from '../onnx/optim.ts';
+import type { ModelSpec } from './spec.ts';
+
+/** Names of the tensors a train step reads and writes, in a fixed order. */
+export interface StepIO {
+  data: string[];
+  masks: string[];
+  /** Every parameter (frozen ones are read, not written). */
+  params: string[];
+  trainable: string[];
+  states: string[];
+  /** Accumulated-gradient inputs (only with accumulation > 1). */
+  accumulators: string[];
+  metrics: string[];
+}
+
+export const STEP = 'step';
+export const ACCUM_COUNT = 'accum_count';
+export const newName = (name: string): string => `new.${name}`;
+export const accName = (param: string): string => `acc.${param}`;
+
+interface Forward {
+  g: Graph;
+  inputs: Record<string, Tensor>;
+  params: Record<string, Tensor>;
+  result: ReturnType<ModelSpec['forward']>;
+}
+
+function forward(spec: ModelSpec, name: string, training: boolean): Forward {
+  const g = new Graph(name, spec.floatType);
+  const inputs: Record<string, Tensor> = {};
+  for (const d of spec.inputs) inputs[d.name] = g.input(d.name, d.dtype, d.shape);
+  if (training) for (const m of spec.masks) inputs[m.name] = g.input(m.name, spec.floatType, m.shape);
+  const params: Record<string, Tensor> = {};
+  for (const p of spec.params) params[p.name] = g.param(p.name, p.shape);
+  return { g, inputs, params, result: spec.forward(g, inputs, params, training) };
+}
+
+function trainableOf(spec: ModelSpec, trainable?: readonly string[]): string[] {
+  const all = spec.params.map((p) => p.name);
+  if (!trainable) return all;
+  for (const t of trainable) if (!all.includes(t)) throw new Error(`unknown parameter "${t}"`);
+  return all.filter((n) => trainable.includes(n));
+}
+
+export interface TrainStepOptions {
+  optimizer: OptimizerConfig;
+  /** Parameters this step updates (default: all); the others are read only. */
+  trainable?: readonly string[];
+  /** Micro-batches per optimizer step (default 1). */
+  accumulation?: number;
+}
+
+/**
+ * train_step: inputs data, masks, every parameter, the trainable ones' optimizer states, `step`
+ * (1-based, float) and, with accumulation, the accumulated gradients and their count. Outputs the
+ * loss, grad_norm, lr, metrics, and new.<name> for every trainable parameter and state.
+ */
+export function buildTrainStep(spec: ModelSpec, opts: TrainStepOptions): { model: Uint8Array; io: StepIO } {
+  const { g, params, result } = forward(spec, 'train_step', true);
+  const trainable = trainableOf(spec, opts.trainable);
+  const tparams = trainable.map((n) => params[n]!);
+  let grads = gradients(result.loss, tparams);
+  const accumulators: string[] = [];
+  if ((opts.accumulation ?? 1) > 1) {
+    const count = g.input(ACCUM_COUNT, spec.floatType, []);
+    grads = grads.map((gr, i) => {
+      const acc = g.input(accName(trainable[i]!), spec.floatType, tparams[i]!.shape);
+      accumulators.push(acc.name);
+      return op.div(op.add(acc, gr), count);
+    });
+  }
+  const step = g.input(STEP, spec.floatType, []);
+  const states = tparams.map((p) => stateNames(opts.optimizer, p.name).map((s) => g.input(s, spec.floatType, p.shape)));
+  const upd = applyOptimizer(g, opts.optimizer, tparams, grads, states, step);
+  g.output(result.loss, 'loss');
+  g.output(upd.gradNorm, 'grad_norm');
+  g.output(upd.lr, 'lr');
+  const metrics = Object.keys(result.metrics ?? {});
+  for (const m of metrics) g.output(result.metrics![m]!, `metric.${m}`);
+  trainable.forEach((n, i) => g.output(upd.params[i]!, newName(n)));
+  states.forEach((ss, i) => ss.forEach((s, k) => g.output(upd.states[i]![k]!, newName(s.name))));
+  return {
+    model: g.toModel({ paramsAs: 'inputs', docString: 'AltMoE Studio train step' }),
+    io: {
+      data: spec.inputs.map((d) => d.name),
+      masks: spec.masks.map((m) => m.name),
+      params: spec.params.map((p) => p.name),
+      trainable,
+      states: states.flat().map((s) => s.name),
+      accumulators,
+      metrics,
+    },
+  };
+}
+
+/** accumulate: like train_step's forward and backward, but only adds this micro-batch's gradients to acc.<p>. */
+export function buildAccumulate(spec: ModelSpec, opts: Pick<TrainStepOptions, 'trainable'>): Uint8Array {
+  const { g, params, result } = forward(spec, 'accumulate', true);
+  const trainable = trainableOf(spec, opts.trainable);
+  const grads = gradients(result.loss, trainable.map((n) => params[n]!));
+  g.output(result.loss, 'loss');
+  trainable.forEach((n, i) => g.output(op.add(g.input(accName(n), spec.floatType, params[n]!.shape), grads[i]!), newName(accName(n))));
+  return g.toModel({ paramsAs: 'inputs', docString: 'AltMoE Studio gradient accumulation' });
+}
+
+/** eval: data and parameters in; loss, metrics and the model's outputs out (no dropout). */
+export function buildEval(spec: ModelSpec): { model: Uint8Array; outputs: string[]; metrics: string[] } {
+  const { g, result } = forward(spec, 'eval', false);
+  g.output(result.loss, 'loss');
+  const metrics = Object.keys(result.metrics ?? {});
+  for (const m of metrics) g.output(result.metrics![m]!, `metric.${m}`);
+  const outputs = Object.keys(result.outputs);
+  for (const o of outputs) g.output(result.outputs[o]!, o);
+  return { model: g.toModel({ paramsAs: 'inputs', docString: 'AltMoE Studio eval' }), outputs, metrics };
+}
+
+/** infer: the chosen outputs with the trained parameters baked in; only the inputs they need remain. */
+export function buildInfer(spec: ModelSpec, values: ParamValues, outputs: readonly string[], metadata: Record<string, string> = {}): Uint8Array {
+  const { g, result } = forward(spec, 'infer', false);
+  for (const o of outputs) {
+    const t = result.outputs[o];
+    if (!t) throw new Error(`the model has no output "${o}" (it has ${Object.keys(result.outputs).join(', ')})`);
+    g.output(t, o);
+  }
+  return g.toModel({ paramsAs: 'initializers', values, docString: 'AltMoE Studio inference', metadata });
+}

@@ -1,0 +1,45 @@
+import type { DType, Dim, FloatType, Graph, Tensor } from '../onnx/graph.ts';
+
+/** How a parameter starts (drawn from the run's seeded RNG). */
+export type Init = { kind: 'zeros' } | { kind: 'ones' } | { kind: 'normal'; std: number } | { kind: 'uniform'; limit: number };
+
+export interface ParamSpec {
+  name: string;
+  shape: number[];
+  init: Init;
+}
+
+/** A column of training data consumed per step; its first dim is the batch ('N'). */
+export interface DataInput {
+  name: string;
+  dtype: Extract<DType, 'float32' | 'float64' | 'int64'>;
+  shape: Dim[];
+}
+
+/** A dropout keep-mask the trainer feeds each training step (1 with probability 1 - p). */
+export interface MaskInput {
+  name: string;
+  shape: Dim[];
+  p: number;
+}
+
+export interface ForwardResult {
+  loss: Tensor;
+  /** Named outputs (predictions, embeddings...) for evaluation and inference. */
+  outputs: Record<string, Tensor>;
+  /** Extra scalars or small tensors reported with every step (e.g. expert load). */
+  metrics?: Record<string, Tensor>;
+}
+
+/**
+ * A trainable model: its parameters, the data it reads, and how to build its forward pass on a
+ * graph. Built from a JSON config by a registry, so a checkpoint's config rebuilds the same graphs.
+ */
+export interface ModelSpec {
+  config: { kind: string } & Record<string, unknown>;
+  floatType: FloatType;
+  params: ParamSpec[];
+  inputs: DataInput[];
+  masks: MaskInput[];
+  forward(g: Graph, inputs: Record<string, Tensor>, params: Record<string, Tensor>, training: boolean): ForwardResult;
+}

@@ -1,0 +1,302 @@
+// The training loop: builds the artifacts, keeps parameters and optimizer state between steps (fed
+// back to ONNX Runtime without copies), checkpoints, evaluates, resumes. It blocks its thread while
+// a step runs, so it is meant to run in a worker (see runner.ts).
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ParamValues } from '../onnx/graph.ts';
+import type { OptimizerConfig } from '../onnx/optim.ts';
+import { createSession, hostData, tensor, type Feeds, type Provider, type Session, type Value } from '../onnx/runtime.ts';
+import { ACCUM_COUNT, accName, buildAccumulate, buildEval, buildInfer, buildTrainStep, newName, STEP } from './artifacts.ts';
+import { BatchStream, rowsOf, type Cursor, type Dataset } from './data.ts';
+import { buildModel } from './models.ts';
+import { deriveSeed, mulberry32, normal, STREAM } from './rng.ts';
+import { readSafetensors, writeSafetensors, type StArray } from './safetensors.ts';
+import type { ModelSpec } from './spec.ts';
+
+export interface TrainJob {
+  /** Run folder: artifacts (train_step.onnx, eval.onnx...) and checkpoint.safetensors go here. */
+  dir: string;
+  model: { kind: string } & Record<string, unknown>;
+  optimizer: OptimizerConfig;
+  /** Optimizer steps to reach (a resumed run continues up to here). */
+  steps: number;
+  batchSize: number;
+  accumulation?: number;
+  /** Parameters to train (default all). */
+  trainable?: string[];
+  seed: number;
+  provider?: Provider;
+  threads?: number;
+  checkpointEvery: number;
+  evalEvery?: number;
+  evalBatchSize?: number;
+  /** Continue from dir/checkpoint.safetensors when it exists. */
+  resume?: boolean;
+}
+
+export type TrainEvent =
+  | { type: 'started'; provider: Provider; step: number; resumed: boolean; parameters: number }
+  | { type: 'progress'; step: number; steps: number; loss: number; lr: number; gradNorm: number; stepsPerSec: number; metrics: Record<string, number | number[]> }
+  | { type: 'eval'; step: number; loss: number; metrics: Record<string, number | number[]> }
+  | { type: 'checkpoint'; step: number; file: string }
+  | { type: 'warning'; message: string }
+  | { type: 'done'; step: number; reason: 'finished' | 'cancelled'; loss: number };
+
+export const CHECKPOINT_FILE = 'checkpoint.safetensors';
+const FORMAT = 'altmoe-checkpoint/1';
+
+export interface TrainState {
+  step: number;
+  cursor: Cursor;
+  params: Map<string, Value>;
+  states: Map<string, Value>;
+}
+
+/** Fresh parameters from the seeded RNG (each parameter from its own stream: adding one changes no other). */
+export function initParams(spec: ModelSpec, seed: number): Map<string, Float32Array | Float64Array> {
+  const out = new Map<string, Float32Array | Float64Array>();
+  spec.params.forEach((p, i) => {
+    const n = p.shape.reduce((a, b) => a * b, 1);
+    const arr = spec.floatType === 'float64' ? new Float64Array(n) : new Float32Array(n);
+    const rand = mulberry32(deriveSeed(seed, STREAM.init, i));
+    const init = p.init;
+    for (let k = 0; k < n; k++) {
+      arr[k] = init.kind === 'zeros' ? 0 : init.kind === 'ones' ? 1 : init.kind === 'normal' ? normal(rand) * init.std : (rand() * 2 - 1) * init.limit;
+    }
+    out.set(p.name, arr);
+  });
+  return out;
+}
+
+/** Reads a run's checkpoint: parameters, optimizer state, and where training stood. */
+export function readCheckpoint(file: string): { step: number; cursor: Cursor; params: Map<string, StArray>; states: Map<string, StArray>; meta: Record<string, string> } {
+  const { tensors, metadata } = readSafetensors(file);
+  if (metadata.format !== FORMAT) throw new Error(`${file} is not an AltMoE checkpoint`);
+  const params = new Map<string, StArray>();
+  const states = new Map<string, StArray>();
+  for (const [name, t] of Object.entries(tensors)) {
+    if (name.startsWith('param/')) params.set(name.slice(6), t.data);
+    else if (name.startsWith('state/')) states.set(name.slice(6), t.data);
+  }
+  return { step: Number(metadata.step), cursor: JSON.parse(metadata.cursor!) as Cursor, params, states, meta: metadata };
+}
+
+/** The config fields that must match for a checkpoint to be resumed by a job. */
+function identity(job: TrainJob): string {
+  return JSON.stringify({ model: job.model, optimizer: job.optimizer, batchSize: job.batchSize, accumulation: job.accumulation ?? 1, trainable: job.trainable ?? null, seed: job.seed });
+}
+
+export async function train(job: TrainJob, data: { train: Dataset; val?: Dataset }, emit: (e: TrainEvent) => void, shouldStop: () => boolean = () => false): Promise<{ step: number; loss: number }> {
+  const spec = buildModel(job.model);
+  const dtype = spec.floatType;
+  const accumulation = job.accumulation ?? 1;
+  fs.mkdirSync(job.dir, { recursive: true });
+  rowsOf(data.train);
+  for (const d of spec.inputs) if (!data.train[d.name]) throw new Error(`training data lacks column "${d.name}"`);
+
+  // Artifacts on disk: the graphs that run are the files a user can inspect or reuse.
+  const step = buildTrainStep(spec, { optimizer: job.optimizer, trainable: job.trainable, accumulation });
+  fs.writeFileSync(path.join(job.dir, 'train_step.onnx'), step.model);
+  const evalArt = buildEval(spec);
+  fs.writeFileSync(path.join(job.dir, 'eval.onnx'), evalArt.model);
+  const accModel = accumulation > 1 ? buildAccumulate(spec, { trainable: job.trainable }) : null;
+  if (accModel) fs.writeFileSync(path.join(job.dir, 'accumulate.onnx'), accModel);
+
+  const warn = (message: string): void => emit({ type: 'warning', message });
+  const opts = { provider: job.provider, threads: job.threads, onWarning: warn, outputsOnDevice: job.provider === 'webgpu' };
+  const stepSession = await createSession(step.model, opts);
+  const accSession = accModel ? await createSession(accModel, opts) : null;
+  const evalSession = data.val ? await createSession(evalArt.model, { ...opts, outputsOnDevice: false }) : null;
+  const shapeOf = new Map(spec.params.map((p) => [p.name, p.shape]));
+
+  // State: parameters and optimizer state as ORT values, fed back step after step.
+  const ckptFile = path.join(job.dir, CHECKPOINT_FILE);
+  const state: TrainState = { step: 0, cursor: { epoch: 0, offset: 0 }, params: new Map(), states: new Map() };
+  let resumed = false;
+  if (job.resume && fs.existsSync(ckptFile)) {
+    const ck = readCheckpoint(ckptFile);
+    if (ck.meta.identity !== identity(job)) throw new Error(`${ckptFile} was written by a different configuration; start a new run instead of resuming`);
+    state.step = ck.step;
+    state.cursor = ck.cursor;
+    for (const p of spec.params) state.params.set(p.name, tensor(dtype, p.shape, ck.params.get(p.name) as Float32Array));
+    for (const s of step.io.states) state.states.set(s, tensor(dtype, shapeOf.get(stateParam(s, step.io.trainable))!, ck.states.get(s) as Float32Array));
+    resumed = true;
+  } else {
+    const init = initParams(spec, job.seed);
+    for (const p of spec.params) state.params.set(p.name, tensor(dtype, p.shape, init.get(p.name)!));
+    for (const s of step.io.states) {
+      const shape = shapeOf.get(stateParam(s, step.io.trainable))!;
+      const n = shape.reduce((a, b) => a * b, 1);
+      state.states.set(s, tensor(dtype, shape, dtype === 'float64' ? new Float64Array(n) : new Float32Array(n)));
+    }
+  }
+  emit({ type: 'started', provider: stepSession.provider, step: state.step, resumed, parameters: spec.params.reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0) });
+
+  const stream = new BatchStream(data.train, job.batchSize, job.seed, state.cursor);
+  const save = async (): Promise<void> => {
+    const tensors: Record<string, { shape: number[]; data: StArray }> = {};
+    for (const [name, v] of state.params) tensors[`param/${name}`] = { shape: shapeOf.get(name)!, data: (await hostData(v)) as StArray };
+    for (const [name, v] of state.states) tensors[`state/${name}`] = { shape: [...v.dims], data: (await hostData(v)) as StArray };
+    writeSafetensors(ckptFile, tensors, {
+      format: FORMAT,
+      step: String(state.step),
+      cursor: JSON.stringify(stream.cursor),
+      identity: identity(job),
+      model: JSON.stringify(job.model),
+      optimizer: JSON.stringify(job.optimizer),
+    });
+    emit({ type: 'checkpoint', step: state.step, file: ckptFile });
+  };
+
+  let lastLoss = NaN;
+  let windowStart = performance.now();
+  let windowSteps = 0;
+  let lastEmit = 0;
+  let reason: 'finished' | 'cancelled' = 'finished';
+  while (state.step < job.steps) {
+    if (shouldStop()) {
+      reason = 'cancelled';
+      break;
+    }
+    const t = state.step + 1;
+    // Gradient accumulation: the first micro-batches only add up gradients.
+    let acc: Map<string, Value> | null = null;
+    for (let micro = 0; micro < accumulation - 1; micro++) {
+      const feeds = batchFeeds(spec, stream, job, t, micro, state.params);
+      for (const p of step.io.trainable) feeds[accName(p)] = acc?.get(p) ?? zeros(dtype, shapeOf.get(p)!);
+      const out = await accSession!.run(feeds);
+      acc = new Map(step.io.trainable.map((p) => [p, out[newName(accName(p))]!]));
+    }
+    const feeds = batchFeeds(spec, stream, job, t, accumulation - 1, state.params);
+    for (const s of step.io.states) feeds[s] = state.states.get(s)!;
+    feeds[STEP] = tensor(dtype, [], dtype === 'float64' ? Float64Array.of(t) : Float32Array.of(t));
+    if (accumulation > 1) {
+      for (const p of step.io.trainable) feeds[accName(p)] = acc!.get(p)!;
+      feeds[ACCUM_COUNT] = tensor(dtype, [], dtype === 'float64' ? Float64Array.of(accumulation) : Float32Array.of(accumulation));
+    }
+    const out = await stepSession.run(feeds);
+    for (const p of step.io.trainable) swap(state.params, p, out[newName(p)]!);
+    for (const s of step.io.states) swap(state.states, s, out[newName(s)]!);
+    state.step = t;
+    windowSteps++;
+    lastLoss = Number((await hostData(out.loss!))[0]);
+    if (!Number.isFinite(lastLoss)) throw new Error(`the loss became ${lastLoss} at step ${t}; lower the learning rate or check the data`);
+
+    const now = performance.now();
+    const final = t === job.steps;
+    if (now - lastEmit > 250 || final || t % job.checkpointEvery === 0) {
+      const metrics: Record<string, number | number[]> = {};
+      for (const m of step.io.metrics) metrics[m] = scalarOrList(await hostData(out[`metric.${m}`]!));
+      emit({
+        type: 'progress',
+        step: t,
+        steps: job.steps,
+        loss: lastLoss,
+        lr: Number((await hostData(out.lr!))[0]),
+        gradNorm: Number((await hostData(out.grad_norm!))[0]),
+        stepsPerSec: (windowSteps * 1000) / Math.max(1e-9, now - windowStart),
+        metrics,
+      });
+      lastEmit = now;
+      windowStart = now;
+      windowSteps = 0;
+    }
+    if (evalSession && job.evalEvery && (t % job.evalEvery === 0 || final)) emit(await evaluate(spec, evalSession, data.val!, state.params, job.evalBatchSize ?? job.batchSize, t));
+    if (t % job.checkpointEvery === 0 || final) await save();
+  }
+  if (reason === 'cancelled') await save();
+  emit({ type: 'done', step: state.step, reason, loss: lastLoss });
+  await stepSession.release();
+  await accSession?.release();
+  await evalSession?.release();
+  return { step: state.step, loss: lastLoss };
+}
+
+function swap(map: Map<string, Value>, name: string, next: Value): void {
+  const prev = map.get(name);
+  map.set(name, next);
+  // Device buffers are freed explicitly; host arrays go to the garbage collector.
+  if (prev && prev.location === 'gpu-buffer') prev.dispose();
+}
+
+function stateParam(state: string, params: readonly string[]): string {
+  const p = params.find((n) => state.endsWith(`.${n}`));
+  if (!p) throw new Error(`optimizer state ${state} matches no parameter`);
+  return p;
+}
+
+function zeros(dtype: 'float32' | 'float64', shape: number[]): Value {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return tensor(dtype, shape, dtype === 'float64' ? new Float64Array(n) : new Float32Array(n));
+}
+
+function scalarOrList(a: ArrayLike<number | bigint>): number | number[] {
+  return a.length === 1 ? Number(a[0]) : Array.from(a, Number);
+}
+
+/** Feeds for one micro-batch: data columns, dropout masks (from (seed, step, micro)), parameters. */
+function batchFeeds(spec: ModelSpec, stream: BatchStream, job: TrainJob, step: number, micro: number, params: Map<string, Value>): Feeds {
+  const feeds: Feeds = {};
+  const batch = stream.next();
+  for (const d of spec.inputs) {
+    const shape = [job.batchSize, ...(d.shape.slice(1) as number[])];
+    feeds[d.name] = tensor(d.dtype, shape, batch.get(d.name)!);
+  }
+  spec.masks.forEach((m, i) => {
+    const shape = [job.batchSize, ...(m.shape.slice(1) as number[])];
+    const n = shape.reduce((a, b) => a * b, 1);
+    const rand = mulberry32(deriveSeed(job.seed, STREAM.mask, step, micro, i));
+    const arr = spec.floatType === 'float64' ? new Float64Array(n) : new Float32Array(n);
+    for (let k = 0; k < n; k++) arr[k] = rand() >= m.p ? 1 : 0;
+    feeds[m.name] = tensor(spec.floatType, shape, arr);
+  });
+  for (const [name, v] of params) feeds[name] = v;
+  return feeds;
+}
+
+/** Mean loss and metrics over a whole validation set (the last partial batch included). */
+export async function evaluate(spec: ModelSpec, session: Session, val: Dataset, params: Map<string, Value>, batchSize: number, step: number): Promise<Extract<TrainEvent, { type: 'eval' }>> {
+  const n = rowsOf(val);
+  let lossSum = 0;
+  const metricSums: Record<string, number[]> = {};
+  const metricNames = session.outputNames.filter((o) => o.startsWith('metric.'));
+  for (let start = 0; start < n; start += batchSize) {
+    const rows = Math.min(batchSize, n - start);
+    const feeds: Feeds = {};
+    for (const d of spec.inputs) {
+      const c = val[d.name]!;
+      const width = c.shape.slice(1).reduce((a, b) => a * b, 1);
+      feeds[d.name] = tensor(d.dtype, [rows, ...c.shape.slice(1)], c.data.subarray(start * width, (start + rows) * width) as Float32Array);
+    }
+    for (const [name, v] of params) feeds[name] = v;
+    const out = await session.run(feeds, ['loss', ...metricNames]);
+    lossSum += Number((await hostData(out.loss!))[0]) * rows;
+    for (const m of metricNames) {
+      const v = Array.from(await hostData(out[m]!), Number);
+      const sums = (metricSums[m.slice(7)] ??= new Array(v.length).fill(0));
+      v.forEach((x, i) => (sums[i] = sums[i]! + x * rows));
+    }
+  }
+  const metrics: Record<string, number | number[]> = {};
+  for (const [m, sums] of Object.entries(metricSums)) metrics[m] = sums.length === 1 ? sums[0]! / n : sums.map((s) => s / n);
+  return { type: 'eval', step, loss: lossSum / n, metrics };
+}
+
+/** The trained parameters of a run (from its checkpoint). */
+export function trainedParams(dir: string): ParamValues {
+  const ck = readCheckpoint(path.join(dir, CHECKPOINT_FILE));
+  return ck.params as Map<string, Float32Array | Float64Array>;
+}
+
+/** Writes infer.onnx (chosen outputs, parameters baked in) and params.safetensors for a finished run. */
+export function exportRun(dir: string, outputs: readonly string[], outDir = dir): { infer: string; params: string } {
+  const ck = readCheckpoint(path.join(dir, CHECKPOINT_FILE));
+  const spec = buildModel(JSON.parse(ck.meta.model!));
+  const values = ck.params as Map<string, Float32Array | Float64Array>;
+  fs.mkdirSync(outDir, { recursive: true });
+  const infer = path.join(outDir, 'infer.onnx');
+  fs.writeFileSync(infer, buildInfer(spec, values, outputs, { step: String(ck.step), model: ck.meta.model! }));
+  const params = path.join(outDir, 'params.safetensors');
+  writeSafetensors(params, Object.fromEntries(spec.params.map((p) => [p.name, { shape: p.shape, data: values.get(p.name)! }])), { model: ck.meta.model!, step: String(ck.step) });
+  return { infer, params };
+}

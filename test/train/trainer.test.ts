@@ -1,0 +1,141 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readSafetensors } from '../../src-main/core/train/safetensors.ts';
+import { buildModel } from '../../src-main/core/train/models.ts';
+import { CHECKPOINT_FILE, exportRun, initParams, readCheckpoint, train, type TrainEvent, type TrainJob } from '../../src-main/core/train/trainer.ts';
+import { createSession, tensor } from '../../src-main/core/onnx/runtime.ts';
+import { tempDir } from '../helpers.ts';
+import { SMALL_MLP, SMALL_MOE, synthetic } from './fixtures.ts';
+
+const NOISE = 0.1;
+
+function job(dir: string, over: Partial<TrainJob> = {}): TrainJob {
+  return {
+    dir,
+    model: { ...SMALL_MLP },
+    optimizer: { kind: 'adamw', lr: 3e-3, weightDecay: 0, clipNorm: 1, schedule: { warmupSteps: 20, totalSteps: 600, minLrRatio: 0.05 } },
+    steps: 600,
+    batchSize: 64,
+    seed: 42,
+    threads: 1,
+    checkpointEvery: 200,
+    evalEvery: 200,
+    ...over,
+  };
+}
+
+describe('training engine', () => {
+  it('trains an MLP to the known noise floor (val MSE ~ noise variance)', async () => {
+    const dir = tempDir();
+    const events: TrainEvent[] = [];
+    const data = { train: synthetic(4096, 8, 4, NOISE, 1), val: synthetic(1024, 8, 4, NOISE, 2) };
+    const steps = 3000;
+    const optimizer = { kind: 'adamw' as const, lr: 3e-3, weightDecay: 0, clipNorm: 1, schedule: { warmupSteps: 50, totalSteps: steps, minLrRatio: 0.05 } };
+    await train(job(dir, { steps, optimizer, checkpointEvery: 1000, evalEvery: 1000 }), data, (e) => events.push(e));
+    const evals = events.filter((e): e is Extract<TrainEvent, { type: 'eval' }> => e.type === 'eval');
+    expect(evals.map((e) => e.step)).toEqual([1000, 2000, 3000]);
+    // Validation loss keeps falling as training goes on.
+    expect(evals[2]!.loss).toBeLessThan(evals[0]!.loss);
+    const final = evals.at(-1)!.loss;
+    // The best achievable is NOISE^2 = 0.01; the initial loss is around 0.5.
+    expect(final).toBeGreaterThan(NOISE * NOISE * 0.8);
+    expect(final).toBeLessThan(NOISE * NOISE * 1.5);
+    const progress = events.filter((e): e is Extract<TrainEvent, { type: 'progress' }> => e.type === 'progress');
+    expect(progress.at(-1)).toMatchObject({ step: steps, steps });
+    expect(progress.at(-1)!.lr).toBeCloseTo(3e-3 * 0.05, 8);
+    expect(events[0]).toMatchObject({ type: 'started', provider: 'cpu', step: 0, resumed: false });
+    expect(events.at(-1)).toMatchObject({ type: 'done', step: steps, reason: 'finished' });
+    for (const f of ['train_step.onnx', 'eval.onnx', CHECKPOINT_FILE]) expect(fs.existsSync(path.join(dir, f))).toBe(true);
+  });
+
+  it('save -> load -> continue gives the same parameters as training straight through', async () => {
+    const data = { train: synthetic(512, 8, 4, NOISE, 3) };
+    const straight = tempDir();
+    await train(job(straight, { model: { ...SMALL_MOE }, steps: 40, checkpointEvery: 40, evalEvery: 0 }), data, () => {});
+    const split = tempDir();
+    await train(job(split, { model: { ...SMALL_MOE }, steps: 25, checkpointEvery: 25, evalEvery: 0 }), data, () => {});
+    expect(readCheckpoint(path.join(split, CHECKPOINT_FILE)).step).toBe(25);
+    const events: TrainEvent[] = [];
+    await train(job(split, { model: { ...SMALL_MOE }, steps: 40, checkpointEvery: 40, evalEvery: 0, resume: true }), data, (e) => events.push(e));
+    expect(events[0]).toMatchObject({ type: 'started', step: 25, resumed: true });
+    const a = readCheckpoint(path.join(straight, CHECKPOINT_FILE));
+    const b = readCheckpoint(path.join(split, CHECKPOINT_FILE));
+    expect(b.step).toBe(40);
+    expect(b.cursor).toEqual(a.cursor);
+    expect([...b.params.keys()]).toEqual([...a.params.keys()]);
+    for (const [name, va] of a.params) expect(Array.from(b.params.get(name)!), name).toEqual(Array.from(va));
+    for (const [name, va] of a.states) expect(Array.from(b.states.get(name)!), name).toEqual(Array.from(va));
+  });
+
+  it('gradient accumulation over k micro-batches equals one batch k times larger (no dropout)', async () => {
+    const data = { train: synthetic(256, 8, 4, NOISE, 4) };
+    const big = tempDir();
+    const small = tempDir();
+    const opt = { kind: 'sgd' as const, lr: 0.05, momentum: 0.9, weightDecay: 0, schedule: null };
+    await train(job(big, { steps: 3, batchSize: 64, optimizer: opt, checkpointEvery: 3, evalEvery: 0 }), data, () => {});
+    await train(job(small, { steps: 3, batchSize: 16, accumulation: 4, optimizer: opt, checkpointEvery: 3, evalEvery: 0 }), data, () => {});
+    const a = readCheckpoint(path.join(big, CHECKPOINT_FILE));
+    const b = readCheckpoint(path.join(small, CHECKPOINT_FILE));
+    expect(fs.existsSync(path.join(small, 'accumulate.onnx'))).toBe(true);
+    // Same samples in the same order: 4 x 16 consecutive rows of the shuffled stream = 64 rows.
+    for (const [name, va] of a.params) {
+      const vb = b.params.get(name)!;
+      va.forEach((x, i) => expect(Math.abs(Number(x) - Number(vb[i]!)), `${name}[${i}]`).toBeLessThan(1e-5 + 1e-4 * Math.abs(Number(x))));
+    }
+  });
+
+  it('trains only the chosen parameters', async () => {
+    const dir = tempDir();
+    const data = { train: synthetic(256, 8, 4, NOISE, 5) };
+    await train(job(dir, { steps: 1, checkpointEvery: 1, evalEvery: 0 }), data, () => {});
+    const before = readCheckpoint(path.join(dir, CHECKPOINT_FILE)).params;
+    const dir2 = tempDir();
+    await train(job(dir2, { steps: 1, checkpointEvery: 1, evalEvery: 0, trainable: ['out.w', 'out.b'] }), data, () => {});
+    const after = readCheckpoint(path.join(dir2, CHECKPOINT_FILE)).params;
+    // Same init (same seed): frozen tensors keep their initial values, trained ones move.
+    const init = initParams(buildModel({ ...SMALL_MLP }), 42);
+    for (const [name, v] of after) {
+      const same = Array.from(v).every((x, i) => x === init.get(name)![i]);
+      expect(same, name).toBe(!['out.w', 'out.b'].includes(name));
+    }
+    expect(before.size).toBe(after.size);
+  });
+
+  it('is cancellable, and saves a checkpoint when cancelled', async () => {
+    const dir = tempDir();
+    let steps = 0;
+    const events: TrainEvent[] = [];
+    await train(job(dir, { steps: 1000, checkpointEvery: 500, evalEvery: 0 }), { train: synthetic(256, 8, 4, NOISE, 6) }, (e) => {
+      events.push(e);
+      if (e.type === 'progress') steps = e.step;
+    }, () => steps >= 5);
+    const done = events.at(-1) as Extract<TrainEvent, { type: 'done' }>;
+    expect(done.reason).toBe('cancelled');
+    expect(done.step).toBeLessThan(1000);
+    expect(readCheckpoint(path.join(dir, CHECKPOINT_FILE)).step).toBe(done.step);
+  });
+
+  it('refuses to resume a checkpoint of another configuration', async () => {
+    const dir = tempDir();
+    const data = { train: synthetic(128, 8, 4, NOISE, 7) };
+    await train(job(dir, { steps: 2, checkpointEvery: 2, evalEvery: 0 }), data, () => {});
+    await expect(train(job(dir, { steps: 4, checkpointEvery: 2, evalEvery: 0, batchSize: 32, resume: true }), data, () => {})).rejects.toThrow(/different configuration/);
+  });
+
+  it('exports an inference model and the trained parameters', async () => {
+    const dir = tempDir();
+    const data = { train: synthetic(256, 8, 4, NOISE, 8) };
+    await train(job(dir, { steps: 5, checkpointEvery: 5, evalEvery: 0 }), data, () => {});
+    const out = tempDir();
+    const files = exportRun(dir, ['pred'], out);
+    const s = await createSession(fs.readFileSync(files.infer));
+    expect(s.inputNames).toEqual(['x']);
+    expect(s.outputNames).toEqual(['pred']);
+    const r = await s.run({ x: tensor('float32', [3, 8], data.train.x!.data.subarray(0, 24) as Float32Array) });
+    expect(r.pred!.dims).toEqual([3, 4]);
+    const st = readSafetensors(files.params);
+    expect(st.tensors['out.w']!.shape).toEqual([32, 4]);
+    expect(JSON.parse(st.metadata.model!)).toMatchObject({ kind: 'regression', block: 'mlp' });
+  });
+});
