@@ -1,6 +1,7 @@
 import type { Dataset } from '../../src-main/core/train/data.ts';
 import { mulberry32, normal } from '../../src-main/core/train/rng.ts';
 import type { RegressionConfig } from '../../src-main/core/train/regression.ts';
+import type { TrainJob } from '../../src-main/core/train/trainer.ts';
 
 /** y = tanh(x A) + noise: the best possible mean squared error is the noise variance. */
 export function synthetic(rows: number, inDim: number, outDim: number, noise: number, seed: number): Dataset {
@@ -23,3 +24,18 @@ export function synthetic(rows: number, inDim: number, outDim: number, noise: nu
 
 export const SMALL_MLP: RegressionConfig = { kind: 'regression', block: 'mlp', inDim: 8, outDim: 4, dim: 32, hidden: 64, layers: 1, experts: 0, topK: 0, dropout: 0, balanceWeight: 0 };
 export const SMALL_MOE: RegressionConfig = { kind: 'regression', block: 'moe', inDim: 8, outDim: 4, dim: 16, hidden: 32, layers: 2, experts: 4, topK: 2, dropout: 0.1, balanceWeight: 0.01 };
+
+/** A small MoE training job (AdamW, warm-up + cosine, checkpoint every 10 steps). */
+export function moeJob(dir: string, steps: number): TrainJob {
+  return {
+    dir,
+    model: { ...SMALL_MOE },
+    optimizer: { kind: 'adamw', lr: 2e-3, weightDecay: 0.01, clipNorm: 1, schedule: { warmupSteps: 10, totalSteps: steps, minLrRatio: 0.1 } },
+    steps,
+    batchSize: 32,
+    seed: 9,
+    threads: 1,
+    checkpointEvery: 10,
+    evalEvery: 0,
+  };
+}

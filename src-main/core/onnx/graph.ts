@@ -198,14 +198,26 @@ export class Graph {
         initializers.push(tensorProto(p.name, p.dtype, dims, toTyped(p.dtype, v)));
       }
     }
+    // Name each output's producing node output after the output itself, so no Identity copy is
+    // needed (it would copy every updated parameter on every training step). Identity remains for
+    // outputs that are graph inputs, constants, or exported twice.
+    const rename = new Map<string, string>();
+    const produced = new Set(keptNodes.flatMap((n) => n.outputs.map((o) => o.name)));
+    const identities: { name: string; opType: string; input: string[]; output: string[]; attribute: object[] }[] = [];
+    for (const o of this.outputs) {
+      if (produced.has(o.tensor.name) && !rename.has(o.tensor.name)) rename.set(o.tensor.name, o.name);
+      else identities.push({ name: `out_${o.name}`, opType: 'Identity', input: [o.tensor.name], output: [o.name], attribute: [] });
+    }
+    const nameOf = (t: Tensor | null): string => (t ? (rename.get(t.name) ?? t.name) : '');
+    for (const id of identities) id.input = id.input.map((n) => rename.get(n) ?? n);
     const nodes = keptNodes.map((n) => ({
       name: n.name,
       opType: n.op,
-      input: n.inputs.map((t) => t?.name ?? ''),
-      output: n.outputs.map((t) => t.name),
+      input: n.inputs.map(nameOf),
+      output: n.outputs.map(nameOf),
       attribute: Object.entries(n.attrs).map(([k, a]) => attrProto(k, a)),
     }));
-    for (const o of this.outputs) nodes.push({ name: `out_${o.name}`, opType: 'Identity', input: [o.tensor.name], output: [o.name], attribute: [] });
+    nodes.push(...identities);
     const model = {
       irVersion: IR_VERSION,
       producerName: 'altmoe-studio',

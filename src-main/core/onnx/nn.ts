@@ -58,11 +58,11 @@ export function allAxes(x: Tensor): number[] {
   return Array.from({ length: x.rank }, (_, i) => i);
 }
 
-/** Sum of squares of many tensors (for the global gradient norm). */
+/** Sum of squares of many tensors, one pass each (ReduceSumSquare); not differentiable. */
 export function sumOfSquares(g: Graph, xs: readonly Tensor[]): Tensor {
   let total: Tensor | null = null;
   for (const x of xs) {
-    const s = op.reduceSum(op.mul(x, x), allAxes(x));
+    const s = g.node('ReduceSumSquare', [x, g.ints(allAxes(x))], [{ dtype: x.dtype, shape: [] }], { keepdims: { i: 0 } }, 'none')[0]!;
     total = total ? op.add(total, s) : s;
   }
   return total ?? g.scalar(0);

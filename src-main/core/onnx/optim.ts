@@ -59,44 +59,51 @@ export interface OptimizerStep {
 
 /**
  * Appends one optimizer update. grads[i] belongs to params[i]; states[i] are that parameter's
- * state tensors in stateNames order. Weight decay is decoupled (AdamW) and skipped for 1-D
- * parameters (biases, norms, embeddings of one vector), as is usual.
+ * state tensors in stateNames order. Gradients are first clipped to clipNorm by global norm.
+ * Weight decay is decoupled (AdamW) and skipped for 1-D parameters (biases, norms), as is usual.
  */
 export function applyOptimizer(g: Graph, config: OptimizerConfig, params: Tensor[], grads: Tensor[], states: Tensor[][], step: Tensor): OptimizerStep {
+  // The update is memory-bound (a few passes over every parameter), so every scalar factor is
+  // folded first and each parameter sees as few elementwise passes as possible.
   const gradNorm = op.sqrt(sumOfSquares(g, grads));
-  let clipped = grads;
-  if (config.clipNorm && config.clipNorm > 0) {
-    const scale = op.minimum(op.div(config.clipNorm, op.add(gradNorm, 1e-6)), 1);
-    clipped = grads.map((gr) => op.mul(gr, scale));
-  }
+  const clip = config.clipNorm && config.clipNorm > 0 ? op.minimum(op.div(config.clipNorm, op.add(gradNorm, 1e-6)), 1) : g.scalar(1);
   const lr = learningRate(g, config, step);
   const newParams: Tensor[] = [];
   const newStates: Tensor[][] = [];
-  params.forEach((p, i) => {
-    const grad = clipped[i]!;
-    const decay = p.rank > 1 ? config.weightDecay : 0;
-    if (config.kind === 'adamw') {
-      const b1 = config.beta1 ?? 0.9;
-      const b2 = config.beta2 ?? 0.999;
-      const eps = config.eps ?? 1e-8;
+  if (config.kind === 'adamw') {
+    const b1 = config.beta1 ?? 0.9;
+    const b2 = config.beta2 ?? 0.999;
+    const eps = config.eps ?? 1e-8;
+    const pow = (b: number): Tensor => g.node('Pow', [g.scalar(b), step], [{ dtype: step.dtype, shape: [] }], {}, 'none')[0]!;
+    const c1 = op.sub(1, pow(b1)); // bias corrections 1 - beta^t
+    const sqrtC2 = op.sqrt(op.sub(1, pow(b2)));
+    const mScale = op.mul(clip, 1 - b1); // clipping folded into the moment updates
+    const vScale = op.mul(op.mul(clip, clip), 1 - b2);
+    // p' = p (1 - lr wd) - lr sqrt(c2)/c1 * m' / (sqrt(v') + eps sqrt(c2)), equal to AdamW with m/c1 and sqrt(v/c2).
+    const stepSize = op.div(op.mul(lr, sqrtC2), c1);
+    const epsHat = op.mul(sqrtC2, eps);
+    params.forEach((p, i) => {
+      const grad = grads[i]!;
       const [m0, v0] = states[i]!;
-      const m = op.add(op.mul(m0!, b1), op.mul(grad, 1 - b1));
-      const v = op.add(op.mul(v0!, b2), op.mul(op.mul(grad, grad), 1 - b2));
-      // Bias correction: 1 - beta^t.
-      const c1 = op.sub(1, g.node('Pow', [g.scalar(b1), step], [{ dtype: step.dtype, shape: [] }], {}, 'none')[0]!);
-      const c2 = op.sub(1, g.node('Pow', [g.scalar(b2), step], [{ dtype: step.dtype, shape: [] }], {}, 'none')[0]!);
-      let update = op.div(op.div(m, c1), op.add(op.sqrt(op.div(v, c2)), eps));
-      if (decay > 0) update = op.add(update, op.mul(p, decay));
-      newParams.push(op.sub(p, op.mul(update, lr)));
+      const m = op.add(op.mul(m0!, b1), op.mul(grad, mScale));
+      const v = op.add(op.mul(v0!, b2), op.mul(op.mul(grad, grad), vScale));
+      const ratio = op.div(m, op.add(op.sqrt(v), epsHat));
+      const decay = p.rank > 1 ? config.weightDecay : 0;
+      const kept = decay > 0 ? op.mul(p, op.sub(1, op.mul(lr, decay))) : p;
+      newParams.push(op.sub(kept, op.mul(ratio, stepSize)));
       newStates.push([m, v]);
-    } else {
-      const mu = config.momentum ?? 0.9;
+    });
+  } else {
+    const mu = config.momentum ?? 0.9;
+    params.forEach((p, i) => {
       const [b0] = states[i]!;
+      const decay = p.rank > 1 ? config.weightDecay : 0;
+      const grad = op.mul(grads[i]!, clip);
       const d = decay > 0 ? op.add(grad, op.mul(p, decay)) : grad;
       const buf = op.add(op.mul(b0!, mu), d);
       newParams.push(op.sub(p, op.mul(buf, lr)));
       newStates.push([buf]);
-    }
-  });
+    });
+  }
   return { params: newParams, states: newStates, lr, gradNorm };
 }

@@ -32,6 +32,8 @@ export interface TrainJob {
   evalBatchSize?: number;
   /** Continue from dir/checkpoint.safetensors when it exists. */
   resume?: boolean;
+  /** Minimum milliseconds between progress events (default 250; 0: every step). */
+  progressEveryMs?: number;
 }
 
 export type TrainEvent =
@@ -69,14 +71,17 @@ export function initParams(spec: ModelSpec, seed: number): Map<string, Float32Ar
 }
 
 /** Reads a run's checkpoint: parameters, optimizer state, and where training stood. */
-export function readCheckpoint(file: string): { step: number; cursor: Cursor; params: Map<string, StArray>; states: Map<string, StArray>; meta: Record<string, string> } {
+type FloatArray = Float32Array | Float64Array;
+
+export function readCheckpoint(file: string): { step: number; cursor: Cursor; params: Map<string, FloatArray>; states: Map<string, FloatArray>; meta: Record<string, string> } {
   const { tensors, metadata } = readSafetensors(file);
   if (metadata.format !== FORMAT) throw new Error(`${file} is not an AltMoE checkpoint`);
-  const params = new Map<string, StArray>();
-  const states = new Map<string, StArray>();
+  const params = new Map<string, FloatArray>();
+  const states = new Map<string, FloatArray>();
   for (const [name, t] of Object.entries(tensors)) {
-    if (name.startsWith('param/')) params.set(name.slice(6), t.data);
-    else if (name.startsWith('state/')) states.set(name.slice(6), t.data);
+    if (t.dtype !== 'F32' && t.dtype !== 'F64') throw new Error(`${file}: ${name} is not a float tensor`);
+    if (name.startsWith('param/')) params.set(name.slice(6), t.data as FloatArray);
+    else if (name.startsWith('state/')) states.set(name.slice(6), t.data as FloatArray);
   }
   return { step: Number(metadata.step), cursor: JSON.parse(metadata.cursor!) as Cursor, params, states, meta: metadata };
 }
@@ -118,8 +123,8 @@ export async function train(job: TrainJob, data: { train: Dataset; val?: Dataset
     if (ck.meta.identity !== identity(job)) throw new Error(`${ckptFile} was written by a different configuration; start a new run instead of resuming`);
     state.step = ck.step;
     state.cursor = ck.cursor;
-    for (const p of spec.params) state.params.set(p.name, tensor(dtype, p.shape, ck.params.get(p.name) as Float32Array));
-    for (const s of step.io.states) state.states.set(s, tensor(dtype, shapeOf.get(stateParam(s, step.io.trainable))!, ck.states.get(s) as Float32Array));
+    for (const p of spec.params) state.params.set(p.name, tensor(dtype, p.shape, present(ck.params.get(p.name), p.name)));
+    for (const s of step.io.states) state.states.set(s, tensor(dtype, shapeOf.get(stateParam(s, step.io.trainable))!, present(ck.states.get(s), s)));
     resumed = true;
   } else {
     const init = initParams(spec, job.seed);
@@ -184,7 +189,7 @@ export async function train(job: TrainJob, data: { train: Dataset; val?: Dataset
 
     const now = performance.now();
     const final = t === job.steps;
-    if (now - lastEmit > 250 || final || t % job.checkpointEvery === 0) {
+    if (now - lastEmit >= (job.progressEveryMs ?? 250) || final || t % job.checkpointEvery === 0) {
       const metrics: Record<string, number | number[]> = {};
       for (const m of step.io.metrics) metrics[m] = scalarOrList(await hostData(out[`metric.${m}`]!));
       emit({
@@ -210,6 +215,11 @@ export async function train(job: TrainJob, data: { train: Dataset; val?: Dataset
   await accSession?.release();
   await evalSession?.release();
   return { step: state.step, loss: lastLoss };
+}
+
+function present(v: FloatArray | undefined, name: string): FloatArray {
+  if (!v) throw new Error(`the checkpoint lacks ${name}`);
+  return v;
 }
 
 function swap(map: Map<string, Value>, name: string, next: Value): void {
@@ -284,15 +294,14 @@ export async function evaluate(spec: ModelSpec, session: Session, val: Dataset, 
 
 /** The trained parameters of a run (from its checkpoint). */
 export function trainedParams(dir: string): ParamValues {
-  const ck = readCheckpoint(path.join(dir, CHECKPOINT_FILE));
-  return ck.params as Map<string, Float32Array | Float64Array>;
+  return readCheckpoint(path.join(dir, CHECKPOINT_FILE)).params;
 }
 
 /** Writes infer.onnx (chosen outputs, parameters baked in) and params.safetensors for a finished run. */
 export function exportRun(dir: string, outputs: readonly string[], outDir = dir): { infer: string; params: string } {
   const ck = readCheckpoint(path.join(dir, CHECKPOINT_FILE));
   const spec = buildModel(JSON.parse(ck.meta.model!));
-  const values = ck.params as Map<string, Float32Array | Float64Array>;
+  const values = ck.params;
   fs.mkdirSync(outDir, { recursive: true });
   const infer = path.join(outDir, 'infer.onnx');
   fs.writeFileSync(infer, buildInfer(spec, values, outputs, { step: String(ck.step), model: ck.meta.model! }));

@@ -1,0 +1,103 @@
+// npm run bench:train — steps per second of one training step (forward, backward, AdamW with
+// clipping) of a 2-layer MoE block (d=512, 8 experts, top-2, hidden 1024, batch 256) in our ONNX
+// engine and in PyTorch (Debian's python3-torch, bench/train_torch.py) on the same machine in the
+// same run. Each side gets the faster of 1 and 2 threads. Writes bench/results/train.json.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { mulberry32, normal } from '../src-main/core/train/rng.ts';
+import type { RegressionConfig } from '../src-main/core/train/regression.ts';
+import { train } from '../src-main/core/train/trainer.ts';
+import type { Provider } from '../src-main/core/onnx/runtime.ts';
+
+const MODEL: RegressionConfig = { kind: 'regression', block: 'moe', inDim: 512, outDim: 512, dim: 512, hidden: 1024, layers: 2, experts: 8, topK: 2, dropout: 0, balanceWeight: 0.01 };
+const BATCH = 256;
+const WARMUP = 5;
+const STEPS = Number(process.env.BENCH_STEPS ?? 40);
+const RESULTS = path.resolve(import.meta.dirname, 'results/train.json');
+const provider = (process.env.BENCH_PROVIDER ?? 'cpu') as Provider;
+
+async function ours(threads: number): Promise<{ stepsPerS: number; provider: string }> {
+  const rand = mulberry32(1);
+  const rows = 4096;
+  const x = Float32Array.from({ length: rows * 512 }, () => normal(rand));
+  const y = Float32Array.from({ length: rows * 512 }, () => normal(rand));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'altmoe-bench-train-'));
+  let t0 = 0;
+  let t1 = 0;
+  let used = 'cpu';
+  try {
+    await train(
+      {
+        dir,
+        model: { ...MODEL },
+        optimizer: { kind: 'adamw', lr: 1e-3, weightDecay: 0.01, clipNorm: 1, schedule: null },
+        steps: WARMUP + STEPS,
+        batchSize: BATCH,
+        seed: 1,
+        threads,
+        provider,
+        checkpointEvery: 1_000_000,
+        progressEveryMs: 0,
+      },
+      { train: { x: { dtype: 'float32', shape: [rows, 512], data: x }, y: { dtype: 'float32', shape: [rows, 512], data: y } } },
+      (e) => {
+        if (e.type === 'started') used = e.provider;
+        if (e.type === 'progress' && e.step === WARMUP) t0 = performance.now();
+        if (e.type === 'progress' && e.step === WARMUP + STEPS) t1 = performance.now();
+        if (e.type === 'warning') console.error(e.message);
+      },
+    );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return { stepsPerS: (STEPS * 1000) / (t1 - t0), provider: used };
+}
+
+function torch(threads: number): { steps_per_s: number; torch: string } | { error: string } {
+  const cfg = { ...MODEL, batch: BATCH, warmup: WARMUP, steps: STEPS };
+  const r = spawnSync('/usr/bin/python3', [path.join(import.meta.dirname, 'train_torch.py'), JSON.stringify(cfg), String(threads)], { encoding: 'utf8' });
+  if (r.status !== 0) return { error: (r.stderr || r.error?.message || 'python3 failed').trim().split('\n').at(-1)! };
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+}
+
+const result: Record<string, unknown> = {
+  benchmark: 'train',
+  date: new Date().toISOString(),
+  machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version },
+  model: { ...MODEL, batch: BATCH, optimizer: 'adamw + clip 1.0' },
+  measured_steps: STEPS,
+  warmup_steps: WARMUP,
+};
+const oursRuns: Record<string, number> = {};
+for (const t of [1, 2]) {
+  const r = await ours(t);
+  oursRuns[`threads_${t}`] = round(r.stepsPerS);
+  result.provider = r.provider;
+  console.error(`ours (${r.provider}, ${t} thread(s)): ${r.stepsPerS.toFixed(2)} steps/s`);
+}
+const torchRuns: Record<string, number> = {};
+for (const t of [1, 2]) {
+  const r = torch(t);
+  if ('error' in r) {
+    console.error(`torch reference failed: ${r.error} (install python3-torch and libopenblas0-pthread)`);
+    result.torch_error = r.error;
+    break;
+  }
+  torchRuns[`threads_${t}`] = round(r.steps_per_s);
+  result.torch_version = r.torch;
+  console.error(`torch (${t} thread(s)): ${r.steps_per_s.toFixed(2)} steps/s`);
+}
+result.ours_runs = oursRuns;
+result.torch_runs = torchRuns;
+result.ours_steps_per_s = Math.max(...Object.values(oursRuns));
+result.torch_steps_per_s = Object.keys(torchRuns).length > 0 ? Math.max(...Object.values(torchRuns)) : null;
+result.ratio = result.torch_steps_per_s ? round((result.ours_steps_per_s as number) / (result.torch_steps_per_s as number)) : null;
+fs.mkdirSync(path.dirname(RESULTS), { recursive: true });
+fs.writeFileSync(RESULTS, JSON.stringify(result, null, 2) + '\n');
+console.log(JSON.stringify(result, null, 2));
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
