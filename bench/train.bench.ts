@@ -41,7 +41,7 @@ async function ours(threads: number): Promise<{ stepsPerS: number; provider: str
         checkpointEvery: 1_000_000,
         progressEveryMs: 0,
       },
-      { train: { x: { dtype: 'float32', shape: [rows, 512], data: x }, y: { dtype: 'float32', shape: [rows, 512], data: y } } },
+      { train: { main: { x: { dtype: 'float32', shape: [rows, 512], data: x }, y: { dtype: 'float32', shape: [rows, 512], data: y } } } },
       (e) => {
         if (e.type === 'started') used = e.provider;
         if (e.type === 'progress' && e.step === WARMUP) t0 = performance.now();

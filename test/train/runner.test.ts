@@ -14,7 +14,7 @@ describe('training runner (worker thread)', () => {
     const events: TrainEvent[] = [];
     let ticks = 0;
     const timer = setInterval(() => ticks++, 5);
-    const h = startTraining(base(dir, 100_000), { train: synthetic(256, 8, 4, 0.1, 1) }, (e) => {
+    const h = startTraining(base(dir, 100_000), { train: { main: synthetic(256, 8, 4, 0.1, 1) } }, (e) => {
       events.push(e);
       if (e.type === 'progress' && e.step >= 20) h.cancel();
     });
@@ -29,14 +29,14 @@ describe('training runner (worker thread)', () => {
   });
 
   it('reports a failing job as a rejected promise with the reason', async () => {
-    const bad = { train: { x: synthetic(16, 8, 4, 0.1, 1).x! } };
+    const bad = { train: { main: { x: synthetic(16, 8, 4, 0.1, 1).x! } } };
     const h = startTraining(base(tempDir(), 5), bad, () => {});
-    await expect(h.done).rejects.toThrow(/training data lacks column "y"/);
+    await expect(h.done).rejects.toThrow(/training data of task "main" lacks column "y"/);
   });
 
   it('a run killed with SIGKILL resumes from its last checkpoint and ends where an uninterrupted run ends', async () => {
     const steps = 60;
-    const data = { train: synthetic(512, 8, 4, 0.1, 2) };
+    const data = { train: { main: synthetic(512, 8, 4, 0.1, 2) } };
     const straight = tempDir();
     await train(base(straight, steps), data, () => {});
 

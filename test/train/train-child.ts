@@ -3,7 +3,7 @@ import { train } from '../../src-main/core/train/trainer.ts';
 import { moeJob, synthetic } from './fixtures.ts';
 
 const [dir, steps] = process.argv.slice(2) as [string, string];
-await train(moeJob(dir, Number(steps)), { train: synthetic(512, 8, 4, 0.1, 2) }, (e) => {
+await train(moeJob(dir, Number(steps)), { train: { main: synthetic(512, 8, 4, 0.1, 2) } }, (e) => {
   if (e.type === 'checkpoint') {
     process.stdout.write(`checkpoint ${e.step}\n`);
     // Slow down so the parent can kill it mid-run.

@@ -29,7 +29,7 @@ describe('training engine', () => {
   it('trains an MLP to the known noise floor (val MSE ~ noise variance)', async () => {
     const dir = tempDir();
     const events: TrainEvent[] = [];
-    const data = { train: synthetic(4096, 8, 4, NOISE, 1), val: synthetic(1024, 8, 4, NOISE, 2) };
+    const data = { train: { main: synthetic(4096, 8, 4, NOISE, 1) }, val: { main: synthetic(1024, 8, 4, NOISE, 2) } };
     const steps = 3000;
     const optimizer = { kind: 'adamw' as const, lr: 3e-3, weightDecay: 0, clipNorm: 1, schedule: { warmupSteps: 50, totalSteps: steps, minLrRatio: 0.05 } };
     await train(job(dir, { steps, optimizer, checkpointEvery: 1000, evalEvery: 1000 }), data, (e) => events.push(e));
@@ -46,11 +46,11 @@ describe('training engine', () => {
     expect(progress.at(-1)!.lr).toBeCloseTo(3e-3 * 0.05, 8);
     expect(events[0]).toMatchObject({ type: 'started', provider: 'cpu', step: 0, resumed: false });
     expect(events.at(-1)).toMatchObject({ type: 'done', step: steps, reason: 'finished' });
-    for (const f of ['train_step.onnx', 'eval.onnx', CHECKPOINT_FILE]) expect(fs.existsSync(path.join(dir, f))).toBe(true);
+    for (const f of ['train_step.main.onnx', 'eval.main.onnx', CHECKPOINT_FILE]) expect(fs.existsSync(path.join(dir, f))).toBe(true);
   });
 
   it('save -> load -> continue gives the same parameters as training straight through', async () => {
-    const data = { train: synthetic(512, 8, 4, NOISE, 3) };
+    const data = { train: { main: synthetic(512, 8, 4, NOISE, 3) } };
     const straight = tempDir();
     await train(job(straight, { model: { ...SMALL_MOE }, steps: 40, checkpointEvery: 40, evalEvery: 0 }), data, () => {});
     const split = tempDir();
@@ -69,7 +69,7 @@ describe('training engine', () => {
   });
 
   it('gradient accumulation over k micro-batches equals one batch k times larger (no dropout)', async () => {
-    const data = { train: synthetic(256, 8, 4, NOISE, 4) };
+    const data = { train: { main: synthetic(256, 8, 4, NOISE, 4) } };
     const big = tempDir();
     const small = tempDir();
     const opt = { kind: 'sgd' as const, lr: 0.05, momentum: 0.9, weightDecay: 0, schedule: null };
@@ -77,7 +77,7 @@ describe('training engine', () => {
     await train(job(small, { steps: 3, batchSize: 16, accumulation: 4, optimizer: opt, checkpointEvery: 3, evalEvery: 0 }), data, () => {});
     const a = readCheckpoint(path.join(big, CHECKPOINT_FILE));
     const b = readCheckpoint(path.join(small, CHECKPOINT_FILE));
-    expect(fs.existsSync(path.join(small, 'accumulate.onnx'))).toBe(true);
+    expect(fs.existsSync(path.join(small, 'accumulate.main.onnx'))).toBe(true);
     // Same samples in the same order: 4 x 16 consecutive rows of the shuffled stream = 64 rows.
     for (const [name, va] of a.params) {
       const vb = b.params.get(name)!;
@@ -87,7 +87,7 @@ describe('training engine', () => {
 
   it('trains only the chosen parameters', async () => {
     const dir = tempDir();
-    const data = { train: synthetic(256, 8, 4, NOISE, 5) };
+    const data = { train: { main: synthetic(256, 8, 4, NOISE, 5) } };
     await train(job(dir, { steps: 1, checkpointEvery: 1, evalEvery: 0 }), data, () => {});
     const before = readCheckpoint(path.join(dir, CHECKPOINT_FILE)).params;
     const dir2 = tempDir();
@@ -106,7 +106,7 @@ describe('training engine', () => {
     const dir = tempDir();
     let steps = 0;
     const events: TrainEvent[] = [];
-    await train(job(dir, { steps: 1000, checkpointEvery: 500, evalEvery: 0 }), { train: synthetic(256, 8, 4, NOISE, 6) }, (e) => {
+    await train(job(dir, { steps: 1000, checkpointEvery: 500, evalEvery: 0 }), { train: { main: synthetic(256, 8, 4, NOISE, 6) } }, (e) => {
       events.push(e);
       if (e.type === 'progress') steps = e.step;
     }, () => steps >= 5);
@@ -118,21 +118,21 @@ describe('training engine', () => {
 
   it('refuses to resume a checkpoint of another configuration', async () => {
     const dir = tempDir();
-    const data = { train: synthetic(128, 8, 4, NOISE, 7) };
+    const data = { train: { main: synthetic(128, 8, 4, NOISE, 7) } };
     await train(job(dir, { steps: 2, checkpointEvery: 2, evalEvery: 0 }), data, () => {});
     await expect(train(job(dir, { steps: 4, checkpointEvery: 2, evalEvery: 0, batchSize: 32, resume: true }), data, () => {})).rejects.toThrow(/different configuration/);
   });
 
   it('exports an inference model and the trained parameters', async () => {
     const dir = tempDir();
-    const data = { train: synthetic(256, 8, 4, NOISE, 8) };
+    const data = { train: { main: synthetic(256, 8, 4, NOISE, 8) } };
     await train(job(dir, { steps: 5, checkpointEvery: 5, evalEvery: 0 }), data, () => {});
     const out = tempDir();
-    const files = exportRun(dir, ['pred'], out);
+    const files = exportRun(dir, 'main', ['pred'], out);
     const s = await createSession(fs.readFileSync(files.infer));
     expect(s.inputNames).toEqual(['x']);
     expect(s.outputNames).toEqual(['pred']);
-    const r = await s.run({ x: tensor('float32', [3, 8], data.train.x!.data.subarray(0, 24) as Float32Array) });
+    const r = await s.run({ x: tensor('float32', [3, 8], data.train.main.x!.data.subarray(0, 24) as Float32Array) });
     expect(r.pred!.dims).toEqual([3, 4]);
     const st = readSafetensors(files.params);
     expect(st.tensors['out.w']!.shape).toEqual([32, 4]);

@@ -4,7 +4,7 @@ import { gradients } from '../onnx/autodiff.ts';
 import { Graph, type ParamValues, type Tensor } from '../onnx/graph.ts';
 import * as op from '../onnx/ops.ts';
 import { applyOptimizer, stateNames, type OptimizerConfig } from '../onnx/optim.ts';
-import type { ModelSpec } from './spec.ts';
+import type { ModelSpec, TaskSpec } from './spec.ts';
 
 /** Names of the tensors a train step reads and writes, in a fixed order. */
 export interface StepIO {
@@ -28,24 +28,26 @@ interface Forward {
   g: Graph;
   inputs: Record<string, Tensor>;
   params: Record<string, Tensor>;
-  result: ReturnType<ModelSpec['forward']>;
+  result: ReturnType<TaskSpec['forward']>;
 }
 
-function forward(spec: ModelSpec, name: string, training: boolean): Forward {
+function forward(spec: ModelSpec, task: TaskSpec, name: string, training: boolean): Forward {
   const g = new Graph(name, spec.floatType);
   const inputs: Record<string, Tensor> = {};
-  for (const d of spec.inputs) inputs[d.name] = g.input(d.name, d.dtype, d.shape);
-  if (training) for (const m of spec.masks) inputs[m.name] = g.input(m.name, spec.floatType, m.shape);
+  for (const d of task.inputs) inputs[d.name] = g.input(d.name, d.dtype, d.shape);
+  if (training) for (const m of task.masks) inputs[m.name] = g.input(m.name, spec.floatType, m.shape);
   const params: Record<string, Tensor> = {};
   for (const p of spec.params) params[p.name] = g.param(p.name, p.shape);
-  return { g, inputs, params, result: spec.forward(g, inputs, params, training) };
+  return { g, inputs, params, result: task.forward(g, inputs, params, training) };
 }
 
-function trainableOf(spec: ModelSpec, trainable?: readonly string[]): string[] {
+/** The parameters a task's steps update: the job's choice, else the task's, else all. */
+export function trainableOf(spec: ModelSpec, task: TaskSpec, override?: readonly string[] | null): string[] {
   const all = spec.params.map((p) => p.name);
-  if (!trainable) return all;
-  for (const t of trainable) if (!all.includes(t)) throw new Error(`unknown parameter "${t}"`);
-  return all.filter((n) => trainable.includes(n));
+  const chosen = override ?? task.trainable;
+  if (!chosen) return all;
+  for (const t of chosen) if (!all.includes(t)) throw new Error(`unknown parameter "${t}"`);
+  return all.filter((n) => chosen.includes(n));
 }
 
 export interface TrainStepOptions {
@@ -61,9 +63,9 @@ export interface TrainStepOptions {
  * (1-based, float) and, with accumulation, the accumulated gradients and their count. Outputs the
  * loss, grad_norm, lr, metrics, and new.<name> for every trainable parameter and state.
  */
-export function buildTrainStep(spec: ModelSpec, opts: TrainStepOptions): { model: Uint8Array; io: StepIO } {
-  const { g, params, result } = forward(spec, 'train_step', true);
-  const trainable = trainableOf(spec, opts.trainable);
+export function buildTrainStep(spec: ModelSpec, task: TaskSpec, opts: TrainStepOptions): { model: Uint8Array; io: StepIO } {
+  const { g, params, result } = forward(spec, task, `train_step.${task.name}`, true);
+  const trainable = trainableOf(spec, task, opts.trainable);
   const tparams = trainable.map((n) => params[n]!);
   let grads = gradients(result.loss, tparams);
   const accumulators: string[] = [];
@@ -88,8 +90,8 @@ export function buildTrainStep(spec: ModelSpec, opts: TrainStepOptions): { model
   return {
     model: g.toModel({ paramsAs: 'inputs', docString: 'AltMoE Studio train step' }),
     io: {
-      data: spec.inputs.map((d) => d.name),
-      masks: spec.masks.map((m) => m.name),
+      data: task.inputs.map((d) => d.name),
+      masks: task.masks.map((m) => m.name),
       params: spec.params.map((p) => p.name),
       trainable,
       states: states.flat().map((s) => s.name),
@@ -100,9 +102,9 @@ export function buildTrainStep(spec: ModelSpec, opts: TrainStepOptions): { model
 }
 
 /** accumulate: like train_step's forward and backward, but only adds this micro-batch's gradients to acc.<p>. */
-export function buildAccumulate(spec: ModelSpec, opts: Pick<TrainStepOptions, 'trainable'>): Uint8Array {
-  const { g, params, result } = forward(spec, 'accumulate', true);
-  const trainable = trainableOf(spec, opts.trainable);
+export function buildAccumulate(spec: ModelSpec, task: TaskSpec, opts: Pick<TrainStepOptions, 'trainable'>): Uint8Array {
+  const { g, params, result } = forward(spec, task, `accumulate.${task.name}`, true);
+  const trainable = trainableOf(spec, task, opts.trainable);
   const grads = gradients(result.loss, trainable.map((n) => params[n]!));
   g.output(result.loss, 'loss');
   trainable.forEach((n, i) => g.output(op.add(g.input(accName(n), spec.floatType, params[n]!.shape), grads[i]!), newName(accName(n))));
@@ -110,8 +112,8 @@ export function buildAccumulate(spec: ModelSpec, opts: Pick<TrainStepOptions, 't
 }
 
 /** eval: data and parameters in; loss, metrics and the model's outputs out (no dropout). */
-export function buildEval(spec: ModelSpec): { model: Uint8Array; outputs: string[]; metrics: string[] } {
-  const { g, result } = forward(spec, 'eval', false);
+export function buildEval(spec: ModelSpec, task: TaskSpec): { model: Uint8Array; outputs: string[]; metrics: string[] } {
+  const { g, result } = forward(spec, task, `eval.${task.name}`, false);
   g.output(result.loss, 'loss');
   const metrics = Object.keys(result.metrics ?? {});
   for (const m of metrics) g.output(result.metrics![m]!, `metric.${m}`);
@@ -121,8 +123,8 @@ export function buildEval(spec: ModelSpec): { model: Uint8Array; outputs: string
 }
 
 /** infer: the chosen outputs with the trained parameters baked in; only the inputs they need remain. */
-export function buildInfer(spec: ModelSpec, values: ParamValues, outputs: readonly string[], metadata: Record<string, string> = {}): Uint8Array {
-  const { g, result } = forward(spec, 'infer', false);
+export function buildInfer(spec: ModelSpec, task: TaskSpec, values: ParamValues, outputs: readonly string[], metadata: Record<string, string> = {}): Uint8Array {
+  const { g, result } = forward(spec, task, `infer.${task.name}`, false);
   for (const o of outputs) {
     const t = result.outputs[o];
     if (!t) throw new Error(`the model has no output "${o}" (it has ${Object.keys(result.outputs).join(', ')})`);

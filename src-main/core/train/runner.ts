@@ -1,8 +1,7 @@
 // Starts a training job in a worker thread: the caller (CLI, server, Electron main) stays responsive,
 // receives progress events, and can cancel; a job restarted with resume continues from its checkpoint.
 import { Worker } from 'node:worker_threads';
-import type { Dataset } from './data.ts';
-import type { TrainEvent, TrainJob } from './trainer.ts';
+import type { TrainData, TrainEvent, TrainJob } from './trainer.ts';
 
 export interface TrainingHandle {
   /** Asks the job to stop after the current step; it saves a checkpoint and ends with reason 'cancelled'. */
@@ -10,7 +9,7 @@ export interface TrainingHandle {
   done: Promise<{ step: number; loss: number }>;
 }
 
-export function startTraining(job: TrainJob, data: { train: Dataset; val?: Dataset }, onEvent: (e: TrainEvent) => void): TrainingHandle {
+export function startTraining(job: TrainJob, data: TrainData, onEvent: (e: TrainEvent) => void): TrainingHandle {
   const stop = new SharedArrayBuffer(4);
   const fromSources = import.meta.url.endsWith('.ts');
   const worker = fromSources

@@ -32,14 +32,27 @@ export interface ForwardResult {
 }
 
 /**
- * A trainable model: its parameters, the data it reads, and how to build its forward pass on a
- * graph. Built from a JSON config by a registry, so a checkpoint's config rebuilds the same graphs.
+ * One training task of a model: the data it reads, the parameters it updates, and how to build
+ * its forward pass. Alt-MoE has one task per direction (image->text, text->image, ...), trained in
+ * turn; simple models have a single task.
+ */
+export interface TaskSpec {
+  name: string;
+  inputs: DataInput[];
+  masks: MaskInput[];
+  /** Parameters this task's steps update (null: all). */
+  trainable: string[] | null;
+  forward(g: Graph, inputs: Record<string, Tensor>, params: Record<string, Tensor>, training: boolean): ForwardResult;
+}
+
+/**
+ * A trainable model: its parameters and tasks. Built from a JSON config by a registry, so a
+ * checkpoint's config rebuilds the same graphs.
  */
 export interface ModelSpec {
   config: { kind: string } & Record<string, unknown>;
   floatType: FloatType;
   params: ParamSpec[];
-  inputs: DataInput[];
-  masks: MaskInput[];
-  forward(g: Graph, inputs: Record<string, Tensor>, params: Record<string, Tensor>, training: boolean): ForwardResult;
+  /** Trained in turn, one optimizer step each, cycling (the alternating schedule). */
+  tasks: TaskSpec[];
 }

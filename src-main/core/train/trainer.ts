@@ -6,12 +6,12 @@ import path from 'node:path';
 import type { ParamValues } from '../onnx/graph.ts';
 import type { OptimizerConfig } from '../onnx/optim.ts';
 import { createSession, hostData, tensor, type Feeds, type Provider, type Session, type Value } from '../onnx/runtime.ts';
-import { ACCUM_COUNT, accName, buildAccumulate, buildEval, buildInfer, buildTrainStep, newName, STEP } from './artifacts.ts';
+import { ACCUM_COUNT, accName, buildAccumulate, buildEval, buildInfer, buildTrainStep, newName, STEP, type StepIO } from './artifacts.ts';
 import { BatchStream, rowsOf, type Cursor, type Dataset } from './data.ts';
 import { buildModel } from './models.ts';
 import { deriveSeed, mulberry32, normal, STREAM } from './rng.ts';
 import { readSafetensors, writeSafetensors, type StArray } from './safetensors.ts';
-import type { ModelSpec } from './spec.ts';
+import type { ModelSpec, TaskSpec } from './spec.ts';
 
 export interface TrainJob {
   /** Run folder: artifacts (train_step.onnx, eval.onnx...) and checkpoint.safetensors go here. */
@@ -38,8 +38,8 @@ export interface TrainJob {
 
 export type TrainEvent =
   | { type: 'started'; provider: Provider; step: number; resumed: boolean; parameters: number }
-  | { type: 'progress'; step: number; steps: number; loss: number; lr: number; gradNorm: number; stepsPerSec: number; metrics: Record<string, number | number[]> }
-  | { type: 'eval'; step: number; loss: number; metrics: Record<string, number | number[]> }
+  | { type: 'progress'; step: number; steps: number; task: string; loss: number; lr: number; gradNorm: number; stepsPerSec: number; metrics: Record<string, number | number[]> }
+  | { type: 'eval'; step: number; task: string; loss: number; metrics: Record<string, number | number[]> }
   | { type: 'checkpoint'; step: number; file: string }
   | { type: 'warning'; message: string }
   | { type: 'done'; step: number; reason: 'finished' | 'cancelled'; loss: number };
@@ -49,7 +49,6 @@ const FORMAT = 'altmoe-checkpoint/1';
 
 export interface TrainState {
   step: number;
-  cursor: Cursor;
   params: Map<string, Value>;
   states: Map<string, Value>;
 }
@@ -73,7 +72,7 @@ export function initParams(spec: ModelSpec, seed: number): Map<string, Float32Ar
 /** Reads a run's checkpoint: parameters, optimizer state, and where training stood. */
 type FloatArray = Float32Array | Float64Array;
 
-export function readCheckpoint(file: string): { step: number; cursor: Cursor; params: Map<string, FloatArray>; states: Map<string, FloatArray>; meta: Record<string, string> } {
+export function readCheckpoint(file: string): { step: number; cursor: Record<string, Cursor>; params: Map<string, FloatArray>; states: Map<string, FloatArray>; meta: Record<string, string> } {
   const { tensors, metadata } = readSafetensors(file);
   if (metadata.format !== FORMAT) throw new Error(`${file} is not an AltMoE checkpoint`);
   const params = new Map<string, FloatArray>();
@@ -83,7 +82,7 @@ export function readCheckpoint(file: string): { step: number; cursor: Cursor; pa
     if (name.startsWith('param/')) params.set(name.slice(6), t.data as FloatArray);
     else if (name.startsWith('state/')) states.set(name.slice(6), t.data as FloatArray);
   }
-  return { step: Number(metadata.step), cursor: JSON.parse(metadata.cursor!) as Cursor, params, states, meta: metadata };
+  return { step: Number(metadata.step), cursor: JSON.parse(metadata.cursor!) as Record<string, Cursor>, params, states, meta: metadata };
 }
 
 /** The config fields that must match for a checkpoint to be resumed by a job. */
@@ -91,53 +90,75 @@ function identity(job: TrainJob): string {
   return JSON.stringify({ model: job.model, optimizer: job.optimizer, batchSize: job.batchSize, accumulation: job.accumulation ?? 1, trainable: job.trainable ?? null, seed: job.seed });
 }
 
-export async function train(job: TrainJob, data: { train: Dataset; val?: Dataset }, emit: (e: TrainEvent) => void, shouldStop: () => boolean = () => false): Promise<{ step: number; loss: number }> {
+export interface TrainData {
+  /** Training rows per task (a single-task model's task is usually "main"). */
+  train: Record<string, Dataset>;
+  val?: Record<string, Dataset>;
+}
+
+interface TaskRuntime {
+  task: TaskSpec;
+  index: number;
+  io: StepIO;
+  step: Session;
+  acc: Session | null;
+  eval: Session | null;
+  stream: BatchStream;
+}
+
+export async function train(job: TrainJob, data: TrainData, emit: (e: TrainEvent) => void, shouldStop: () => boolean = () => false): Promise<{ step: number; loss: number }> {
   const spec = buildModel(job.model);
   const dtype = spec.floatType;
   const accumulation = job.accumulation ?? 1;
   fs.mkdirSync(job.dir, { recursive: true });
-  rowsOf(data.train);
-  for (const d of spec.inputs) if (!data.train[d.name]) throw new Error(`training data lacks column "${d.name}"`);
-
-  // Artifacts on disk: the graphs that run are the files a user can inspect or reuse.
-  const step = buildTrainStep(spec, { optimizer: job.optimizer, trainable: job.trainable, accumulation });
-  fs.writeFileSync(path.join(job.dir, 'train_step.onnx'), step.model);
-  const evalArt = buildEval(spec);
-  fs.writeFileSync(path.join(job.dir, 'eval.onnx'), evalArt.model);
-  const accModel = accumulation > 1 ? buildAccumulate(spec, { trainable: job.trainable }) : null;
-  if (accModel) fs.writeFileSync(path.join(job.dir, 'accumulate.onnx'), accModel);
+  for (const task of spec.tasks) {
+    const ds = data.train[task.name];
+    if (!ds) throw new Error(`no training data for task "${task.name}"`);
+    rowsOf(ds);
+    for (const d of task.inputs) if (!ds[d.name]) throw new Error(`training data of task "${task.name}" lacks column "${d.name}"`);
+  }
 
   const warn = (message: string): void => emit({ type: 'warning', message });
   const opts = { provider: job.provider, threads: job.threads, onWarning: warn, outputsOnDevice: job.provider === 'webgpu' };
-  const stepSession = await createSession(step.model, opts);
-  const accSession = accModel ? await createSession(accModel, opts) : null;
-  const evalSession = data.val ? await createSession(evalArt.model, { ...opts, outputsOnDevice: false }) : null;
   const shapeOf = new Map(spec.params.map((p) => [p.name, p.shape]));
-
-  // State: parameters and optimizer state as ORT values, fed back step after step.
   const ckptFile = path.join(job.dir, CHECKPOINT_FILE);
-  const state: TrainState = { step: 0, cursor: { epoch: 0, offset: 0 }, params: new Map(), states: new Map() };
-  let resumed = false;
-  if (job.resume && fs.existsSync(ckptFile)) {
-    const ck = readCheckpoint(ckptFile);
-    if (ck.meta.identity !== identity(job)) throw new Error(`${ckptFile} was written by a different configuration; start a new run instead of resuming`);
-    state.step = ck.step;
-    state.cursor = ck.cursor;
-    for (const p of spec.params) state.params.set(p.name, tensor(dtype, p.shape, present(ck.params.get(p.name), p.name)));
-    for (const s of step.io.states) state.states.set(s, tensor(dtype, shapeOf.get(stateParam(s, step.io.trainable))!, present(ck.states.get(s), s)));
-    resumed = true;
-  } else {
-    const init = initParams(spec, job.seed);
-    for (const p of spec.params) state.params.set(p.name, tensor(dtype, p.shape, init.get(p.name)!));
-    for (const s of step.io.states) {
-      const shape = shapeOf.get(stateParam(s, step.io.trainable))!;
-      const n = shape.reduce((a, b) => a * b, 1);
-      state.states.set(s, tensor(dtype, shape, dtype === 'float64' ? new Float64Array(n) : new Float32Array(n)));
-    }
-  }
-  emit({ type: 'started', provider: stepSession.provider, step: state.step, resumed, parameters: spec.params.reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0) });
+  const ck = job.resume && fs.existsSync(ckptFile) ? readCheckpoint(ckptFile) : null;
+  if (ck && ck.meta.identity !== identity(job)) throw new Error(`${ckptFile} was written by a different configuration; start a new run instead of resuming`);
+  const cursors = ck ? (JSON.parse(ck.meta.cursor!) as Record<string, Cursor>) : {};
 
-  const stream = new BatchStream(data.train, job.batchSize, job.seed, state.cursor);
+  // Artifacts on disk, one set per task: the graphs that run are files a user can inspect or reuse.
+  const tasks: TaskRuntime[] = [];
+  for (const [index, task] of spec.tasks.entries()) {
+    const built = buildTrainStep(spec, task, { optimizer: job.optimizer, trainable: job.trainable, accumulation });
+    fs.writeFileSync(path.join(job.dir, `train_step.${task.name}.onnx`), built.model);
+    const evalArt = buildEval(spec, task);
+    fs.writeFileSync(path.join(job.dir, `eval.${task.name}.onnx`), evalArt.model);
+    const accModel = accumulation > 1 ? buildAccumulate(spec, task, { trainable: job.trainable }) : null;
+    if (accModel) fs.writeFileSync(path.join(job.dir, `accumulate.${task.name}.onnx`), accModel);
+    tasks.push({
+      task,
+      index,
+      io: built.io,
+      step: await createSession(built.model, opts),
+      acc: accModel ? await createSession(accModel, opts) : null,
+      eval: data.val?.[task.name] ? await createSession(evalArt.model, { ...opts, outputsOnDevice: false }) : null,
+      stream: new BatchStream(data.train[task.name]!, job.batchSize, deriveSeed(job.seed, index), cursors[task.name]),
+    });
+  }
+
+  // State: parameters and the optimizer state of every trainable parameter, as ORT values fed
+  // back step after step.
+  const state: TrainState = { step: ck?.step ?? 0, params: new Map(), states: new Map() };
+  const stateShapes = new Map<string, number[]>();
+  for (const t of tasks) for (const s of t.io.states) stateShapes.set(s, shapeOf.get(stateParam(s, t.io.trainable))!);
+  const init = ck ? null : initParams(spec, job.seed);
+  for (const p of spec.params) state.params.set(p.name, tensor(dtype, p.shape, ck ? present(ck.params.get(p.name), p.name) : init!.get(p.name)!));
+  for (const [s, shape] of stateShapes) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    state.states.set(s, tensor(dtype, shape, ck ? present(ck.states.get(s), s) : dtype === 'float64' ? new Float64Array(n) : new Float32Array(n)));
+  }
+  emit({ type: 'started', provider: tasks[0]!.step.provider, step: state.step, resumed: ck !== null, parameters: spec.params.reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0) });
+
   const save = async (): Promise<void> => {
     const tensors: Record<string, { shape: number[]; data: StArray }> = {};
     for (const [name, v] of state.params) tensors[`param/${name}`] = { shape: shapeOf.get(name)!, data: (await hostData(v)) as StArray };
@@ -145,7 +166,7 @@ export async function train(job: TrainJob, data: { train: Dataset; val?: Dataset
     writeSafetensors(ckptFile, tensors, {
       format: FORMAT,
       step: String(state.step),
-      cursor: JSON.stringify(stream.cursor),
+      cursor: JSON.stringify(Object.fromEntries(tasks.map((t) => [t.task.name, t.stream.cursor]))),
       identity: identity(job),
       model: JSON.stringify(job.model),
       optimizer: JSON.stringify(job.optimizer),
@@ -164,38 +185,42 @@ export async function train(job: TrainJob, data: { train: Dataset; val?: Dataset
       break;
     }
     const t = state.step + 1;
+    // The alternating schedule: one task (direction) per optimizer step, in turn.
+    const rt = tasks[(t - 1) % tasks.length]!;
+    const { io } = rt;
     // Gradient accumulation: the first micro-batches only add up gradients.
     let acc: Map<string, Value> | null = null;
     for (let micro = 0; micro < accumulation - 1; micro++) {
-      const feeds = batchFeeds(spec, stream, job, t, micro, state.params);
-      for (const p of step.io.trainable) feeds[accName(p)] = acc?.get(p) ?? zeros(dtype, shapeOf.get(p)!);
-      const out = await accSession!.run(feeds);
-      acc = new Map(step.io.trainable.map((p) => [p, out[newName(accName(p))]!]));
+      const feeds = batchFeeds(spec, rt, job, t, micro, state.params);
+      for (const p of io.trainable) feeds[accName(p)] = acc?.get(p) ?? zeros(dtype, shapeOf.get(p)!);
+      const out = await rt.acc!.run(feeds);
+      acc = new Map(io.trainable.map((p) => [p, out[newName(accName(p))]!]));
     }
-    const feeds = batchFeeds(spec, stream, job, t, accumulation - 1, state.params);
-    for (const s of step.io.states) feeds[s] = state.states.get(s)!;
+    const feeds = batchFeeds(spec, rt, job, t, accumulation - 1, state.params);
+    for (const s of io.states) feeds[s] = state.states.get(s)!;
     feeds[STEP] = tensor(dtype, [], dtype === 'float64' ? Float64Array.of(t) : Float32Array.of(t));
     if (accumulation > 1) {
-      for (const p of step.io.trainable) feeds[accName(p)] = acc!.get(p)!;
+      for (const p of io.trainable) feeds[accName(p)] = acc!.get(p)!;
       feeds[ACCUM_COUNT] = tensor(dtype, [], dtype === 'float64' ? Float64Array.of(accumulation) : Float32Array.of(accumulation));
     }
-    const out = await stepSession.run(feeds);
-    for (const p of step.io.trainable) swap(state.params, p, out[newName(p)]!);
-    for (const s of step.io.states) swap(state.states, s, out[newName(s)]!);
+    const out = await rt.step.run(feeds);
+    for (const p of io.trainable) swap(state.params, p, out[newName(p)]!);
+    for (const s of io.states) swap(state.states, s, out[newName(s)]!);
     state.step = t;
     windowSteps++;
     lastLoss = Number((await hostData(out.loss!))[0]);
-    if (!Number.isFinite(lastLoss)) throw new Error(`the loss became ${lastLoss} at step ${t}; lower the learning rate or check the data`);
+    if (!Number.isFinite(lastLoss)) throw new Error(`the loss became ${lastLoss} at step ${t} (${rt.task.name}); lower the learning rate or check the data`);
 
     const now = performance.now();
     const final = t === job.steps;
     if (now - lastEmit >= (job.progressEveryMs ?? 250) || final || t % job.checkpointEvery === 0) {
       const metrics: Record<string, number | number[]> = {};
-      for (const m of step.io.metrics) metrics[m] = scalarOrList(await hostData(out[`metric.${m}`]!));
+      for (const m of io.metrics) metrics[m] = scalarOrList(await hostData(out[`metric.${m}`]!));
       emit({
         type: 'progress',
         step: t,
         steps: job.steps,
+        task: rt.task.name,
         loss: lastLoss,
         lr: Number((await hostData(out.lr!))[0]),
         gradNorm: Number((await hostData(out.grad_norm!))[0]),
@@ -206,14 +231,18 @@ export async function train(job: TrainJob, data: { train: Dataset; val?: Dataset
       windowStart = now;
       windowSteps = 0;
     }
-    if (evalSession && job.evalEvery && (t % job.evalEvery === 0 || final)) emit(await evaluate(spec, evalSession, data.val!, state.params, job.evalBatchSize ?? job.batchSize, t));
+    if (job.evalEvery && (t % job.evalEvery === 0 || final)) {
+      for (const e of tasks) if (e.eval) emit(await evaluate(e.task, e.eval, data.val![e.task.name]!, state.params, job.evalBatchSize ?? job.batchSize, t));
+    }
     if (t % job.checkpointEvery === 0 || final) await save();
   }
   if (reason === 'cancelled') await save();
   emit({ type: 'done', step: state.step, reason, loss: lastLoss });
-  await stepSession.release();
-  await accSession?.release();
-  await evalSession?.release();
+  for (const t of tasks) {
+    await t.step.release();
+    await t.acc?.release();
+    await t.eval?.release();
+  }
   return { step: state.step, loss: lastLoss };
 }
 
@@ -245,14 +274,14 @@ function scalarOrList(a: ArrayLike<number | bigint>): number | number[] {
 }
 
 /** Feeds for one micro-batch: data columns, dropout masks (from (seed, step, micro)), parameters. */
-function batchFeeds(spec: ModelSpec, stream: BatchStream, job: TrainJob, step: number, micro: number, params: Map<string, Value>): Feeds {
+function batchFeeds(spec: ModelSpec, rt: TaskRuntime, job: TrainJob, step: number, micro: number, params: Map<string, Value>): Feeds {
   const feeds: Feeds = {};
-  const batch = stream.next();
-  for (const d of spec.inputs) {
+  const batch = rt.stream.next();
+  for (const d of rt.task.inputs) {
     const shape = [job.batchSize, ...(d.shape.slice(1) as number[])];
     feeds[d.name] = tensor(d.dtype, shape, batch.get(d.name)!);
   }
-  spec.masks.forEach((m, i) => {
+  rt.task.masks.forEach((m, i) => {
     const shape = [job.batchSize, ...(m.shape.slice(1) as number[])];
     const n = shape.reduce((a, b) => a * b, 1);
     const rand = mulberry32(deriveSeed(job.seed, STREAM.mask, step, micro, i));
@@ -264,8 +293,8 @@ function batchFeeds(spec: ModelSpec, stream: BatchStream, job: TrainJob, step: n
   return feeds;
 }
 
-/** Mean loss and metrics over a whole validation set (the last partial batch included). */
-export async function evaluate(spec: ModelSpec, session: Session, val: Dataset, params: Map<string, Value>, batchSize: number, step: number): Promise<Extract<TrainEvent, { type: 'eval' }>> {
+/** Mean loss and metrics of one task over a whole validation set (the last partial batch included). */
+export async function evaluate(task: TaskSpec, session: Session, val: Dataset, params: Map<string, Value>, batchSize: number, step: number): Promise<Extract<TrainEvent, { type: 'eval' }>> {
   const n = rowsOf(val);
   let lossSum = 0;
   const metricSums: Record<string, number[]> = {};
@@ -273,12 +302,12 @@ export async function evaluate(spec: ModelSpec, session: Session, val: Dataset, 
   for (let start = 0; start < n; start += batchSize) {
     const rows = Math.min(batchSize, n - start);
     const feeds: Feeds = {};
-    for (const d of spec.inputs) {
+    for (const d of task.inputs) {
       const c = val[d.name]!;
       const width = c.shape.slice(1).reduce((a, b) => a * b, 1);
       feeds[d.name] = tensor(d.dtype, [rows, ...c.shape.slice(1)], c.data.subarray(start * width, (start + rows) * width) as Float32Array);
     }
-    for (const [name, v] of params) feeds[name] = v;
+    for (const name of session.inputNames) if (params.has(name)) feeds[name] = params.get(name)!;
     const out = await session.run(feeds, ['loss', ...metricNames]);
     lossSum += Number((await hostData(out.loss!))[0]) * rows;
     for (const m of metricNames) {
@@ -289,7 +318,7 @@ export async function evaluate(spec: ModelSpec, session: Session, val: Dataset, 
   }
   const metrics: Record<string, number | number[]> = {};
   for (const [m, sums] of Object.entries(metricSums)) metrics[m] = sums.length === 1 ? sums[0]! / n : sums.map((s) => s / n);
-  return { type: 'eval', step, loss: lossSum / n, metrics };
+  return { type: 'eval', step, task: task.name, loss: lossSum / n, metrics };
 }
 
 /** The trained parameters of a run (from its checkpoint). */
@@ -297,14 +326,16 @@ export function trainedParams(dir: string): ParamValues {
   return readCheckpoint(path.join(dir, CHECKPOINT_FILE)).params;
 }
 
-/** Writes infer.onnx (chosen outputs, parameters baked in) and params.safetensors for a finished run. */
-export function exportRun(dir: string, outputs: readonly string[], outDir = dir): { infer: string; params: string } {
+/** Writes infer.<task>.onnx (chosen outputs, parameters baked in) and params.safetensors for a run. */
+export function exportRun(dir: string, taskName: string, outputs: readonly string[], outDir = dir): { infer: string; params: string } {
   const ck = readCheckpoint(path.join(dir, CHECKPOINT_FILE));
   const spec = buildModel(JSON.parse(ck.meta.model!));
+  const task = spec.tasks.find((t) => t.name === taskName);
+  if (!task) throw new Error(`the model has no task "${taskName}" (it has ${spec.tasks.map((t) => t.name).join(', ')})`);
   const values = ck.params;
   fs.mkdirSync(outDir, { recursive: true });
-  const infer = path.join(outDir, 'infer.onnx');
-  fs.writeFileSync(infer, buildInfer(spec, values, outputs, { step: String(ck.step), model: ck.meta.model! }));
+  const infer = path.join(outDir, `infer.${taskName}.onnx`);
+  fs.writeFileSync(infer, buildInfer(spec, task, values, outputs, { step: String(ck.step), task: taskName, model: ck.meta.model! }));
   const params = path.join(outDir, 'params.safetensors');
   writeSafetensors(params, Object.fromEntries(spec.params.map((p) => [p.name, { shape: p.shape, data: values.get(p.name)! }])), { model: ck.meta.model!, step: String(ck.step) });
   return { infer, params };
