@@ -20,6 +20,8 @@ export interface Built {
   params: Tensor[];
   /** Non-parameter inputs and their values. */
   feeds?: Record<string, Value>;
+  /** Parameters fed with random values but not differentiated (e.g. data, frozen statistics). */
+  fixed?: Tensor[];
 }
 
 /** Random values for every parameter of a graph (fixed seed), optionally shaped by a function. */
@@ -46,14 +48,16 @@ export async function gradCheck(
 ): Promise<{ checked: number; maxError: number }> {
   const dtype = opts.dtype ?? 'float64';
   const g = new Graph('gradcheck', dtype);
-  const { loss, params, feeds = {} } = build(g);
+  const { loss, params, feeds = {}, fixed = [] } = build(g);
   const grads = gradients(loss, params);
   g.output(loss, 'loss');
   grads.forEach((gr, i) => g.output(gr, `grad_${params[i]!.name}`));
   const session = await createSession(g.toModel({ paramsAs: 'inputs' }));
   const values = initParams(params, dtype, opts.seed ?? 7, opts.transform);
+  const fixedValues = initParams(fixed, dtype, (opts.seed ?? 7) + 1000, opts.transform);
   const feed = (vals: Map<string, Float64Array | Float32Array>): Feeds => {
     const f: Feeds = { ...feeds };
+    for (const p of fixed) f[p.name] = tensor(dtype, p.shape as number[], fixedValues.get(p.name)!);
     for (const p of params) f[p.name] = tensor(dtype, p.shape as number[], vals.get(p.name)!);
     return f;
   };

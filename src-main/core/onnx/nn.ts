@@ -67,3 +67,16 @@ export function sumOfSquares(g: Graph, xs: readonly Tensor[]): Tensor {
   }
   return total ?? g.scalar(0);
 }
+
+/**
+ * Symmetric InfoNCE over a batch of N aligned pairs: cosine similarities / temperature, with the
+ * i-th row of a matching the i-th row of b. `scale` is 1 / temperature (a constant or a learned
+ * parameter). Returns the mean of the a->b and b->a cross-entropies.
+ */
+export function infoNCE(a: Tensor, b: Tensor, scale: Tensor): Tensor {
+  const logits = op.mul(op.matmul(l2Normalize(a, -1), op.transpose(l2Normalize(b, -1), [1, 0])), scale);
+  const idx = op.rangeAlong(a, 0);
+  const rows = op.gatherElements(logSoftmax(logits, 1), op.unsqueeze(idx, [1]), 1);
+  const cols = op.gatherElements(logSoftmax(logits, 0), op.unsqueeze(idx, [0]), 0);
+  return op.mul(op.add(op.reduceMean(rows, [0, 1]), op.reduceMean(cols, [0, 1])), -0.5);
+}

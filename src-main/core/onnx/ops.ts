@@ -435,6 +435,13 @@ export function nonZeroRows(cond: Tensor): Tensor {
   return transpose(nz, [1, 0]);
 }
 
+/** 0, 1, ..., n-1 as int64, where n is x's (run-time) size along an axis. No gradient. */
+export function rangeAlong(x: Tensor, axis: number): Tensor {
+  const ax = axisOf(axis, x.rank, 'Range');
+  const n = x.graph.node('Gather', [shapeOf(x), x.graph.scalar(ax, 'int64')], [{ dtype: 'int64', shape: [] }], { axis: { i: 0 } }, 'none')[0]!;
+  return x.graph.node('Range', [x.graph.scalar(0, 'int64'), n, x.graph.scalar(1, 'int64')], [{ dtype: 'int64', shape: [x.shape[ax]!] }], {}, 'none')[0]!;
+}
+
 export function gatherElements(data: Tensor, indices: Tensor, axis: number): Tensor {
   const ax = axisOf(axis, data.rank, 'GatherElements');
   return data.graph.node('GatherElements', [data, indices], [{ dtype: data.dtype, shape: indices.shape }], { axis: { i: ax } }, ([g]) => {

@@ -1,3 +1,4 @@
+import { altMoeModel, type AltMoeConfig } from '../model/altmoe.ts';
 import { regressionModel, type RegressionConfig } from './regression.ts';
 import type { ModelSpec } from './spec.ts';
 
@@ -6,6 +7,8 @@ export function buildModel(config: { kind: string } & Record<string, unknown>): 
   switch (config.kind) {
     case 'regression':
       return regressionModel(config as unknown as RegressionConfig);
+    case 'altmoe':
+      return altMoeModel(config as unknown as AltMoeConfig);
     default:
       throw new Error(`unknown model kind "${config.kind}"`);
   }

@@ -1,6 +1,7 @@
 // The training loop: builds the artifacts, keeps parameters and optimizer state between steps (fed
 // back to ONNX Runtime without copies), checkpoints, evaluates, resumes. It blocks its thread while
 // a step runs, so it is meant to run in a worker (see runner.ts).
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ParamValues } from '../onnx/graph.ts';
@@ -34,6 +35,8 @@ export interface TrainJob {
   resume?: boolean;
   /** Minimum milliseconds between progress events (default 250; 0: every step). */
   progressEveryMs?: number;
+  /** Starting values for some parameters instead of their random init (e.g. data statistics). */
+  initialValues?: Record<string, ArrayLike<number>>;
 }
 
 export type TrainEvent =
@@ -54,11 +57,19 @@ export interface TrainState {
 }
 
 /** Fresh parameters from the seeded RNG (each parameter from its own stream: adding one changes no other). */
-export function initParams(spec: ModelSpec, seed: number): Map<string, Float32Array | Float64Array> {
+export function initParams(spec: ModelSpec, seed: number, given: Record<string, ArrayLike<number>> = {}): Map<string, Float32Array | Float64Array> {
   const out = new Map<string, Float32Array | Float64Array>();
+  for (const name of Object.keys(given)) if (!spec.params.some((p) => p.name === name)) throw new Error(`initial value for unknown parameter "${name}"`);
   spec.params.forEach((p, i) => {
     const n = p.shape.reduce((a, b) => a * b, 1);
     const arr = spec.floatType === 'float64' ? new Float64Array(n) : new Float32Array(n);
+    const fixed = given[p.name];
+    if (fixed) {
+      if (fixed.length !== n) throw new Error(`initial value for ${p.name} has ${fixed.length} values, expected ${n}`);
+      arr.set(fixed);
+      out.set(p.name, arr);
+      return;
+    }
     const rand = mulberry32(deriveSeed(seed, STREAM.init, i));
     const init = p.init;
     for (let k = 0; k < n; k++) {
@@ -87,7 +98,8 @@ export function readCheckpoint(file: string): { step: number; cursor: Record<str
 
 /** The config fields that must match for a checkpoint to be resumed by a job. */
 function identity(job: TrainJob): string {
-  return JSON.stringify({ model: job.model, optimizer: job.optimizer, batchSize: job.batchSize, accumulation: job.accumulation ?? 1, trainable: job.trainable ?? null, seed: job.seed });
+  const initial = job.initialValues ? createHash('sha256').update(JSON.stringify(Object.entries(job.initialValues).map(([k, v]) => [k, Array.from(v)]))).digest('hex') : null;
+  return JSON.stringify({ model: job.model, optimizer: job.optimizer, batchSize: job.batchSize, accumulation: job.accumulation ?? 1, trainable: job.trainable ?? null, seed: job.seed, initial });
 }
 
 export interface TrainData {
@@ -151,7 +163,7 @@ export async function train(job: TrainJob, data: TrainData, emit: (e: TrainEvent
   const state: TrainState = { step: ck?.step ?? 0, params: new Map(), states: new Map() };
   const stateShapes = new Map<string, number[]>();
   for (const t of tasks) for (const s of t.io.states) stateShapes.set(s, shapeOf.get(stateParam(s, t.io.trainable))!);
-  const init = ck ? null : initParams(spec, job.seed);
+  const init = ck ? null : initParams(spec, job.seed, job.initialValues);
   for (const p of spec.params) state.params.set(p.name, tensor(dtype, p.shape, ck ? present(ck.params.get(p.name), p.name) : init!.get(p.name)!));
   for (const [s, shape] of stateShapes) {
     const n = shape.reduce((a, b) => a * b, 1);
