@@ -68,7 +68,7 @@ describe('retrieval metrics', () => {
     const a = Float64Array.from([4, 1, 0, 1, 3, 1, 0, 1, 2]);
     const wTrue = Float64Array.from([1, -2, 0.5, 3, 2, -1]); // [3, 2]
     const b = new Float64Array(6);
-    for (let i = 0; i < 3; i++) for (let j = 0; j < 2; j++) for (let k = 0; k < 3; k++) b[i * 2 + j] += a[i * 3 + k]! * wTrue[k * 2 + j]!;
+    for (let i = 0; i < 3; i++) for (let j = 0; j < 2; j++) for (let k = 0; k < 3; k++) b[i * 2 + j] = b[i * 2 + j]! + a[i * 3 + k]! * wTrue[k * 2 + j]!;
     const w = ridgeSolve(a, b, d, 2, 0);
     Array.from(w).forEach((v, i) => expect(v).toBeCloseTo(wTrue[i]!, 10));
   });
