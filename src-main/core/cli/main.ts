@@ -3,12 +3,16 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { IMPORT_FORMATS, MODALITIES, SPLITS, type ImportFormat, type ImportReport, type Modality, type Split } from '../../../src-shared/types.ts';
 import { Catalog } from '../catalog/catalog.ts';
 import { CatalogError } from '../catalog/errors.ts';
+import { ConnectorDataError } from '../connector/pair-data.ts';
 import { defaultCatalogPath } from '../catalog/location.ts';
 import { ImportError } from '../datasets/errors.ts';
 import { importDataset, READERS } from '../datasets/import.ts';
 import { importVectors } from '../datasets/vectors.ts';
+import { evaluateRun } from '../connector/evaluate-run.ts';
+import { exportConnector } from '../connector/export.ts';
+import { resumeConnector, trainConnector, type RunEvent } from '../connector/run.ts';
 import { progressPrinter } from './progress.ts';
-import { formatImportReport, formatStats, table } from './render.ts';
+import { formatEval, formatImportReport, formatRunSummary, formatStats, table } from './render.ts';
 
 /** A mistake in how the command was called: exit code 2 and a pointer to --help. */
 class UsageError extends Error {}
@@ -21,7 +25,13 @@ Usage:
   altmoe import npy <file.npy> --ids F --dataset D --encoder E [options]
                                                 attach precomputed vectors to catalog items
   altmoe stats                                  counts per dataset, modality, split and encoder
-  altmoe list [datasets|encoders|imports|formats]
+  altmoe list [datasets|encoders|imports|formats|runs]
+  altmoe train --pairs image:text[,audio:text] [--preset laptop|paper] [options]
+                                                train the Alt-MoE connector on stored vectors
+  altmoe train --resume RUN                     continue a cancelled or interrupted run
+  altmoe eval RUN [--split val|test] [--head mapped|pred]
+                                                retrieval recall of a run, with the baselines
+  altmoe export RUN DIR                         standalone ONNX per direction + card.json
 
 Global options:
   --catalog FILE     the catalog file (default: $ALTMOE_CATALOG or ${defaultCatalogPath()})
@@ -42,6 +52,15 @@ npy options:
   --encoder-hash H   identifies the exact model (default: external:<encoder>)
   --replace          accept a new --encoder-hash for an existing encoder (old vectors become stale)
 
+Train options:
+  --pairs A:B,...    modality pairs with paired data (each is trained in both directions)
+  --encoders M=NAME,...  encoder per modality (default: the only one of that modality)
+  --datasets D,...   datasets to train on (default: all)
+  --preset P         laptop (default) or paper
+  --steps N, --batch N, --lr X, --eval-every N, --patience N
+  --connector moe|mlp, --schedule alternating|joint, --loss pred+cl|pred|cl
+  --threads N, --provider cpu|webgpu|cuda, --name NAME
+
 Formats: ${IMPORT_FORMATS.join(', ')}`;
 
 const OPTIONS = {
@@ -59,6 +78,22 @@ const OPTIONS = {
   modality: { type: 'string' },
   'encoder-hash': { type: 'string' },
   replace: { type: 'boolean' },
+  pairs: { type: 'string' },
+  encoders: { type: 'string' },
+  datasets: { type: 'string' },
+  preset: { type: 'string' },
+  steps: { type: 'string' },
+  batch: { type: 'string' },
+  lr: { type: 'string' },
+  'eval-every': { type: 'string' },
+  patience: { type: 'string' },
+  connector: { type: 'string' },
+  schedule: { type: 'string' },
+  loss: { type: 'string' },
+  threads: { type: 'string' },
+  provider: { type: 'string' },
+  resume: { type: 'string' },
+  head: { type: 'string' },
 } satisfies ParseArgsConfig['options'];
 
 type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean };
@@ -101,6 +136,18 @@ export async function runCli(argv: string[], io: CliIo = { out: (t) => process.s
       case 'list':
         return withCatalog(catalogFile, { create: false }, (c) => {
           io.out(list(c, rest[0] ?? 'datasets', values.json === true));
+          return 0;
+        });
+      case 'train':
+        return await runTrain(catalogFile, rest, values, io);
+      case 'eval':
+        return await runEval(catalogFile, rest, values, io);
+      case 'export':
+        return withCatalog(catalogFile, { create: false }, (c) => {
+          const [run, dir] = rest;
+          if (!run || !dir) throw new UsageError('export needs a run id and a folder, e.g. "altmoe export 3 ./connector"');
+          const r = exportConnector(c, runId(run), path.resolve(dir));
+          io.out(values.json ? JSON.stringify(r, null, 2) : `exported run ${run} to ${r.dir}: ${r.files.join(', ')}`);
           return 0;
         });
       default:
@@ -181,6 +228,15 @@ function list(catalog: Catalog, what: string, json: boolean): string {
       if (json) return JSON.stringify(rows, null, 2);
       return table(['dataset', 'format', 'when', 'source'], rows.map((r) => [r.dataset, r.format, r.at, r.source]));
     }
+    case 'runs': {
+      const rows = catalog.runs.list().map((r) => {
+        const rsum = catalog.metrics.forRun(r.id).filter((m) => m.split === 'val' && m.name === 'rsum');
+        const best = rsum.reduce((b, m) => Math.max(b, m.value), -1);
+        return { id: r.id, name: r.name, status: r.status, bestValRsum: best >= 0 ? best : null, updated: new Date(r.updated_at).toISOString() };
+      });
+      if (json) return JSON.stringify(rows, null, 2);
+      return table(['id', 'name', 'status', 'best val RSUM', 'updated'], rows.map((r) => [r.id, r.name, r.status, r.bestValRsum?.toFixed(1) ?? '-', r.updated]));
+    }
     case 'formats': {
       const rows = Object.values(READERS).map((r) => ({ format: r.format, description: r.description }));
       rows.push({ format: 'npy', description: 'precomputed vectors: float32/float16 .npy [N, d] plus an id list' });
@@ -189,6 +245,112 @@ function list(catalog: Catalog, what: string, json: boolean): string {
     }
     default:
       throw new UsageError(`cannot list "${what}" (datasets, encoders, imports or formats)`);
+  }
+}
+
+function runId(raw: string): number {
+  const id = Number(raw);
+  if (!Number.isInteger(id) || id <= 0) throw new UsageError(`"${raw}" is not a run id (see "altmoe list runs")`);
+  return id;
+}
+
+function positiveInt(raw: string | undefined, flag: string): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${flag} must be a positive integer`);
+  return n;
+}
+
+function oneOf<T extends string>(raw: string | undefined, flag: string, allowed: readonly T[]): T | undefined {
+  if (raw === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(raw)) throw new UsageError(`--${flag} must be one of ${allowed.join(', ')}`);
+  return raw as T;
+}
+
+function parsePairs(raw: string | undefined): [Modality, Modality][] {
+  if (!raw) throw new UsageError('train needs --pairs, e.g. --pairs image:text');
+  const isModality = (m: string | undefined): m is Modality => (MODALITIES as readonly string[]).includes(m ?? '');
+  return raw.split(',').map((p) => {
+    const [a, b, extra] = p.split(':');
+    if (!isModality(a) || !isModality(b) || extra !== undefined || a === b) {
+      throw new UsageError(`--pairs: "${p}" is not a pair of two modalities like image:text (modalities: ${MODALITIES.join(', ')})`);
+    }
+    return [a, b] as [Modality, Modality];
+  });
+}
+
+function parseEncoders(raw: string | undefined): Partial<Record<Modality, string>> {
+  const out: Partial<Record<Modality, string>> = {};
+  for (const part of raw ? raw.split(',') : []) {
+    const [m, name] = part.split('=');
+    if (!(MODALITIES as readonly string[]).includes(m ?? '') || !name) throw new UsageError(`--encoders: "${part}" is not MODALITY=NAME`);
+    out[m as Modality] = name;
+  }
+  return out;
+}
+
+async function runTrain(catalogFile: string, args: string[], values: Values, io: CliIo): Promise<number> {
+  if (args.length > 0) throw new UsageError(`unexpected argument "${args[0]}"`);
+  const catalog = Catalog.open(catalogFile, { create: false });
+  const started = Date.now();
+  const onEvent = (e: RunEvent): void => {
+    const secs = ((Date.now() - started) / 1000).toFixed(0);
+    if (e.type === 'progress') io.err.write(`step ${e.step}/${e.steps} ${e.task} loss ${e.loss.toFixed(4)} lr ${e.lr.toExponential(2)} ${e.stepsPerSec.toFixed(1)} steps/s (${secs}s)\n`);
+    else if (e.type === 'recall') io.err.write(`val ${e.pair} @${e.step}: R@1 ${(100 * e.result.forward.r1).toFixed(1)} / ${(100 * e.result.backward.r1).toFixed(1)}, RSUM ${e.result.rsum.toFixed(1)}${e.best ? ' (best)' : ''}\n`);
+    else if (e.type === 'warning') io.err.write(`warning: ${e.message}\n`);
+    else if (e.type === 'started') io.err.write(`training on ${e.provider}, ${e.parameters.toLocaleString('en-US')} parameters${e.resumed ? `, resumed at step ${e.step}` : ''}\n`);
+  };
+  // Ctrl-C stops after the current step and keeps a checkpoint: "altmoe train --resume RUN" continues.
+  const abort = new AbortController();
+  const onSigint = (): void => abort.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    const exec = { threads: positiveInt(values.threads, 'threads'), provider: oneOf(values.provider, 'provider', ['cpu', 'webgpu', 'cuda'] as const) };
+    const summary = values.resume
+      ? await resumeConnector(catalog, runId(values.resume), onEvent, abort.signal, exec)
+      : await trainConnector(
+          catalog,
+          {
+            name: values.name,
+            pairs: parsePairs(values.pairs),
+            encoders: parseEncoders(values.encoders),
+            datasets: values.datasets?.split(','),
+            preset: oneOf(values.preset, 'preset', ['laptop', 'paper'] as const),
+            runsDir: `${catalogFile}.runs`,
+            overrides: {
+              steps: positiveInt(values.steps, 'steps'),
+              batchSize: positiveInt(values.batch, 'batch'),
+              evalEvery: positiveInt(values['eval-every'], 'eval-every'),
+              patience: positiveInt(values.patience, 'patience'),
+              lr: values.lr === undefined ? undefined : Number(values.lr),
+              connector: oneOf(values.connector, 'connector', ['moe', 'mlp'] as const),
+              schedule: oneOf(values.schedule, 'schedule', ['alternating', 'joint'] as const),
+              loss: oneOf(values.loss, 'loss', ['pred+cl', 'pred', 'cl'] as const),
+            },
+            ...exec,
+          },
+          onEvent,
+          abort.signal,
+        );
+    const run = catalog.runs.get(summary.runId)!;
+    io.out(values.json ? JSON.stringify(summary, null, 2) : formatRunSummary(run.name, run.status, summary));
+    return run.status === 'done' ? 0 : 1;
+  } finally {
+    process.off('SIGINT', onSigint);
+    catalog.close();
+  }
+}
+
+async function runEval(catalogFile: string, args: string[], values: Values, io: CliIo): Promise<number> {
+  const [run] = args;
+  if (!run) throw new UsageError('eval needs a run id');
+  const catalog = Catalog.open(catalogFile, { create: false });
+  try {
+    const result = await evaluateRun(catalog, runId(run), oneOf(values.split, 'split', ['val', 'test'] as const) ?? 'test', oneOf(values.head, 'head', ['mapped', 'pred'] as const) ?? 'mapped');
+    io.out(values.json ? JSON.stringify(result, null, 2) : formatEval(result));
+    return 0;
+  } finally {
+    catalog.close();
   }
 }
 
@@ -219,7 +381,7 @@ function reportError(err: unknown, io: CliIo): number {
     io.err.write(`altmoe: ${err.message} (see "altmoe --help")\n`);
     return 2;
   }
-  if (err instanceof ImportError || err instanceof CatalogError) {
+  if (err instanceof ImportError || err instanceof CatalogError || err instanceof ConnectorDataError) {
     io.err.write(`altmoe: error: ${err.message}\n`);
     return 1;
   }

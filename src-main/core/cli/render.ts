@@ -1,4 +1,7 @@
 import type { CatalogStats, ImportReport } from '../../../src-shared/types.ts';
+import type { RunEvaluation } from '../connector/evaluate-run.ts';
+import type { RunSummary } from '../connector/run.ts';
+import type { CrossModalResult } from '../model/retrieval.ts';
 
 /** A plain left-aligned text table. */
 export function table(header: string[], rows: (string | number)[][]): string {
@@ -35,4 +38,31 @@ export function formatStats(s: CatalogStats): string {
     out.push('', table(['encoder', 'modality', 'dim', 'vectors'], s.encoders.map((e) => [e.name, e.modality, e.dim, e.vectors])));
   }
   return out.join('\n');
+}
+
+const pct = (x: number): string => (100 * x).toFixed(1);
+
+function recallRows(label: string, r: CrossModalResult): (string | number)[] {
+  return [label, pct(r.forward.r1), pct(r.forward.r5), pct(r.forward.r10), pct(r.backward.r1), pct(r.backward.r5), pct(r.backward.r10), r.rsum.toFixed(1)];
+}
+
+const RECALL_HEADER = ['', 'fwd R@1', 'R@5', 'R@10', 'bwd R@1', 'R@5', 'R@10', 'RSUM'];
+
+export function formatRunSummary(name: string, status: string, s: RunSummary): string {
+  const lines = [`run ${s.runId} "${name}": ${status}; best validation RSUM ${s.bestValRsum.toFixed(1)} at step ${s.bestStep}${s.stoppedEarly ? ' (stopped early)' : ''}`];
+  for (const [pair, t] of Object.entries(s.test)) {
+    lines.push('', `${pair} (fwd = ${pair.split('-')[0]} -> ${pair.split('-')[1]}):`);
+    lines.push(table(RECALL_HEADER, [recallRows('connector', t.connector), recallRows('ridge (linear)', t.ridge), recallRows('neighbours', t.neighbours)]));
+  }
+  if (status !== 'done') lines.push('', `continue with: altmoe train --resume ${s.runId}`);
+  return lines.join('\n');
+}
+
+export function formatEval(e: RunEvaluation): string {
+  const lines = [`run ${e.runId}, ${e.split} split, ${e.head === 'mapped' ? 'contrastive' : 'prediction'} head`];
+  for (const p of e.pairs) {
+    lines.push('', `${p.pair}: ${p.items} items, ${p.captions} captions`);
+    lines.push(table(RECALL_HEADER, [recallRows('connector', p.connector), recallRows('ridge (linear)', p.ridge), recallRows('neighbours', p.neighbours)]));
+  }
+  return lines.join('\n');
 }

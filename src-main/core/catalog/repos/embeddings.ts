@@ -6,6 +6,7 @@ export class EmbeddingsRepo {
   private readonly countCurrent;
   private readonly countCurrentInDataset;
   private readonly deleteStale;
+  private readonly inDataset;
 
   constructor(db: Db) {
     this.upsertStmt = db.prepare<[number, number, string, number, Buffer, number]>(
@@ -26,6 +27,10 @@ export class EmbeddingsRepo {
        WHERE e.encoder_id = ? AND i.dataset_id = ?`,
     );
     this.deleteStale = db.prepare<[number, string]>('DELETE FROM embeddings WHERE encoder_id = ? AND encoder_hash != ?');
+    this.inDataset = db.prepare<[number, number], { item_id: number; vector: Buffer }>(
+      `SELECT e.item_id, e.vector FROM embeddings e JOIN encoders x ON x.id = e.encoder_id JOIN items i ON i.id = e.item_id
+       WHERE e.encoder_id = ? AND i.dataset_id = ? AND e.encoder_hash = x.file_hash`,
+    );
   }
 
   /** Stores one float32 vector (its bytes, little-endian) for an item under an encoder's current hash. */
@@ -47,6 +52,11 @@ export class EmbeddingsRepo {
     return datasetId === undefined
       ? this.countCurrent.get(encoderId)!.n
       : this.countCurrentInDataset.get(encoderId, datasetId)!.n;
+  }
+
+  /** Every current vector of an encoder for a dataset's items, as item id -> its float32 bytes. */
+  *iterateDataset(encoderId: number, datasetId: number): Generator<{ itemId: number; vector: Buffer }> {
+    for (const row of this.inDataset.iterate(encoderId, datasetId)) yield { itemId: row.item_id, vector: row.vector };
   }
 
   /** Drops vectors computed by any model other than `currentHash`; returns how many. */

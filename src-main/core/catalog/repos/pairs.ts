@@ -5,6 +5,7 @@ export class PairsRepo {
   private readonly insertStmt;
   private readonly updateSplit;
   private readonly splitCounts;
+  private readonly ofDataset;
 
   constructor(db: Db) {
     this.insertStmt = db.prepare<[number, number, number, string | null]>(
@@ -12,6 +13,11 @@ export class PairsRepo {
     );
     this.updateSplit = db.prepare<[string | null, number, number, string | null]>(
       'UPDATE pairs SET split = ? WHERE a_item_id = ? AND b_item_id = ? AND split IS NOT ?',
+    );
+    this.ofDataset = db.prepare<[number, string, string], { a: number; b: number; split: Split | null }>(
+      `SELECT p.a_item_id AS a, p.b_item_id AS b, p.split FROM pairs p
+       JOIN items ia ON ia.id = p.a_item_id JOIN items ib ON ib.id = p.b_item_id
+       WHERE p.dataset_id = ? AND ia.modality = ? AND ib.modality = ? ORDER BY p.a_item_id, p.b_item_id`,
     );
     this.splitCounts = db.prepare<[number], { split: Split | null; n: number }>(
       'SELECT split, count(*) AS n FROM pairs WHERE dataset_id = ? GROUP BY split',
@@ -26,6 +32,11 @@ export class PairsRepo {
   /** Sets an existing pair's split; returns false when it already had that split. */
   setSplit(aItemId: number, bItemId: number, split: Split | null): boolean {
     return this.updateSplit.run(split, aItemId, bItemId, split).changes > 0;
+  }
+
+  /** The dataset's pairs whose sides have the given modalities. */
+  between(datasetId: number, aModality: string, bModality: string): { a: number; b: number; split: Split | null }[] {
+    return this.ofDataset.all(datasetId, aModality, bModality);
   }
 
   counts(datasetId: number): Record<Split | 'unassigned', number> {

@@ -1,0 +1,65 @@
+// Training presets. `paper` follows the authors' released configuration; `laptop` trains in minutes
+// on two CPU cores. Every field can be overridden (the "custom" preset is any override).
+import type { OptimizerConfig } from '../onnx/optim.ts';
+import type { AltMoeConfig } from './altmoe.ts';
+
+export interface Preset {
+  model: Omit<AltMoeConfig, 'kind' | 'modalities' | 'pairs'>;
+  optimizer: OptimizerConfig;
+  steps: number;
+  batchSize: number;
+  evalEvery: number;
+  /** Early stopping: evaluations without a better validation RSUM before training stops. */
+  patience: number;
+}
+
+export const PRESETS: Record<'paper' | 'laptop', Preset> = {
+  paper: {
+    // Hidden size 2048 with one 12-expert top-4 block: about 130M trainable parameters with
+    // 4096-d LLM text features and 1024-d DINOv2 image features, as the paper reports.
+    model: {
+      dim: 2048,
+      hidden: 2048,
+      experts: 12,
+      topK: 4,
+      layers: 1,
+      connector: 'moe',
+      schedule: 'alternating',
+      loss: 'pred+cl',
+      predLoss: 'smoothl1',
+      predWeight: 1,
+      temperature: 0.03,
+      learnTemperature: false,
+      dropout: 0.1,
+      balanceWeight: 0.01,
+    },
+    optimizer: { kind: 'adamw', lr: 1e-3, weightDecay: 0.05, beta1: 0.9, beta2: 0.999, eps: 1e-8, clipNorm: 1, schedule: { warmupSteps: 2000, totalSteps: 100_000, minLrRatio: 0.01 } },
+    steps: 100_000,
+    batchSize: 120,
+    evalEvery: 2000,
+    patience: 5,
+  },
+  laptop: {
+    model: {
+      dim: 256,
+      hidden: 512,
+      experts: 4,
+      topK: 2,
+      layers: 2,
+      connector: 'moe',
+      schedule: 'alternating',
+      loss: 'pred+cl',
+      predLoss: 'smoothl1',
+      predWeight: 1,
+      temperature: 0.05,
+      learnTemperature: false,
+      dropout: 0.1,
+      balanceWeight: 0.01,
+    },
+    optimizer: { kind: 'adamw', lr: 1e-3, weightDecay: 0.05, clipNorm: 1, schedule: { warmupSteps: 100, totalSteps: 3000, minLrRatio: 0.05 } },
+    steps: 3000,
+    batchSize: 128,
+    evalEvery: 500,
+    patience: 3,
+  },
+};
