@@ -8,36 +8,20 @@ import os from 'node:os';
 import path from 'node:path';
 import { altMoeModel, directionName, normParams, type AltMoeConfig } from '../src-main/core/model/altmoe.ts';
 import { columnStats, evaluateBaselines, evaluateConnector } from '../src-main/core/model/evaluate.ts';
+import { PRESETS } from '../src-main/core/model/presets.ts';
 import type { CrossModalResult } from '../src-main/core/model/retrieval.ts';
 import { pairRows, syntheticPairs } from '../src-main/core/model/synthetic.ts';
 import { CHECKPOINT_FILE, readCheckpoint, train } from '../src-main/core/train/trainer.ts';
 
 const DIMS = { a: 48, b: 32 };
-const WORLD = { latent: 8, dimA: DIMS.a, dimB: DIMS.b, noise: 0.05, captionSpread: 0.15, captionsPerItem: 5 };
+const WORLD = { latent: 12, dimA: DIMS.a, dimB: DIMS.b, noise: 0.2, captionSpread: 0.5, captionsPerItem: 5 };
 const TRAIN_ITEMS = Number(process.env.ALIGN_ITEMS ?? 4000);
 const VAL_ITEMS = 1000;
 const STEPS = Number(process.env.ALIGN_STEPS ?? 3000);
 const RESULTS = path.resolve(import.meta.dirname, 'results/align.json');
 
-const BASE: AltMoeConfig = {
-  kind: 'altmoe',
-  modalities: { image: DIMS.a, text: DIMS.b },
-  pairs: [['image', 'text']],
-  dim: 128,
-  hidden: 256,
-  experts: 4,
-  topK: 2,
-  layers: 2,
-  connector: 'moe',
-  schedule: 'alternating',
-  loss: 'pred+cl',
-  predLoss: 'smoothl1',
-  predWeight: 1,
-  temperature: 0.05,
-  learnTemperature: false,
-  dropout: 0.05,
-  balanceWeight: 0.01,
-};
+// The laptop preset, narrower: the synthetic vectors are small.
+const BASE: AltMoeConfig = { kind: 'altmoe', modalities: { image: DIMS.a, text: DIMS.b }, pairs: [['image', 'text']], ...PRESETS.laptop.model, dim: 128, hidden: 256, dropout: 0.05 };
 const VARIANTS: Record<string, Partial<AltMoeConfig>> = {
   'altmoe (moe, alternating, pred+cl)': {},
   'mlp connector': { connector: 'mlp' },

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Catalog } from '../src-main/core/catalog/catalog.ts';
 import { importDataset } from '../src-main/core/datasets/import.ts';
 import { importVectors } from '../src-main/core/datasets/vectors.ts';
+import { mulberry32 } from '../src-main/core/train/rng.ts';
 
 const IMAGES = 118_287;
 const CAPTIONS = 591_753;
@@ -17,17 +18,8 @@ const DIM = 1024;
 const DATA = path.resolve(import.meta.dirname, 'data/import');
 const RESULTS = path.resolve(import.meta.dirname, 'results/import.json');
 
-/** Deterministic pseudo-random numbers (mulberry32), so every run imports the same data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Seeded, so every run imports the same data.
+const rng = mulberry32;
 
 const WORDS = 'a an the man woman dog cat person group of people sitting standing on in with next to near street table field water red blue white black small large young old two three riding holding playing eating looking at front food pizza plate bus train car bike horse kite skateboard surfboard snow beach grass tree building room kitchen bathroom sign clock'.split(' ');
 

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { altMoeModel, directionName, normParams, type AltMoeConfig } from '../../src-main/core/model/altmoe.ts';
+import { PRESETS } from '../../src-main/core/model/presets.ts';
 import { columnStats, evaluateBaselines, evaluateConnector } from '../../src-main/core/model/evaluate.ts';
 import { pairRows, syntheticPairs } from '../../src-main/core/model/synthetic.ts';
 import { buildTrainStep } from '../../src-main/core/train/artifacts.ts';
@@ -13,20 +14,12 @@ const SMALL: AltMoeConfig = {
   kind: 'altmoe',
   modalities: { image: 12, text: 10 },
   pairs: [['image', 'text']],
+  ...PRESETS.laptop.model,
   dim: 16,
   hidden: 24,
-  experts: 4,
-  topK: 2,
   layers: 1,
-  connector: 'moe',
-  schedule: 'alternating',
-  loss: 'pred+cl',
-  predLoss: 'smoothl1',
-  predWeight: 1,
   temperature: 0.1,
   learnTemperature: true,
-  dropout: 0.1,
-  balanceWeight: 0.01,
 };
 
 describe('Alt-MoE connector model', () => {
@@ -140,4 +133,18 @@ describe('Alt-MoE connector model', () => {
     expect(ours.backward.r1).toBeGreaterThan(10 * (1 / 200));
     expect(ours.rsum).toBeGreaterThan(base.ridge.rsum);
   }, 120_000);
+});
+
+describe('loss switches', () => {
+  it('with one loss only, the other branch is neither trained nor required', () => {
+    for (const loss of ['pred', 'cl'] as const) {
+      const spec = altMoeModel({ ...SMALL, loss });
+      const other = loss === 'pred' ? 'cl' : 'pred';
+      for (const task of spec.tasks) {
+        expect(task.trainable!.some((n) => n.endsWith(`.${other}.w`) || n === `task.${other}`)).toBe(false);
+        // Building the train step differentiates exactly the trainable set: it must not throw.
+        expect(() => buildTrainStep(spec, task, { optimizer: { kind: 'sgd', lr: 0.1, weightDecay: 0, schedule: null } })).not.toThrow();
+      }
+    }
+  });
 });

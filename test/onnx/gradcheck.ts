@@ -2,17 +2,12 @@ import { expect } from 'vitest';
 import { gradients } from '../../src-main/core/onnx/autodiff.ts';
 import { Graph, type FloatType, type Tensor } from '../../src-main/core/onnx/graph.ts';
 import { createSession, tensor, type Feeds, type Value } from '../../src-main/core/onnx/runtime.ts';
+import { mulberry32 } from '../../src-main/core/train/rng.ts';
 
-/** Deterministic pseudo-random numbers in [-1, 1) (mulberry32). */
+/** Deterministic pseudo-random numbers in [-1, 1). */
 export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
+  const rand = mulberry32(seed);
+  return () => rand() * 2 - 1;
 }
 
 export interface Built {

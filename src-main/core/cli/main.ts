@@ -346,7 +346,7 @@ async function runEval(catalogFile: string, args: string[], values: Values, io: 
   if (!run) throw new UsageError('eval needs a run id');
   const catalog = Catalog.open(catalogFile, { create: false });
   try {
-    const result = await evaluateRun(catalog, runId(run), oneOf(values.split, 'split', ['val', 'test'] as const) ?? 'test', oneOf(values.head, 'head', ['mapped', 'pred'] as const) ?? 'mapped');
+    const result = await evaluateRun(catalog, runId(run), oneOf(values.split, 'split', ['val', 'test'] as const) ?? 'test', oneOf(values.head, 'head', ['mapped', 'pred'] as const));
     io.out(values.json ? JSON.stringify(result, null, 2) : formatEval(result));
     return 0;
   } finally {

@@ -14,8 +14,9 @@ export interface RunEvaluation {
 }
 
 /** Recall of a run's best checkpoint on a split, beside the training-free baselines on the same split; stored with the run. */
-export async function evaluateRun(catalog: Catalog, runId: number, split: Split, head: 'mapped' | 'pred'): Promise<RunEvaluation> {
+export async function evaluateRun(catalog: Catalog, runId: number, split: Split, requested?: 'mapped' | 'pred'): Promise<RunEvaluation> {
   const config = runConfig(catalog, runId);
+  const head = requested ?? (config.model.loss === 'pred' ? 'pred' : 'mapped');
   const spec = altMoeModel(config.model);
   const values = runParams(config);
   const out: RunEvaluation = { runId, split, head, pairs: [] };

@@ -108,8 +108,11 @@ export function altMoeModel(c: AltMoeConfig): ModelSpec {
 
   const inputsOf = (mods: string[]): TaskSpec['inputs'] => mods.map((m) => ({ name: m, dtype: 'float32', shape: ['N', c.modalities[m]!] }));
   const masksOf = (mods: string[]): TaskSpec['masks'] => (c.dropout > 0 ? mods.map((m) => ({ name: `keep.${m}`, shape: ['N', c.modalities[m]!], p: c.dropout })) : []);
-  const sharedNames = params.filter((p) => p.name.startsWith('shared.') || p.name.startsWith('task.') || p.name === 'logit_scale').map((p) => p.name);
-  const ownedBy = (s: string, t: string): string[] => params.filter((p) => p.name.startsWith(`mod.${s}.`) || p.name.startsWith(`${dirPrefix(s, t)}.`)).map((p) => p.name);
+  // With a single loss, the other branch's head and task embedding take no part and are not trained.
+  const unused = (name: string): boolean =>
+    (c.loss === 'pred' && (name === 'task.cl' || name === 'logit_scale' || /\.cl\.[wb]$/.test(name))) || (c.loss === 'cl' && (name === 'task.pred' || /\.pred\.[wb]$/.test(name)));
+  const sharedNames = params.filter((p) => (p.name.startsWith('shared.') || p.name.startsWith('task.') || p.name === 'logit_scale') && !unused(p.name)).map((p) => p.name);
+  const ownedBy = (s: string, t: string): string[] => params.filter((p) => (p.name.startsWith(`mod.${s}.`) || p.name.startsWith(`${dirPrefix(s, t)}.`)) && !unused(p.name)).map((p) => p.name);
 
   let tasks: TaskSpec[];
   if (c.schedule === 'alternating') {

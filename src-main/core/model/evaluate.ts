@@ -62,9 +62,13 @@ export interface EvalSet {
   owner: Int32Array;
 }
 
-/** Recall of a trained connector on an evaluation set, both directions, in the targets' standardised spaces. */
-export async function evaluateConnector(spec: ModelSpec, values: ParamValues, set: EvalSet, head: 'mapped' | 'pred' = 'mapped'): Promise<CrossModalResult> {
+/**
+ * Recall of a trained connector on an evaluation set, both directions, in the targets' standardised
+ * spaces. Default head: the contrastive one, or the prediction head of a prediction-only model.
+ */
+export async function evaluateConnector(spec: ModelSpec, values: ParamValues, set: EvalSet, head?: 'mapped' | 'pred'): Promise<CrossModalResult> {
   const c = spec.config as unknown as AltMoeConfig;
+  head ??= c.loss === 'pred' ? 'pred' : 'mapped';
   const std = (m: string, x: Float32Array): Float32Array => {
     const [mean, invstd] = normParams(m);
     return standardise(x, values.get(mean) as Float32Array, values.get(invstd) as Float32Array);
