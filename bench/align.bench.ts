@@ -88,6 +88,7 @@ const result = {
   variants,
   linear_baseline: row(baselines.ridge),
   neighbours_baseline: row(baselines.neighbours),
+  cca_baseline: baselines.cca && row(baselines.cca),
   seconds: Math.round((performance.now() - started) / 1000),
 };
 fs.mkdirSync(path.dirname(RESULTS), { recursive: true });

@@ -73,3 +73,42 @@ describe('retrieval metrics', () => {
     Array.from(w).forEach((v, i) => expect(v).toBeCloseTo(wTrue[i]!, 10));
   });
 });
+
+describe('CCA', () => {
+  it('symmetric eigen-decomposition reconstructs the matrix', async () => {
+    const { symmetricEigen } = await import('../../src-main/core/model/cca.ts');
+    const n = 5;
+    const rand = seeded(8);
+    const b = Float64Array.from({ length: n * n }, rand);
+    const a = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) a[i * n + j] = a[i * n + j]! + b[i * n + k]! * b[j * n + k]!;
+    const { values, vectors } = symmetricEigen(a, n);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let k = 0; k < n; k++) s += vectors[i * n + k]! * values[k]! * vectors[j * n + k]!;
+        expect(s).toBeCloseTo(a[i * n + j]!, 9);
+      }
+    }
+  });
+
+  it('finds correlation 1 for a linearly related pair of views', async () => {
+    const { fitCca } = await import('../../src-main/core/model/cca.ts');
+    const rand = seeded(9);
+    const n = 400;
+    const dx = 4;
+    const dy = 3;
+    const x = Float64Array.from({ length: n * dx }, rand);
+    // y = first three coordinates of x, mixed: perfectly correlated in 3 directions.
+    const mix = [1, 0.5, 0, -0.3, 1, 0.2, 0, 0.4, 1];
+    const y = new Float64Array(n * dy);
+    for (let r = 0; r < n; r++) for (let j = 0; j < dy; j++) for (let k = 0; k < 3; k++) y[r * dy + j] = y[r * dy + j]! + x[r * dx + k]! * mix[k * dy + j]!;
+    const cov = (p: Float64Array, dp: number, q: Float64Array, dq: number): Float64Array => {
+      const out = new Float64Array(dp * dq);
+      for (let r = 0; r < n; r++) for (let i = 0; i < dp; i++) for (let j = 0; j < dq; j++) out[i * dq + j] = out[i * dq + j]! + (p[r * dp + i]! * q[r * dq + j]!) / n;
+      return out;
+    };
+    const m = fitCca(cov(x, dx, x, dx), cov(y, dy, y, dy), cov(x, dx, y, dy), dx, dy, 3, 1e-9);
+    for (const c of m.correlations) expect(c).toBeCloseTo(1, 4);
+  });
+});

@@ -52,7 +52,7 @@ export function formatRunSummary(name: string, status: string, s: RunSummary): s
   const lines = [`run ${s.runId} "${name}": ${status}; best validation RSUM ${s.bestValRsum.toFixed(1)} at step ${s.bestStep}${s.stoppedEarly ? ' (stopped early)' : ''}`];
   for (const [pair, t] of Object.entries(s.test)) {
     lines.push('', `${pair} (fwd = ${pair.split('-')[0]} -> ${pair.split('-')[1]}):`);
-    lines.push(table(RECALL_HEADER, [recallRows('connector', t.connector), recallRows('ridge (linear)', t.ridge), recallRows('neighbours', t.neighbours)]));
+    lines.push(table(RECALL_HEADER, [recallRows('connector', t.connector), recallRows('ridge (linear)', t.ridge), recallRows('neighbours', t.neighbours), ...(t.cca ? [recallRows('CCA', t.cca)] : [])]));
   }
   if (status !== 'done') lines.push('', `continue with: altmoe train --resume ${s.runId}`);
   return lines.join('\n');
@@ -62,7 +62,7 @@ export function formatEval(e: RunEvaluation): string {
   const lines = [`run ${e.runId}, ${e.split} split, ${e.head === 'mapped' ? 'contrastive' : 'prediction'} head`];
   for (const p of e.pairs) {
     lines.push('', `${p.pair}: ${p.items} items, ${p.captions} captions`);
-    lines.push(table(RECALL_HEADER, [recallRows('connector', p.connector), recallRows('ridge (linear)', p.ridge), recallRows('neighbours', p.neighbours)]));
+    lines.push(table(RECALL_HEADER, [recallRows('connector', p.connector), recallRows('ridge (linear)', p.ridge), recallRows('neighbours', p.neighbours), ...(p.cca ? [recallRows('CCA', p.cca)] : [])]));
   }
   return lines.join('\n');
 }

@@ -10,7 +10,7 @@ export interface RunEvaluation {
   runId: number;
   split: Split;
   head: 'mapped' | 'pred';
-  pairs: { pair: string; items: number; captions: number; connector: CrossModalResult; ridge: CrossModalResult; neighbours: CrossModalResult }[];
+  pairs: { pair: string; items: number; captions: number; connector: CrossModalResult; ridge: CrossModalResult; neighbours: CrossModalResult; cca: CrossModalResult | null }[];
 }
 
 /** Recall of a run's best checkpoint on a split, beside the training-free baselines on the same split; stored with the run. */
@@ -32,11 +32,12 @@ export async function evaluateRun(catalog: Catalog, runId: number, split: Split,
     const rows = trainingRows(d.splits.train, d.aDim);
     const base = await evaluateBaselines({ a: rows.a, b: rows.b }, set, { a: d.aDim, b: d.bDim });
     const pair = `${a}-${b}`;
-    out.pairs.push({ pair, items: s.aVecs.length / d.aDim, captions: s.owner.length, connector, ridge: base.ridge, neighbours: base.neighbours });
+    out.pairs.push({ pair, items: s.aVecs.length / d.aDim, captions: s.owner.length, connector, ridge: base.ridge, neighbours: base.neighbours, cca: base.cca });
     catalog.write(() => {
       catalog.metrics.record(runId, 0, `${split}.${pair}${head === 'pred' ? '.pred-head' : ''}`, flatten(connector));
       catalog.metrics.record(runId, 0, `${split}.${pair}.baseline.ridge`, flatten(base.ridge));
       catalog.metrics.record(runId, 0, `${split}.${pair}.baseline.neighbours`, flatten(base.neighbours));
+      if (base.cca) catalog.metrics.record(runId, 0, `${split}.${pair}.baseline.cca`, flatten(base.cca));
     });
   }
   return out;

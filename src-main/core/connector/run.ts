@@ -55,7 +55,7 @@ export interface RunSummary {
   bestStep: number;
   bestValRsum: number;
   stoppedEarly: boolean;
-  test: Record<string, { connector: CrossModalResult; ridge: CrossModalResult; neighbours: CrossModalResult }>;
+  test: Record<string, { connector: CrossModalResult; ridge: CrossModalResult; neighbours: CrossModalResult; cca: CrossModalResult | null }>;
 }
 
 export const BEST_FILE = 'best.safetensors';
@@ -224,11 +224,12 @@ async function evaluateTest(catalog: Catalog, runId: number, config: RunConfig, 
     const rows = trainingRows(d.splits.train, d.aDim);
     const base = await evaluateBaselines({ a: rows.a, b: rows.b }, set, { a: d.aDim, b: d.bDim });
     const pair = `${d.a}-${d.b}`;
-    out[pair] = { connector, ridge: base.ridge, neighbours: base.neighbours };
+    out[pair] = { connector, ridge: base.ridge, neighbours: base.neighbours, cca: base.cca };
     catalog.write(() => {
       catalog.metrics.record(runId, 0, `${split}.${pair}`, flatten(connector));
       catalog.metrics.record(runId, 0, `${split}.${pair}.baseline.ridge`, flatten(base.ridge));
       catalog.metrics.record(runId, 0, `${split}.${pair}.baseline.neighbours`, flatten(base.neighbours));
+      if (base.cca) catalog.metrics.record(runId, 0, `${split}.${pair}.baseline.cca`, flatten(base.cca));
     });
   }
   return out;

@@ -5,6 +5,7 @@ import { createSession, tensor } from '../onnx/runtime.ts';
 import { buildInfer } from '../train/artifacts.ts';
 import type { ModelSpec } from '../train/spec.ts';
 import { directionTask, normParams, type AltMoeConfig } from './altmoe.ts';
+import { fitCca, project } from './cca.ts';
 import { crossModalRecall, normalizeRows, topK, type CrossModalResult } from './retrieval.ts';
 
 /** Per-dimension mean and 1/std of row vectors (the standardisation the connector applies). */
@@ -178,10 +179,14 @@ export function fitNeighbours(x: Float32Array, dx: number, y: Float32Array, dy: 
 export interface BaselineResult {
   ridge: CrossModalResult;
   neighbours: CrossModalResult;
+  /** null when a side is wider than CCA_MAX_DIM (the eigen-solver is cubic in the width). */
+  cca: CrossModalResult | null;
 }
 
+export const CCA_MAX_DIM = 1024;
+
 /**
- * The training-free baselines on the same split: ridge maps and nearest neighbours, each direction
+ * The training-free baselines on the same split: ridge maps, nearest neighbours and CCA, each direction
  * fitted on the training pairs (a row per caption) in the standardised spaces.
  */
 export async function evaluateBaselines(train: { a: Float32Array; b: Float32Array }, set: EvalSet, dims: { a: number; b: number }, lambda = 1e-3): Promise<BaselineResult> {
@@ -198,5 +203,16 @@ export async function evaluateBaselines(train: { a: Float32Array; b: Float32Arra
   const nab = fitNeighbours(ta, dims.a, tb, dims.b);
   const nba = fitNeighbours(tb, dims.b, ta, dims.a);
   const neighbours = await crossModalRecall({ ...common, mediaQueries: await nab(va), captionQueries: await nba(vb) });
-  return { ridge, neighbours };
+  let cca: CrossModalResult | null = null;
+  if (Math.max(dims.a, dims.b) <= CCA_MAX_DIM) {
+    const n = ta.length / dims.a;
+    const { xtx: cxx, xty: cxy } = await grams(ta, dims.a, tb, dims.b);
+    const { xtx: cyy } = await grams(tb, dims.b, tb, dims.b);
+    for (const m of [cxx, cxy, cyy]) for (let i = 0; i < m.length; i++) m[i] = m[i]! / n;
+    const model = fitCca(cxx, cyy, cxy, dims.a, dims.b, Math.min(dims.a, dims.b, 256));
+    const pa = project(va, dims.a, model.a, model.k);
+    const pb = project(vb, dims.b, model.b, model.k);
+    cca = await crossModalRecall({ mediaQueries: pa, captionGallery: pb, captionDim: model.k, captionQueries: pb, mediaGallery: pa, mediaDim: model.k, owner: set.owner });
+  }
+  return { ridge, neighbours, cca };
 }
