@@ -6,7 +6,13 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      rollupOptions: { input: { index: resolve(import.meta.dirname, 'src-main/app/main.ts') } },
+      rollupOptions: {
+        input: {
+          index: resolve(import.meta.dirname, 'src-main/app/main.ts'),
+          // The training worker (train/runner.ts loads it next to itself in a built app).
+          'train-worker': resolve(import.meta.dirname, 'src-main/core/train/worker.ts'),
+        },
+      },
     },
   },
   preload: {
