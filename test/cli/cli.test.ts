@@ -70,6 +70,10 @@ describe('altmoe CLI', () => {
     expect(npy.code).toBe(2);
     expect(npy.stderr).toMatch(/import npy needs --ids/);
 
+    const formats = altmoe(['list', 'formats'], path.join(dir, 'missing.db'));
+    expect(formats.code).toBe(0);
+    expect(formats.stdout).toMatch(/^clotho\s+Clotho v2 captions CSV/m);
+
     const stats = altmoe(['stats'], path.join(dir, 'missing.db'));
     expect(stats.code).toBe(1);
     expect(stats.stderr).toMatch(/^altmoe: error: no catalog at .*missing\.db \(run "altmoe init" first\)\n$/);

@@ -134,6 +134,10 @@ export async function runCli(argv: string[], io: CliIo = { out: (t) => process.s
           return 0;
         });
       case 'list':
+        if (rest[0] === 'formats') {
+          io.out(listFormats(values.json === true));
+          return 0;
+        }
         return withCatalog(catalogFile, { create: false }, (c) => {
           io.out(list(c, rest[0] ?? 'datasets', values.json === true));
           return 0;
@@ -237,15 +241,16 @@ function list(catalog: Catalog, what: string, json: boolean): string {
       if (json) return JSON.stringify(rows, null, 2);
       return table(['id', 'name', 'status', 'best val RSUM', 'updated'], rows.map((r) => [r.id, r.name, r.status, r.bestValRsum?.toFixed(1) ?? '-', r.updated]));
     }
-    case 'formats': {
-      const rows = Object.values(READERS).map((r) => ({ format: r.format, description: r.description }));
-      rows.push({ format: 'npy', description: 'precomputed vectors: float32/float16 .npy [N, d] plus an id list' });
-      if (json) return JSON.stringify(rows, null, 2);
-      return table(['format', 'description'], rows.map((r) => [r.format, r.description]));
-    }
     default:
       throw new UsageError(`cannot list "${what}" (datasets, encoders, imports or formats)`);
   }
+}
+
+function listFormats(json: boolean): string {
+  const rows = Object.values(READERS).map((r) => ({ format: r.format, description: r.description }));
+  rows.push({ format: 'npy', description: 'precomputed vectors: float32/float16 .npy [N, d] plus an id list' });
+  if (json) return JSON.stringify(rows, null, 2);
+  return table(['format', 'description'], rows.map((r) => [r.format, r.description]));
 }
 
 function runId(raw: string): number {
