@@ -139,3 +139,34 @@ describe('training engine', () => {
     expect(JSON.parse(st.metadata.model!)).toMatchObject({ kind: 'regression', block: 'mlp' });
   });
 });
+
+describe('per-parameter update counts (Adam bias correction under alternation)', () => {
+  it('counts the steps that ran one of a group\'s tasks', async () => {
+    const { updatesUpTo } = await import('../../src-main/core/train/trainer.ts');
+    // Two tasks alternate: steps 1, 3, 5 run task 0; 2, 4 run task 1.
+    expect([1, 2, 3, 4, 5].map((t) => updatesUpTo(t, [0], 2))).toEqual([1, 1, 2, 2, 3]);
+    expect([1, 2, 3, 4, 5].map((t) => updatesUpTo(t, [1], 2))).toEqual([0, 1, 1, 2, 2]);
+    expect([1, 2, 3, 4, 5].map((t) => updatesUpTo(t, [0, 1], 2))).toEqual([1, 2, 3, 4, 5]);
+    expect(updatesUpTo(7, [0, 2], 3)).toBe(3 + 2);
+  });
+
+  it('a direction-only parameter gets a full first Adam step on its first update, like PyTorch', async () => {
+    // With the right count (1), the first update of any parameter moves each element by lr
+    // (Adam's first step is lr * sign(g) without weight decay). With the global step (2) it would not.
+    const { altMoeModel } = await import('../../src-main/core/model/altmoe.ts');
+    const { PRESETS } = await import('../../src-main/core/model/presets.ts');
+    const { syntheticPairs, pairRows } = await import('../../src-main/core/model/synthetic.ts');
+    const cfg = { kind: 'altmoe' as const, modalities: { image: 6, text: 5 }, pairs: [['image', 'text']] as [string, string][], ...PRESETS.laptop.model, dim: 8, hidden: 8, layers: 1, dropout: 0 };
+    const d = syntheticPairs({ items: 32, captionsPerItem: 1, latent: 3, dimA: 6, dimB: 5, noise: 0.1, captionSpread: 0.1, seed: 1 });
+    const rows = { image: { dtype: 'float32' as const, shape: [32, 6], data: pairRows(d, 6) }, text: { dtype: 'float32' as const, shape: [32, 5], data: d.b } };
+    const dir = tempDir();
+    const lr = 0.01;
+    await train({ dir, model: { ...cfg }, optimizer: { kind: 'adamw', lr, weightDecay: 0, clipNorm: 0, schedule: null }, steps: 2, batchSize: 16, seed: 2, threads: 1, checkpointEvery: 2 }, { train: { 'image->text': rows, 'text->image': rows } }, () => {});
+    const after = readCheckpoint(path.join(dir, CHECKPOINT_FILE)).params;
+    const before = initParams(altMoeModel(cfg), 2);
+    // dir.text2image.* is first updated on step 2: its count is 1, so |delta| = lr (up to eps).
+    const name = 'dir.text2image.pred.b';
+    const moved = Array.from(after.get(name)!, (v, i) => Math.abs(v - before.get(name)![i]!));
+    for (const m of moved) expect(m).toBeCloseTo(lr, 5);
+  });
+});

@@ -59,10 +59,11 @@ export interface OptimizerStep {
 
 /**
  * Appends one optimizer update. grads[i] belongs to params[i]; states[i] are that parameter's
- * state tensors in stateNames order. Gradients are first clipped to clipNorm by global norm.
+ * state tensors in stateNames order; updates[i] (default: step) is how many times params[i] has
+ * been updated including this time. Gradients are first clipped to clipNorm by global norm.
  * Weight decay is decoupled (AdamW) and skipped for 1-D parameters (biases, norms), as is usual.
  */
-export function applyOptimizer(g: Graph, config: OptimizerConfig, params: Tensor[], grads: Tensor[], states: Tensor[][], step: Tensor): OptimizerStep {
+export function applyOptimizer(g: Graph, config: OptimizerConfig, params: Tensor[], grads: Tensor[], states: Tensor[][], step: Tensor, updates?: Tensor[]): OptimizerStep {
   // The update is memory-bound (a few passes over every parameter), so every scalar factor is
   // folded first and each parameter sees as few elementwise passes as possible.
   const gradNorm = op.sqrt(sumOfSquares(g, grads));
@@ -74,15 +75,24 @@ export function applyOptimizer(g: Graph, config: OptimizerConfig, params: Tensor
     const b1 = config.beta1 ?? 0.9;
     const b2 = config.beta2 ?? 0.999;
     const eps = config.eps ?? 1e-8;
-    const pow = (b: number): Tensor => g.node('Pow', [g.scalar(b), step], [{ dtype: step.dtype, shape: [] }], {}, 'none')[0]!;
-    const c1 = op.sub(1, pow(b1)); // bias corrections 1 - beta^t
-    const sqrtC2 = op.sqrt(op.sub(1, pow(b2)));
+    const pow = (b: number, t: Tensor): Tensor => g.node('Pow', [g.scalar(b), t], [{ dtype: t.dtype, shape: [] }], {}, 'none')[0]!;
     const mScale = op.mul(clip, 1 - b1); // clipping folded into the moment updates
     const vScale = op.mul(op.mul(clip, clip), 1 - b2);
-    // p' = p (1 - lr wd) - lr sqrt(c2)/c1 * m' / (sqrt(v') + eps sqrt(c2)), equal to AdamW with m/c1 and sqrt(v/c2).
-    const stepSize = op.div(op.mul(lr, sqrtC2), c1);
-    const epsHat = op.mul(sqrtC2, eps);
+    // Bias corrections 1 - beta^t use each parameter's own update count t (parameters of one
+    // direction are updated only on that direction's steps), as PyTorch's per-parameter step does.
+    const factors = new Map<Tensor, { stepSize: Tensor; epsHat: Tensor }>();
+    const factorsFor = (t: Tensor): { stepSize: Tensor; epsHat: Tensor } => {
+      let f = factors.get(t);
+      if (!f) {
+        const c1 = op.sub(1, pow(b1, t));
+        const sqrtC2 = op.sqrt(op.sub(1, pow(b2, t)));
+        // p' = p (1 - lr wd) - lr sqrt(c2)/c1 * m' / (sqrt(v') + eps sqrt(c2)), equal to AdamW with m/c1 and sqrt(v/c2).
+        factors.set(t, (f = { stepSize: op.div(op.mul(lr, sqrtC2), c1), epsHat: op.mul(sqrtC2, eps) }));
+      }
+      return f;
+    };
     params.forEach((p, i) => {
+      const { stepSize, epsHat } = factorsFor(updates?.[i] ?? step);
       const grad = grads[i]!;
       const [m0, v0] = states[i]!;
       const m = op.add(op.mul(m0!, b1), op.mul(grad, mScale));

@@ -16,6 +16,8 @@ export interface StepIO {
   states: string[];
   /** Accumulated-gradient inputs (only with accumulation > 1). */
   accumulators: string[];
+  /** Update-count groups this step reads (inputs count.<group>). */
+  countGroups: string[];
   metrics: string[];
 }
 
@@ -56,7 +58,14 @@ export interface TrainStepOptions {
   trainable?: readonly string[];
   /** Micro-batches per optimizer step (default 1). */
   accumulation?: number;
+  /**
+   * Update-count groups: parameters updated by the same set of tasks share a group, fed as input
+   * `count.<group>` for Adam's bias correction. Default: every parameter counts global steps.
+   */
+  countGroups?: ReadonlyMap<string, string>;
 }
+
+export const countName = (group: string): string => `count.${group}`;
 
 /**
  * train_step: inputs data, masks, every parameter, the trainable ones' optimizer states, `step`
@@ -79,7 +88,17 @@ export function buildTrainStep(spec: ModelSpec, task: TaskSpec, opts: TrainStepO
   }
   const step = g.input(STEP, spec.floatType, []);
   const states = tparams.map((p) => stateNames(opts.optimizer, p.name).map((s) => g.input(s, spec.floatType, p.shape)));
-  const upd = applyOptimizer(g, opts.optimizer, tparams, grads, states, step);
+  const counts = new Map<string, Tensor>();
+  const updates = opts.countGroups
+    ? tparams.map((p) => {
+        const group = opts.countGroups!.get(p.name);
+        if (group === undefined) return step;
+        let t = counts.get(group);
+        if (!t) counts.set(group, (t = g.input(countName(group), spec.floatType, [])));
+        return t;
+      })
+    : undefined;
+  const upd = applyOptimizer(g, opts.optimizer, tparams, grads, states, step, updates);
   g.output(result.loss, 'loss');
   g.output(upd.gradNorm, 'grad_norm');
   g.output(upd.lr, 'lr');
@@ -96,6 +115,7 @@ export function buildTrainStep(spec: ModelSpec, task: TaskSpec, opts: TrainStepO
       trainable,
       states: states.flat().map((s) => s.name),
       accumulators,
+      countGroups: [...counts.keys()],
       metrics,
     },
   };

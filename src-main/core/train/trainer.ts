@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { ParamValues } from '../onnx/graph.ts';
 import type { OptimizerConfig } from '../onnx/optim.ts';
 import { createSession, hostData, tensor, type Feeds, type Provider, type Session, type Value } from '../onnx/runtime.ts';
-import { ACCUM_COUNT, accName, buildAccumulate, buildEval, buildInfer, buildTrainStep, newName, STEP, type StepIO } from './artifacts.ts';
+import { ACCUM_COUNT, accName, buildAccumulate, buildEval, buildInfer, buildTrainStep, countName, newName, STEP, trainableOf, type StepIO } from './artifacts.ts';
 import { BatchStream, rowsOf, type Cursor, type Dataset } from './data.ts';
 import { buildModel } from './models.ts';
 import { deriveSeed, mulberry32, normal, STREAM } from './rng.ts';
@@ -138,10 +138,18 @@ export async function train(job: TrainJob, data: TrainData, emit: (e: TrainEvent
   if (ck && ck.meta.identity !== identity(job)) throw new Error(`${ckptFile} was written by a different configuration; start a new run instead of resuming`);
   const cursors = ck ? (JSON.parse(ck.meta.cursor!) as Record<string, Cursor>) : {};
 
+  // Parameters updated by the same set of tasks form an update-count group (for Adam's bias
+  // correction); with one task there is one group, the global step.
+  const taskSets = new Map<string, number[]>();
+  spec.tasks.forEach((task, i) => {
+    for (const p of trainableOf(spec, task, job.trainable)) taskSets.set(p, [...(taskSets.get(p) ?? []), i]);
+  });
+  const countGroups = spec.tasks.length > 1 ? new Map([...taskSets].map(([p, ts]) => [p, ts.join('_')])) : undefined;
+
   // Artifacts on disk, one set per task: the graphs that run are files a user can inspect or reuse.
   const tasks: TaskRuntime[] = [];
   for (const [index, task] of spec.tasks.entries()) {
-    const built = buildTrainStep(spec, task, { optimizer: job.optimizer, trainable: job.trainable, accumulation });
+    const built = buildTrainStep(spec, task, { optimizer: job.optimizer, trainable: job.trainable, accumulation, countGroups });
     fs.writeFileSync(path.join(job.dir, `train_step.${task.name}.onnx`), built.model);
     const evalArt = buildEval(spec, task);
     fs.writeFileSync(path.join(job.dir, `eval.${task.name}.onnx`), evalArt.model);
@@ -211,6 +219,10 @@ export async function train(job: TrainJob, data: TrainData, emit: (e: TrainEvent
     const feeds = batchFeeds(spec, rt, job, t, accumulation - 1, state.params);
     for (const s of io.states) feeds[s] = state.states.get(s)!;
     feeds[STEP] = tensor(dtype, [], dtype === 'float64' ? Float64Array.of(t) : Float32Array.of(t));
+    for (const group of io.countGroups) {
+      const n = updatesUpTo(t, group.split('_').map(Number), tasks.length);
+      feeds[countName(group)] = tensor(dtype, [], dtype === 'float64' ? Float64Array.of(n) : Float32Array.of(n));
+    }
     if (accumulation > 1) {
       for (const p of io.trainable) feeds[accName(p)] = acc!.get(p)!;
       feeds[ACCUM_COUNT] = tensor(dtype, [], dtype === 'float64' ? Float64Array.of(accumulation) : Float32Array.of(accumulation));
@@ -256,6 +268,13 @@ export async function train(job: TrainJob, data: TrainData, emit: (e: TrainEvent
     await t.eval?.release();
   }
   return { step: state.step, loss: lastLoss };
+}
+
+/** How many of the steps 1..t ran one of these tasks (step s runs task (s - 1) mod T). */
+export function updatesUpTo(t: number, taskIndices: number[], taskCount: number): number {
+  let n = 0;
+  for (const k of taskIndices) if (t - 1 >= k) n += Math.floor((t - 1 - k) / taskCount) + 1;
+  return n;
 }
 
 function present(v: FloatArray | undefined, name: string): FloatArray {
