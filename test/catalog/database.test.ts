@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { Catalog } from '../../src-main/core/catalog/catalog.ts';
 import { migrate } from '../../src-main/core/catalog/database.ts';
 import { CatalogError } from '../../src-main/core/catalog/errors.ts';
-import { LATEST_SCHEMA_VERSION } from '../../src-main/core/catalog/migrations.ts';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src-main/core/catalog/migrations.ts';
 import { dump, tempCatalog, tempDir } from '../helpers.ts';
 
 describe('catalog database', () => {
@@ -17,7 +17,7 @@ describe('catalog database', () => {
     const tables = c.db
       .prepare("SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
       .all() as { name: string; strict: number }[];
-    expect(tables.map((t) => t.name)).toEqual(['checkpoints', 'datasets', 'embeddings', 'encoders', 'imports', 'items', 'jobs', 'metrics', 'pairs', 'runs']);
+    expect(tables.map((t) => t.name)).toEqual(['checkpoints', 'counters', 'datasets', 'embeddings', 'encoders', 'imports', 'items', 'jobs', 'metrics', 'pairs', 'runs']);
     expect(tables.every((t) => t.strict === 1)).toBe(true);
   });
 
@@ -28,6 +28,20 @@ describe('catalog database', () => {
     expect(() => c.db.prepare("INSERT INTO items (dataset_id, modality, key, path) VALUES (1, 'video', 'k', 'k')").run()).toThrow(/CHECK constraint failed/);
     expect(() => c.db.prepare("INSERT INTO items (dataset_id, modality, key, path) VALUES (99, 'image', 'k', 'k')").run()).toThrow(/FOREIGN KEY constraint failed/);
     expect(() => c.db.prepare("INSERT INTO items (dataset_id, modality, key, path, text) VALUES (1, 'text', 'k', NULL, NULL)").run()).toThrow(/CHECK constraint failed/);
+  });
+
+  it('upgrades a catalog of schema 1 to the latest in one step, keeping its data', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'catalog.db');
+    const raw = new Database(file);
+    migrate(raw, 0, MIGRATIONS.filter((m) => m.version === 1));
+    raw.prepare("INSERT INTO datasets (name, format, root, created_at, updated_at) VALUES ('old', 'coco', '/r', 0, 0)").run();
+    raw.close();
+    const c = Catalog.open(file);
+    expect(c.db.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
+    expect(c.datasets.get('old')).toBeDefined();
+    expect(c.embeddings.generation()).toBe(0);
+    c.close();
   });
 
   it('reopens an existing catalog without re-running migrations and keeps its data', () => {

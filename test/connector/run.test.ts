@@ -4,39 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { evaluateRun } from '../../src-main/core/connector/evaluate-run.ts';
 import { exportConnector } from '../../src-main/core/connector/export.ts';
 import { resumeConnector, trainConnector, type RunEvent } from '../../src-main/core/connector/run.ts';
-import { importDataset } from '../../src-main/core/datasets/import.ts';
-import { importVectors } from '../../src-main/core/datasets/vectors.ts';
-import { syntheticPairs } from '../../src-main/core/model/synthetic.ts';
 import { createSession, tensor } from '../../src-main/core/onnx/runtime.ts';
-import { tempCatalog, tempDir, writeFiles, writeNpy } from '../helpers.ts';
+import { tempDir } from '../helpers.ts';
+import { catalogWithVectors, SMALL } from './fixtures.ts';
 import { runCli } from '../../src-main/core/cli/main.ts';
 
-const DIMS = { image: 16, text: 12 };
-
-/** A catalog with a manifest dataset (train/val/test) and precomputed vectors for every item. */
-async function catalogWithVectors(): Promise<{ dir: string; c: ReturnType<typeof tempCatalog> }> {
-  const dir = tempDir();
-  const items = 300;
-  const data = syntheticPairs({ items, captionsPerItem: 5, latent: 5, dimA: DIMS.image, dimB: DIMS.text, noise: 0.05, captionSpread: 0.15, seed: 3 });
-  const lines: string[] = [];
-  const textIds: string[] = [];
-  for (let i = 0; i < items; i++) {
-    const split = i < 240 ? 'train' : i < 270 ? 'val' : 'test';
-    const p = `img/${i}.jpg`;
-    lines.push(JSON.stringify({ path: p, captions: [0, 1, 2, 3, 4].map((k) => `caption ${k} of item ${i}`), split }));
-    for (let k = 0; k < 5; k++) textIds.push(`${p}#${k}`);
-  }
-  writeFiles(dir, { 'm.jsonl': lines.join('\n'), 'img.txt': Array.from({ length: items }, (_, i) => `img/${i}.jpg`).join('\n'), 'txt.txt': textIds.join('\n') });
-  writeNpy(path.join(dir, 'img.npy'), '<f4', [items, DIMS.image], data.a);
-  writeNpy(path.join(dir, 'txt.npy'), '<f4', [items * 5, DIMS.text], data.b);
-  const c = tempCatalog(dir);
-  await importDataset(c, 'manifest', path.join(dir, 'm.jsonl'), { name: 'synth', hashMedia: false });
-  importVectors(c, path.join(dir, 'img.npy'), { dataset: 'synth', encoder: 'img-enc', ids: path.join(dir, 'img.txt') });
-  importVectors(c, path.join(dir, 'txt.npy'), { dataset: 'synth', encoder: 'txt-enc', ids: path.join(dir, 'txt.txt') });
-  return { dir, c };
-}
-
-const SMALL = { dim: 32, hidden: 64, experts: 4, topK: 2, layers: 1, steps: 300, batchSize: 64, evalEvery: 100, patience: 5, lr: 3e-3 };
 
 describe('connector runs over the catalog', () => {
   it('trains with validation recall, keeps the best checkpoint, evaluates the test split with baselines, and exports', async () => {
@@ -109,6 +81,11 @@ describe('connector runs over the catalog', () => {
     out.length = 0;
     expect(await runCli(['eval', '1', '--split', 'test', '--catalog', cat], io)).toBe(0);
     expect(out.join('\n')).toMatch(/image-text: 30 items, 150 captions/);
+    out.length = 0;
+    expect(await runCli(['search', '--item', '1', '--to', 'text', '-k', '3', '--catalog', cat], io)).toBe(0);
+    expect(out.join('\n')).toMatch(/^[-\d.]+\s+text\s+\d+\s+synth\s+caption \d of item \d+\s+image->text \(run 1\)$/m);
+    expect(out.join('\n').trim().split('\n')).toHaveLength(4);
+    expect(await runCli(['search', 'a dog barking', '--catalog', cat], io)).toBe(2);
     expect(await runCli(['export', '1', path.join(dir, 'exp'), '--catalog', cat], io)).toBe(0);
     expect(fs.existsSync(path.join(dir, 'exp', 'card.json'))).toBe(true);
     out.length = 0;

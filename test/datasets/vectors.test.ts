@@ -145,3 +145,18 @@ describe('precomputed vectors (.npy)', () => {
     expect(() => importVectors(c, path.join(dir, 'a.npy'), { dataset: 'nope', encoder: 'x', ids: path.join(dir, 'ids.txt') })).toThrow(/no dataset named "nope"/);
   });
 });
+
+describe('the vector change counter', () => {
+  it('grows when vectors are written, replaced or made stale, and not on reads', async () => {
+    const { dir, c } = await setup();
+    const g0 = c.embeddings.generation();
+    writeNpy(path.join(dir, 'v.npy'), '<f4', [3, 2], ramp(3, 2));
+    importVectors(c, path.join(dir, 'v.npy'), { dataset: 'coco', encoder: 'dino', ids: path.join(dir, 'ids.txt') });
+    const g1 = c.embeddings.generation();
+    expect(g1).toBe(g0 + 3);
+    c.stats();
+    expect(c.embeddings.generation()).toBe(g1);
+    c.db.prepare("UPDATE embeddings SET encoder_hash = 'x' WHERE rowid = (SELECT min(rowid) FROM embeddings)").run();
+    expect(c.embeddings.generation()).toBe(g1 + 1);
+  });
+});

@@ -136,6 +136,28 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX jobs_status ON jobs(status);
     `,
   },
+  {
+    version: 2,
+    name: 'change counters',
+    sql: `
+      -- Monotonic counters bumped by triggers, so in-memory indexes can tell cheaply that the rows
+      -- they were built from changed (whoever wrote them: this process, another one, the CLI).
+      CREATE TABLE counters (
+        name TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      INSERT INTO counters (name, value) VALUES ('embeddings', 0);
+      CREATE TRIGGER embeddings_insert AFTER INSERT ON embeddings BEGIN
+        UPDATE counters SET value = value + 1 WHERE name = 'embeddings';
+      END;
+      CREATE TRIGGER embeddings_update AFTER UPDATE ON embeddings BEGIN
+        UPDATE counters SET value = value + 1 WHERE name = 'embeddings';
+      END;
+      CREATE TRIGGER embeddings_delete AFTER DELETE ON embeddings BEGIN
+        UPDATE counters SET value = value + 1 WHERE name = 'embeddings';
+      END;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

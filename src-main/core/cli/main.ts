@@ -11,6 +11,7 @@ import { importVectors } from '../datasets/vectors.ts';
 import { evaluateRun } from '../connector/evaluate-run.ts';
 import { exportConnector } from '../connector/export.ts';
 import { resumeConnector, trainConnector, type RunEvent } from '../connector/run.ts';
+import { SearchEngine, SearchError } from '../search/engine.ts';
 import { progressPrinter } from './progress.ts';
 import { formatEval, formatImportReport, formatRunSummary, formatStats, table } from './render.ts';
 
@@ -32,6 +33,8 @@ Usage:
   altmoe eval RUN [--split val|test] [--head mapped|pred]
                                                 retrieval recall of a run, with the baselines
   altmoe export RUN DIR                         standalone ONNX per direction + card.json
+  altmoe search --item ID --to text,image [-k 10] [--min-score S] [--run RUN] [--datasets D,...]
+                                                nearest items of each modality to a catalog item
 
 Global options:
   --catalog FILE     the catalog file (default: $ALTMOE_CATALOG or ${defaultCatalogPath()})
@@ -94,6 +97,11 @@ const OPTIONS = {
   provider: { type: 'string' },
   resume: { type: 'string' },
   head: { type: 'string' },
+  item: { type: 'string' },
+  to: { type: 'string' },
+  top: { type: 'string', short: 'k' },
+  'min-score': { type: 'string' },
+  run: { type: 'string' },
 } satisfies ParseArgsConfig['options'];
 
 type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean };
@@ -146,6 +154,8 @@ export async function runCli(argv: string[], io: CliIo = { out: (t) => process.s
         return await runTrain(catalogFile, rest, values, io);
       case 'eval':
         return await runEval(catalogFile, rest, values, io);
+      case 'search':
+        return await runSearch(catalogFile, rest, values, io);
       case 'export':
         return withCatalog(catalogFile, { create: false }, (c) => {
           const [run, dir] = rest;
@@ -346,6 +356,31 @@ async function runTrain(catalogFile: string, args: string[], values: Values, io:
   }
 }
 
+async function runSearch(catalogFile: string, args: string[], values: Values, io: CliIo): Promise<number> {
+  if (args.length > 0 || values.item === undefined) {
+    // Text, image and audio queries are encoded by the catalog's encoders, which arrive with the encoder registry.
+    throw new UsageError('search takes --item ID for now; searching by text, image or audio needs an encoder registered for that modality, which this version cannot do yet');
+  }
+  const to = (values.to ?? '').split(',').filter((m) => m !== '');
+  for (const m of to) if (!(MODALITIES as readonly string[]).includes(m)) throw new UsageError(`--to: "${m}" is not a modality (${MODALITIES.join(', ')})`);
+  const catalog = Catalog.open(catalogFile, { create: false });
+  try {
+    const hits = await new SearchEngine(catalog).searchByItem({
+      item: runId(values.item),
+      to: to.length > 0 ? (to as Modality[]) : [...MODALITIES],
+      k: positiveInt(values.top, 'k') ?? 10,
+      minScore: values['min-score'] === undefined ? undefined : Number(values['min-score']),
+      run: values.run === undefined ? undefined : runId(values.run),
+      datasets: values.datasets?.split(','),
+    });
+    if (values.json) io.out(JSON.stringify(hits, null, 2));
+    else io.out(table(['score', 'modality', 'item', 'dataset', 'what', 'via'], hits.map((h) => [h.score.toFixed(3), h.modality, h.itemId, h.dataset, h.text ?? h.path ?? h.key, h.via])));
+    return 0;
+  } finally {
+    catalog.close();
+  }
+}
+
 async function runEval(catalogFile: string, args: string[], values: Values, io: CliIo): Promise<number> {
   const [run] = args;
   if (!run) throw new UsageError('eval needs a run id');
@@ -386,7 +421,7 @@ function reportError(err: unknown, io: CliIo): number {
     io.err.write(`altmoe: ${err.message} (see "altmoe --help")\n`);
     return 2;
   }
-  if (err instanceof ImportError || err instanceof CatalogError || err instanceof ConnectorDataError) {
+  if (err instanceof ImportError || err instanceof CatalogError || err instanceof ConnectorDataError || err instanceof SearchError) {
     io.err.write(`altmoe: error: ${err.message}\n`);
     return 1;
   }

@@ -34,7 +34,8 @@ async function topkSession(d: number, k: number): Promise<Session> {
   const q = g.input('q', 'float32', ['Q', d]);
   const gal = g.input('g', 'float32', ['G', d]);
   const scores = op.matmul(q, op.transpose(gal, [1, 0]));
-  const [, idx] = g.node('TopK', [scores, g.ints([k])], [{ dtype: 'float32', shape: ['Q', k] }, { dtype: 'int64', shape: ['Q', k] }], { axis: { i: -1 }, largest: { i: 1 }, sorted: { i: 1 } }, 'none');
+  const [val, idx] = g.node('TopK', [scores, g.ints([k])], [{ dtype: 'float32', shape: ['Q', k] }, { dtype: 'int64', shape: ['Q', k] }], { axis: { i: -1 }, largest: { i: 1 }, sorted: { i: 1 } }, 'none');
+  g.output(val!, 'val');
   g.output(idx!, 'idx');
   scorer = { d, k, session: createSession(g.toModel({ paramsAs: 'inputs' })) };
   return scorer.session;
@@ -42,20 +43,28 @@ async function topkSession(d: number, k: number): Promise<Session> {
 
 /** Indices of the k best gallery rows for each query row (by dot product), best first. */
 export async function topK(queries: Float32Array, gallery: Float32Array, d: number, k: number): Promise<Int32Array> {
+  return (await topKScored(queries, gallery, d, k)).indices;
+}
+
+/** The k best gallery rows per query row with their dot products, best first ([nq, min(k, ng)]). */
+export async function topKScored(queries: Float32Array, gallery: Float32Array, d: number, k: number): Promise<{ indices: Int32Array; scores: Float32Array; k: number }> {
   const nq = queries.length / d;
   const ng = gallery.length / d;
   const kk = Math.min(k, ng);
+  const indices = new Int32Array(nq * kk);
+  const scores = new Float32Array(nq * kk);
+  if (kk === 0) return { indices, scores, k: 0 };
   const s = await topkSession(d, kk);
-  const out = new Int32Array(nq * kk);
   const g = tensor('float32', [ng, d], gallery);
   const block = 512;
   for (let start = 0; start < nq; start += block) {
     const rows = Math.min(block, nq - start);
     const r = await s.run({ q: tensor('float32', [rows, d], queries.subarray(start * d, (start + rows) * d)), g });
     const idx = r.idx!.data as BigInt64Array;
-    for (let i = 0; i < idx.length; i++) out[start * kk + i] = Number(idx[i]!);
+    for (let i = 0; i < idx.length; i++) indices[start * kk + i] = Number(idx[i]!);
+    scores.set(r.val!.data as Float32Array, start * kk);
   }
-  return out;
+  return { indices, scores, k: kk };
 }
 
 /** Recall@K and mAP@10 from ranked lists, given which gallery items are relevant to each query. */

@@ -7,6 +7,8 @@ export class EmbeddingsRepo {
   private readonly countCurrentInDataset;
   private readonly deleteStale;
   private readonly inDataset;
+  private readonly ofModality;
+  private readonly generationStmt;
 
   constructor(db: Db) {
     this.upsertStmt = db.prepare<[number, number, string, number, Buffer, number]>(
@@ -27,6 +29,11 @@ export class EmbeddingsRepo {
        WHERE e.encoder_id = ? AND i.dataset_id = ?`,
     );
     this.deleteStale = db.prepare<[number, string]>('DELETE FROM embeddings WHERE encoder_id = ? AND encoder_hash != ?');
+    this.generationStmt = db.prepare<[], { value: number }>("SELECT value FROM counters WHERE name = 'embeddings'");
+    this.ofModality = db.prepare<[number, string], { item_id: number; dataset_id: number; vector: Buffer }>(
+      `SELECT e.item_id, i.dataset_id, e.vector FROM embeddings e JOIN encoders x ON x.id = e.encoder_id JOIN items i ON i.id = e.item_id
+       WHERE e.encoder_id = ? AND i.modality = ? AND e.encoder_hash = x.file_hash ORDER BY e.item_id`,
+    );
     this.inDataset = db.prepare<[number, number], { item_id: number; vector: Buffer }>(
       `SELECT e.item_id, e.vector FROM embeddings e JOIN encoders x ON x.id = e.encoder_id JOIN items i ON i.id = e.item_id
        WHERE e.encoder_id = ? AND i.dataset_id = ? AND e.encoder_hash = x.file_hash`,
@@ -52,6 +59,16 @@ export class EmbeddingsRepo {
     return datasetId === undefined
       ? this.countCurrent.get(encoderId)!.n
       : this.countCurrentInDataset.get(encoderId, datasetId)!.n;
+  }
+
+  /** Grows with every inserted, changed or deleted vector (a trigger counts them). */
+  generation(): number {
+    return this.generationStmt.get()!.value;
+  }
+
+  /** Every current vector of an encoder for items of one modality, in item order. */
+  *iterateModality(encoderId: number, modality: string): Generator<{ itemId: number; datasetId: number; vector: Buffer }> {
+    for (const row of this.ofModality.iterate(encoderId, modality)) yield { itemId: row.item_id, datasetId: row.dataset_id, vector: row.vector };
   }
 
   /** Every current vector of an encoder for a dataset's items, as item id -> its float32 bytes. */

@@ -38,6 +38,7 @@ export class ItemsRepo {
   private readonly byKey;
   private readonly countByModality;
   private readonly page;
+  private readonly byIdStmt;
 
   constructor(db: Db) {
     this.insertStmt = db.prepare<[number, string, string, string | null, string | null, string | null, string]>(
@@ -58,6 +59,7 @@ export class ItemsRepo {
     this.countByModality = db.prepare<[number], { modality: Modality; n: number }>(
       'SELECT modality, count(*) AS n FROM items WHERE dataset_id = ? GROUP BY modality',
     );
+    this.byIdStmt = db.prepare<[number], ItemRow>('SELECT * FROM items WHERE id = ?');
     this.page = db.prepare<[number, number, number], ItemRow>(
       'SELECT * FROM items WHERE dataset_id = ? AND id > ? ORDER BY id LIMIT ?',
     );
@@ -96,6 +98,10 @@ export class ItemsRepo {
 
   get(datasetId: number, modality: Modality, key: string): ItemRow | undefined {
     return this.byKey.get(datasetId, modality, key);
+  }
+
+  getById(id: number): ItemRow | undefined {
+    return this.byIdStmt.get(id);
   }
 
   counts(datasetId: number): Partial<Record<Modality, number>> {

@@ -1,0 +1,86 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runConfig, runParams, trainConnector } from '../../src-main/core/connector/run.ts';
+import { altMoeModel, normParams } from '../../src-main/core/model/altmoe.ts';
+import { mapDirection, standardise } from '../../src-main/core/model/evaluate.ts';
+import { normalizeRows } from '../../src-main/core/model/retrieval.ts';
+import { SearchEngine } from '../../src-main/core/search/engine.ts';
+import { catalogWithVectors, DIMS, SMALL } from '../connector/fixtures.ts';
+
+type Cat = Awaited<ReturnType<typeof catalogWithVectors>>['c'];
+
+function vectorsOf(c: Cat, encoder: string): { ids: number[]; vecs: Float32Array; dim: number } {
+  const enc = c.encoders.get(encoder)!;
+  const rows = c.db.prepare('SELECT item_id, vector FROM embeddings WHERE encoder_id = ? ORDER BY item_id').all(enc.id) as { item_id: number; vector: Buffer }[];
+  const vecs = new Float32Array(rows.length * enc.dim);
+  rows.forEach((r, i) => new Uint8Array(vecs.buffer, i * enc.dim * 4, enc.dim * 4).set(r.vector));
+  return { ids: rows.map((r) => r.item_id), vecs, dim: enc.dim };
+}
+
+/** Brute force: cosine of one query against every row, best first, without the query item. */
+function brute(query: Float32Array, rows: Float32Array, ids: number[], dim: number, exclude: number): { id: number; score: number }[] {
+  const q = normalizeRows(query, dim);
+  const g = normalizeRows(rows, dim);
+  return ids
+    .map((id, i) => {
+      let s = 0;
+      for (let k = 0; k < dim; k++) s += q[k]! * g[i * dim + k]!;
+      return { id, score: s };
+    })
+    .filter((x) => x.id !== exclude)
+    .sort((a, b) => b.score - a.score);
+}
+
+describe('search by catalog item', () => {
+  it('within a modality: exact results equal a brute-force ranking', async () => {
+    const { c } = await catalogWithVectors();
+    const engine = new SearchEngine(c);
+    const img = vectorsOf(c, 'img-enc');
+    const queryId = img.ids[7]!;
+    const hits = await engine.searchByItem({ item: queryId, to: ['image'], k: 5 });
+    const expected = brute(img.vecs.subarray(7 * img.dim, 8 * img.dim), img.vecs, img.ids, img.dim, queryId).slice(0, 5);
+    expect(hits.map((h) => h.itemId)).toEqual(expected.map((e) => e.id));
+    hits.forEach((h, i) => expect(h.score).toBeCloseTo(expected[i]!.score, 5));
+    expect(hits[0]!).toMatchObject({ modality: 'image', dataset: 'synth', via: 'same space (img-enc)' });
+  });
+
+  it('across modalities through a trained connector, equal to mapping + brute force; stale vectors never appear', async () => {
+    const { dir, c } = await catalogWithVectors();
+    const engine = new SearchEngine(c);
+    const img = vectorsOf(c, 'img-enc');
+    await expect(engine.searchByItem({ item: img.ids[0]!, to: ['text'] })).rejects.toThrow(/no trained connector for image -> text: run "altmoe train --pairs image:text" first/);
+    const s = await trainConnector(c, { pairs: [['image', 'text']], runsDir: path.join(dir, 'runs'), overrides: { ...SMALL, steps: 100, evalEvery: 100 }, threads: 1 });
+    const queryId = img.ids[3]!;
+    const hits = await engine.searchByItem({ item: queryId, to: ['text'], k: 10 });
+    // Reference: map with the run's best parameters, standardise the captions, rank by cosine.
+    const config = runConfig(c, s.runId);
+    const values = runParams(config);
+    const mapped = await mapDirection(altMoeModel(config.model), values, 'image', 'text', img.vecs.subarray(3 * DIMS.image, 4 * DIMS.image));
+    const txt = vectorsOf(c, 'txt-enc');
+    const [mean, invstd] = normParams('text');
+    const expected = brute(mapped, standardise(txt.vecs, values.get(mean) as Float32Array, values.get(invstd) as Float32Array), txt.ids, DIMS.text, queryId).slice(0, 10);
+    expect(hits.map((h) => h.itemId)).toEqual(expected.map((e) => e.id));
+    expect(hits[0]!.via).toBe(`image->text (run ${s.runId})`);
+    expect(hits.every((h) => h.modality === 'text' && h.text!.startsWith('caption'))).toBe(true);
+
+    // A row with another model's hash (e.g. left by an interrupted job of an older version) is never served.
+    c.db.prepare("UPDATE embeddings SET encoder_hash = 'old-model' WHERE item_id = ?").run(hits[0]!.itemId);
+    const after = await engine.searchByItem({ item: queryId, to: ['text'], k: 10 });
+    expect(after.map((h) => h.itemId)).not.toContain(hits[0]!.itemId);
+
+    // A score threshold cuts the list.
+    const cut = await engine.searchByItem({ item: queryId, to: ['text'], k: 10, minScore: hits[4]!.score });
+    expect(cut.length).toBeLessThanOrEqual(5);
+    expect(cut.every((h) => h.score >= hits[4]!.score)).toBe(true);
+  }, 60_000);
+
+  it('bad queries give clear errors', async () => {
+    const { c } = await catalogWithVectors();
+    const engine = new SearchEngine(c);
+    await expect(engine.searchByItem({ item: 999_999, to: ['text'] })).rejects.toThrow(/no item 999999 in the catalog/);
+    await expect(engine.searchByItem({ item: 1, to: [] })).rejects.toThrow(/at least one target modality/);
+    await expect(engine.searchByItem({ item: 1, to: ['audio'] })).rejects.toThrow(/no trained connector for image -> audio/);
+    await expect(engine.searchByItem({ item: 1, to: ['image'], k: 0 })).rejects.toThrow(/k must be a positive integer/);
+    await expect(engine.searchByItem({ item: 1, to: ['image'], datasets: ['nope'] })).rejects.toThrow(/no dataset named "nope"/);
+  });
+});
