@@ -5,7 +5,6 @@ import { evaluateRun } from '../../src-main/core/connector/evaluate-run.ts';
 import { exportConnector } from '../../src-main/core/connector/export.ts';
 import { resumeConnector, trainConnector, type RunEvent } from '../../src-main/core/connector/run.ts';
 import { createSession, tensor } from '../../src-main/core/onnx/runtime.ts';
-import { tempDir } from '../helpers.ts';
 import { catalogWithVectors, SMALL } from './fixtures.ts';
 import { runCli } from '../../src-main/core/cli/main.ts';
 
