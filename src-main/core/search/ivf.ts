@@ -1,0 +1,123 @@
+// An inverted-file (IVF) index for approximate search in large catalogs: k-means centroids split
+// the vectors into lists; a query scores the centroids, then only the vectors of the nprobe best
+// lists (gathered and ranked by ONNX Runtime). Vectors are unit length, scores are cosines.
+import { Graph } from '../onnx/graph.ts';
+import * as op from '../onnx/ops.ts';
+import { createSession, tensor, type Session } from '../onnx/runtime.ts';
+import { topK, topKScored } from '../model/retrieval.ts';
+import { deriveSeed, mulberry32 } from '../train/rng.ts';
+
+export interface IvfOptions {
+  lists: number;
+  /** Vectors used to fit the centroids (default: min(n, 64 * lists)). */
+  sample?: number;
+  iterations?: number;
+  seed?: number;
+}
+
+export interface IvfIndex {
+  dim: number;
+  centroids: Float32Array;
+  /** Vectors reordered list by list; rows[offsets[l] .. offsets[l + 1]) belong to list l. */
+  vectors: Float32Array;
+  /** Original row of each reordered vector. */
+  rows: Int32Array;
+  offsets: Int32Array;
+  /** 0..n-1 as int64, so a probe copies ranges instead of converting numbers. */
+  positions: BigInt64Array;
+}
+
+/** k-means (spherical: centroids kept at unit length) with ONNX Runtime doing the assignment products. */
+export async function buildIvf(vectors: Float32Array, dim: number, o: IvfOptions): Promise<IvfIndex> {
+  const n = vectors.length / dim;
+  const lists = Math.min(o.lists, n);
+  const rand = mulberry32(deriveSeed(o.seed ?? 1, 7));
+  const sampleSize = Math.min(n, o.sample ?? 64 * lists);
+  // A random sample (partial Fisher-Yates over row numbers).
+  const pick = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = 0; i < sampleSize; i++) {
+    const j = i + Math.floor(rand() * (n - i));
+    [pick[i], pick[j]] = [pick[j]!, pick[i]!];
+  }
+  const sample = new Float32Array(sampleSize * dim);
+  for (let i = 0; i < sampleSize; i++) sample.set(vectors.subarray(pick[i]! * dim, (pick[i]! + 1) * dim), i * dim);
+  const centroids = sample.slice(0, lists * dim);
+  for (let it = 0; it < (o.iterations ?? 8); it++) {
+    const assign = await topK(sample, centroids, dim, 1);
+    const sums = new Float64Array(lists * dim);
+    const counts = new Int32Array(lists);
+    for (let i = 0; i < sampleSize; i++) {
+      const c = assign[i]!;
+      counts[c]!++;
+      for (let k = 0; k < dim; k++) sums[c * dim + k] = sums[c * dim + k]! + sample[i * dim + k]!;
+    }
+    for (let c = 0; c < lists; c++) {
+      if (counts[c] === 0) {
+        // An empty list restarts from a random sample vector.
+        const r = Math.floor(rand() * sampleSize);
+        centroids.set(sample.subarray(r * dim, (r + 1) * dim), c * dim);
+        continue;
+      }
+      let norm = 0;
+      for (let k = 0; k < dim; k++) norm += sums[c * dim + k]! ** 2;
+      const inv = 1 / Math.sqrt(norm + 1e-12);
+      for (let k = 0; k < dim; k++) centroids[c * dim + k] = sums[c * dim + k]! * inv;
+    }
+  }
+  // Assign every vector, then lay the lists out contiguously.
+  const assign = await topK(vectors, centroids, dim, 1);
+  const counts = new Int32Array(lists + 1);
+  for (let i = 0; i < n; i++) counts[assign[i]! + 1]!++;
+  const offsets = new Int32Array(lists + 1);
+  for (let c = 0; c < lists; c++) offsets[c + 1] = offsets[c]! + counts[c + 1]!;
+  const fill = offsets.slice(0, lists);
+  const rows = new Int32Array(n);
+  const ordered = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) {
+    const at = fill[assign[i]!]!++;
+    rows[at] = i;
+    ordered.set(vectors.subarray(i * dim, (i + 1) * dim), at * dim);
+  }
+  const positions = new BigInt64Array(n);
+  for (let i = 0; i < n; i++) positions[i] = BigInt(i);
+  return { dim, centroids, vectors: ordered, rows, offsets, positions };
+}
+
+let probeSession: { dim: number; k: number; s: Promise<Session> } | null = null;
+
+/** Gather candidate rows + score + top-k, in one ONNX Runtime call. */
+function probeGraph(dim: number, k: number): Promise<Session> {
+  if (probeSession && probeSession.dim === dim && probeSession.k === k) return probeSession.s;
+  const g = new Graph('ivf_probe', 'float32');
+  const q = g.input('q', 'float32', [1, dim]);
+  const all = g.input('vectors', 'float32', ['N', dim]);
+  const rows = g.input('rows', 'int64', ['M']);
+  const cand = op.gather(all, rows);
+  const scores = op.reshape(op.matmul(q, op.transpose(cand, [1, 0])), [1, -1]);
+  const [val, idx] = g.node('TopK', [scores, g.ints([k])], [{ dtype: 'float32', shape: [1, k] }, { dtype: 'int64', shape: [1, k] }], { axis: { i: -1 }, largest: { i: 1 }, sorted: { i: 1 } }, 'none');
+  g.output(val!, 'val');
+  g.output(idx!, 'idx');
+  probeSession = { dim, k, s: createSession(g.toModel({ paramsAs: 'inputs' })) };
+  return probeSession.s;
+}
+
+/** The k best rows (original numbering) and scores for one unit-length query. */
+export async function searchIvf(index: IvfIndex, query: Float32Array, k: number, nprobe: number): Promise<{ rows: Int32Array; scores: Float32Array }> {
+  const lists = index.offsets.length - 1;
+  const best = await topKScored(query, index.centroids, index.dim, Math.min(nprobe, lists));
+  let m = 0;
+  for (const l of best.indices) m += index.offsets[l + 1]! - index.offsets[l]!;
+  const cand = new BigInt64Array(m);
+  let at = 0;
+  for (const l of best.indices) {
+    cand.set(index.positions.subarray(index.offsets[l]!, index.offsets[l + 1]!), at);
+    at += index.offsets[l + 1]! - index.offsets[l]!;
+  }
+  const kk = Math.min(k, m);
+  if (kk === 0) return { rows: new Int32Array(0), scores: new Float32Array(0) };
+  const s = await probeGraph(index.dim, kk);
+  const out = await s.run({ q: tensor('float32', [1, index.dim], query), vectors: tensor('float32', [index.vectors.length / index.dim, index.dim], index.vectors), rows: tensor('int64', [m], cand) });
+  const idx = out.idx!.data as BigInt64Array;
+  const rows = Int32Array.from(idx, (i) => index.rows[Number(cand[Number(i)]!)]!);
+  return { rows, scores: out.val!.data as Float32Array };
+}
