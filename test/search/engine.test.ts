@@ -74,6 +74,17 @@ describe('search by catalog item', () => {
     expect(cut.every((h) => h.score >= hits[4]!.score)).toBe(true);
   }, 60_000);
 
+  it('above the size threshold it searches an IVF index; probing every list gives the exact results', async () => {
+    const { c } = await catalogWithVectors();
+    const exact = new SearchEngine(c);
+    const ivf = new SearchEngine(c, { annThreshold: 100, nprobe: 10_000 });
+    for (const item of [2, 50, 120]) {
+      const a = await exact.searchByItem({ item, to: ['image'], k: 8 });
+      const b = await ivf.searchByItem({ item, to: ['image'], k: 8 });
+      expect(b.map((h) => h.itemId)).toEqual(a.map((h) => h.itemId));
+    }
+  });
+
   it('bad queries give clear errors', async () => {
     const { c } = await catalogWithVectors();
     const engine = new SearchEngine(c);

@@ -10,6 +10,7 @@ import { runParams } from '../connector/run.ts';
 import { altMoeModel, directionName, normParams } from '../model/altmoe.ts';
 import { mapDirection, standardise } from '../model/evaluate.ts';
 import { normalizeRows, topKScored } from '../model/retrieval.ts';
+import { buildIvf, searchIvf, type IvfIndex } from './ivf.ts';
 
 export class SearchError extends Error {}
 
@@ -44,12 +45,35 @@ interface Index {
   dim: number;
   /** What the index was built from, to notice a changed catalog. */
   stamp: string;
+  /** Built on first use once the index holds annThreshold vectors or more. */
+  ivf?: Promise<IvfIndex>;
+}
+
+export interface SearchOptions {
+  /** From this many vectors on, search an IVF index instead of every vector (default 250,000). */
+  annThreshold?: number;
+  /** Lists probed per query (default 24). */
+  nprobe?: number;
 }
 
 export class SearchEngine {
   private readonly indexes = new Map<string, Index>();
 
-  constructor(private readonly catalog: Catalog) {}
+  constructor(
+    private readonly catalog: Catalog,
+    private readonly options: SearchOptions = {},
+  ) {}
+
+  /** The k best rows of an index for a unit query: exact below the threshold, IVF above it. */
+  private async rank(index: Index, query: Float32Array, k: number): Promise<{ rows: Int32Array; scores: Float32Array }> {
+    const n = index.ids.length;
+    if (n < (this.options.annThreshold ?? 250_000)) {
+      const r = await topKScored(query, index.vectors, index.dim, Math.min(n, k));
+      return { rows: r.indices, scores: r.scores };
+    }
+    index.ivf ??= buildIvf(index.vectors, index.dim, { lists: Math.min(4096, Math.max(16, Math.round(2 * Math.sqrt(n)))), seed: 1 });
+    return searchIvf(await index.ivf, query, Math.min(n, k), this.options.nprobe ?? 24);
+  }
 
   async searchByItem(q: ItemQuery): Promise<SearchHit[]> {
     const item = this.catalog.items.getById(q.item);
@@ -65,10 +89,11 @@ export class SearchEngine {
     const hits: SearchHit[] = [];
     for (const target of q.to) {
       const { query, index, via } = await this.plan(item.id, item.modality, target, q.run);
-      const { indices, scores, k: got } = await topKScored(query, index.vectors, index.dim, Math.min(index.ids.length, k + 1 + (datasetIds ? index.ids.length : 0)));
+      // One extra for the query itself; with a dataset filter, everything (filtered afterwards).
+      const { rows, scores } = await this.rank(index, query, datasetIds ? index.ids.length : k + 1);
       let n = 0;
-      for (let i = 0; i < got && n < k; i++) {
-        const row = indices[i]!;
+      for (let i = 0; i < rows.length && n < k; i++) {
+        const row = rows[i]!;
         const id = index.ids[row]!;
         if (id === item.id) continue; // never return the query itself
         if (datasetIds && !datasetIds.includes(index.datasets[row]!)) continue;
