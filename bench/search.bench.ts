@@ -79,7 +79,7 @@ for (const n of SIZES) {
   let t = performance.now();
   const index = await buildIvf(x, D, { lists, sample: 32 * lists, iterations: 6, seed: 1 });
   const buildSeconds = (performance.now() - t) / 1000;
-  const nprobe = Number(process.env.SEARCH_NPROBE ?? 24);
+  const nprobe = Number(process.env.SEARCH_NPROBE ?? 12);
   const annTimes: number[] = [];
   let hits = 0;
   await searchIvf(index, q.subarray(0, D), K, nprobe);

@@ -52,7 +52,7 @@ interface Index {
 export interface SearchOptions {
   /** From this many vectors on, search an IVF index instead of every vector (default 250,000). */
   annThreshold?: number;
-  /** Lists probed per query (default 24). */
+  /** Lists probed per query (default 12). */
   nprobe?: number;
 }
 
@@ -72,7 +72,7 @@ export class SearchEngine {
       return { rows: r.indices, scores: r.scores };
     }
     index.ivf ??= buildIvf(index.vectors, index.dim, { lists: Math.min(4096, Math.max(16, Math.round(2 * Math.sqrt(n)))), seed: 1 });
-    return searchIvf(await index.ivf, query, Math.min(n, k), this.options.nprobe ?? 24);
+    return searchIvf(await index.ivf, query, Math.min(n, k), this.options.nprobe ?? 12);
   }
 
   async searchByItem(q: ItemQuery): Promise<SearchHit[]> {
