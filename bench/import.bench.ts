@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Catalog } from '../src-main/core/catalog/catalog.ts';
 import { importDataset } from '../src-main/core/datasets/import.ts';
+import { npyHeader } from '../src-main/core/datasets/npy.ts';
 import { importVectors } from '../src-main/core/datasets/vectors.ts';
 import { mulberry32 } from '../src-main/core/train/rng.ts';
 
@@ -41,13 +42,8 @@ function generate(): void {
   const npy = path.join(DATA, 'vectors.npy');
   if (!fs.existsSync(npy)) {
     const rand = rng(2);
-    let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${VECTORS}, ${DIM}), }`;
-    header += ' '.repeat((64 - ((10 + header.length + 1) % 64)) % 64) + '\n';
-    const head = Buffer.alloc(10);
-    Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]).copy(head);
-    head.writeUInt16LE(header.length, 8);
     const fd = fs.openSync(npy, 'w');
-    fs.writeSync(fd, Buffer.concat([head, Buffer.from(header, 'latin1')]));
+    fs.writeSync(fd, npyHeader('<f4', [VECTORS, DIM]));
     const rows = new Float32Array(1000 * DIM);
     for (let r = 0; r < VECTORS; r += 1000) {
       for (let i = 0; i < rows.length; i++) rows[i] = rand() * 2 - 1;

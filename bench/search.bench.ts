@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { writeNpy } from '../src-main/core/datasets/npy.ts';
 import { normalizeRows, topKScored } from '../src-main/core/model/retrieval.ts';
 import { buildIvf, searchIvf } from '../src-main/core/search/ivf.ts';
 import { mulberry32, normal } from '../src-main/core/train/rng.ts';
@@ -16,18 +17,6 @@ const QUERIES = Number(process.env.SEARCH_QUERIES ?? 50);
 const SIZES = (process.env.SEARCH_SIZES ?? '100000,1000000').split(',').map(Number);
 const DATA = path.resolve(import.meta.dirname, 'data/search');
 const RESULTS = path.resolve(import.meta.dirname, 'results/search.json');
-
-function writeNpy(file: string, rows: number, data: Float32Array): void {
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${rows}, ${D}), }`;
-  header += ' '.repeat((64 - ((10 + header.length + 1) % 64)) % 64) + '\n';
-  const head = Buffer.alloc(10);
-  Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]).copy(head);
-  head.writeUInt16LE(header.length, 8);
-  const fd = fs.openSync(file, 'w');
-  fs.writeSync(fd, Buffer.concat([head, Buffer.from(header, 'latin1')]));
-  for (let off = 0; off < data.length; off += 1 << 24) fs.writeSync(fd, new Uint8Array(data.buffer, off * 4, Math.min(1 << 24, data.length - off) * 4));
-  fs.closeSync(fd);
-}
 
 /** n unit vectors around 1000 random centres (clustered like real embeddings), and queries near data points. */
 function generate(n: number): { x: Float32Array; q: Float32Array } {
@@ -61,8 +50,8 @@ for (const n of SIZES) {
   const { x, q } = generate(n);
   const vf = path.join(DATA, `vectors_${n}.npy`);
   const qf = path.join(DATA, `queries_${n}.npy`);
-  writeNpy(vf, n, x);
-  writeNpy(qf, QUERIES, q);
+  writeNpy(vf, '<f4', [n, D], x);
+  writeNpy(qf, '<f4', [QUERIES, D], q);
 
   console.error(`n=${n}: exact...`);
   const exactTimes: number[] = [];

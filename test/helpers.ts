@@ -48,13 +48,5 @@ export function dump(c: Catalog): string {
   return JSON.stringify(out);
 }
 
-/** Writes a float32/float16/float64/int32 .npy file (C order) for tests. */
-export function writeNpy(file: string, descr: string, shape: number[], data: ArrayBufferView): void {
-  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
-  const total = 10 + header.length + 1;
-  header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
-  const head = Buffer.alloc(10);
-  Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]).copy(head);
-  head.writeUInt16LE(header.length, 8);
-  fs.writeFileSync(file, Buffer.concat([head, Buffer.from(header, 'latin1'), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]));
-}
+/** Writes a .npy file (C order) for tests; any dtype string, so bad files can be made too. */
+export { writeNpy } from '../src-main/core/datasets/npy.ts';

@@ -110,3 +110,30 @@ export function readNpyRows(file: string, fd: number, h: NpyHeader, start: numbe
     }
   }
 }
+
+/**
+ * The header of a version-1 .npy file for a C-ordered array (padded so the data starts on a
+ * 64-byte boundary, as NumPy writes it). Used to export vectors and by tests and benchmarks.
+ */
+export function npyHeader(descr: string, shape: readonly number[]): Buffer {
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+  header += ' '.repeat((64 - ((10 + header.length + 1) % 64)) % 64) + '\n';
+  const head = Buffer.alloc(10);
+  MAGIC.copy(head);
+  head[6] = 1;
+  head[7] = 0;
+  head.writeUInt16LE(header.length, 8);
+  return Buffer.concat([head, Buffer.from(header, 'latin1')]);
+}
+
+/** Writes a .npy file in chunks (arrays of several GB are fine). */
+export function writeNpy(file: string, descr: string, shape: readonly number[], data: ArrayBufferView): void {
+  const fd = fs.openSync(file, 'w');
+  try {
+    fs.writeSync(fd, npyHeader(descr, shape));
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    for (let off = 0; off < bytes.length; off += 1 << 26) fs.writeSync(fd, bytes.subarray(off, Math.min(bytes.length, off + (1 << 26))));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
