@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import path from 'node:path';
+import { readSafetensors } from '../../src-main/core/train/safetensors.ts';
 import { describe, expect, it } from 'vitest';
 import { runConfig, runParams, trainConnector } from '../../src-main/core/connector/run.ts';
 import { altMoeModel, normParams } from '../../src-main/core/model/altmoe.ts';
@@ -85,6 +87,25 @@ describe('search by catalog item', () => {
     }
   });
 
+  it('saves the IVF lists and reuses them until the vectors change', async () => {
+    const { dir, c } = await catalogWithVectors();
+    const cacheDir = path.join(dir, 'index');
+    const opts = { annThreshold: 100, nprobe: 4, cacheDir };
+    const first = await new SearchEngine(c, opts).searchByItem({ item: 5, to: ['image'], k: 5 });
+    const files = fs.readdirSync(cacheDir);
+    expect(files).toHaveLength(1);
+    const file = path.join(cacheDir, files[0]!);
+    const saved = fs.readFileSync(file);
+    // A new engine (a restart) loads the lists instead of redoing the k-means: same answers, file untouched.
+    const again = await new SearchEngine(c, opts).searchByItem({ item: 5, to: ['image'], k: 5 });
+    expect(again.map((h) => h.itemId)).toEqual(first.map((h) => h.itemId));
+    expect(fs.readFileSync(file).equals(saved)).toBe(true);
+    // Changed vectors: the saved lists no longer match and are rebuilt.
+    c.db.prepare('UPDATE embeddings SET created_at = created_at + 1 WHERE item_id = 7').run();
+    await new SearchEngine(c, opts).searchByItem({ item: 5, to: ['image'], k: 5 });
+    expect(readSafetensors(file).metadata.stamp).not.toBe(readStamp(saved));
+  });
+
   it('bad queries give clear errors', async () => {
     const { c } = await catalogWithVectors();
     const engine = new SearchEngine(c);
@@ -95,3 +116,8 @@ describe('search by catalog item', () => {
     await expect(engine.searchByItem({ item: 1, to: ['image'], datasets: ['nope'] })).rejects.toThrow(/no dataset named "nope"/);
   });
 });
+
+function readStamp(bytes: Buffer): string {
+  const n = Number(bytes.readBigUInt64LE(0));
+  return (JSON.parse(bytes.subarray(8, 8 + n).toString('utf8')) as { __metadata__: { stamp: string } }).__metadata__.stamp;
+}

@@ -365,7 +365,7 @@ async function runSearch(catalogFile: string, args: string[], values: Values, io
   for (const m of to) if (!(MODALITIES as readonly string[]).includes(m)) throw new UsageError(`--to: "${m}" is not a modality (${MODALITIES.join(', ')})`);
   const catalog = Catalog.open(catalogFile, { create: false });
   try {
-    const hits = await new SearchEngine(catalog).searchByItem({
+    const hits = await new SearchEngine(catalog, { cacheDir: `${catalogFile}.index` }).searchByItem({
       item: runId(values.item),
       to: to.length > 0 ? (to as Modality[]) : [...MODALITIES],
       k: positiveInt(values.top, 'k') ?? 10,

@@ -2,6 +2,8 @@
 // target modality's space (or compared directly within its own modality) and the nearest items are
 // ranked exactly (blocked matrix products + top-k in ONNX Runtime). Indexes are kept in memory per
 // (encoder, model hash, connector run) and rebuilt when the catalog's vectors change.
+import { createHash } from 'node:crypto';
+import path from 'node:path';
 import type { Modality } from '../../../src-shared/types.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { EncoderRow } from '../catalog/repos/encoders.ts';
@@ -10,7 +12,7 @@ import { runParams } from '../connector/run.ts';
 import { altMoeModel, directionName, normParams } from '../model/altmoe.ts';
 import { mapDirection, standardise } from '../model/evaluate.ts';
 import { normalizeRows, topKScored } from '../model/retrieval.ts';
-import { buildIvf, searchIvf, type IvfIndex } from './ivf.ts';
+import { buildIvf, loadIvf, saveIvf, searchIvf, type IvfIndex } from './ivf.ts';
 
 export class SearchError extends Error {}
 
@@ -43,7 +45,8 @@ interface Index {
   datasets: Int32Array;
   vectors: Float32Array;
   dim: number;
-  /** What the index was built from, to notice a changed catalog. */
+  /** Which vectors (encoder and run) it holds, and what they were built from, to notice a change. */
+  key: string;
   stamp: string;
   /** Built on first use once the index holds annThreshold vectors or more. */
   ivf?: Promise<IvfIndex>;
@@ -54,6 +57,8 @@ export interface SearchOptions {
   annThreshold?: number;
   /** Lists probed per query (default 12). */
   nprobe?: number;
+  /** Folder for IVF lists, so a restart does not redo the k-means (default: none, rebuilt per process). */
+  cacheDir?: string;
 }
 
 export class SearchEngine {
@@ -71,7 +76,7 @@ export class SearchEngine {
       const r = await topKScored(query, index.vectors, index.dim, Math.min(n, k));
       return { rows: r.indices, scores: r.scores };
     }
-    index.ivf ??= buildIvf(index.vectors, index.dim, { lists: Math.min(4096, Math.max(16, Math.round(2 * Math.sqrt(n)))), seed: 1 });
+    index.ivf ??= this.ivfFor(index);
     return searchIvf(await index.ivf, query, Math.min(n, k), this.options.nprobe ?? 12);
   }
 
@@ -105,6 +110,16 @@ export class SearchEngine {
       }
     }
     return hits;
+  }
+
+  private async ivfFor(index: Index): Promise<IvfIndex> {
+    const file = this.options.cacheDir && path.join(this.options.cacheDir, `ivf-${createHash('sha256').update(index.key).digest('hex').slice(0, 16)}.safetensors`);
+    const saved = file ? loadIvf(file, index.vectors, index.dim, index.stamp) : null;
+    if (saved) return saved;
+    const n = index.ids.length;
+    const built = await buildIvf(index.vectors, index.dim, { lists: Math.min(4096, Math.max(16, Math.round(2 * Math.sqrt(n)))), seed: 1 });
+    if (file) saveIvf(file, built, index.stamp);
+    return built;
   }
 
   /** The query vector in the target's space, the target index, and how it got there. */
@@ -180,7 +195,7 @@ export class SearchEngine {
       const [mean, invstd] = normParams(enc.modality);
       vectors = standardise(vectors, values.get(mean) as Float32Array, values.get(invstd) as Float32Array);
     }
-    const index = { ids, datasets, vectors: normalizeRows(vectors, enc.dim), dim: enc.dim, stamp };
+    const index: Index = { ids, datasets, vectors: normalizeRows(vectors, enc.dim), dim: enc.dim, key, stamp };
     this.indexes.set(key, index);
     return index;
   }

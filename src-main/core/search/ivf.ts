@@ -1,11 +1,13 @@
 // An inverted-file (IVF) index for approximate search in large catalogs: k-means centroids split
 // the vectors into lists; a query scores the centroids, then only the vectors of the nprobe best
 // lists (gathered and ranked by ONNX Runtime). Vectors are unit length, scores are cosines.
+import fs from 'node:fs';
 import { Graph } from '../onnx/graph.ts';
 import * as op from '../onnx/ops.ts';
 import { createSession, tensor, type Session } from '../onnx/runtime.ts';
 import { topK, topKScored } from '../model/retrieval.ts';
 import { deriveSeed, mulberry32 } from '../train/rng.ts';
+import { readSafetensors, writeSafetensors } from '../train/safetensors.ts';
 
 export interface IvfOptions {
   lists: number;
@@ -72,15 +74,37 @@ export async function buildIvf(vectors: Float32Array, dim: number, o: IvfOptions
   for (let c = 0; c < lists; c++) offsets[c + 1] = offsets[c]! + counts[c + 1]!;
   const fill = offsets.slice(0, lists);
   const rows = new Int32Array(n);
+  for (let i = 0; i < n; i++) rows[fill[assign[i]!]!++] = i;
+  return assembleIvf(vectors, dim, centroids, rows, offsets);
+}
+
+/** An index from its lists (centroids, row order, offsets) and the vectors in their original order. */
+export function assembleIvf(vectors: Float32Array, dim: number, centroids: Float32Array, rows: Int32Array, offsets: Int32Array): IvfIndex {
+  const n = rows.length;
+  if (vectors.length !== n * dim || offsets[offsets.length - 1] !== n) throw new Error('the IVF lists do not match the vectors');
   const ordered = new Float32Array(n * dim);
-  for (let i = 0; i < n; i++) {
-    const at = fill[assign[i]!]!++;
-    rows[at] = i;
-    ordered.set(vectors.subarray(i * dim, (i + 1) * dim), at * dim);
-  }
+  for (let at = 0; at < n; at++) ordered.set(vectors.subarray(rows[at]! * dim, (rows[at]! + 1) * dim), at * dim);
   const positions = new BigInt64Array(n);
   for (let i = 0; i < n; i++) positions[i] = BigInt(i);
   return { dim, centroids, vectors: ordered, rows, offsets, positions };
+}
+
+/** Saves what is expensive to rebuild (the k-means lists), tagged with what it was built from. */
+export function saveIvf(file: string, index: IvfIndex, stamp: string): void {
+  const lists = index.offsets.length - 1;
+  writeSafetensors(file, { centroids: { shape: [lists, index.dim], data: index.centroids }, rows: { shape: [index.rows.length], data: index.rows }, offsets: { shape: [lists + 1], data: index.offsets } }, { stamp, format: 'altmoe-ivf/1' });
+}
+
+/** Loads saved lists when they were built from the same vectors (same stamp), else null. */
+export function loadIvf(file: string, vectors: Float32Array, dim: number, stamp: string): IvfIndex | null {
+  if (!fs.existsSync(file)) return null;
+  try {
+    const { tensors, metadata } = readSafetensors(file);
+    if (metadata.format !== 'altmoe-ivf/1' || metadata.stamp !== stamp) return null;
+    return assembleIvf(vectors, dim, tensors.centroids!.data as Float32Array, tensors.rows!.data as Int32Array, tensors.offsets!.data as Int32Array);
+  } catch {
+    return null; // a damaged cache file is rebuilt
+  }
 }
 
 let probeSession: { dim: number; k: number; s: Promise<Session> } | null = null;
