@@ -80,10 +80,13 @@ export async function trainConnector(catalog: Catalog, opts: ConnectorRunOptions
   const optimizer: OptimizerConfig = { ...preset.optimizer, lr: lr ?? preset.optimizer.lr, schedule: preset.optimizer.schedule && { ...preset.optimizer.schedule, totalSteps: steps, warmupSteps: Math.min(preset.optimizer.schedule.warmupSteps, Math.floor(steps / 10)) } };
   const now = Date.now();
   const name = opts.name ?? `${opts.pairs.map((p) => p.join('-')).join('+')} ${opts.preset ?? 'laptop'}`;
-  const runId = catalog.write(() => catalog.runs.create(name, {}, now));
-  const dir = path.resolve(opts.runsDir, `run-${runId}`);
-  const config: RunConfig = { preset: opts.preset ?? 'laptop', model, optimizer, steps, batchSize, evalEvery, patience, seed: opts.seed ?? 1, pairs: opts.pairs, encoders, datasets: opts.datasets ?? null, dir };
-  catalog.write(() => catalog.db.prepare('UPDATE runs SET config = ? WHERE id = ?').run(JSON.stringify(config), runId));
+  // The run folder is named after the run id: create the row and record its config in one transaction.
+  const { runId, config } = catalog.write(() => {
+    const id = catalog.runs.create(name, {}, now);
+    const c: RunConfig = { preset: opts.preset ?? 'laptop', model, optimizer, steps, batchSize, evalEvery, patience, seed: opts.seed ?? 1, pairs: opts.pairs, encoders, datasets: opts.datasets ?? null, dir: path.resolve(opts.runsDir, `run-${id}`) };
+    catalog.runs.setConfig(id, c, now);
+    return { runId: id, config: c };
+  });
   return runLoop(catalog, runId, config, data, { threads: opts.threads, provider: opts.provider }, onEvent, signal);
 }
 

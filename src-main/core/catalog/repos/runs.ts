@@ -14,6 +14,7 @@ export interface RunRow {
 export class RunsRepo {
   private readonly insertStmt;
   private readonly statusStmt;
+  private readonly configStmt;
   private readonly byId;
   private readonly all;
   private readonly deleteStmt;
@@ -23,6 +24,7 @@ export class RunsRepo {
       "INSERT INTO runs (name, status, config, created_at, updated_at) VALUES (?, 'created', ?, ?, ?)",
     );
     this.statusStmt = db.prepare<[string, number, number]>('UPDATE runs SET status = ?, updated_at = ? WHERE id = ?');
+    this.configStmt = db.prepare<[string, number, number]>('UPDATE runs SET config = ?, updated_at = ? WHERE id = ?');
     this.byId = db.prepare<[number], RunRow>('SELECT * FROM runs WHERE id = ?');
     this.all = db.prepare<[], RunRow>('SELECT * FROM runs ORDER BY id');
     this.deleteStmt = db.prepare<[number]>('DELETE FROM runs WHERE id = ?');
@@ -34,6 +36,10 @@ export class RunsRepo {
 
   setStatus(id: number, status: RunStatus, now: number): void {
     this.statusStmt.run(status, now, id);
+  }
+
+  setConfig(id: number, config: unknown, now: number): void {
+    this.configStmt.run(JSON.stringify(config), now, id);
   }
 
   get(id: number): RunRow | undefined {
