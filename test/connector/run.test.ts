@@ -87,6 +87,12 @@ describe('connector runs over the catalog', () => {
     expect(await runCli(['search', 'a dog barking', '--catalog', cat], io)).toBe(2);
     expect(await runCli(['export', '1', path.join(dir, 'exp'), '--catalog', cat], io)).toBe(0);
     expect(fs.existsSync(path.join(dir, 'exp', 'card.json'))).toBe(true);
+    const runDir = path.join(`${cat}.runs`, 'run-1');
+    expect(fs.existsSync(runDir)).toBe(true);
+    expect(await runCli(['delete-run', '1', '--catalog', cat], io)).toBe(0);
+    expect(fs.existsSync(runDir)).toBe(false);
+    expect(await runCli(['delete-run', '1', '--catalog', cat], io)).toBe(1);
+    expect(out.join('')).toMatch(/altmoe: error: no run 1/);
     out.length = 0;
     expect(await runCli(['train', '--pairs', 'audio:text', '--catalog', cat], io)).toBe(1);
     expect(out.join('')).toMatch(/altmoe: error: no audio encoder in the catalog/);

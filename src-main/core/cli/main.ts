@@ -10,7 +10,7 @@ import { importDataset, READERS } from '../datasets/import.ts';
 import { importVectors } from '../datasets/vectors.ts';
 import { evaluateRun } from '../connector/evaluate-run.ts';
 import { exportConnector } from '../connector/export.ts';
-import { resumeConnector, trainConnector, type RunEvent } from '../connector/run.ts';
+import { deleteRun, resumeConnector, trainConnector, type RunEvent } from '../connector/run.ts';
 import { SearchEngine, SearchError } from '../search/engine.ts';
 import { progressPrinter } from './progress.ts';
 import { formatEval, formatImportReport, formatRunSummary, formatStats, table } from './render.ts';
@@ -33,6 +33,7 @@ Usage:
   altmoe eval RUN [--split val|test] [--head mapped|pred]
                                                 retrieval recall of a run, with the baselines
   altmoe export RUN DIR                         standalone ONNX per direction + card.json
+  altmoe delete-run RUN                         remove a run, its checkpoints, metrics and folder
   altmoe search --item ID --to text,image [-k 10] [--min-score S] [--run RUN] [--datasets D,...]
                                                 nearest items of each modality to a catalog item
 
@@ -156,6 +157,14 @@ export async function runCli(argv: string[], io: CliIo = { out: (t) => process.s
         return await runEval(catalogFile, rest, values, io);
       case 'search':
         return await runSearch(catalogFile, rest, values, io);
+      case 'delete-run':
+        return withCatalog(catalogFile, { create: false }, (c) => {
+          if (!rest[0]) throw new UsageError('delete-run needs a run id');
+          const id = runId(rest[0]);
+          const dir = deleteRun(c, id);
+          io.out(values.json ? JSON.stringify({ deleted: id, dir }) : `deleted run ${id}${dir ? ` and ${dir}` : ''}`);
+          return 0;
+        });
       case 'export':
         return withCatalog(catalogFile, { create: false }, (c) => {
           const [run, dir] = rest;

@@ -16,7 +16,7 @@ import type { Provider } from '../onnx/runtime.ts';
 import { startTraining } from '../train/runner.ts';
 import type { Dataset } from '../train/data.ts';
 import { CHECKPOINT_FILE, readCheckpoint, type TrainEvent, type TrainJob } from '../train/trainer.ts';
-import { loadPairData, trainingRows, type PairData } from './pair-data.ts';
+import { ConnectorDataError, loadPairData, trainingRows, type PairData } from './pair-data.ts';
 
 export interface RunConfig {
   preset: string;
@@ -100,6 +100,17 @@ export async function resumeConnector(catalog: Catalog, runId: number, onEvent: 
     }
   }
   return runLoop(catalog, runId, config, data, exec, onEvent, signal);
+}
+
+/** Deletes a run from the catalog (checkpoints and metrics go with it) and its folder; returns the folder. */
+export function deleteRun(catalog: Catalog, runId: number): string | null {
+  const run = catalog.runs.get(runId);
+  if (!run) throw new ConnectorDataError(`no run ${runId}`);
+  if (run.status === 'running') throw new ConnectorDataError(`run ${runId} is running; cancel it first`);
+  const dir = (JSON.parse(run.config) as Partial<RunConfig>).dir ?? null;
+  catalog.write(() => catalog.runs.delete(runId));
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  return dir;
 }
 
 export function runConfig(catalog: Catalog, runId: number): RunConfig {
