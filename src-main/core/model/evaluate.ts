@@ -37,21 +37,40 @@ export function standardise(x: Float32Array, mean: Float32Array, invstd: Float32
   return out;
 }
 
-/** Maps source vectors through a trained direction (contrastive head 'mapped' or prediction head 'pred'). */
-export async function mapDirection(spec: ModelSpec, values: ParamValues, s: string, t: string, x: Float32Array, head: 'mapped' | 'pred' = 'mapped'): Promise<Float32Array> {
+export interface DirectionMapper {
+  map(x: Float32Array): Promise<Float32Array>;
+  release(): Promise<void>;
+}
+
+/** A reusable session that maps source vectors through a trained direction (contrastive head 'mapped' or prediction head 'pred'). */
+export async function directionMapper(spec: ModelSpec, values: ParamValues, s: string, t: string, head: 'mapped' | 'pred' = 'mapped'): Promise<DirectionMapper> {
   const c = spec.config as unknown as AltMoeConfig;
   const ds = c.modalities[s]!;
   const dt = c.modalities[t]!;
   const session = await createSession(buildInfer(spec, directionTask(spec, s, t), values, [head]));
-  const n = x.length / ds;
-  const out = new Float32Array(n * dt);
-  for (let start = 0; start < n; start += 1024) {
-    const rows = Math.min(1024, n - start);
-    const r = await session.run({ [s]: tensor('float32', [rows, ds], x.subarray(start * ds, (start + rows) * ds)) });
-    out.set(r[head]!.data as Float32Array, start * dt);
+  return {
+    async map(x) {
+      const n = x.length / ds;
+      const out = new Float32Array(n * dt);
+      for (let start = 0; start < n; start += 1024) {
+        const rows = Math.min(1024, n - start);
+        const r = await session.run({ [s]: tensor('float32', [rows, ds], x.subarray(start * ds, (start + rows) * ds)) });
+        out.set(r[head]!.data as Float32Array, start * dt);
+      }
+      return out;
+    },
+    release: () => session.release(),
+  };
+}
+
+/** Maps source vectors through a trained direction once (builds and releases its session). */
+export async function mapDirection(spec: ModelSpec, values: ParamValues, s: string, t: string, x: Float32Array, head: 'mapped' | 'pred' = 'mapped'): Promise<Float32Array> {
+  const mapper = await directionMapper(spec, values, s, t, head);
+  try {
+    return await mapper.map(x);
+  } finally {
+    await mapper.release();
   }
-  await session.release();
-  return out;
 }
 
 export interface EvalSet {

@@ -26,10 +26,12 @@ export function normalizeRows(x: Float32Array, d: number): Float32Array {
   return out;
 }
 
-let scorer: { d: number; k: number; session: Promise<Session> } | null = null;
+// One session per (width, k), kept for the process: evaluations alternate between two widths.
+const scorers = new Map<string, Promise<Session>>();
 
 async function topkSession(d: number, k: number): Promise<Session> {
-  if (scorer && scorer.d === d && scorer.k === k) return scorer.session;
+  const cached = scorers.get(`${d}:${k}`);
+  if (cached) return cached;
   const g = new Graph('topk', 'float32');
   const q = g.input('q', 'float32', ['Q', d]);
   const gal = g.input('g', 'float32', ['G', d]);
@@ -37,8 +39,9 @@ async function topkSession(d: number, k: number): Promise<Session> {
   const [val, idx] = g.node('TopK', [scores, g.ints([k])], [{ dtype: 'float32', shape: ['Q', k] }, { dtype: 'int64', shape: ['Q', k] }], { axis: { i: -1 }, largest: { i: 1 }, sorted: { i: 1 } }, 'none');
   g.output(val!, 'val');
   g.output(idx!, 'idx');
-  scorer = { d, k, session: createSession(g.toModel({ paramsAs: 'inputs' })) };
-  return scorer.session;
+  const session = createSession(g.toModel({ paramsAs: 'inputs' }));
+  scorers.set(`${d}:${k}`, session);
+  return session;
 }
 
 /** Indices of the k best gallery rows for each query row (by dot product), best first. */

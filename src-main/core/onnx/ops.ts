@@ -102,22 +102,17 @@ function binary(op: 'Add' | 'Sub' | 'Mul' | 'Div', a: Tensor, b: Tensor): Tensor
 type Operand = Tensor | number;
 const lift = (x: Operand, like: Tensor): Tensor => (typeof x === 'number' ? like.graph.scalar(x, like.dtype) : x);
 
-export function add(a: Operand, b: Operand): Tensor {
-  const t = (a instanceof Tensor ? a : b) as Tensor;
-  return binary('Add', lift(a, t), lift(b, t));
+/** Add / Sub / Mul / Div where either side may be a plain number (made a scalar of the other's type). */
+function arith(name: 'Add' | 'Sub' | 'Mul' | 'Div'): (a: Operand, b: Operand) => Tensor {
+  return (a, b) => {
+    const t = (a instanceof Tensor ? a : b) as Tensor;
+    return binary(name, lift(a, t), lift(b, t));
+  };
 }
-export function sub(a: Operand, b: Operand): Tensor {
-  const t = (a instanceof Tensor ? a : b) as Tensor;
-  return binary('Sub', lift(a, t), lift(b, t));
-}
-export function mul(a: Operand, b: Operand): Tensor {
-  const t = (a instanceof Tensor ? a : b) as Tensor;
-  return binary('Mul', lift(a, t), lift(b, t));
-}
-export function div(a: Operand, b: Operand): Tensor {
-  const t = (a instanceof Tensor ? a : b) as Tensor;
-  return binary('Div', lift(a, t), lift(b, t));
-}
+export const add = arith('Add');
+export const sub = arith('Sub');
+export const mul = arith('Mul');
+export const div = arith('Div');
 
 export function neg(x: Tensor): Tensor {
   return unary('Neg', x, (g) => neg(g));

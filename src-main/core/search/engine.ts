@@ -10,7 +10,7 @@ import type { EncoderRow } from '../catalog/repos/encoders.ts';
 import type { RunConfig } from '../connector/run.ts';
 import { runParams } from '../connector/run.ts';
 import { altMoeModel, directionName, normParams } from '../model/altmoe.ts';
-import { mapDirection, standardise } from '../model/evaluate.ts';
+import { directionMapper, standardise, type DirectionMapper } from '../model/evaluate.ts';
 import { normalizeRows, topKScored } from '../model/retrieval.ts';
 import { buildIvf, loadIvf, saveIvf, searchIvf, type IvfIndex } from './ivf.ts';
 
@@ -63,6 +63,7 @@ export interface SearchOptions {
 
 export class SearchEngine {
   private readonly indexes = new Map<string, Index>();
+  private readonly mappers = new Map<string, { checkpoint: string; mapper: Promise<DirectionMapper> }>();
 
   constructor(
     private readonly catalog: Catalog,
@@ -134,10 +135,23 @@ export class SearchEngine {
     const tgtEnc = this.catalog.encoders.get(run.config.encoders[target]!.name)!;
     const vec = this.catalog.embeddings.get(srcEnc.id, itemId);
     if (!vec) throw new SearchError(`item ${itemId} has no vector of encoder "${srcEnc.name}" (embed it first)`);
-    const spec = altMoeModel(run.config.model);
-    const values = runParams(run.config);
-    const mapped = await mapDirection(spec, values, source, target, vec);
+    const mapped = await (await this.mapper(run, source, target)).map(vec);
     return { query: normalizeRows(mapped, tgtEnc.dim), index: this.index(tgtEnc, { id: run.id, config: run.config }), via: `${directionName(source, target)} (run ${run.id})` };
+  }
+
+  /**
+   * The run's inference session for a direction, built once and kept while the run's best
+   * checkpoint stays the same (building a graph and a session per query would dominate a search).
+   */
+  private async mapper(run: { id: number; config: RunConfig }, source: Modality, target: Modality): Promise<DirectionMapper> {
+    const key = `${run.id}:${source}->${target}`;
+    const checkpoint = this.catalog.checkpoints.latest(run.id)?.hash ?? 'last';
+    const cached = this.mappers.get(key);
+    if (cached && cached.checkpoint === checkpoint) return cached.mapper;
+    if (cached) await (await cached.mapper).release();
+    const mapper = directionMapper(altMoeModel(run.config.model), runParams(run.config), source, target);
+    this.mappers.set(key, { checkpoint, mapper });
+    return mapper;
   }
 
   private encoderWithVector(itemId: number, modality: Modality): EncoderRow {

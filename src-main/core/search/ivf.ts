@@ -107,11 +107,12 @@ export function loadIvf(file: string, vectors: Float32Array, dim: number, stamp:
   }
 }
 
-let probeSession: { dim: number; k: number; s: Promise<Session> } | null = null;
+const probeSessions = new Map<string, Promise<Session>>();
 
-/** Gather candidate rows + score + top-k, in one ONNX Runtime call. */
+/** Gather candidate rows + score + top-k, in one ONNX Runtime call (one session per (dim, k)). */
 function probeGraph(dim: number, k: number): Promise<Session> {
-  if (probeSession && probeSession.dim === dim && probeSession.k === k) return probeSession.s;
+  const cached = probeSessions.get(`${dim}:${k}`);
+  if (cached) return cached;
   const g = new Graph('ivf_probe', 'float32');
   const q = g.input('q', 'float32', [1, dim]);
   const all = g.input('vectors', 'float32', ['N', dim]);
@@ -121,8 +122,9 @@ function probeGraph(dim: number, k: number): Promise<Session> {
   const [val, idx] = g.node('TopK', [scores, g.ints([k])], [{ dtype: 'float32', shape: [1, k] }, { dtype: 'int64', shape: [1, k] }], { axis: { i: -1 }, largest: { i: 1 }, sorted: { i: 1 } }, 'none');
   g.output(val!, 'val');
   g.output(idx!, 'idx');
-  probeSession = { dim, k, s: createSession(g.toModel({ paramsAs: 'inputs' })) };
-  return probeSession.s;
+  const session = createSession(g.toModel({ paramsAs: 'inputs' }));
+  probeSessions.set(`${dim}:${k}`, session);
+  return session;
 }
 
 /** The k best rows (original numbering) and scores for one unit-length query. */
