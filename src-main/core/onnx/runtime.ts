@@ -32,16 +32,30 @@ export interface SessionOptions {
   onWarning?: (message: string) => void;
 }
 
+/** What a model says about one of its inputs or outputs. */
+export interface ValueInfo {
+  name: string;
+  /** ORT's element type name ('float32', 'int64', ...), or 'non-tensor'. */
+  type: string;
+  /** Dimensions: numbers where fixed, symbolic names (or '?') where dynamic. */
+  shape: readonly (number | string)[];
+}
+
 export interface Session {
   readonly provider: Provider;
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
+  readonly inputs: readonly ValueInfo[];
+  readonly outputs: readonly ValueInfo[];
   run(feeds: Feeds, outputs?: readonly string[]): Promise<Record<string, Value>>;
   release(): Promise<void>;
 }
 
-/** Creates an inference session for a model, on the requested provider or (announced) on the CPU. */
-export async function createSession(model: Uint8Array, options: SessionOptions = {}): Promise<Session> {
+/**
+ * Creates an inference session for a model (its bytes, or a file path, which lets ORT map large
+ * models and find external weight files), on the requested provider or (announced) on the CPU.
+ */
+export async function createSession(model: Uint8Array | string, options: SessionOptions = {}): Promise<Session> {
   const wanted = options.provider ?? 'cpu';
   const warn = options.onWarning ?? ((m: string) => console.warn(`[altmoe] ${m}`));
   const base: ort.InferenceSession.SessionOptions = {
@@ -54,7 +68,7 @@ export async function createSession(model: Uint8Array, options: SessionOptions =
   };
   if (wanted !== 'cpu') {
     try {
-      const session = await ort.InferenceSession.create(model, {
+      const session = await createOrt(model, {
         ...base,
         executionProviders: [wanted],
         preferredOutputLocation: wanted === 'webgpu' && options.outputsOnDevice ? 'gpu-buffer' : undefined,
@@ -64,7 +78,15 @@ export async function createSession(model: Uint8Array, options: SessionOptions =
       warn(`execution provider "${wanted}" is not available (${firstLine(err)}); FALLING BACK TO THE CPU, which is much slower`);
     }
   }
-  return wrap(await ort.InferenceSession.create(model, { ...base, executionProviders: ['cpu'] }), 'cpu');
+  return wrap(await createOrt(model, { ...base, executionProviders: ['cpu'] }), 'cpu');
+}
+
+function createOrt(model: Uint8Array | string, options: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
+  return typeof model === 'string' ? ort.InferenceSession.create(model, options) : ort.InferenceSession.create(model, options);
+}
+
+function valueInfo(m: ort.InferenceSession.ValueMetadata): ValueInfo {
+  return m.isTensor ? { name: m.name, type: m.type, shape: m.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : String(d || '?'))) } : { name: m.name, type: 'non-tensor', shape: [] };
 }
 
 function wrap(session: ort.InferenceSession, provider: Provider): Session {
@@ -72,6 +94,8 @@ function wrap(session: ort.InferenceSession, provider: Provider): Session {
     provider,
     inputNames: session.inputNames,
     outputNames: session.outputNames,
+    inputs: session.inputMetadata.map(valueInfo),
+    outputs: session.outputMetadata.map(valueInfo),
     async run(feeds, outputs) {
       return (outputs ? session.run(feeds, outputs as string[]) : session.run(feeds)) as Promise<Record<string, Value>>;
     },

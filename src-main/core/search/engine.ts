@@ -1,10 +1,12 @@
-// Search by catalog item: the query item's stored vector is mapped by a trained connector into each
-// target modality's space (or compared directly within its own modality) and the nearest items are
-// ranked exactly (blocked matrix products + top-k in ONNX Runtime). Indexes are kept in memory per
-// (encoder, model hash, connector run) and rebuilt when the catalog's vectors change.
+// Search by anything: a text, an image or audio file (encoded by the catalog's encoder for that
+// modality), or a catalog item (its stored vector). The query vector is mapped by a trained connector
+// into each target modality's space (or compared directly within its own modality) and the nearest
+// items are ranked exactly (blocked matrix products + top-k in ONNX Runtime), or through an IVF index
+// for large catalogs. Indexes are kept in memory per (encoder, model hash, connector run) and rebuilt
+// when the catalog's vectors change.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import type { Modality } from '../../../src-shared/types.ts';
+import type { Modality, Split } from '../../../src-shared/types.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { EncoderRow } from '../catalog/repos/encoders.ts';
 import type { RunConfig } from '../connector/run.ts';
@@ -12,13 +14,28 @@ import { runParams } from '../connector/run.ts';
 import { altMoeModel, directionName, normParams } from '../model/altmoe.ts';
 import { directionMapper, standardise, type DirectionMapper } from '../model/evaluate.ts';
 import { normalizeRows, topKScored } from '../model/retrieval.ts';
+import { Encoder } from '../encoders/encoder.ts';
+import { EncoderError } from '../encoders/errors.ts';
+import { encoderSpec } from '../encoders/registry.ts';
+import type { EncoderInput } from '../encoders/preprocess.ts';
 import { buildIvf, loadIvf, saveIvf, searchIvf, type IvfIndex } from './ivf.ts';
 
 export class SearchError extends Error {}
 
+/** What to search with: a catalog item, a text, or an image or audio file. */
+export type QueryInput = { item: number } | { text: string } | { image: string } | { audio: string };
+
+export interface SearchQuery extends Omit<ItemQuery, 'item'> {
+  query: QueryInput;
+  /** Encoder for a text/image/audio query searched within its own modality (default: the one with most vectors). */
+  encoder?: string;
+}
+
 export interface ItemQuery {
   item: number;
   to: Modality[];
+  /** Only items that belong to pairs of these splits (default: all). */
+  splits?: Split[];
   k?: number;
   /** Only items of these datasets (default: all). */
   datasets?: string[];
@@ -64,6 +81,8 @@ export interface SearchOptions {
 export class SearchEngine {
   private readonly indexes = new Map<string, Index>();
   private readonly mappers = new Map<string, { checkpoint: string; mapper: Promise<DirectionMapper> }>();
+  /** Query encoders, loaded on first use and kept per (encoder, model hash). */
+  private readonly encoders = new Map<string, { encoder: Promise<Encoder> }>();
 
   constructor(
     private readonly catalog: Catalog,
@@ -81,28 +100,30 @@ export class SearchEngine {
     return searchIvf(await index.ivf, query, Math.min(n, k), this.options.nprobe ?? 12);
   }
 
-  async searchByItem(q: ItemQuery): Promise<SearchHit[]> {
-    const item = this.catalog.items.getById(q.item);
-    if (!item) throw new SearchError(`no item ${q.item} in the catalog`);
+  /** "More like this": the nearest items to a catalog item, in each target modality. */
+  searchByItem(q: ItemQuery): Promise<SearchHit[]> {
+    return this.search({ ...q, query: { item: q.item } });
+  }
+
+  async search(q: SearchQuery): Promise<SearchHit[]> {
+    const source = this.sourceOf(q.query);
     if (q.to.length === 0) throw new SearchError('choose at least one target modality');
     const k = q.k ?? 10;
     if (!Number.isInteger(k) || k <= 0) throw new SearchError('k must be a positive integer');
-    const datasetIds = q.datasets?.map((name) => {
-      const d = this.catalog.datasets.get(name);
-      if (!d) throw new SearchError(`no dataset named "${name}"`);
-      return d.id;
-    });
+    if (q.minScore !== undefined && !Number.isFinite(q.minScore)) throw new SearchError('the minimum score must be a number');
+    const allowed = this.filter(q.datasets, q.splits);
+    const self = 'item' in q.query ? q.query.item : -1;
     const hits: SearchHit[] = [];
     for (const target of q.to) {
-      const { query, index, via } = await this.plan(item.id, item.modality, target, q.run);
-      // One extra for the query itself; with a dataset filter, everything (filtered afterwards).
-      const { rows, scores } = await this.rank(index, query, datasetIds ? index.ids.length : k + 1);
+      const { query, index, via } = await this.plan(q.query, source, target, q.run, q.encoder);
+      // One extra for the query itself; with a filter, everything (filtered afterwards).
+      const { rows, scores } = await this.rank(index, query, allowed ? index.ids.length : k + 1);
       let n = 0;
       for (let i = 0; i < rows.length && n < k; i++) {
         const row = rows[i]!;
         const id = index.ids[row]!;
-        if (id === item.id) continue; // never return the query itself
-        if (datasetIds && !datasetIds.includes(index.datasets[row]!)) continue;
+        if (id === self) continue; // never return the query itself
+        if (allowed && !allowed(id, index.datasets[row]!)) continue;
         const score = scores[i]!;
         if (q.minScore !== undefined && score < q.minScore) break;
         const hit = this.catalog.items.getById(id)!;
@@ -111,6 +132,84 @@ export class SearchEngine {
       }
     }
     return hits;
+  }
+
+  /** Releases the query encoders and connector sessions this engine holds. */
+  async close(): Promise<void> {
+    for (const e of this.encoders.values()) await (await e.encoder.catch(() => null))?.close();
+    for (const m of this.mappers.values()) await (await m.mapper.catch(() => null))?.release();
+    this.encoders.clear();
+    this.mappers.clear();
+  }
+
+  private sourceOf(input: QueryInput): Modality {
+    if ('item' in input) {
+      const item = this.catalog.items.getById(input.item);
+      if (!item) throw new SearchError(`no item ${input.item} in the catalog`);
+      return item.modality;
+    }
+    if ('text' in input) {
+      if (typeof input.text !== 'string' || input.text.trim() === '') throw new SearchError('the query text is empty');
+      return 'text';
+    }
+    return 'image' in input ? 'image' : 'audio';
+  }
+
+  /** A predicate over (item id, dataset id) for the dataset and split filters, or null for none. */
+  private filter(datasets?: string[], splits?: Split[]): ((id: number, dataset: number) => boolean) | null {
+    const datasetIds = datasets?.map((name) => {
+      const d = this.catalog.datasets.get(name);
+      if (!d) throw new SearchError(`no dataset named "${name}"`);
+      return d.id;
+    });
+    const inSplits = splits && splits.length > 0 ? this.catalog.pairs.itemsInSplits(splits) : null;
+    if (!datasetIds && !inSplits) return null;
+    return (id, dataset) => (!datasetIds || datasetIds.includes(dataset)) && (!inSplits || inSplits.has(id));
+  }
+
+  /** The query's vector from a given encoder: stored for an item, computed for a text or file. */
+  private async queryVector(input: QueryInput, enc: EncoderRow): Promise<Float32Array> {
+    if ('item' in input) {
+      const vec = this.catalog.embeddings.get(enc.id, input.item);
+      if (!vec) throw new SearchError(`item ${input.item} has no vector of encoder "${enc.name}" (embed it first)`);
+      return vec;
+    }
+    const key = `${enc.id}:${enc.file_hash}`;
+    let cached = this.encoders.get(key);
+    if (!cached) {
+      let spec;
+      try {
+        spec = encoderSpec(enc);
+      } catch (err) {
+        throw new SearchError((err as Error).message);
+      }
+      cached = { encoder: Encoder.open(spec) };
+      this.encoders.set(key, cached);
+    }
+    const encoder = await cached.encoder.catch((err: Error) => {
+      this.encoders.delete(key);
+      throw new SearchError(`cannot load encoder "${enc.name}": ${err.message}`);
+    });
+    const what: EncoderInput = 'text' in input ? { text: input.text } : { file: 'image' in input ? input.image : input.audio };
+    try {
+      return await encoder.encodeOne(what);
+    } catch (err) {
+      if (err instanceof EncoderError) throw new SearchError(`cannot use this query: ${err.message}`);
+      throw err;
+    }
+  }
+
+  /** The encoder a text/image/audio query uses within its own modality. */
+  private queryEncoder(modality: Modality, name?: string): EncoderRow {
+    const all = this.catalog.encoders.list().filter((e) => e.modality === modality);
+    if (name !== undefined) {
+      const e = all.find((x) => x.name === name);
+      if (!e) throw new SearchError(`no ${modality} encoder named "${name}"`);
+      return e;
+    }
+    const usable = all.filter((e) => (JSON.parse(e.meta) as { kind?: string }).kind === 'onnx-folder');
+    if (usable.length === 0) throw new SearchError(`no ${modality} encoder that can encode a query: add one with "altmoe encoder add DIR"`);
+    return usable.map((e) => ({ e, n: this.catalog.embeddings.count(e.id) })).sort((a, b) => b.n - a.n)[0]!.e;
   }
 
   private async ivfFor(index: Index): Promise<IvfIndex> {
@@ -124,17 +223,16 @@ export class SearchEngine {
   }
 
   /** The query vector in the target's space, the target index, and how it got there. */
-  private async plan(itemId: number, source: Modality, target: Modality, runId?: number): Promise<{ query: Float32Array; index: Index; via: string }> {
+  private async plan(input: QueryInput, source: Modality, target: Modality, runId?: number, encoderName?: string): Promise<{ query: Float32Array; index: Index; via: string }> {
     if (source === target && runId === undefined) {
-      const enc = this.encoderWithVector(itemId, source);
+      const enc = 'item' in input ? this.encoderWithVector(input.item, source) : this.queryEncoder(source, encoderName);
       const index = this.index(enc, null);
-      return { query: normalizeRows(this.catalog.embeddings.get(enc.id, itemId)!, enc.dim), index, via: `same space (${enc.name})` };
+      return { query: normalizeRows(await this.queryVector(input, enc), enc.dim), index, via: `same space (${enc.name})` };
     }
     const run = this.pickRun(source, target, runId);
     const srcEnc = this.catalog.encoders.get(run.config.encoders[source]!.name)!;
     const tgtEnc = this.catalog.encoders.get(run.config.encoders[target]!.name)!;
-    const vec = this.catalog.embeddings.get(srcEnc.id, itemId);
-    if (!vec) throw new SearchError(`item ${itemId} has no vector of encoder "${srcEnc.name}" (embed it first)`);
+    const vec = await this.queryVector(input, srcEnc);
     const mapped = await (await this.mapper(run, source, target)).map(vec);
     return { query: normalizeRows(mapped, tgtEnc.dim), index: this.index(tgtEnc, { id: run.id, config: run.config }), via: `${directionName(source, target)} (run ${run.id})` };
   }

@@ -1,6 +1,6 @@
 // Starts a training job in a worker thread: the caller (CLI, server, Electron main) stays responsive,
 // receives progress events, and can cancel; a job restarted with resume continues from its checkpoint.
-import { Worker } from 'node:worker_threads';
+import { spawnWorker } from '../workers.ts';
 import type { TrainData, TrainEvent, TrainJob } from './trainer.ts';
 
 export interface TrainingHandle {
@@ -11,10 +11,7 @@ export interface TrainingHandle {
 
 export function startTraining(job: TrainJob, data: TrainData, onEvent: (e: TrainEvent) => void): TrainingHandle {
   const stop = new SharedArrayBuffer(4);
-  const fromSources = import.meta.url.endsWith('.ts');
-  const worker = fromSources
-    ? new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: { entry: new URL('./worker.ts', import.meta.url).href, job, data, stop } })
-    : new Worker(new URL('./train-worker.js', import.meta.url), { workerData: { job, data, stop } });
+  const worker = spawnWorker(new URL('./worker.ts', import.meta.url), 'train-worker', { job, data, stop });
   const done = new Promise<{ step: number; loss: number }>((resolve, reject) => {
     let settled = false;
     worker.on('message', (m: { kind: 'event'; event: TrainEvent } | { kind: 'result'; result: { step: number; loss: number } } | { kind: 'error'; message: string }) => {

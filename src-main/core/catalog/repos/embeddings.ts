@@ -1,5 +1,14 @@
 import type { Db } from '../database.ts';
 
+/** An item still to embed, with its dataset's root for resolving media paths. */
+export interface MissingItem {
+  id: number;
+  key: string;
+  path: string | null;
+  text: string | null;
+  root: string;
+}
+
 export class EmbeddingsRepo {
   private readonly upsertStmt;
   private readonly getStmt;
@@ -9,6 +18,8 @@ export class EmbeddingsRepo {
   private readonly inDataset;
   private readonly ofModality;
   private readonly generationStmt;
+  private readonly missingStmt;
+  private readonly countMissingStmt;
 
   constructor(db: Db) {
     this.upsertStmt = db.prepare<[number, number, string, number, Buffer, number]>(
@@ -29,6 +40,19 @@ export class EmbeddingsRepo {
        WHERE e.encoder_id = ? AND i.dataset_id = ?`,
     );
     this.deleteStale = db.prepare<[number, string]>('DELETE FROM embeddings WHERE encoder_id = ? AND encoder_hash != ?');
+    // Items of a modality with no current vector from an encoder, by id (keyset pages): what an
+    // embedding job still has to do. A NULL dataset means every dataset.
+    this.missingStmt = db.prepare<[string, number | null, number | null, number, number, string, number], MissingItem>(
+      `SELECT i.id, i.key, i.path, i.text, d.root FROM items i JOIN datasets d ON d.id = i.dataset_id
+       WHERE i.modality = ? AND (? IS NULL OR i.dataset_id = ?) AND i.id > ?
+         AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.encoder_id = ? AND e.item_id = i.id AND e.encoder_hash = ?)
+       ORDER BY i.id LIMIT ?`,
+    );
+    this.countMissingStmt = db.prepare<[string, number | null, number | null, number, string], { n: number }>(
+      `SELECT count(*) AS n FROM items i
+       WHERE i.modality = ? AND (? IS NULL OR i.dataset_id = ?)
+         AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.encoder_id = ? AND e.item_id = i.id AND e.encoder_hash = ?)`,
+    );
     this.generationStmt = db.prepare<[], { value: number }>("SELECT value FROM counters WHERE name = 'embeddings'");
     this.ofModality = db.prepare<[number, string], { item_id: number; dataset_id: number; vector: Buffer }>(
       `SELECT e.item_id, i.dataset_id, e.vector FROM embeddings e JOIN encoders x ON x.id = e.encoder_id JOIN items i ON i.id = e.item_id
@@ -74,6 +98,15 @@ export class EmbeddingsRepo {
   /** Every current vector of an encoder for a dataset's items, as item id -> its float32 bytes. */
   *iterateDataset(encoderId: number, datasetId: number): Generator<{ itemId: number; vector: Buffer }> {
     for (const row of this.inDataset.iterate(encoderId, datasetId)) yield { itemId: row.item_id, vector: row.vector };
+  }
+
+  /** Up to `limit` items after `afterId` that lack a vector from the encoder's model `hash`. */
+  missing(encoderId: number, hash: string, modality: string, datasetId: number | null, afterId: number, limit: number): MissingItem[] {
+    return this.missingStmt.all(modality, datasetId, datasetId, afterId, encoderId, hash, limit);
+  }
+
+  countMissing(encoderId: number, hash: string, modality: string, datasetId: number | null): number {
+    return this.countMissingStmt.get(modality, datasetId, datasetId, encoderId, hash)!.n;
   }
 
   /** Drops vectors computed by any model other than `currentHash`; returns how many. */

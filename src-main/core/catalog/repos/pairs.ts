@@ -6,6 +6,7 @@ export class PairsRepo {
   private readonly updateSplit;
   private readonly splitCounts;
   private readonly ofDataset;
+  private readonly inSplit;
 
   constructor(db: Db) {
     this.insertStmt = db.prepare<[number, number, number, string | null]>(
@@ -19,9 +20,22 @@ export class PairsRepo {
        JOIN items ia ON ia.id = p.a_item_id JOIN items ib ON ib.id = p.b_item_id
        WHERE p.dataset_id = ? AND ia.modality = ? AND ib.modality = ? ORDER BY p.a_item_id, p.b_item_id`,
     );
+    this.inSplit = db.prepare<[string], { a: number; b: number }>('SELECT a_item_id AS a, b_item_id AS b FROM pairs WHERE split = ?');
     this.splitCounts = db.prepare<[number], { split: Split | null; n: number }>(
       'SELECT split, count(*) AS n FROM pairs WHERE dataset_id = ? GROUP BY split',
     );
+  }
+
+  /** Ids of the items (either side) of the pairs in these splits: what a split filter keeps. */
+  itemsInSplits(splits: readonly Split[]): Set<number> {
+    const ids = new Set<number>();
+    for (const split of splits) {
+      for (const { a, b } of this.inSplit.iterate(split)) {
+        ids.add(a);
+        ids.add(b);
+      }
+    }
+    return ids;
   }
 
   /** Adds a pair; returns false when it already exists (then nothing changes). */

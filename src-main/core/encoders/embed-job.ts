@@ -1,0 +1,183 @@
+// The embedding job: turns a dataset's items into stored vectors with one encoder. Three stages run
+// at once: the worker thread runs batch i, this thread decodes and tokenises batch i+1 and writes
+// batch i-1. Items that already have a vector from the same model are skipped, so a crashed or
+// cancelled job resumes by running again; a bad item is reported and the job goes on.
+import { randomUUID } from 'node:crypto';
+import type { Catalog } from '../catalog/catalog.ts';
+import type { MissingItem } from '../catalog/repos/embeddings.ts';
+import { resolveUnderRoot } from '../datasets/paths.ts';
+import type { Provider } from '../onnx/runtime.ts';
+import { EncoderError } from './errors.ts';
+import { InferenceWorker } from './inference-client.ts';
+import { createPreprocessor, type EncoderInput, type PreparedBatch } from './preprocess.ts';
+import { checkUnchanged, encoderSpec, requireEncoder } from './registry.ts';
+import { vectorProblem, type Pooled } from './run-encoder.ts';
+
+export interface EmbedOptions {
+  encoder: string;
+  /** A dataset name; default: every dataset. */
+  dataset?: string;
+  batchSize?: number;
+  provider?: Provider;
+  threads?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: EmbedProgress) => void;
+  onWarning?: (message: string) => void;
+  /** Reuse a job id (resuming); default: a new one. */
+  jobId?: string;
+}
+
+export interface EmbedProgress {
+  jobId: string;
+  /** Items handled in this run (embedded or failed) out of those that needed it when it started. */
+  done: number;
+  total: number;
+  embedded: number;
+  failed: number;
+  itemsPerSecond: number;
+  etaSeconds: number | null;
+}
+
+export interface ItemFailure {
+  itemId: number;
+  key: string;
+  error: string;
+}
+
+export interface EmbedReport {
+  jobId: string;
+  encoder: string;
+  provider: string;
+  /** Items that already had a vector from this model. */
+  skipped: number;
+  embedded: number;
+  failed: number;
+  /** The first failures (at most MAX_REPORTED_FAILURES), each with its reason. */
+  failures: ItemFailure[];
+  cancelled: boolean;
+  seconds: number;
+}
+
+export const DEFAULT_BATCH = 32;
+const MAX_REPORTED_FAILURES = 1000;
+const PROGRESS_EVERY_MS = 500;
+
+interface Prepared {
+  items: MissingItem[];
+  batch: PreparedBatch;
+}
+
+export async function runEmbedJob(catalog: Catalog, opts: EmbedOptions): Promise<EmbedReport> {
+  const started = performance.now();
+  const row = requireEncoder(catalog, opts.encoder);
+  const spec = encoderSpec(row);
+  await checkUnchanged(row, spec);
+  const batchSize = opts.batchSize ?? DEFAULT_BATCH;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new EncoderError(`batch size must be a positive integer, got ${batchSize}`);
+  let datasetId: number | null = null;
+  if (opts.dataset !== undefined) {
+    const d = catalog.datasets.get(opts.dataset);
+    if (!d) throw new EncoderError(`no dataset named "${opts.dataset}"`);
+    datasetId = d.id;
+  }
+  const allOfModality = catalog.embeddings.countMissing(row.id, '', spec.modality, datasetId);
+  const total = catalog.embeddings.countMissing(row.id, row.file_hash, spec.modality, datasetId);
+  const jobId = opts.jobId ?? randomUUID();
+  const params = { encoder: opts.encoder, dataset: opts.dataset ?? null, batchSize, provider: opts.provider ?? 'cpu' };
+  if (!catalog.jobs.get(jobId)) catalog.write(() => catalog.jobs.create(jobId, 'embed', params, Date.now()));
+
+  const pre = await createPreprocessor(spec.dir, spec.modality, spec.inputs);
+  const worker = await InferenceWorker.start(spec, { provider: opts.provider ?? 'cpu', ...(opts.threads ? { threads: opts.threads } : {}), ...(opts.onWarning ? { onWarning: opts.onWarning } : {}) });
+  const failures: ItemFailure[] = [];
+  let embedded = 0;
+  let failed = 0;
+  let lastProgress = 0;
+  let cursor = 0;
+  const fail = (item: MissingItem, error: string): void => {
+    failed++;
+    if (failures.length < MAX_REPORTED_FAILURES) failures.push({ itemId: item.id, key: item.key, error });
+  };
+  const progress = (force: boolean): void => {
+    const now = performance.now();
+    if (!force && now - lastProgress < PROGRESS_EVERY_MS) return;
+    lastProgress = now;
+    const done = embedded + failed;
+    const rate = done / Math.max(1e-3, (now - started) / 1000);
+    const p: EmbedProgress = { jobId, done, total, embedded, failed, itemsPerSecond: rate, etaSeconds: rate > 0 ? (total - done) / rate : null };
+    catalog.write(() => catalog.jobs.progress(jobId, p, Date.now()));
+    opts.onProgress?.(p);
+  };
+  const prepareNext = async (): Promise<Prepared | null> => {
+    if (opts.signal?.aborted) return null;
+    const items = catalog.embeddings.missing(row.id, row.file_hash, spec.modality, datasetId, cursor, batchSize);
+    if (items.length === 0) return null;
+    cursor = items[items.length - 1]!.id;
+    const inputs: EncoderInput[] = items.map((it) => (it.text !== null ? { text: it.text } : { file: resolveUnderRoot(it.root, it.path!) }));
+    return { items, batch: await pre.prepare(inputs) };
+  };
+  const store = (p: Prepared, out: Pooled | Error): void => {
+    for (const e of p.batch.errors) fail(p.items[e.index]!, e.message);
+    if (out instanceof Error) {
+      for (const i of p.batch.ok) fail(p.items[i]!, out.message);
+    } else if (out.dim !== spec.dim) {
+      for (const i of p.batch.ok) fail(p.items[i]!, `the model gave ${out.dim}-dim vectors, but encoder "${row.name}" is registered with ${spec.dim}`);
+    } else if (p.batch.ok.length > 0) {
+      const now = Date.now();
+      catalog.write(() => {
+        p.batch.ok.forEach((itemIndex, r) => {
+          const v = out.data.subarray(r * out.dim, (r + 1) * out.dim);
+          const problem = vectorProblem(v);
+          if (problem) fail(p.items[itemIndex]!, problem);
+          else {
+            catalog.embeddings.put(row.id, p.items[itemIndex]!.id, row.file_hash, Buffer.from(v.buffer, v.byteOffset, v.byteLength), now);
+            embedded++;
+          }
+        });
+      });
+    }
+    progress(false);
+  };
+
+  let cancelled = false;
+  try {
+    let next = prepareNext();
+    let running: Promise<[Prepared, Pooled | Error]> | null = null;
+    for (;;) {
+      const current = await next;
+      if (!current) break;
+      const run = current.batch.ok.length > 0 ? worker.run(current.batch).catch((e: Error) => e) : Promise.resolve(new EncoderError('nothing to run'));
+      next = prepareNext();
+      if (running) store(...(await running));
+      running = run.then((out) => [current, out]);
+    }
+    if (running) store(...(await running));
+    cancelled = opts.signal?.aborted ?? false;
+    progress(true);
+  } catch (err) {
+    catalog.write(() => catalog.jobs.finish(jobId, 'failed', null, (err as Error).message, Date.now()));
+    throw err;
+  } finally {
+    await worker.close();
+  }
+  const report: EmbedReport = {
+    jobId,
+    encoder: row.name,
+    provider: worker.provider,
+    skipped: allOfModality - total,
+    embedded,
+    failed,
+    failures,
+    cancelled,
+    seconds: (performance.now() - started) / 1000,
+  };
+  catalog.write(() => catalog.jobs.finish(jobId, cancelled ? 'cancelled' : 'done', report, null, Date.now()));
+  return report;
+}
+
+/** Runs a cancelled or crashed embedding job again with its recorded parameters; done items are skipped. */
+export function resumeEmbedJob(catalog: Catalog, jobId: string, opts: Omit<EmbedOptions, 'encoder' | 'dataset' | 'batchSize' | 'jobId'> = {}): Promise<EmbedReport> {
+  const job = catalog.jobs.get(jobId);
+  if (!job || job.kind !== 'embed') throw new EncoderError(`no embedding job "${jobId}"`);
+  const p = JSON.parse(job.params) as { encoder: string; dataset: string | null; batchSize: number; provider: Provider };
+  return runEmbedJob(catalog, { provider: p.provider, ...opts, encoder: p.encoder, ...(p.dataset ? { dataset: p.dataset } : {}), batchSize: p.batchSize, jobId });
+}

@@ -1,0 +1,54 @@
+// An encoder loaded in this thread, for small jobs such as encoding a search query. Bulk work goes
+// through the embedding job, which runs the model in a worker thread.
+import path from 'node:path';
+import type { Provider, Session } from '../onnx/runtime.ts';
+import { EncoderError } from './errors.ts';
+import { createPreprocessor, type EncoderInput, type Preprocessor } from './preprocess.ts';
+import { openEncoderSession, runEncoder, vectorProblem } from './run-encoder.ts';
+import type { EncoderSpec } from './spec.ts';
+
+export type Encoded = { vector: Float32Array } | { error: string };
+
+export class Encoder {
+  private constructor(
+    readonly spec: EncoderSpec,
+    private readonly session: Session,
+    private readonly pre: Preprocessor,
+  ) {}
+
+  static async open(spec: EncoderSpec, options: { provider?: Provider; threads?: number; onWarning?: (m: string) => void } = {}): Promise<Encoder> {
+    const pre = await createPreprocessor(spec.dir, spec.modality, spec.inputs);
+    const session = await openEncoderSession(path.join(spec.dir, spec.onnxFile), options);
+    return new Encoder(spec, session, pre);
+  }
+
+  get provider(): string {
+    return this.session.provider;
+  }
+
+  /** One result per input, in order: its vector, or why it could not be encoded. */
+  async encode(inputs: readonly EncoderInput[]): Promise<Encoded[]> {
+    const batch = await this.pre.prepare(inputs);
+    const results: Encoded[] = inputs.map(() => ({ error: 'not encoded' }));
+    for (const e of batch.errors) results[e.index] = { error: e.message };
+    if (batch.ok.length === 0) return results;
+    const out = await runEncoder(this.session, this.spec, batch);
+    batch.ok.forEach((index, r) => {
+      const vector = out.data.slice(r * out.dim, (r + 1) * out.dim);
+      const problem = vectorProblem(vector);
+      results[index] = problem ? { error: problem } : { vector };
+    });
+    return results;
+  }
+
+  /** Encodes one input or throws its error. */
+  async encodeOne(input: EncoderInput): Promise<Float32Array> {
+    const r = (await this.encode([input]))[0]!;
+    if ('error' in r) throw new EncoderError(r.error);
+    return r.vector;
+  }
+
+  close(): Promise<void> {
+    return this.session.release();
+  }
+}

@@ -1,0 +1,77 @@
+// Media decoding to what preprocessors take: RGB pixels for images, mono samples at the encoder's
+// rate for audio. sharp (libvips) and audio-decode (wasm decoders) install from npm with no download.
+import { readFile, stat } from 'node:fs/promises';
+import sharp from 'sharp';
+import decodeAudioBuffer from 'audio-decode';
+import samplerate from '@alexanderolsen/libsamplerate-js';
+import { EncoderError } from './errors.ts';
+import { RawImage } from './hf.ts';
+
+/** Larger images are refused rather than risking gigabytes of pixels (about 16k x 16k). */
+export const MAX_IMAGE_PIXELS = 268_402_689;
+/** Audio longer than this is cut: encoders see a few seconds to a few tens of seconds anyway. */
+export const MAX_AUDIO_SECONDS = 600;
+
+// libvips caches decoded images for repeated operations; a catalog reads each file once.
+sharp.cache(false);
+
+/** Decodes an image file (JPEG, PNG, WebP, GIF, TIFF, AVIF, SVG...) to 8-bit RGB. */
+export async function decodeImage(file: string): Promise<InstanceType<typeof RawImage>> {
+  try {
+    const { data, info } = await sharp(file, { limitInputPixels: MAX_IMAGE_PIXELS, failOn: 'error' })
+      .rotate() // honour EXIF orientation, as a photo viewer would
+      .flatten({ background: '#ffffff' }) // transparent clipart on white, not black
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return new RawImage(new Uint8ClampedArray(data.buffer, data.byteOffset, data.byteLength), info.width, info.height, info.channels as 3);
+  } catch (err) {
+    throw new EncoderError(`cannot decode image: ${describe(err)}`);
+  }
+}
+
+/** Decodes an audio file (WAV, FLAC, OGG, MP3, ...) to mono float samples at `rate` Hz. */
+export async function decodeAudio(file: string, rate: number): Promise<Float32Array> {
+  let bytes: Buffer;
+  try {
+    if ((await stat(file)).size === 0) throw new EncoderError('the file is empty');
+    bytes = await readFile(file);
+  } catch (err) {
+    throw new EncoderError(`cannot read audio: ${describe(err)}`);
+  }
+  let decoded: { channelData: Float32Array[]; sampleRate: number };
+  try {
+    decoded = (await decodeAudioBuffer(bytes)) as unknown as { channelData: Float32Array[]; sampleRate: number };
+  } catch (err) {
+    throw new EncoderError(`cannot decode audio: ${describe(err)}`);
+  }
+  const channels = decoded.channelData ?? [];
+  const length = channels[0]?.length ?? 0;
+  if (length === 0 || !(decoded.sampleRate > 0)) throw new EncoderError('the audio has no samples');
+  const keep = Math.min(length, Math.round(MAX_AUDIO_SECONDS * decoded.sampleRate));
+  const mono = downmix(channels, keep);
+  if (!mono.every(Number.isFinite)) throw new EncoderError('the audio contains non-finite samples');
+  return decoded.sampleRate === rate ? mono : resample(mono, decoded.sampleRate, rate);
+}
+
+function downmix(channels: Float32Array[], length: number): Float32Array {
+  if (channels.length === 1) return channels[0]!.slice(0, length);
+  const out = new Float32Array(length);
+  for (const ch of channels) for (let i = 0; i < length; i++) out[i]! += ch[i]! / channels.length;
+  return out;
+}
+
+/** Band-limited sinc resampling (libsamplerate), as the reference feature extractors assume. */
+async function resample(x: Float32Array, from: number, to: number): Promise<Float32Array> {
+  const converter = await samplerate.create(1, from, to, { converterType: samplerate.ConverterType.SRC_SINC_MEDIUM_QUALITY });
+  try {
+    return converter.simple(x);
+  } finally {
+    converter.destroy();
+  }
+}
+
+function describe(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.replace(/\s+/g, ' ').trim().replace(/^Input (file|buffer) /, '');
+}

@@ -1,0 +1,101 @@
+// Search by text, image file and audio file: queries are encoded by the catalog's encoders, then
+// ranked exactly like stored vectors.
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { trainConnector } from '../../src-main/core/connector/run.ts';
+import { importDataset } from '../../src-main/core/datasets/import.ts';
+import { runEmbedJob } from '../../src-main/core/encoders/embed-job.ts';
+import { addEncoder } from '../../src-main/core/encoders/registry.ts';
+import { SearchEngine } from '../../src-main/core/search/engine.ts';
+import { SMALL } from '../connector/fixtures.ts';
+import { writeImage, writeWav } from '../encoders/media.ts';
+import { makeAudioEncoder, makeImageEncoder, makeTextEncoder } from '../encoders/tiny-encoders.ts';
+import { tempCatalog, tempDir, writeFiles } from '../helpers.ts';
+
+const COLORS: Record<string, [number, number, number]> = { red: [220, 30, 30], green: [30, 200, 30], blue: [30, 30, 220], white: [245, 245, 245] };
+const THINGS = ['ball', 'car', 'tree', 'bird', 'cat', 'dog'];
+
+async function catalogWithMedia() {
+  const d = tempDir();
+  const c = tempCatalog(d);
+  const media = path.join(d, 'media');
+  let n = 0;
+  for (const [color, rgb] of Object.entries(COLORS)) {
+    for (const thing of THINGS) {
+      const shade = rgb.map((v) => Math.max(0, Math.min(255, v + ((n * 37) % 40) - 20))) as [number, number, number];
+      await writeImage(path.join(media, `${color}-${thing}.png`), shade, [24 + (n % 5), 24]);
+      writeFiles(media, { [`${color}-${thing}.txt`]: `a ${color} ${thing}\nthe ${thing} is ${color}` });
+      n++;
+    }
+  }
+  writeWav(path.join(media, 'low.wav'), 0.6, { freq: 220 });
+  writeWav(path.join(media, 'high.wav'), 0.6, { freq: 1760 });
+  await importDataset(c, 'folder', media, { name: 'colors' });
+  await addEncoder(c, makeTextEncoder(path.join(d, 'enc/txt')), { name: 'txt' });
+  await addEncoder(c, makeImageEncoder(path.join(d, 'enc/img')), { name: 'img' });
+  await addEncoder(c, makeAudioEncoder(path.join(d, 'enc/aud')), { name: 'aud' });
+  for (const encoder of ['txt', 'img', 'aud']) await runEmbedJob(c, { encoder });
+  return { d, c, media };
+}
+
+describe('search by text, image and audio', () => {
+  it('a query equal to a stored item finds that item first, with the same ranking as the item itself', async () => {
+    const { c, media } = await catalogWithMedia();
+    const engine = new SearchEngine(c);
+    try {
+      const byText = await engine.search({ query: { text: 'the dog is blue' }, to: ['text'], k: 5 });
+      expect(byText[0]).toMatchObject({ text: 'the dog is blue', modality: 'text', via: 'same space (txt)' });
+      expect(byText[0]!.score).toBeCloseTo(1, 5);
+      const item = byText[0]!.itemId;
+      const more = await engine.searchByItem({ item, to: ['text'], k: 4 });
+      expect(more.map((h) => h.itemId)).toEqual(byText.slice(1).map((h) => h.itemId));
+
+      const byImage = await engine.search({ query: { image: path.join(media, 'green-car.png') }, to: ['image'], k: 3 });
+      expect(byImage[0]).toMatchObject({ key: 'green-car.png', modality: 'image' });
+      expect(byImage[0]!.score).toBeCloseTo(1, 5);
+
+      const byAudio = await engine.search({ query: { audio: path.join(media, 'high.wav') }, to: ['audio'], k: 2 });
+      expect(byAudio.map((h) => h.key)).toEqual(['high.wav', 'low.wav']);
+      expect(byAudio[0]!.score).toBeCloseTo(1, 5);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('crosses modalities through a trained connector exactly as the stored caption would', async () => {
+    const { d, c } = await catalogWithMedia();
+    const s = await trainConnector(c, { pairs: [['image', 'text']], runsDir: path.join(d, 'runs'), overrides: { ...SMALL, dim: 16, steps: 60, evalEvery: 30, batchSize: 16 }, threads: 1 });
+    const engine = new SearchEngine(c);
+    try {
+      const hits = await engine.search({ query: { text: 'a red ball' }, to: ['image'], k: 6 });
+      expect(hits).toHaveLength(6);
+      expect(hits.every((h) => h.modality === 'image' && h.via === `text->image (run ${s.runId})`)).toBe(true);
+      const caption = c.db.prepare<[], { id: number }>("SELECT id FROM items WHERE text = 'a red ball'").get()!;
+      const same = await engine.searchByItem({ item: caption.id, to: ['image'], k: 6 });
+      expect(hits.map((h) => h.itemId)).toEqual(same.map((h) => h.itemId));
+      hits.forEach((h, i) => expect(h.score).toBeCloseTo(same[i]!.score, 5));
+      // Filters: a split no pair has leaves nothing; the dataset filter keeps everything here.
+      expect(await engine.search({ query: { text: 'a red ball' }, to: ['image'], splits: ['test'] })).toEqual([]);
+      expect((await engine.search({ query: { text: 'a red ball' }, to: ['image'], k: 6, datasets: ['colors'] })).map((h) => h.itemId)).toEqual(hits.map((h) => h.itemId));
+    } finally {
+      await engine.close();
+    }
+  }, 120_000);
+
+  it('bad queries give clear errors', async () => {
+    const { c, media } = await catalogWithMedia();
+    const engine = new SearchEngine(c);
+    try {
+      await expect(engine.search({ query: { text: '   ' }, to: ['text'] })).rejects.toThrow(/the query text is empty/);
+      await expect(engine.search({ query: { image: path.join(media, 'nope.png') }, to: ['image'] })).rejects.toThrow(/cannot use this query: cannot decode image/);
+      await expect(engine.search({ query: { image: path.join(media, 'red-car.txt') }, to: ['image'] })).rejects.toThrow(/cannot decode image/);
+      await expect(engine.search({ query: { audio: path.join(media, 'red-car.png') }, to: ['audio'] })).rejects.toThrow(/cannot decode audio/);
+      await expect(engine.search({ query: { text: 'a red car' }, to: ['image'] })).rejects.toThrow(/no trained connector for text -> image/);
+      await expect(engine.search({ query: { text: 'a red car' }, to: ['text'], encoder: 'img' })).rejects.toThrow(/no text encoder named "img"/);
+      c.write(() => c.db.prepare("DELETE FROM encoders WHERE name = 'aud'").run());
+      await expect(engine.search({ query: { audio: path.join(media, 'low.wav') }, to: ['audio'] })).rejects.toThrow(/no audio encoder that can encode a query/);
+    } finally {
+      await engine.close();
+    }
+  });
+});
