@@ -96,8 +96,11 @@ export function makeTextEncoder(dir: string, opts: TextEncoderOptions = {}): str
   return dir;
 }
 
-/** Image: ViT-like. 32x32 input, 8x8 patches -> 16 tokens, a mean "CLS" token first; [B, 17, dim]. */
-export function makeImageEncoder(dir: string, opts: { dim?: number; seed?: number; size?: number; patch?: number } = {}): string {
+/**
+ * Image: ViT-like. 32x32 input, 8x8 patches -> 16 tokens, a mean "CLS" token first; [B, 17, dim].
+ * `layers` adds residual MLP blocks (dim -> 4 dim -> dim) so benchmarks get realistic compute.
+ */
+export function makeImageEncoder(dir: string, opts: { dim?: number; seed?: number; size?: number; patch?: number; layers?: number } = {}): string {
   const dim = opts.dim ?? 12;
   const size = opts.size ?? 32;
   const patch = opts.patch ?? 8;
@@ -110,7 +113,15 @@ export function makeImageEncoder(dir: string, opts: { dim?: number; seed?: numbe
   const conv = g.node('Conv', [x, w], [{ dtype: 'float32', shape: ['B', dim, size / patch, size / patch] }], { kernel_shape: { ints: [patch, patch] }, strides: { ints: [patch, patch] } })[0]!;
   const flat = g.node('Reshape', [conv, g.ints([0, dim, tokens])], [{ dtype: 'float32', shape: ['B', dim, tokens] }])[0]!;
   const seq = g.node('Transpose', [flat], [{ dtype: 'float32', shape: ['B', tokens, dim] }], { perm: { ints: [0, 2, 1] } })[0]!;
-  const act = g.node('Tanh', [seq], [{ dtype: 'float32', shape: ['B', tokens, dim] }])[0]!;
+  let act = g.node('Tanh', [seq], [{ dtype: 'float32', shape: ['B', tokens, dim] }])[0]!;
+  for (let l = 0; l < (opts.layers ?? 0); l++) {
+    const up = g.param(`up${l}`, [dim, 4 * dim]);
+    const down = g.param(`down${l}`, [4 * dim, dim]);
+    values.set(`up${l}`, randn(dim * 4 * dim, (opts.seed ?? 11) + 2 * l + 1, 1 / Math.sqrt(dim)));
+    values.set(`down${l}`, randn(dim * 4 * dim, (opts.seed ?? 11) + 2 * l + 2, 1 / Math.sqrt(4 * dim)));
+    const hidden = g.node('Tanh', [g.node('MatMul', [act, up], [{ dtype: 'float32', shape: ['B', tokens, 4 * dim] }])[0]!], [{ dtype: 'float32', shape: ['B', tokens, 4 * dim] }])[0]!;
+    act = g.node('Add', [act, g.node('MatMul', [hidden, down], [{ dtype: 'float32', shape: ['B', tokens, dim] }])[0]!], [{ dtype: 'float32', shape: ['B', tokens, dim] }])[0]!;
+  }
   const cls = g.node('ReduceMean', [act, g.ints([1])], [{ dtype: 'float32', shape: ['B', 1, dim] }], { keepdims: { i: 1 } })[0]!;
   g.output(g.node('Concat', [cls, act], [{ dtype: 'float32', shape: ['B', tokens + 1, dim] }], { axis: { i: 1 } })[0]!, 'last_hidden_state');
   writeModel(dir, g, values);

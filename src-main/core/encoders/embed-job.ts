@@ -56,6 +56,8 @@ export interface EmbedReport {
   failures: ItemFailure[];
   cancelled: boolean;
   seconds: number;
+  /** Of which: checking the model, loading the preprocessor and starting the inference worker. */
+  startupSeconds: number;
 }
 
 export const DEFAULT_BATCH = 32;
@@ -88,6 +90,7 @@ export async function runEmbedJob(catalog: Catalog, opts: EmbedOptions): Promise
 
   const pre = await createPreprocessor(spec.dir, spec.modality, spec.inputs);
   const worker = await InferenceWorker.start(spec, { provider: opts.provider ?? 'cpu', ...(opts.threads ? { threads: opts.threads } : {}), ...(opts.onWarning ? { onWarning: opts.onWarning } : {}) });
+  const startupSeconds = (performance.now() - started) / 1000;
   const failures: ItemFailure[] = [];
   let embedded = 0;
   let failed = 0;
@@ -169,6 +172,7 @@ export async function runEmbedJob(catalog: Catalog, opts: EmbedOptions): Promise
     failures,
     cancelled,
     seconds: (performance.now() - started) / 1000,
+    startupSeconds,
   };
   catalog.write(() => catalog.jobs.finish(jobId, cancelled ? 'cancelled' : 'done', report, null, Date.now()));
   return report;

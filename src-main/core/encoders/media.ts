@@ -15,12 +15,19 @@ export const MAX_AUDIO_SECONDS = 600;
 // libvips caches decoded images for repeated operations; a catalog reads each file once.
 sharp.cache(false);
 
-/** Decodes an image file (JPEG, PNG, WebP, GIF, TIFF, AVIF, SVG...) to 8-bit RGB. */
-export async function decodeImage(file: string): Promise<InstanceType<typeof RawImage>> {
+/**
+ * Decodes an image file (JPEG, PNG, WebP, GIF, TIFF, AVIF, SVG...) to 8-bit RGB. With `atLeast`, a
+ * larger image is first shrunk (antialiased, keeping its aspect) until one side reaches that size:
+ * the processor's own resize then starts from a small image, and libvips does the heavy part on its
+ * own threads (JPEGs even decode at reduced scale), which keeps the pipeline's main thread free.
+ */
+export async function decodeImage(file: string, atLeast?: { width: number; height: number }): Promise<InstanceType<typeof RawImage>> {
   try {
-    const { data, info } = await sharp(file, { limitInputPixels: MAX_IMAGE_PIXELS, failOn: 'error' })
+    let img = sharp(file, { limitInputPixels: MAX_IMAGE_PIXELS, failOn: 'error' })
       .rotate() // honour EXIF orientation, as a photo viewer would
-      .flatten({ background: '#ffffff' }) // transparent clipart on white, not black
+      .flatten({ background: '#ffffff' }); // transparent clipart on white, not black
+    if (atLeast) img = img.resize({ ...atLeast, fit: 'outside', withoutEnlargement: true, kernel: 'lanczos3' });
+    const { data, info } = await img
       .toColourspace('srgb')
       .raw()
       .toBuffer({ resolveWithObject: true });

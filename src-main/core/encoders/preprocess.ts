@@ -1,6 +1,8 @@
 // Turns catalog items (texts, image files, audio files) into the feeds an encoder model takes,
 // using the folder's own tokenizer / image processor / feature extractor. A bad item becomes a
 // per-item error; the rest of the batch goes on.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Modality } from '../../../src-shared/types.ts';
 import { EncoderError } from './errors.ts';
 import { loadFeatureExtractor, loadImageProcessor, loadTokenizer, RawImage, type HfTensor } from './hf.ts';
@@ -91,10 +93,11 @@ async function textPreprocessor(dir: string, modelInputs: ModelInputs): Promise<
 
 async function imagePreprocessor(dir: string, modelInputs: ModelInputs): Promise<Preprocessor> {
   const processor = await loadOr(() => loadImageProcessor(dir), `cannot load the image processor (preprocessor_config.json) in ${dir}`);
+  const target = resizeTarget(dir);
   return {
     modality: 'image',
     async prepare(inputs) {
-      const decoded = await Promise.allSettled(inputs.map((input) => ('file' in input ? decodeImage(input.file) : Promise.reject(new EncoderError('an image encoder needs an image file')))));
+      const decoded = await Promise.allSettled(inputs.map((input) => ('file' in input ? decodeImage(input.file, target) : Promise.reject(new EncoderError('an image encoder needs an image file')))));
       const { ok, errors, values } = settle(decoded);
       if (values.length === 0) return { ok, errors, feeds: {} };
       const out = await processor(values);
@@ -130,6 +133,26 @@ async function audioPreprocessor(dir: string, modelInputs: ModelInputs): Promise
       return { ok: [0], errors: [], feeds: stack([await extractor(tone, { sampling_rate: rate })], modelInputs).feeds };
     },
   };
+}
+
+/**
+ * The smallest size the processor resizes to (size / shortest_edge / crop), so decoding may shrink
+ * big images that far and no further; undefined when the processor does not resize.
+ */
+function resizeTarget(dir: string): { width: number; height: number } | undefined {
+  let config: { do_resize?: boolean; size?: number | { height?: number; width?: number; shortest_edge?: number }; crop_size?: number | { height?: number; width?: number } };
+  try {
+    config = JSON.parse(readFileSync(path.join(dir, 'preprocessor_config.json'), 'utf8')) as typeof config;
+  } catch {
+    return undefined;
+  }
+  if (config.do_resize === false) return undefined;
+  const size = config.size;
+  const side = typeof size === 'number' ? size : size?.shortest_edge;
+  const box = side ? { width: side, height: side } : size && typeof size === 'object' && size.width && size.height ? { width: size.width, height: size.height } : undefined;
+  const crop = typeof config.crop_size === 'number' ? { width: config.crop_size, height: config.crop_size } : config.crop_size?.width && config.crop_size.height ? { width: config.crop_size.width, height: config.crop_size.height } : undefined;
+  if (!box) return undefined;
+  return crop ? { width: Math.max(box.width, crop.width), height: Math.max(box.height, crop.height) } : box;
 }
 
 function settle<T>(results: PromiseSettledResult<T>[]): { ok: number[]; errors: PreparedBatch['errors']; values: T[] } {
