@@ -1,9 +1,19 @@
-// Exposes exactly the contract's request channels as window.api; the renderer never sees ipcRenderer.
+// Exposes exactly the contract's request channels and event subscriptions as window.api; the renderer
+// never sees ipcRenderer.
 import { contextBridge, ipcRenderer } from 'electron';
-import { REQUEST_CHANNELS, type ApiClient } from '../src-shared/api.ts';
+import { EVENT_CHANNELS, REQUEST_CHANNELS, type ApiClient } from '../src-shared/api.ts';
 
-const api = Object.fromEntries(
-  REQUEST_CHANNELS.map((channel) => [channel, (payload?: unknown) => ipcRenderer.invoke(channel, payload)]),
-) as ApiClient;
+const requests = Object.fromEntries(REQUEST_CHANNELS.map((channel) => [channel, (payload?: unknown) => ipcRenderer.invoke(channel, payload)]));
+
+const api = {
+  ...requests,
+  on(event: string, listener: (payload: unknown) => void): () => void {
+    if (!(EVENT_CHANNELS as readonly string[]).includes(event)) throw new Error(`unknown event "${event}"`);
+    const wrapped = (_e: unknown, payload: unknown): void => listener(payload);
+    ipcRenderer.on(event, wrapped);
+    return () => ipcRenderer.off(event, wrapped);
+  },
+  mediaBase: 'altmoe-media://',
+} as unknown as ApiClient;
 
 contextBridge.exposeInMainWorld('api', api);

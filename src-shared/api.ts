@@ -1,32 +1,224 @@
 // The one typed contract between the renderer and the engine, whichever carries it
 // (Electron IPC through the preload, or HTTP/WebSocket in server mode).
 // Every request is named "domain:verb" with its payload and result; so is every pushed event.
-import type { CatalogStats } from './types.ts';
+import type { CatalogStats, ImportFormat, Modality, Progress, Split } from './types.ts';
 
 export interface AppInfo {
   version: string;
   catalog: string;
   readonly: boolean;
   platform: string;
+  /** 'electron' in the desktop app, 'server' when served over HTTP. */
+  mode: 'electron' | 'server';
+}
+
+export interface FormatInfo {
+  format: ImportFormat;
+  description: string;
+  /** Whether the source is a file or a folder. */
+  input: 'file' | 'dir';
+}
+
+export interface ImportRequest {
+  format: Exclude<ImportFormat, 'npy'>;
+  source: string;
+  root?: string;
+  name?: string;
+  split?: Split | null;
+}
+
+export interface ImportPreview {
+  dataset: string;
+  root: string;
+  media: Partial<Record<Modality, number>>;
+  captions: number;
+  pairs: number;
+  /** Media files the source names that are not under the root. */
+  missing: { count: number; examples: string[] };
+  examples: { path?: string; text?: string }[];
+  warnings: string[];
+}
+
+export interface EncoderAddRequest {
+  dir: string;
+  name?: string;
+  file?: string;
+  pooling?: 'cls' | 'mean' | 'mean-last-two' | 'none';
+  replace?: boolean;
+}
+
+export interface EncoderAdded {
+  name: string;
+  modality: Modality;
+  dim: number;
+  pooling: string;
+  hash: string;
+  status: 'added' | 'unchanged' | 'replaced';
+  deletedVectors: number;
+}
+
+export interface EmbedRequest {
+  encoder: string;
+  dataset?: string;
+  batchSize?: number;
+  provider?: 'cpu' | 'webgpu' | 'cuda';
+}
+
+export interface ProviderInfo {
+  name: 'cpu' | 'webgpu' | 'cuda';
+  bundled: boolean;
+}
+
+export interface ProvidersResult {
+  providers: ProviderInfo[];
+  /** How to enable CUDA when it is not installed. */
+  cudaHelp: string;
+}
+
+export interface TrainRequest {
+  name?: string;
+  pairs: [Modality, Modality][];
+  preset: 'laptop' | 'paper';
+  datasets?: string[];
+  encoders?: Partial<Record<Modality, string>>;
+  provider?: 'cpu' | 'webgpu' | 'cuda';
+  /** Custom settings over the preset. */
+  steps?: number;
+  batchSize?: number;
+  evalEvery?: number;
+  lr?: number;
+  connector?: 'moe' | 'mlp';
+  schedule?: 'alternating' | 'joint';
+  loss?: 'pred+cl' | 'pred' | 'cl';
+}
+
+export interface RunInfo {
+  id: number;
+  name: string;
+  status: string;
+  pairs: [Modality, Modality][];
+  preset: string;
+  connector: string;
+  schedule: string;
+  loss: string;
+  steps: number;
+  bestValRsum: number | null;
+  updatedAt: number;
+}
+
+export interface MetricPoint {
+  step: number;
+  split: string;
+  name: string;
+  value: number;
+}
+
+export interface JobInfo {
+  jobId: string;
+  kind: 'import' | 'embed' | 'train';
+  title: string;
+  status: 'running' | 'done' | 'failed' | 'cancelled';
+  progress: Progress | null;
+  result?: unknown;
+  error?: string;
+}
+
+/** A query: a catalog item, a text, or a dropped file's bytes (base64) with its name. */
+export type SearchInput = { item: number } | { text: string } | { file: { name: string; modality: 'image' | 'audio'; base64: string } };
+
+export interface SearchRequest {
+  query: SearchInput;
+  to: Modality[];
+  k?: number;
+  minScore?: number;
+  datasets?: string[];
+  splits?: Split[];
+  run?: number;
+}
+
+export interface SearchHit {
+  itemId: number;
+  dataset: string;
+  modality: Modality;
+  key: string;
+  path: string | null;
+  text: string | null;
+  score: number;
+  /** 'same space (encoder)' or 'image->text (run 3)' */
+  via: string;
+}
+
+export interface SearchResult {
+  hits: SearchHit[];
+  ms: number;
 }
 
 export interface ApiRequests {
   'app:info': { payload: void; result: AppInfo };
   'catalog:stats': { payload: void; result: CatalogStats };
+  'formats:list': { payload: void; result: FormatInfo[] };
+  'import:preview': { payload: ImportRequest; result: ImportPreview };
+  'import:start': { payload: ImportRequest; result: { jobId: string } };
+  'encoders:add': { payload: EncoderAddRequest; result: EncoderAdded };
+  'embed:start': { payload: EmbedRequest; result: { jobId: string } };
+  'providers:list': { payload: void; result: ProvidersResult };
+  'runs:list': { payload: void; result: RunInfo[] };
+  'runs:metrics': { payload: { run: number }; result: MetricPoint[] };
+  'runs:delete': { payload: { run: number }; result: { deleted: number } };
+  'train:start': { payload: TrainRequest; result: { jobId: string } };
+  'train:resume': { payload: { run: number }; result: { jobId: string } };
+  'jobs:list': { payload: void; result: JobInfo[] };
+  'jobs:cancel': { payload: { jobId: string }; result: { cancelled: boolean } };
+  'search:query': { payload: SearchRequest; result: SearchResult };
 }
 
-// Pushed events arrive through ApiClient.on; none are defined until long jobs are wired to the UI.
-export type ApiEvents = Record<never, never>;
+export interface ApiEvents {
+  /** A long job started, moved on, or ended. */
+  'job:update': JobInfo;
+  /** One training event (loss, learning rate, val recall, expert load...) of a train job. */
+  'train:event': { jobId: string; runId: number | null; event: TrainEventInfo };
+}
+
+/** What the renderer charts from a training job. */
+export type TrainEventInfo =
+  | { type: 'progress'; step: number; steps: number; task: string; loss: number; lr: number; stepsPerSec: number; load?: number[] }
+  | { type: 'recall'; step: number; pair: string; rsum: number; r1: number; best: boolean }
+  | { type: 'started'; provider: string; parameters: number; step: number }
+  | { type: 'warning'; message: string };
 
 export type RequestChannel = keyof ApiRequests;
 export type EventChannel = keyof ApiEvents;
 
 /** The channel names, as values, so the preload can expose exactly these and nothing else. */
-export const REQUEST_CHANNELS = ['app:info', 'catalog:stats'] as const satisfies readonly RequestChannel[];
-export const EVENT_CHANNELS = [] as const satisfies readonly EventChannel[];
+export const REQUEST_CHANNELS = [
+  'app:info',
+  'catalog:stats',
+  'formats:list',
+  'import:preview',
+  'import:start',
+  'encoders:add',
+  'embed:start',
+  'providers:list',
+  'runs:list',
+  'runs:metrics',
+  'runs:delete',
+  'train:start',
+  'train:resume',
+  'jobs:list',
+  'jobs:cancel',
+  'search:query',
+] as const satisfies readonly RequestChannel[];
+export const EVENT_CHANNELS = ['job:update', 'train:event'] as const satisfies readonly EventChannel[];
 
 export type ApiClient = {
   [C in RequestChannel]: (
     ...args: ApiRequests[C]['payload'] extends void ? [] : [payload: ApiRequests[C]['payload']]
   ) => Promise<ApiRequests[C]['result']>;
+} & {
+  /** Subscribes to a pushed event; returns the unsubscribe function. */
+  on<E extends EventChannel>(event: E, listener: (payload: ApiEvents[E]) => void): () => void;
 };
+
+/** Where the renderer loads an item's media or thumbnail (a custom protocol in Electron, a URL path in server mode). */
+export const MEDIA_PATH = '/media/';
+export const THUMB_PATH = '/thumb/';

@@ -4,14 +4,16 @@ import path from 'node:path';
 import { app, BrowserWindow, session } from 'electron';
 import { Catalog } from '../core/catalog/catalog.ts';
 import { defaultCatalogPath } from '../core/catalog/location.ts';
-import { registerCatalogHandlers } from './ipc/catalog-handlers.ts';
+import { EngineService } from '../core/service/service.ts';
+import { registerHandlers } from './ipc/handlers.ts';
+import { handleMediaProtocol, MEDIA_SCHEME, registerMediaScheme } from './media-protocol.ts';
 
 const CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "media-src 'self' blob:",
+  `img-src 'self' data: blob: ${MEDIA_SCHEME}:`,
+  `media-src 'self' blob: ${MEDIA_SCHEME}:`,
   "connect-src 'self'",
   "object-src 'none'",
   "base-uri 'none'",
@@ -42,16 +44,23 @@ function createWindow(): BrowserWindow {
   return win;
 }
 
+registerMediaScheme();
+let mainWindow: BrowserWindow | null = null;
+
 void app.whenReady().then(() => {
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
   });
   const catalog = Catalog.open(defaultCatalogPath(), { create: true });
-  registerCatalogHandlers(catalog, app.getVersion());
-  app.on('will-quit', () => catalog.close());
-  createWindow();
+  const service = new EngineService(catalog, { version: app.getVersion(), mode: 'electron' });
+  registerHandlers(service, () => mainWindow?.webContents ?? null);
+  handleMediaProtocol(catalog);
+  app.on('will-quit', () => {
+    void service.close().finally(() => catalog.close());
+  });
+  mainWindow = createWindow();
   app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+    if (BrowserWindow.getAllWindows().length === 0) mainWindow = createWindow();
   });
 });
 

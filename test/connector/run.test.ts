@@ -84,7 +84,8 @@ describe('connector runs over the catalog', () => {
     expect(await runCli(['search', '--item', '1', '--to', 'text', '-k', '3', '--catalog', cat], io)).toBe(0);
     expect(out.join('\n')).toMatch(/^[-\d.]+\s+text\s+\d+\s+synth\s+caption \d of item \d+\s+image->text \(run 1\)$/m);
     expect(out.join('\n').trim().split('\n')).toHaveLength(4);
-    expect(await runCli(['search', 'a dog barking', '--catalog', cat], io)).toBe(2);
+    // Its encoders are known only by imported vectors: a text query cannot be encoded.
+    expect(await runCli(['search', 'a dog barking', '--catalog', cat], io)).toBe(1);
     expect(await runCli(['export', '1', path.join(dir, 'exp'), '--catalog', cat], io)).toBe(0);
     expect(fs.existsSync(path.join(dir, 'exp', 'card.json'))).toBe(true);
     const runDir = path.join(`${cat}.runs`, 'run-1');

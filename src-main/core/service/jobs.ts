@@ -1,0 +1,79 @@
+// Long jobs (import, embed, train): start returns an id at once, progress arrives as 'job:update'
+// events, cancel aborts at the next safe point. Each job's own code keeps what it finished in the
+// catalog, so starting it again resumes (embed skips done items, train --resume continues a run).
+import { randomUUID } from 'node:crypto';
+import type { JobInfo } from '../../../src-shared/api.ts';
+import type { Progress } from '../../../src-shared/types.ts';
+
+export interface JobContext {
+  jobId: string;
+  signal: AbortSignal;
+  progress(p: Progress): void;
+}
+
+interface Job {
+  info: JobInfo;
+  abort: AbortController;
+}
+
+const PROGRESS_EVERY_MS = 200;
+
+export class JobManager {
+  private readonly jobs = new Map<string, Job>();
+  private readonly lastSent = new Map<string, number>();
+
+  constructor(private readonly emit: (info: JobInfo) => void) {}
+
+  start(kind: JobInfo['kind'], title: string, run: (ctx: JobContext) => Promise<unknown>, jobId: string = randomUUID()): string {
+    const abort = new AbortController();
+    const job: Job = { info: { jobId, kind, title, status: 'running', progress: null }, abort };
+    this.jobs.set(jobId, job);
+    this.emit({ ...job.info });
+    const ctx: JobContext = {
+      jobId,
+      signal: abort.signal,
+      progress: (p) => {
+        job.info.progress = p;
+        const now = Date.now();
+        // Throttled: a fast job must not flood the renderer; the last update always goes out.
+        if (now - (this.lastSent.get(jobId) ?? 0) < PROGRESS_EVERY_MS && p.done !== p.total) return;
+        this.lastSent.set(jobId, now);
+        this.emit({ ...job.info });
+      },
+    };
+    // Started on the next tick so the caller has the id before the first event.
+    setImmediate(() => {
+      run(ctx).then(
+        (result) => this.finish(job, abort.signal.aborted || (result as { cancelled?: boolean })?.cancelled === true ? 'cancelled' : 'done', result),
+        (err: unknown) => this.finish(job, abort.signal.aborted ? 'cancelled' : 'failed', undefined, err instanceof Error ? err.message : String(err)),
+      );
+    });
+    return jobId;
+  }
+
+  private finish(job: Job, status: JobInfo['status'], result?: unknown, error?: string): void {
+    job.info.status = status;
+    if (result !== undefined) job.info.result = result;
+    if (error !== undefined) job.info.error = error;
+    this.lastSent.delete(job.info.jobId);
+    this.emit({ ...job.info });
+  }
+
+  cancel(jobId: string): boolean {
+    const job = this.jobs.get(jobId);
+    if (!job || job.info.status !== 'running') return false;
+    job.abort.abort();
+    return true;
+  }
+
+  list(): JobInfo[] {
+    return [...this.jobs.values()].map((j) => ({ ...j.info }));
+  }
+
+  /** Cancels every running job and waits (up to timeoutMs) for them to stop. */
+  async stopAll(timeoutMs = 10_000): Promise<void> {
+    for (const j of this.jobs.values()) if (j.info.status === 'running') j.abort.abort();
+    const until = Date.now() + timeoutMs;
+    while ([...this.jobs.values()].some((j) => j.info.status === 'running') && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,196 @@
+// The engine behind the API contract: one method per request channel, pushed events for long jobs.
+// Electron's IPC handlers and the HTTP server both call it, after validating payloads.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ApiEvents, ApiRequests, EventChannel, JobInfo, RequestChannel, RunInfo, TrainEventInfo, TrainRequest } from '../../../src-shared/api.ts';
+import type { Catalog } from '../catalog/catalog.ts';
+import { deleteRun, resumeConnector, trainConnector, type RunConfig, type RunEvent } from '../connector/run.ts';
+import { importDataset, previewImport, READERS } from '../datasets/import.ts';
+import { runEmbedJob } from '../encoders/embed-job.ts';
+import { addEncoder } from '../encoders/registry.ts';
+import { listProviders } from '../onnx/runtime.ts';
+import { SearchEngine, type QueryInput } from '../search/engine.ts';
+import { JobManager } from './jobs.ts';
+
+export type Listener = <E extends EventChannel>(event: E, payload: ApiEvents[E]) => void;
+
+export const CUDA_HELP =
+  'CUDA is not bundled: with CUDA 12 and cuDNN 9 on the machine and network access, run "ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node" in the app folder, then restart.';
+
+type Handlers = { [C in RequestChannel]: (payload: ApiRequests[C]['payload']) => Promise<ApiRequests[C]['result']> | ApiRequests[C]['result'] };
+
+export interface ServiceOptions {
+  version: string;
+  mode: 'electron' | 'server';
+  /** Where connector runs keep their files (default: next to the catalog). */
+  runsDir?: string;
+  threads?: number;
+}
+
+export class EngineService {
+  private readonly listeners = new Set<Listener>();
+  readonly jobs: JobManager;
+  private readonly search: SearchEngine;
+  private readonly handlers: Handlers;
+
+  constructor(
+    readonly catalog: Catalog,
+    private readonly options: ServiceOptions,
+  ) {
+    this.jobs = new JobManager((info) => this.emit('job:update', info));
+    this.search = new SearchEngine(catalog, { cacheDir: `${catalog.file}.index` });
+    this.handlers = this.makeHandlers();
+  }
+
+  on(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit<E extends EventChannel>(event: E, payload: ApiEvents[E]): void {
+    for (const l of this.listeners) l(event, payload);
+  }
+
+  /** Runs one request; the payload must already be validated (see validate.ts). */
+  handle<C extends RequestChannel>(channel: C, payload: ApiRequests[C]['payload']): Promise<ApiRequests[C]['result']> {
+    return Promise.resolve((this.handlers[channel] as (p: unknown) => unknown)(payload)) as Promise<ApiRequests[C]['result']>;
+  }
+
+  async close(): Promise<void> {
+    await this.jobs.stopAll();
+    await this.search.close();
+  }
+
+  private get runsDir(): string {
+    return this.options.runsDir ?? `${this.catalog.file}.runs`;
+  }
+
+  private makeHandlers(): Handlers {
+    const c = this.catalog;
+    return {
+      'app:info': () => ({ version: this.options.version, catalog: c.file, readonly: c.readonly, platform: process.platform, mode: this.options.mode }),
+      'catalog:stats': () => c.stats(),
+      'formats:list': () => Object.values(READERS).map((r) => ({ format: r.format, description: r.description, input: r.input })),
+      'import:preview': (p) => previewImport(p.format, p.source, p),
+      'import:start': (p) => ({
+        jobId: this.jobs.start('import', `import ${p.format} ${path.basename(p.source)}`, (ctx) => importDataset(c, p.format, p.source, { ...p, signal: ctx.signal, onProgress: ctx.progress })),
+      }),
+      'encoders:add': async (p) => {
+        const r = await addEncoder(c, p.dir, p);
+        return { name: r.name, modality: r.spec.modality, dim: r.spec.dim, pooling: r.spec.pooling, hash: r.hash, status: r.status, deletedVectors: r.deletedVectors };
+      },
+      'embed:start': (p) => ({
+        jobId: this.jobs.start('embed', `embed with ${p.encoder}${p.dataset ? ` (${p.dataset})` : ''}`, (ctx) =>
+          runEmbedJob(c, {
+            ...p,
+            jobId: ctx.jobId,
+            signal: ctx.signal,
+            ...(this.options.threads ? { threads: this.options.threads } : {}),
+            onProgress: (e) => ctx.progress({ phase: 'embedding', done: e.done, total: e.total, message: `${e.itemsPerSecond.toFixed(1)} items/s${e.etaSeconds !== null ? `, ${Math.ceil(e.etaSeconds)} s left` : ''}${e.failed ? `, ${e.failed} failed` : ''}` }),
+          }),
+        ),
+      }),
+      'providers:list': () => ({ providers: listProviders(), cudaHelp: CUDA_HELP }),
+      'runs:list': () => c.runs.list().map((r) => runInfo(r, c.metrics.forRun(r.id))),
+      'runs:metrics': (p) => c.metrics.forRun(p.run).map((m) => ({ step: m.step, split: m.split, name: m.name, value: m.value })),
+      'runs:delete': (p) => {
+        deleteRun(c, p.run);
+        return { deleted: p.run };
+      },
+      'train:start': (p) => ({ jobId: this.startTraining(p) }),
+      'train:resume': (p) => ({ jobId: this.startTraining(null, p.run) }),
+      'jobs:list': () => this.jobs.list(),
+      'jobs:cancel': (p) => ({ cancelled: this.jobs.cancel(p.jobId) }),
+      'search:query': async (p) => {
+        const started = performance.now();
+        const { query, cleanup } = materialise(p.query);
+        try {
+          const hits = await this.search.search({ ...p, query });
+          return { hits, ms: performance.now() - started };
+        } finally {
+          cleanup();
+        }
+      },
+    };
+  }
+
+  private startTraining(p: TrainRequest | null, resumeRun?: number): string {
+    const c = this.catalog;
+    const title = p ? `train ${p.pairs.map((x) => x.join('<->')).join(', ')} (${p.preset})` : `resume run ${resumeRun}`;
+    return this.jobs.start('train', title, async (ctx) => {
+      let runId: number | null = resumeRun ?? null;
+      const onEvent = (e: RunEvent): void => {
+        runId ??= c.runs.list().at(-1)?.id ?? null;
+        const info = trainEventInfo(e);
+        if (e.type === 'progress') ctx.progress({ phase: 'training', done: e.step, total: e.steps, message: `${e.task} loss ${e.loss.toFixed(4)}` });
+        if (info) this.emit('train:event', { jobId: ctx.jobId, runId, event: info });
+      };
+      const exec = { ...(this.options.threads ? { threads: this.options.threads } : {}), ...(p?.provider ? { provider: p.provider } : {}) };
+      if (!p) return resumeConnector(c, resumeRun!, onEvent, ctx.signal, exec);
+      return trainConnector(
+        c,
+        {
+          ...(p.name ? { name: p.name } : {}),
+          pairs: p.pairs,
+          preset: p.preset,
+          ...(p.datasets ? { datasets: p.datasets } : {}),
+          ...(p.encoders ? { encoders: p.encoders } : {}),
+          runsDir: this.runsDir,
+          overrides: { steps: p.steps, batchSize: p.batchSize, evalEvery: p.evalEvery, lr: p.lr, connector: p.connector, schedule: p.schedule, loss: p.loss },
+          ...exec,
+        },
+        onEvent,
+        ctx.signal,
+      );
+    });
+  }
+}
+
+function trainEventInfo(e: RunEvent): TrainEventInfo | null {
+  switch (e.type) {
+    case 'progress': {
+      const load = e.metrics.load ?? e.metrics.expert_load;
+      return { type: 'progress', step: e.step, steps: e.steps, task: e.task, loss: e.loss, lr: e.lr, stepsPerSec: e.stepsPerSec, ...(Array.isArray(load) ? { load } : {}) };
+    }
+    case 'recall':
+      return { type: 'recall', step: e.step, pair: e.pair, rsum: e.result.rsum, r1: (e.result.forward.r1 + e.result.backward.r1) / 2, best: e.best };
+    case 'started':
+      return { type: 'started', provider: e.provider, parameters: e.parameters, step: e.step };
+    case 'warning':
+      return { type: 'warning', message: e.message };
+    default:
+      return null;
+  }
+}
+
+function runInfo(r: { id: number; name: string; status: string; config: string; updated_at: number }, metrics: { split: string; name: string; value: number }[]): RunInfo {
+  const config = JSON.parse(r.config) as RunConfig & { model: { connector?: string; schedule?: string; loss?: string } };
+  const rsum = metrics.filter((m) => m.split === 'val' && m.name === 'rsum').reduce((b, m) => Math.max(b, m.value), -1);
+  return {
+    id: r.id,
+    name: r.name,
+    status: r.status,
+    pairs: config.pairs,
+    preset: config.preset,
+    connector: String(config.model.connector ?? 'moe'),
+    schedule: String(config.model.schedule ?? 'alternating'),
+    loss: String(config.model.loss ?? 'pred+cl'),
+    steps: config.steps,
+    bestValRsum: rsum >= 0 ? rsum : null,
+    updatedAt: r.updated_at,
+  };
+}
+
+/** A dropped file arrives as bytes: it is written to a private temp file for the encoder to read. */
+function materialise(input: ApiRequests['search:query']['payload']['query']): { query: QueryInput; cleanup: () => void } {
+  if (!('file' in input)) return { query: input, cleanup: () => {} };
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'altmoe-query-'));
+  const ext = path.extname(input.file.name).replace(/[^.\w]/g, '').slice(0, 10);
+  const file = path.join(dir, `query${ext}`);
+  writeFileSync(file, Buffer.from(input.file.base64, 'base64'));
+  const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
+  return { query: input.file.modality === 'image' ? { image: file } : { audio: file }, cleanup };
+}
+
+export type { JobInfo };

@@ -1,0 +1,43 @@
+import { defineStore } from 'pinia';
+import { ref } from 'vue';
+import type { FormatInfo, JobInfo, ProvidersResult, RunInfo, TrainEventInfo } from '../../../src-shared/api.ts';
+import type { CatalogStats } from '../../../src-shared/types.ts';
+import { api, message } from '../api.ts';
+
+/** Catalog state, jobs and training events shared by every page. */
+export const useAppStore = defineStore('app', () => {
+  const stats = ref<CatalogStats | null>(null);
+  const runs = ref<RunInfo[]>([]);
+  const formats = ref<FormatInfo[]>([]);
+  const providers = ref<ProvidersResult | null>(null);
+  const jobs = ref<JobInfo[]>([]);
+  const trainEvents = ref<Record<string, TrainEventInfo[]>>({});
+  const error = ref<string | null>(null);
+  const loading = ref(false);
+
+  async function refresh(): Promise<void> {
+    loading.value = true;
+    try {
+      [stats.value, runs.value, jobs.value] = await Promise.all([api['catalog:stats'](), api['runs:list'](), api['jobs:list']()]);
+      if (formats.value.length === 0) formats.value = await api['formats:list']();
+      providers.value ??= await api['providers:list']();
+      error.value = null;
+    } catch (err) {
+      error.value = message(err);
+    } finally {
+      loading.value = false;
+    }
+  }
+
+  api.on('job:update', (job) => {
+    const i = jobs.value.findIndex((j) => j.jobId === job.jobId);
+    if (i >= 0) jobs.value[i] = job;
+    else jobs.value.push(job);
+    if (job.status !== 'running') void refresh();
+  });
+  api.on('train:event', ({ jobId, event }) => {
+    (trainEvents.value[jobId] ??= []).push(event);
+  });
+
+  return { stats, runs, formats, providers, jobs, trainEvents, error, loading, refresh };
+});

@@ -1,0 +1,177 @@
+// End to end: the real Vue renderer in Debian's Chromium against server mode. Import a small dataset,
+// add encoders and embed it, train the laptop preset (shortened), then search by text, image and
+// audio and check the results on screen. Screenshots of every page go to test/e2e/screenshots/.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Catalog } from '../../src-main/core/catalog/catalog.ts';
+import { startServer, type RunningServer } from '../../src-main/core/server/server.ts';
+import { EngineService } from '../../src-main/core/service/service.ts';
+import { writeImage, writeWav } from '../encoders/media.ts';
+import { makeAudioEncoder, makeImageEncoder, makeTextEncoder } from '../encoders/tiny-encoders.ts';
+import { writeFiles } from '../helpers.ts';
+
+const UI = path.resolve(import.meta.dirname, '../../out/renderer');
+const SHOTS = path.resolve(import.meta.dirname, 'screenshots');
+const CHROMIUM = '/usr/bin/chromium';
+
+const COLORS: Record<string, [number, number, number]> = { red: [220, 30, 30], green: [30, 190, 30], blue: [30, 30, 220] };
+const THINGS = ['ball', 'car', 'tree', 'bird'];
+
+describe('the app in a browser, against server mode', () => {
+  let dir: string;
+  let catalog: Catalog;
+  let service: EngineService;
+  let server: RunningServer;
+  let context: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    if (!existsSync(path.join(UI, 'index.html'))) throw new Error('the UI is not built: run "npm run build" first (npm test does)');
+    if (!existsSync(CHROMIUM)) throw new Error('Chromium is missing: apt-get install chromium');
+    // Not the per-test temp folder of helpers.ts: these files must outlive each test.
+    dir = mkdtempSync(path.join(os.tmpdir(), 'altmoe-e2e-'));
+    const media = path.join(dir, 'media');
+    for (const [color, rgb] of Object.entries(COLORS)) {
+      for (const [t, thing] of THINGS.entries()) {
+        // Each image its own shade and size, so an image query has exactly one perfect match.
+        const shade = rgb.map((v) => Math.min(255, v + 12 * t)) as [number, number, number];
+        await writeImage(path.join(media, `${color}-${thing}.png`), shade, [40 + 4 * t, 36]);
+        writeFiles(media, { [`${color}-${thing}.txt`]: `a ${color} ${thing}\nthe ${thing} is ${color}` });
+      }
+    }
+    for (const [name, freq] of [['low', 220], ['mid', 660], ['high', 1760]] as const) {
+      writeWav(path.join(media, `${name}.wav`), 0.5, { freq });
+      writeFiles(media, { [`${name}.txt`]: `a ${name} bird sings\nthe ${name} car` });
+    }
+    makeTextEncoder(path.join(dir, 'enc/text'));
+    makeImageEncoder(path.join(dir, 'enc/image'));
+    makeAudioEncoder(path.join(dir, 'enc/audio'));
+    catalog = Catalog.open(path.join(dir, 'catalog.db'));
+    service = new EngineService(catalog, { version: 'test', mode: 'server', threads: 1 });
+    server = await startServer(service, { staticDir: UI });
+    mkdirSync(SHOTS, { recursive: true });
+    context = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+      viewport: { width: 1280, height: 900 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(30_000);
+    page.on('pageerror', (err) => console.error('page error:', err.message));
+    await page.goto(`${server.url}?token=${server.token}`);
+  }, 120_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await server?.close();
+    await service?.close();
+    catalog?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  const jobDone = (kind: string) => page.locator(`.job[data-kind="${kind}"][data-status="done"]`).first().waitFor({ timeout: 90_000 });
+
+  it('refuses the API without the token', async () => {
+    const res = await fetch(`${server.url}api/catalog:stats`, { method: 'POST' });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toEqual({ ok: false, error: 'missing or wrong token' });
+    const media = await fetch(`${server.url}media/1`);
+    expect(media.status).toBe(401);
+    await media.body?.cancel();
+  });
+
+  it('imports a folder dataset through the wizard, with a preview', async () => {
+    await page.click('nav [data-page="datasets"]');
+    await page.selectOption('select[aria-label="format"]', 'folder');
+    await page.fill('input[aria-label="source"]', path.join(dir, 'media'));
+    await page.fill('input[aria-label="dataset name"]', 'toys');
+    await page.click('text=Preview');
+    await expect.poll(() => page.locator('[data-testid="preview"]').innerText()).toMatch(/toys.*12 images, 3 audio clips, 30 captions, 30 pairs/s);
+    await page.click('[data-testid="import"]');
+    await page.locator('[data-testid="import-report"]').waitFor();
+    await expect.poll(() => page.locator('tr[data-dataset="toys"]').innerText()).toMatch(/toys\s+folder\s+12\s+30\s+3/);
+    await shot('datasets');
+  });
+
+  it('adds encoders and embeds every item', async () => {
+    await page.click('nav [data-page="models"]');
+    for (const m of ['text', 'image', 'audio']) {
+      await page.fill('input[aria-label="encoder folder"]', path.join(dir, 'enc', m));
+      await page.fill('input[aria-label="encoder name"]', m);
+      await page.click('[data-testid="add-encoder"]');
+      await page.locator(`tr[data-encoder="${m}"]`).waitFor();
+    }
+    for (const m of ['text', 'image', 'audio']) {
+      await page.click(`[data-embed="${m}"]`);
+      await page.locator(`.job[data-kind="embed"][data-status="done"]`).nth(['text', 'image', 'audio'].indexOf(m)).waitFor({ timeout: 60_000 });
+    }
+    await expect.poll(() => page.locator('tr[data-encoder="text"]').innerText()).toMatch(/text\s+text\s+16\s+30/);
+    await expect.poll(() => page.locator('tr[data-encoder="audio"]').innerText()).toMatch(/audio\s+audio\s+10\s+3/);
+    await shot('models');
+  }, 120_000);
+
+  it('trains the laptop preset (shortened) with live charts and a summary', async () => {
+    await page.click('nav [data-page="train"]');
+    await page.selectOption('select[aria-label="pair a"]', 'audio');
+    await page.selectOption('select[aria-label="pair b"]', 'text');
+    await page.click('text=add pair');
+    await page.check('[data-testid="custom"]');
+    await page.fill('input[aria-label="steps"]', '40');
+    await page.fill('input[aria-label="batch size"]', '8');
+    await page.fill('input[aria-label="eval every"]', '20');
+    await page.click('[data-testid="start-training"]');
+    await jobDone('train');
+    await page.locator('[data-testid="run-summary"]').waitFor();
+    expect(await page.locator('[data-testid="run-summary"]').innerText()).toMatch(/Run 1 done: best val RSUM/);
+    expect(await page.locator('figure svg path').count()).toBeGreaterThan(0);
+    await shot('train');
+  }, 150_000);
+
+  it('searches by text, by image and by audio', async () => {
+    await page.click('nav [data-page="search"]');
+    // Text within its own space: the identical caption is the first result.
+    await page.uncheck('[data-target="image"]');
+    await page.uncheck('[data-target="audio"]');
+    await page.fill('input[aria-label="query"]', 'the car is blue');
+    await page.click('form button[type="submit"]');
+    await page.locator('.hit').first().waitFor();
+    expect(await page.locator('.hit .caption').first().innerText()).toBe('the car is blue');
+    // Text to images and audio through the trained connector.
+    await page.check('[data-target="image"]');
+    await page.check('[data-target="audio"]');
+    await page.click('form button[type="submit"]');
+    await expect.poll(() => page.locator('.hit[data-modality="image"]').count()).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('.hit[data-modality="audio"]').count()).toBeGreaterThan(0);
+    expect(await page.locator('.hit[data-modality="image"] .key').first().innerText()).toMatch(/text->image \(run 1\)/);
+    await expect.poll(() => page.locator('.hit[data-modality="image"] img').first().evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
+    await shot('search-text');
+
+    // An image file: the same image is the top image result.
+    await page.uncheck('[data-target="text"]');
+    await page.uncheck('[data-target="audio"]');
+    await page.setInputFiles('[data-testid="query-file"]', path.join(dir, 'media', 'green-tree.png'));
+    await expect.poll(() => page.locator('.results-info').innerText()).toMatch(/results for green-tree\.png/);
+    expect(await page.locator('.hit[data-modality="image"] .key').first().innerText()).toMatch(/^green-tree\.png/);
+    await shot('search-image');
+
+    // A sound: the same clip is the top audio result, and captions come back through audio->text.
+    await page.click('button.link:text-is("clear")');
+    await page.check('[data-target="audio"]');
+    await page.check('[data-target="text"]');
+    await page.uncheck('[data-target="image"]');
+    await page.setInputFiles('[data-testid="query-file"]', path.join(dir, 'media', 'high.wav'));
+    await expect.poll(() => page.locator('.results-info').innerText()).toMatch(/results for high\.wav/);
+    expect(await page.locator('.hit[data-modality="audio"] .key').first().innerText()).toMatch(/^high\.wav/);
+    expect(await page.locator('.hit[data-modality="text"] .key').first().innerText()).toMatch(/audio->text \(run 1\)/);
+    await shot('search-audio');
+
+    // More like this, from a result.
+    await page.locator('.hit[data-modality="audio"] >> text=more like this').first().click();
+    await expect.poll(() => page.locator('.results-info').innerText()).toMatch(/more like item \d+/);
+  }, 120_000);
+});
