@@ -82,7 +82,8 @@ export async function runEmbedJob(catalog: Catalog, opts: EmbedOptions): Promise
     if (!d) throw new EncoderError(`no dataset named "${opts.dataset}"`);
     datasetId = d.id;
   }
-  const allOfModality = catalog.embeddings.countMissing(row.id, '', spec.modality, datasetId);
+  // Stale vectors are deleted when a model changes, so every stored vector of this encoder is current.
+  const alreadyDone = catalog.embeddings.count(row.id, datasetId ?? undefined);
   const total = catalog.embeddings.countMissing(row.id, row.file_hash, spec.modality, datasetId);
   const jobId = opts.jobId ?? randomUUID();
   const params = { encoder: opts.encoder, dataset: opts.dataset ?? null, batchSize, provider: opts.provider ?? 'cpu' };
@@ -166,7 +167,7 @@ export async function runEmbedJob(catalog: Catalog, opts: EmbedOptions): Promise
     jobId,
     encoder: row.name,
     provider: worker.provider,
-    skipped: allOfModality - total,
+    skipped: alreadyDone,
     embedded,
     failed,
     failures,
