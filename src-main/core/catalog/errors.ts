@@ -2,7 +2,8 @@
  * One error type for everything the catalog refuses, with a message a user can act on.
  * SQLite's own errors are translated here so callers never show "SQLITE_FULL" to a person.
  */
-export class CatalogError extends Error {
+import { UserError } from '../errors.ts';
+export class CatalogError extends UserError {
   constructor(
     message: string,
     readonly code: string = 'CATALOG',

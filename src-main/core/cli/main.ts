@@ -2,18 +2,15 @@ import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { IMPORT_FORMATS, MODALITIES, SPLITS, type ImportFormat, type ImportReport, type Modality, type Split } from '../../../src-shared/types.ts';
 import { Catalog } from '../catalog/catalog.ts';
-import { CatalogError } from '../catalog/errors.ts';
-import { ConnectorDataError } from '../connector/pair-data.ts';
 import { defaultCatalogPath } from '../catalog/location.ts';
-import { ImportError } from '../datasets/errors.ts';
 import { importDataset, READERS } from '../datasets/import.ts';
 import { importVectors } from '../datasets/vectors.ts';
 import { evaluateRun } from '../connector/evaluate-run.ts';
 import { exportConnector } from '../connector/export.ts';
 import { deleteRun, resumeConnector, trainConnector, type RunEvent } from '../connector/run.ts';
-import { SearchEngine, SearchError, type QueryInput } from '../search/engine.ts';
+import { SearchEngine, type QueryInput } from '../search/engine.ts';
+import { UserError } from '../errors.ts';
 import { runEmbedJob, resumeEmbedJob, type EmbedProgress } from '../encoders/embed-job.ts';
-import { EncoderError } from '../encoders/errors.ts';
 import { GLOVE_PACKAGE, makeGloveEncoder } from '../encoders/glove.ts';
 import { POOLINGS } from '../encoders/pooling.ts';
 import { addEncoder } from '../encoders/registry.ts';
@@ -570,7 +567,7 @@ function reportError(err: unknown, io: CliIo): number {
     io.err.write(`altmoe: ${err.message} (see "altmoe --help")\n`);
     return 2;
   }
-  if (err instanceof ImportError || err instanceof CatalogError || err instanceof ConnectorDataError || err instanceof SearchError || err instanceof EncoderError) {
+  if (err instanceof UserError) {
     io.err.write(`altmoe: error: ${err.message}\n`);
     return 1;
   }

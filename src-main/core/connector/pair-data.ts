@@ -1,6 +1,7 @@
 // Loads a modality pair's stored vectors from the catalog and splits them for training and
 // evaluation: media items with all their captions stay in one split (no caption of a test image is
 // ever trained on).
+import { UserError } from '../errors.ts';
 import type { Modality, Split } from '../../../src-shared/types.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { deriveSeed } from '../train/rng.ts';
@@ -25,7 +26,7 @@ export interface PairData {
   valFromTrain: boolean;
 }
 
-export class ConnectorDataError extends Error {}
+export class ConnectorDataError extends UserError {}
 
 /**
  * Pairs (a, b) of the given datasets (default: all) whose both sides have a vector of the chosen

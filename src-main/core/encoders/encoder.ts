@@ -1,10 +1,11 @@
-// An encoder loaded in this thread, for small jobs such as encoding a search query. Bulk work goes
-// through the embedding job, which runs the model in a worker thread.
-import path from 'node:path';
-import type { Provider, Session } from '../onnx/runtime.ts';
+// An encoder ready to encode a few inputs at a time, e.g. search queries. The model runs in its own
+// worker thread (as in the embedding job), so a large encoder never stalls the caller's thread: the
+// CLI's, the HTTP server's request loop or Electron's main process.
+import type { Provider } from '../onnx/runtime.ts';
 import { EncoderError } from './errors.ts';
+import { InferenceWorker } from './inference-client.ts';
 import { createPreprocessor, type EncoderInput, type Preprocessor } from './preprocess.ts';
-import { openEncoderSession, runEncoder, vectorProblem } from './run-encoder.ts';
+import { vectorProblem } from './run-encoder.ts';
 import type { EncoderSpec } from './spec.ts';
 
 export type Encoded = { vector: Float32Array } | { error: string };
@@ -12,18 +13,17 @@ export type Encoded = { vector: Float32Array } | { error: string };
 export class Encoder {
   private constructor(
     readonly spec: EncoderSpec,
-    private readonly session: Session,
+    private readonly worker: InferenceWorker,
     private readonly pre: Preprocessor,
   ) {}
 
   static async open(spec: EncoderSpec, options: { provider?: Provider; threads?: number; onWarning?: (m: string) => void } = {}): Promise<Encoder> {
     const pre = await createPreprocessor(spec.dir, spec.modality, spec.inputs);
-    const session = await openEncoderSession(path.join(spec.dir, spec.onnxFile), options);
-    return new Encoder(spec, session, pre);
+    return new Encoder(spec, await InferenceWorker.start(spec, options), pre);
   }
 
   get provider(): string {
-    return this.session.provider;
+    return this.worker.provider;
   }
 
   /** One result per input, in order: its vector, or why it could not be encoded. */
@@ -32,7 +32,7 @@ export class Encoder {
     const results: Encoded[] = inputs.map(() => ({ error: 'not encoded' }));
     for (const e of batch.errors) results[e.index] = { error: e.message };
     if (batch.ok.length === 0) return results;
-    const out = await runEncoder(this.session, this.spec, batch);
+    const out = await this.worker.run(batch);
     batch.ok.forEach((index, r) => {
       const vector = out.data.slice(r * out.dim, (r + 1) * out.dim);
       const problem = vectorProblem(vector);
@@ -49,6 +49,6 @@ export class Encoder {
   }
 
   close(): Promise<void> {
-    return this.session.release();
+    return this.worker.close();
   }
 }

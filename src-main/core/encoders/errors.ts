@@ -1,5 +1,6 @@
 /** A problem with an encoder folder or model, or with one item's media: a readable message, never a crash. */
-export class EncoderError extends Error {
+import { UserError } from '../errors.ts';
+export class EncoderError extends UserError {
   constructor(message: string) {
     super(message);
     this.name = 'EncoderError';

@@ -4,6 +4,7 @@
 // items are ranked exactly (blocked matrix products + top-k in ONNX Runtime), or through an IVF index
 // for large catalogs. Indexes are kept in memory per (encoder, model hash, connector run) and rebuilt
 // when the catalog's vectors change.
+import { UserError } from '../errors.ts';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { SearchHit } from '../../../src-shared/api.ts';
@@ -21,7 +22,7 @@ import { encoderSpec } from '../encoders/registry.ts';
 import type { EncoderInput } from '../encoders/preprocess.ts';
 import { buildIvf, loadIvf, saveIvf, searchIvf, type IvfIndex } from './ivf.ts';
 
-export class SearchError extends Error {}
+export class SearchError extends UserError {}
 
 /** What to search with: a catalog item, a text, or an image or audio file. */
 export type QueryInput = { item: number } | { text: string } | { image: string } | { audio: string };

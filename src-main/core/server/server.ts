@@ -6,14 +6,10 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { ImportError } from '../datasets/errors.ts';
-import { CatalogError } from '../catalog/errors.ts';
-import { ConnectorDataError } from '../connector/pair-data.ts';
-import { EncoderError } from '../encoders/errors.ts';
-import { SearchError } from '../search/engine.ts';
 import { MediaError, mediaStream, thumbnail } from '../service/media.ts';
 import type { EngineService } from '../service/service.ts';
-import { isRequestChannel, PayloadError, validatePayload } from '../service/validate.ts';
+import { isRequestChannel, validatePayload } from '../service/validate.ts';
+import { UserError } from '../errors.ts';
 
 export interface ServerOptions {
   host?: string;
@@ -72,8 +68,7 @@ export function startServer(service: EngineService, options: ServerOptions = {})
         const result = await service.handle(channel, validatePayload(channel, payload));
         return send(res, 200, { ok: true, result });
       } catch (err) {
-        const known = err instanceof PayloadError || err instanceof ImportError || err instanceof CatalogError || err instanceof ConnectorDataError || err instanceof EncoderError || err instanceof SearchError;
-        return send(res, known ? 400 : 500, { ok: false, error: err instanceof Error ? err.message : String(err) });
+        return send(res, err instanceof UserError ? 400 : 500, { ok: false, error: err instanceof Error ? err.message : String(err) });
       }
     }
     const media = /^\/(media|thumb)\/(\d+)$/.exec(url.pathname);

@@ -1,12 +1,13 @@
 // Media for the renderer: only files of catalog items, under their dataset's registered root; never
 // an arbitrary path. Thumbnails are small WebP images made on demand.
+import { UserError } from '../errors.ts';
 import { createReadStream, realpathSync, statSync, type ReadStream } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { Catalog } from '../catalog/catalog.ts';
 import { resolveUnderRoot } from '../datasets/paths.ts';
 
-export class MediaError extends Error {
+export class MediaError extends UserError {
   constructor(
     message: string,
     readonly status: 404 | 403 | 415,

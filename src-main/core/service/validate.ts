@@ -1,5 +1,6 @@
 // Payload validation at the boundary: every request's payload is checked before the engine sees it,
 // whichever transport carried it (Electron IPC or HTTP).
+import { UserError } from '../errors.ts';
 import { z } from 'zod';
 import { IMPORT_FORMATS, MODALITIES, SPLITS } from '../../../src-shared/types.ts';
 import type { ApiRequests, RequestChannel } from '../../../src-shared/api.ts';
@@ -71,7 +72,7 @@ const SCHEMAS: { [C in RequestChannel]: z.ZodType<ApiRequests[C]['payload']> } =
     .strict(),
 };
 
-export class PayloadError extends Error {}
+export class PayloadError extends UserError {}
 
 export function isRequestChannel(channel: string): channel is RequestChannel {
   return Object.hasOwn(SCHEMAS, channel);
