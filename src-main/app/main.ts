@@ -48,6 +48,8 @@ registerMediaScheme();
 let mainWindow: BrowserWindow | null = null;
 
 void app.whenReady().then(() => {
+  // The only permission the UI ever asks for: the microphone, to search by a recorded sound.
+  session.defaultSession.setPermissionRequestHandler((_wc, permission, callback) => callback(permission === 'media'));
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
   });

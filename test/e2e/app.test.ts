@@ -56,7 +56,8 @@ describe('the app in a browser, against server mode', () => {
     context = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+      // The fake media flags give Chromium a synthetic microphone (a beeping tone) for the recording test.
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
       viewport: { width: 1280, height: 900 },
     });
     page = context.pages()[0] ?? (await context.newPage());
@@ -169,6 +170,14 @@ describe('the app in a browser, against server mode', () => {
     expect(await page.locator('.hit[data-modality="audio"] .key').first().innerText()).toMatch(/^high\.wav/);
     expect(await page.locator('.hit[data-modality="text"] .key').first().innerText()).toMatch(/audio->text \(run 1\)/);
     await shot('search-audio');
+
+    // A recorded sound (Chromium's fake microphone) is a query like a dropped file.
+    await page.click('button.link:text-is("clear")');
+    await page.click('button:has-text("Record")');
+    await page.waitForTimeout(1500);
+    await page.click('button:has-text("Stop")');
+    await expect.poll(() => page.locator('.results-info, [role="alert"]').first().innerText(), { timeout: 20_000 }).toMatch(/results for recording\.(webm|ogg)/);
+    expect(await page.locator('.hit[data-modality="audio"]').count()).toBe(3);
 
     // More like this, from a result.
     await page.locator('.hit[data-modality="audio"] >> text=more like this').first().click();

@@ -1,0 +1,50 @@
+// Desktop packaging cannot run here (electron-builder downloads Electron), so this checks what can
+// be checked: the configuration passes electron-builder's own validation, and its asarUnpack globs
+// cover every native file (addons and shared libraries) that the shipped dependencies contain,
+// since native code cannot be loaded from inside an asar archive.
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { validateConfiguration } from 'app-builder-lib/out/util/config/config.js';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const config = JSON.parse(readFileSync(path.join(ROOT, 'electron-builder.json'), 'utf8')) as { asarUnpack: string[]; files: string[] };
+const NATIVE = /\.(node|dylib|dll)$|\.so(\.\d+)*$/;
+const NATIVE_PACKAGES = ['better-sqlite3', 'onnxruntime-node', 'sharp', '@img'];
+
+function walk(dir: string, out: string[] = []): string[] {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) walk(p, out);
+    else out.push(p);
+  }
+  return out;
+}
+
+describe('desktop packaging (electron-builder)', () => {
+  it('the configuration validates against electron-builder', async () => {
+    const { $schema: _schema, ...rest } = config as typeof config & { $schema?: string };
+    const debug = { isEnabled: false, add: () => {}, save: async () => {} };
+    await expect(validateConfiguration(rest as never, debug as never)).resolves.toBeUndefined();
+    // The validation is real: a misspelt option is refused.
+    await expect(validateConfiguration({ ...rest, asarUnpak: ['x'] } as never, debug as never)).rejects.toThrow(/asarUnpak/);
+  });
+
+  it('asarUnpack covers every native file of the shipped native packages, and each glob matches something', () => {
+    const natives = NATIVE_PACKAGES.flatMap((p) => walk(path.join(ROOT, 'node_modules', p)))
+      .map((f) => path.relative(ROOT, f).split(path.sep).join('/'))
+      .filter((f) => NATIVE.test(f) && !f.includes('/obj.target/'));
+    expect(natives.length).toBeGreaterThan(5);
+    expect(natives).toContain('node_modules/better-sqlite3/build/Release/better_sqlite3.node');
+    const uncovered = natives.filter((f) => !config.asarUnpack.some((g) => path.matchesGlob(f, g)));
+    expect(uncovered).toEqual([]);
+    for (const glob of config.asarUnpack) expect(natives.some((f) => path.matchesGlob(f, glob)), glob).toBe(true);
+  });
+
+  it('npm run dist builds the renderer first and uses this configuration', () => {
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string>; main: string };
+    expect(pkg.scripts.dist).toBe('electron-vite build && electron-builder --config electron-builder.json');
+    expect(config.files).toContain('out/**');
+    expect(pkg.main).toBe('out/main/index.js');
+  });
+});
