@@ -13,6 +13,7 @@ export default defineConfig({
           'train-worker': resolve(import.meta.dirname, 'src-main/core/train/worker.ts'),
           // The encoder's inference thread (encoders/inference-client.ts loads it the same way).
           'inference-worker': resolve(import.meta.dirname, 'src-main/core/encoders/inference-worker.ts'),
+          'import-worker': resolve(import.meta.dirname, 'src-main/core/datasets/import-worker.ts'),
         },
       },
     },

@@ -117,7 +117,8 @@ export interface JobInfo {
   jobId: string;
   kind: 'import' | 'embed' | 'train';
   title: string;
-  status: 'running' | 'done' | 'failed' | 'cancelled';
+  /** queued: waiting for an import (which writes alone) or for other jobs to finish before one. */
+  status: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
   progress: Progress | null;
   result?: unknown;
   error?: string;

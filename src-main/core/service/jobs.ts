@@ -1,6 +1,8 @@
 // Long jobs (import, embed, train): start returns an id at once, progress arrives as 'job:update'
 // events, cancel aborts at the next safe point. Each job's own code keeps what it finished in the
 // catalog, so starting it again resumes (embed skips done items, train --resume continues a run).
+// An exclusive job (an import: one long write transaction on its own connection) runs alone, so other
+// jobs' writes never wait on its lock; jobs started meanwhile queue behind it, in order.
 import { randomUUID } from 'node:crypto';
 import type { JobInfo } from '../../../src-shared/api.ts';
 import type { Progress } from '../../../src-shared/types.ts';
@@ -14,24 +16,48 @@ export interface JobContext {
 interface Job {
   info: JobInfo;
   abort: AbortController;
+  exclusive: boolean;
+  run: (ctx: JobContext) => Promise<unknown>;
 }
 
 const PROGRESS_EVERY_MS = 200;
 
 export class JobManager {
   private readonly jobs = new Map<string, Job>();
+  private readonly queue: Job[] = [];
   private readonly lastSent = new Map<string, number>();
 
   constructor(private readonly emit: (info: JobInfo) => void) {}
 
-  start(kind: JobInfo['kind'], title: string, run: (ctx: JobContext) => Promise<unknown>, jobId: string = randomUUID()): string {
-    const abort = new AbortController();
-    const job: Job = { info: { jobId, kind, title, status: 'running', progress: null }, abort };
+  start(kind: JobInfo['kind'], title: string, run: (ctx: JobContext) => Promise<unknown>, opts: { exclusive?: boolean } = {}): string {
+    const jobId = randomUUID();
+    const job: Job = { info: { jobId, kind, title, status: 'queued', progress: null }, abort: new AbortController(), exclusive: opts.exclusive === true, run };
     this.jobs.set(jobId, job);
+    this.queue.push(job);
+    this.emit({ ...job.info });
+    // On the next tick, so the caller has the id before the first event.
+    setImmediate(() => this.pump());
+    return jobId;
+  }
+
+  /** Starts queued jobs in order while the exclusivity rule allows. */
+  private pump(): void {
+    while (this.queue.length > 0) {
+      const next = this.queue[0]!;
+      const running = [...this.jobs.values()].filter((j) => j.info.status === 'running');
+      if (running.some((j) => j.exclusive) || (next.exclusive && running.length > 0)) return;
+      this.queue.shift();
+      this.launch(next);
+    }
+  }
+
+  private launch(job: Job): void {
+    const { jobId } = job.info;
+    job.info.status = 'running';
     this.emit({ ...job.info });
     const ctx: JobContext = {
       jobId,
-      signal: abort.signal,
+      signal: job.abort.signal,
       progress: (p) => {
         job.info.progress = p;
         const now = Date.now();
@@ -41,14 +67,10 @@ export class JobManager {
         this.emit({ ...job.info });
       },
     };
-    // Started on the next tick so the caller has the id before the first event.
-    setImmediate(() => {
-      run(ctx).then(
-        (result) => this.finish(job, abort.signal.aborted || (result as { cancelled?: boolean })?.cancelled === true ? 'cancelled' : 'done', result),
-        (err: unknown) => this.finish(job, abort.signal.aborted ? 'cancelled' : 'failed', undefined, err instanceof Error ? err.message : String(err)),
-      );
-    });
-    return jobId;
+    job.run(ctx).then(
+      (result) => this.finish(job, job.abort.signal.aborted || (result as { cancelled?: boolean })?.cancelled === true ? 'cancelled' : 'done', result),
+      (err: unknown) => this.finish(job, job.abort.signal.aborted ? 'cancelled' : 'failed', undefined, err instanceof Error ? err.message : String(err)),
+    );
   }
 
   private finish(job: Job, status: JobInfo['status'], result?: unknown, error?: string): void {
@@ -57,11 +79,18 @@ export class JobManager {
     if (error !== undefined) job.info.error = error;
     this.lastSent.delete(job.info.jobId);
     this.emit({ ...job.info });
+    this.pump();
   }
 
   cancel(jobId: string): boolean {
     const job = this.jobs.get(jobId);
-    if (!job || job.info.status !== 'running') return false;
+    if (!job) return false;
+    if (job.info.status === 'queued') {
+      this.queue.splice(this.queue.indexOf(job), 1);
+      this.finish(job, 'cancelled');
+      return true;
+    }
+    if (job.info.status !== 'running') return false;
     job.abort.abort();
     return true;
   }
@@ -70,8 +99,9 @@ export class JobManager {
     return [...this.jobs.values()].map((j) => ({ ...j.info }));
   }
 
-  /** Cancels every running job and waits (up to timeoutMs) for them to stop. */
+  /** Drops queued jobs, cancels running ones and waits (up to timeoutMs) for them to stop. */
   async stopAll(timeoutMs = 10_000): Promise<void> {
+    for (const j of this.queue.splice(0)) this.finish(j, 'cancelled');
     for (const j of this.jobs.values()) if (j.info.status === 'running') j.abort.abort();
     const until = Date.now() + timeoutMs;
     while ([...this.jobs.values()].some((j) => j.info.status === 'running') && Date.now() < until) await new Promise((r) => setTimeout(r, 50));

@@ -6,7 +6,8 @@ import path from 'node:path';
 import type { ApiEvents, ApiRequests, EventChannel, JobInfo, RequestChannel, RunInfo, TrainEventInfo, TrainRequest } from '../../../src-shared/api.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { deleteRun, resumeConnector, trainConnector, type RunConfig, type RunEvent } from '../connector/run.ts';
-import { importDataset, previewImport, READERS } from '../datasets/import.ts';
+import { previewImport, READERS } from '../datasets/import.ts';
+import { importInWorker } from '../datasets/import-runner.ts';
 import { runEmbedJob } from '../encoders/embed-job.ts';
 import { addEncoder } from '../encoders/registry.ts';
 import { listProviders } from '../onnx/runtime.ts';
@@ -74,7 +75,7 @@ export class EngineService {
       'formats:list': () => Object.values(READERS).map((r) => ({ format: r.format, description: r.description, input: r.input })),
       'import:preview': (p) => previewImport(p.format, p.source, p),
       'import:start': (p) => ({
-        jobId: this.jobs.start('import', `import ${p.format} ${path.basename(p.source)}`, (ctx) => importDataset(c, p.format, p.source, { ...p, signal: ctx.signal, onProgress: ctx.progress })),
+        jobId: this.jobs.start('import', `import ${p.format} ${path.basename(p.source)}`, (ctx) => importInWorker(c.file, p.format, p.source, p, ctx.progress, ctx.signal), { exclusive: true }),
       }),
       'encoders:add': async (p) => {
         const r = await addEncoder(c, p.dir, p);

@@ -1,0 +1,61 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { JobInfo } from '../../src-shared/api.ts';
+import { EngineService } from '../../src-main/core/service/service.ts';
+import { JobManager } from '../../src-main/core/service/jobs.ts';
+import { tempCatalog, tempDir, writeFiles, dump } from '../helpers.ts';
+
+const until = async (cond: () => boolean, ms = 20_000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
+describe('jobs', () => {
+  it('an exclusive job waits for running jobs and others queue behind it; a queued job can be cancelled', async () => {
+    const events: JobInfo[] = [];
+    const m = new JobManager((i) => events.push(i));
+    const gates: Record<string, () => void> = {};
+    const job = (name: string) => () => new Promise<string>((resolve) => (gates[name] = () => resolve(name)));
+    const a = m.start('embed', 'a', job('a'));
+    const imp = m.start('import', 'imp', job('imp'), { exclusive: true });
+    const b = m.start('train', 'b', job('b'));
+    const c = m.start('embed', 'c', job('c'));
+    await until(() => gates.a !== undefined);
+    const status = (id: string) => m.list().find((j) => j.jobId === id)!.status;
+    expect([status(a), status(imp), status(b), status(c)]).toEqual(['running', 'queued', 'queued', 'queued']);
+    expect(m.cancel(c)).toBe(true);
+    expect(status(c)).toBe('cancelled');
+    gates.a!();
+    await until(() => gates.imp !== undefined);
+    expect([status(a), status(imp), status(b)]).toEqual(['done', 'running', 'queued']);
+    gates.imp!();
+    await until(() => gates.b !== undefined);
+    gates.b!();
+    await until(() => status(b) === 'done');
+    expect(gates.c).toBeUndefined();
+    expect(events.filter((e) => e.jobId === imp).map((e) => e.status)).toEqual(['queued', 'running', 'done']);
+  });
+
+  it('imports run in a worker thread with progress, and a bad source fails the job with its message, leaving the catalog unchanged', async () => {
+    const d = tempDir();
+    const c = tempCatalog(d);
+    const service = new EngineService(c, { version: 't', mode: 'server' });
+    const updates: JobInfo[] = [];
+    service.on((event, payload) => event === 'job:update' && updates.push(payload as JobInfo));
+    writeFiles(d, { 'media/a.png': 'x', 'media/a.txt': 'a red ball', 'bad.json': '{"images": [' });
+    const ok = (await service.handle('import:start', { format: 'folder', source: path.join(d, 'media'), name: 'm' })).jobId;
+    await until(() => updates.some((u) => u.jobId === ok && u.status !== 'running' && u.status !== 'queued'));
+    const done = updates.filter((u) => u.jobId === ok).at(-1)!;
+    expect(done).toMatchObject({ status: 'done', result: { dataset: 'm', pairs: { added: 1 } } });
+    expect(updates.some((u) => u.jobId === ok && u.progress !== null)).toBe(true);
+    const before = dump(c);
+    const bad = (await service.handle('import:start', { format: 'coco', source: path.join(d, 'bad.json') })).jobId;
+    await until(() => updates.some((u) => u.jobId === bad && (u.status === 'failed' || u.status === 'done')));
+    expect(updates.filter((u) => u.jobId === bad).at(-1)).toMatchObject({ status: 'failed', error: expect.stringMatching(/bad\.json/) });
+    expect(dump(c)).toBe(before);
+    await service.close();
+  });
+});
