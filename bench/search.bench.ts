@@ -9,6 +9,7 @@ import path from 'node:path';
 import { writeNpy } from '../src-main/core/datasets/npy.ts';
 import { normalizeRows, topKScored } from '../src-main/core/model/retrieval.ts';
 import { buildIvf, searchIvf } from '../src-main/core/search/ivf.ts';
+import { buildInt8Scorer, candidateCount, quantizeRows, topKInt8 } from '../src-main/core/search/quantized.ts';
 import { mulberry32, normal } from '../src-main/core/train/rng.ts';
 
 const D = 768;
@@ -79,6 +80,31 @@ for (const n of SIZES) {
     const want = new Set(truth[i]);
     hits += Array.from(r.rows).filter((row) => want.has(row)).length;
   }
+  console.error(`n=${n}: int8...`);
+  t = performance.now();
+  const codes = quantizeRows(x, D);
+  const scorer = await buildInt8Scorer(codes);
+  const quantizeSeconds = (performance.now() - t) / 1000;
+  const int8Times: number[] = [];
+  let int8Hits = 0;
+  await topKInt8(scorer, q.subarray(0, D), candidateCount(K, n));
+  for (let i = 0; i < QUERIES; i++) {
+    const query = q.subarray(i * D, (i + 1) * D);
+    t = performance.now();
+    const candidates = await topKInt8(scorer, query, candidateCount(K, n));
+    // Re-score the candidates exactly (the engine reads their float32 rows back from the catalog).
+    const best = [...candidates]
+      .map((row) => {
+        let s = 0;
+        for (let j = 0; j < D; j++) s += x[row * D + j]! * query[j]!;
+        return { row, s };
+      })
+      .sort((a, b) => b.s - a.s)
+      .slice(0, K);
+    int8Times.push(performance.now() - t);
+    const want = new Set(truth[i]);
+    int8Hits += best.filter((b) => want.has(b.row)).length;
+  }
   console.error(`n=${n}: faiss...`);
   const faissRuns: { threads: number; p50: number; p95: number; agreement: number }[] = [];
   for (const threads of [1, 2]) {
@@ -93,6 +119,7 @@ for (const n of SIZES) {
   }
   const exact = percentiles(exactTimes);
   const ann = percentiles(annTimes);
+  const int8 = percentiles(int8Times);
   const faiss = faissRuns.length > 0 ? faissRuns.reduce((b, r) => (r.p50 < b.p50 ? r : b)) : null;
   result[`n${n}`] = {
     exact_p50_ms: round(exact.p50),
@@ -107,6 +134,13 @@ for (const n of SIZES) {
     ann_p50_ms: round(ann.p50),
     ann_p95_ms: round(ann.p95),
     ann_recall_at_10: round(hits / (K * QUERIES)),
+    int8_p50_ms: round(int8.p50),
+    int8_p95_ms: round(int8.p95),
+    int8_recall_at_10: round(int8Hits / (K * QUERIES)),
+    int8_candidates: candidateCount(K, n),
+    int8_codes_mb: round((codes.codes.byteLength + codes.scales.byteLength) / 2 ** 20),
+    float32_vectors_mb: round(x.byteLength / 2 ** 20),
+    int8_build_seconds: round(quantizeSeconds),
   };
   console.error(JSON.stringify(result[`n${n}`]));
 }

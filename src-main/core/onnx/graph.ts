@@ -2,7 +2,7 @@
 // differentiation. Ops live in ops.ts; each records how to differentiate itself (its VJP).
 import { ATTR_TYPE, ModelProto, ONNX_DTYPE } from './proto.ts';
 
-export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'bool' | 'uint8';
+export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'bool' | 'uint8' | 'int8';
 export type FloatType = 'float32' | 'float64';
 /** A dimension: a number, a symbol such as 'N' (same symbol = same size), or '?' (unknown). */
 export type Dim = number | string;
@@ -252,6 +252,8 @@ function toTyped(dtype: DType, data: ArrayLike<number> | ArrayLike<bigint>): Arr
     case 'bool':
     case 'uint8':
       return Uint8Array.from(data as ArrayLike<number>);
+    case 'int8':
+      return Int8Array.from(data as ArrayLike<number>);
   }
 }
 

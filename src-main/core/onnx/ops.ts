@@ -2,6 +2,7 @@
 // Every gradient is itself made of standard ONNX ops (no contrib or training ops), so the
 // backward graphs run on every execution provider.
 import { GraphError, Tensor, type DType, type Dim, type Shape, type Vjp } from './graph.ts';
+import { ONNX_DTYPE } from './proto.ts';
 import { axisOf, broadcastShapes, reshapeShape } from './shapes.ts';
 
 const FLOATS: readonly DType[] = ['float32', 'float64'];
@@ -220,7 +221,7 @@ export function cast(x: Tensor, to: DType): Tensor {
 }
 
 function dtypeCode(d: DType): number {
-  return { float32: 1, uint8: 2, int32: 6, int64: 7, bool: 9, float64: 11 }[d];
+  return ONNX_DTYPE[d];
 }
 
 /** The same value with no gradient flowing back through it. */

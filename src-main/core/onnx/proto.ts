@@ -84,7 +84,7 @@ const root = protobuf.Root.fromJSON(SCHEMA);
 export const ModelProto = root.lookupType('onnx.ModelProto');
 
 /** ONNX TensorProto.DataType codes. */
-export const ONNX_DTYPE = { float32: 1, uint8: 2, int32: 6, int64: 7, bool: 9, float16: 10, float64: 11 } as const;
+export const ONNX_DTYPE = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7, bool: 9, float16: 10, float64: 11 } as const;
 
 /** ONNX AttributeProto.AttributeType codes. */
 export const ATTR_TYPE = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7 } as const;

@@ -103,11 +103,11 @@ function wrap(session: ort.InferenceSession, provider: Provider): Session {
   };
 }
 
-type HostArray = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
+type HostArray = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array | Int8Array;
 
 /** Wraps a host array as a tensor (no copy). */
 export function tensor(dtype: DType, dims: readonly number[], data: HostArray): Value {
-  const type = { float32: 'float32', float64: 'float64', int64: 'int64', int32: 'int32', bool: 'bool', uint8: 'uint8' }[dtype] as 'float32';
+  const type = { float32: 'float32', float64: 'float64', int64: 'int64', int32: 'int32', bool: 'bool', uint8: 'uint8', int8: 'int8' }[dtype] as 'float32';
   return new ort.Tensor(type, data as Float32Array, dims as number[]);
 }
 

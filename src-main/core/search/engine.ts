@@ -21,6 +21,7 @@ import { EncoderError } from '../encoders/errors.ts';
 import { encoderSpec } from '../encoders/registry.ts';
 import type { EncoderInput } from '../encoders/preprocess.ts';
 import { buildIvf, loadIvf, saveIvf, searchIvf, type IvfIndex } from './ivf.ts';
+import { buildInt8Scorer, candidateCount, quantizeRows, topKInt8, type Int8Scorer } from './quantized.ts';
 
 export class SearchError extends UserError {}
 
@@ -53,7 +54,9 @@ export type { SearchHit };
 interface Index {
   ids: Int32Array;
   datasets: Int32Array;
-  vectors: Float32Array;
+  /** Unit vectors as searched: float32 rows, or (int8 storage) codes plus a way to fetch exact rows. */
+  vectors: Float32Array | null;
+  int8: { scorer: Promise<Int8Scorer>; exact: (rows: Int32Array) => Float32Array } | null;
   dim: number;
   /** Which vectors (encoder and run) it holds, and what they were built from, to notice a change. */
   key: string;
@@ -69,6 +72,12 @@ export interface SearchOptions {
   nprobe?: number;
   /** Folder for IVF lists, so a restart does not redo the k-means (default: none, rebuilt per process). */
   cacheDir?: string;
+  /**
+   * How vectors are kept in memory: float32 (default), or int8 (a quarter of the memory; every vector
+   * is scored from its codes, the best candidates re-scored exactly, so returned scores are exact).
+   * int8 indexes are always scanned in full, never through IVF.
+   */
+  storage?: 'float32' | 'int8';
 }
 
 export class SearchEngine {
@@ -82,15 +91,29 @@ export class SearchEngine {
     private readonly options: SearchOptions = {},
   ) {}
 
-  /** The k best rows of an index for a unit query: exact below the threshold, IVF above it. */
-  private async rank(index: Index, query: Float32Array, k: number): Promise<{ rows: Int32Array; scores: Float32Array }> {
+  /**
+   * The k best rows of an index for a unit query, best first, among the rows `keep` accepts (all when
+   * absent): exact below the size threshold, IVF above it, or int8 candidates re-scored exactly.
+   */
+  private async rank(index: Index, query: Float32Array, k: number, keep?: (row: number) => boolean): Promise<{ rows: Int32Array; scores: Float32Array }> {
     const n = index.ids.length;
-    if (n < (this.options.annThreshold ?? 250_000)) {
-      const r = await topKScored(query, index.vectors, index.dim, Math.min(n, k));
-      return { rows: r.indices, scores: r.scores };
+    // With a filter, rank everything and filter afterwards.
+    const want = keep ? n : Math.min(n, k);
+    let ranked: { rows: Int32Array; scores: Float32Array };
+    if (index.int8) {
+      let candidates = await topKInt8(await index.int8.scorer, query, keep ? n : candidateCount(k, n));
+      if (keep) candidates = candidates.filter(keep).slice(0, candidateCount(k, n));
+      ranked = rescore(index.int8.exact(candidates), candidates, query, index.dim);
+    } else if (n < (this.options.annThreshold ?? 250_000)) {
+      const r = await topKScored(query, index.vectors!, index.dim, want);
+      ranked = { rows: r.indices, scores: r.scores };
+    } else {
+      index.ivf ??= this.ivfFor(index);
+      ranked = await searchIvf(await index.ivf, query, want, this.options.nprobe ?? 12);
     }
-    index.ivf ??= this.ivfFor(index);
-    return searchIvf(await index.ivf, query, Math.min(n, k), this.options.nprobe ?? 12);
+    if (!keep) return ranked;
+    const at = [...ranked.rows.keys()].filter((i) => keep(ranked.rows[i]!)).slice(0, k);
+    return { rows: Int32Array.from(at, (i) => ranked.rows[i]!), scores: Float32Array.from(at, (i) => ranked.scores[i]!) };
   }
 
   /** "More like this": the nearest items to a catalog item, in each target modality. */
@@ -109,14 +132,14 @@ export class SearchEngine {
     const hits: SearchHit[] = [];
     for (const target of q.to) {
       const { query, index, via } = await this.plan(q.query, source, target, q.run, q.encoder);
-      // One extra for the query itself; with a filter, everything (filtered afterwards).
-      const { rows, scores } = await this.rank(index, query, allowed ? index.ids.length : k + 1);
+      // One extra for the query itself, which is never returned.
+      const keep = allowed ? (row: number) => allowed(index.ids[row]!, index.datasets[row]!) : undefined;
+      const { rows, scores } = await this.rank(index, query, k + 1, keep);
       let n = 0;
       for (let i = 0; i < rows.length && n < k; i++) {
         const row = rows[i]!;
         const id = index.ids[row]!;
-        if (id === self) continue; // never return the query itself
-        if (allowed && !allowed(id, index.datasets[row]!)) continue;
+        if (id === self) continue;
         const score = scores[i]!;
         if (q.minScore !== undefined && score < q.minScore) break;
         const hit = this.catalog.items.getById(id)!;
@@ -131,8 +154,10 @@ export class SearchEngine {
   async close(): Promise<void> {
     for (const e of this.encoders.values()) await (await e.encoder.catch(() => null))?.close();
     for (const m of this.mappers.values()) await (await m.mapper.catch(() => null))?.release();
+    for (const i of this.indexes.values()) if (i.int8) await releaseScorer(i.int8.scorer);
     this.encoders.clear();
     this.mappers.clear();
+    this.indexes.clear();
   }
 
   private sourceOf(input: QueryInput): Modality {
@@ -205,12 +230,14 @@ export class SearchEngine {
     return usable.map((e) => ({ e, n: this.catalog.embeddings.count(e.id) })).sort((a, b) => b.n - a.n)[0]!.e;
   }
 
+  /** IVF lists over a float32 index (int8 indexes are scanned in full). */
   private async ivfFor(index: Index): Promise<IvfIndex> {
+    const vectors = index.vectors!;
     const file = this.options.cacheDir && path.join(this.options.cacheDir, `ivf-${createHash('sha256').update(index.key).digest('hex').slice(0, 16)}.safetensors`);
-    const saved = file ? loadIvf(file, index.vectors, index.dim, index.stamp) : null;
+    const saved = file ? loadIvf(file, vectors, index.dim, index.stamp) : null;
     if (saved) return saved;
     const n = index.ids.length;
-    const built = await buildIvf(index.vectors, index.dim, { lists: Math.min(4096, Math.max(16, Math.round(2 * Math.sqrt(n)))), seed: 1 });
+    const built = await buildIvf(vectors, index.dim, { lists: Math.min(4096, Math.max(16, Math.round(2 * Math.sqrt(n)))), seed: 1 });
     if (file) saveIvf(file, built, index.stamp);
     return built;
   }
@@ -286,22 +313,46 @@ export class SearchEngine {
     const stamp = `${enc.file_hash}:${this.catalog.embeddings.generation()}`;
     const cached = this.indexes.get(key);
     if (cached && cached.stamp === stamp) return cached;
+    // The replaced index's int8 codes live in ORT (not the JS heap): free them explicitly.
+    if (cached?.int8) void releaseScorer(cached.int8.scorer);
     const rows = [...this.catalog.embeddings.iterateModality(enc.id, enc.modality)];
     const ids = new Int32Array(rows.length);
     const datasets = new Int32Array(rows.length);
-    let vectors: Float32Array = new Float32Array(rows.length * enc.dim);
+    const raw = new Float32Array(rows.length * enc.dim);
     rows.forEach((r, i) => {
       ids[i] = r.itemId;
       datasets[i] = r.datasetId;
-      new Uint8Array(vectors.buffer, i * enc.dim * 4, enc.dim * 4).set(r.vector);
+      new Uint8Array(raw.buffer, i * enc.dim * 4, enc.dim * 4).set(r.vector);
     });
-    if (run) {
-      const values = runParams(run.config);
-      const [mean, invstd] = normParams(enc.modality);
-      vectors = standardise(vectors, values.get(mean) as Float32Array, values.get(invstd) as Float32Array);
-    }
-    const index: Index = { ids, datasets, vectors: normalizeRows(vectors, enc.dim), dim: enc.dim, key, stamp };
+    // Searching through a connector compares in its standardised space; then cosine (unit rows).
+    const values = run && runParams(run.config);
+    const [mean, invstd] = normParams(enc.modality);
+    const transform = (x: Float32Array): Float32Array => normalizeRows(values ? standardise(x, values.get(mean) as Float32Array, values.get(invstd) as Float32Array) : x, enc.dim);
+    const unit = transform(raw);
+    // int8 keeps only the codes in memory; the few candidates per query are read back exactly.
+    const exact = (picked: Int32Array): Float32Array => {
+      const out = new Float32Array(picked.length * enc.dim);
+      picked.forEach((r, i) => out.set(this.catalog.embeddings.get(enc.id, ids[r]!) ?? new Float32Array(enc.dim), i * enc.dim));
+      return transform(out);
+    };
+    const int8 = this.options.storage === 'int8' ? { scorer: buildInt8Scorer(quantizeRows(unit, enc.dim)), exact } : null;
+    const index: Index = { ids, datasets, vectors: int8 ? null : unit, int8, dim: enc.dim, key, stamp };
     this.indexes.set(key, index);
     return index;
   }
+}
+
+/** Exact dot products of candidate rows with the query, re-ranked best first. */
+function rescore(vectors: Float32Array, rows: Int32Array, query: Float32Array, dim: number): { rows: Int32Array; scores: Float32Array } {
+  const scored = [...rows].map((row, i) => {
+    let s = 0;
+    for (let j = 0; j < dim; j++) s += vectors[i * dim + j]! * query[j]!;
+    return { row, s };
+  });
+  scored.sort((a, b) => b.s - a.s);
+  return { rows: Int32Array.from(scored, (x) => x.row), scores: Float32Array.from(scored, (x) => x.s) };
+}
+
+async function releaseScorer(scorer: Promise<Int8Scorer>): Promise<void> {
+  await (await scorer.catch(() => null))?.session.release();
 }

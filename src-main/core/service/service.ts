@@ -27,6 +27,8 @@ export interface ServiceOptions {
   /** Where connector runs keep their files (default: next to the catalog). */
   runsDir?: string;
   threads?: number;
+  /** In-memory vector storage of the search engine (see SearchOptions.storage). */
+  storage?: 'float32' | 'int8';
 }
 
 export class EngineService {
@@ -40,7 +42,7 @@ export class EngineService {
     private readonly options: ServiceOptions,
   ) {
     this.jobs = new JobManager((info) => this.emit('job:update', info));
-    this.search = new SearchEngine(catalog, { cacheDir: `${catalog.file}.index` });
+    this.search = new SearchEngine(catalog, { cacheDir: `${catalog.file}.index`, ...(options.storage ? { storage: options.storage } : {}) });
     this.handlers = this.makeHandlers();
   }
 

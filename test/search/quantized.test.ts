@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { normalizeRows, topKScored } from '../../src-main/core/model/retrieval.ts';
+import { buildInt8Scorer, candidateCount, quantizeRows, topKInt8 } from '../../src-main/core/search/quantized.ts';
+import { mulberry32, normal } from '../../src-main/core/train/rng.ts';
+
+describe('int8 vector storage', () => {
+  const d = 64;
+  const n = 3000;
+  const rand = mulberry32(3);
+  const centres = Float32Array.from({ length: 30 * d }, () => normal(rand));
+  const raw = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) {
+    const c = Math.floor(rand() * 30);
+    for (let j = 0; j < d; j++) raw[i * d + j] = centres[c * d + j]! + 0.7 * normal(rand);
+  }
+  const x = normalizeRows(raw, d);
+
+  it('quantises each row within half a step of its scale', () => {
+    const q = quantizeRows(x, d);
+    expect(q.codes.length).toBe(n * d);
+    expect(q.scales.length).toBe(n);
+    for (let r = 0; r < n; r += 97) {
+      for (let j = 0; j < d; j++) expect(Math.abs(q.codes[r * d + j]! * q.scales[r]! - x[r * d + j]!)).toBeLessThanOrEqual(q.scales[r]! / 2 + 1e-7);
+      expect(Math.max(...Array.from(q.codes.subarray(r * d, (r + 1) * d), Math.abs))).toBe(127);
+    }
+  });
+
+  it('the int8 candidates for k=10 contain the exact top 10 of every query', async () => {
+    const q = await buildInt8Scorer(quantizeRows(x, d));
+    for (let t = 0; t < 20; t++) {
+      const query = normalizeRows(Float32Array.from(x.subarray(t * 150 * d, (t * 150 + 1) * d), (v) => v + 0.05 * normal(rand)), d);
+      const exact = await topKScored(query, x, d, 10);
+      const candidates = new Set(await topKInt8(q, query, candidateCount(10, n)));
+      expect([...exact.indices].filter((i) => !candidates.has(i))).toEqual([]);
+    }
+  });
+});
