@@ -52,6 +52,12 @@ export function hasFile(dir: string, names: readonly string[]): boolean {
 }
 
 /**
+ * Bumped whenever our decoding or preprocessing changes what vectors come out (e.g. how images are
+ * resized while decoding): vectors made before then no longer match their encoder's hash.
+ */
+export const PREPROCESSING_VERSION = 2;
+
+/**
  * A content hash of everything that decides the output vectors: the ONNX file (and its external
  * weight files), the tokenizer / preprocessor configs, and our own choices (output, pooling).
  */
@@ -69,7 +75,8 @@ export async function encoderHash(dir: string, onnxFile: string, choices: Record
       await hashFile(h, f);
     }
   }
-  h.update(`choices:${JSON.stringify(choices, Object.keys(choices).sort())}`);
+  const all = { ...choices, preprocessing: PREPROCESSING_VERSION };
+  h.update(`choices:${JSON.stringify(all, Object.keys(all).sort())}`);
   return `sha256:${h.digest('hex').slice(0, 32)}`;
 }
 

@@ -15,18 +15,26 @@ export const MAX_AUDIO_SECONDS = 600;
 // libvips caches decoded images for repeated operations; a catalog reads each file once.
 sharp.cache(false);
 
+/** A resize done while decoding (see preprocess.ts: what the encoder's processor would do next). */
+export interface DecodeResize {
+  width: number;
+  height: number;
+  /** fill: exactly width x height; outside: keep the aspect until the shorter side reaches its size. */
+  fit: 'fill' | 'outside';
+  kernel: 'nearest' | 'linear' | 'cubic' | 'lanczos3';
+}
+
 /**
- * Decodes an image file (JPEG, PNG, WebP, GIF, TIFF, AVIF, SVG...) to 8-bit RGB. With `atLeast`, a
- * larger image is first shrunk (antialiased, keeping its aspect) until one side reaches that size:
- * the processor's own resize then starts from a small image, and libvips does the heavy part on its
- * own threads (JPEGs even decode at reduced scale), which keeps the pipeline's main thread free.
+ * Decodes an image file (JPEG, PNG, WebP, GIF, TIFF, AVIF, SVG...) to 8-bit RGB, optionally resized on
+ * the way: libvips does that on its own threads (JPEGs even decode at reduced scale), which keeps the
+ * embedding pipeline's main thread free for the processor's normalisation.
  */
-export async function decodeImage(file: string, atLeast?: { width: number; height: number }): Promise<InstanceType<typeof RawImage>> {
+export async function decodeImage(file: string, resize?: DecodeResize): Promise<InstanceType<typeof RawImage>> {
   try {
     let img = sharp(file, { limitInputPixels: MAX_IMAGE_PIXELS, failOn: 'error' })
       .rotate() // honour EXIF orientation, as a photo viewer would
       .flatten({ background: '#ffffff' }); // transparent clipart on white, not black
-    if (atLeast) img = img.resize({ ...atLeast, fit: 'outside', withoutEnlargement: true, kernel: 'lanczos3' });
+    if (resize) img = img.resize({ width: resize.width, height: resize.height, fit: resize.fit, kernel: resize.kernel, ...(resize.fit === 'outside' ? { withoutEnlargement: true } : {}) });
     const { data, info } = await img
       .toColourspace('srgb')
       .raw()

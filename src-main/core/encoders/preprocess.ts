@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Modality } from '../../../src-shared/types.ts';
 import { EncoderError } from './errors.ts';
 import { loadFeatureExtractor, loadImageProcessor, loadTokenizer, RawImage, type HfTensor } from './hf.ts';
-import { decodeAudio, decodeImage } from './media.ts';
+import { decodeAudio, decodeImage, type DecodeResize } from './media.ts';
 
 /** A host tensor that can cross a worker boundary. */
 export interface HostTensor {
@@ -136,23 +136,26 @@ async function audioPreprocessor(dir: string, modelInputs: ModelInputs): Promise
 }
 
 /**
- * The smallest size the processor resizes to (size / shortest_edge / crop), so decoding may shrink
- * big images that far and no further; undefined when the processor does not resize.
+ * How decoding may already resize, so the processor's own resize has (almost) nothing left to do and
+ * the work runs on libvips' threads instead of this one: to exactly height x width for processors that
+ * resize to a fixed box (ViT, DINOv2 at a fixed size), else until the shortest edge reaches the size
+ * (CLIP-style shortest_edge + centre crop, which the processor then crops). Undefined: no resize.
  */
-function resizeTarget(dir: string): { width: number; height: number } | undefined {
-  let config: { do_resize?: boolean; size?: number | { height?: number; width?: number; shortest_edge?: number }; crop_size?: number | { height?: number; width?: number } };
+function resizeTarget(dir: string): DecodeResize | undefined {
+  let config: { do_resize?: boolean; resample?: number; size?: number | { height?: number; width?: number; shortest_edge?: number }; crop_size?: number | { height?: number; width?: number } };
   try {
     config = JSON.parse(readFileSync(path.join(dir, 'preprocessor_config.json'), 'utf8')) as typeof config;
   } catch {
     return undefined;
   }
   if (config.do_resize === false) return undefined;
+  // PIL's resample codes, as the processor configs use them.
+  const kernel = ({ 0: 'nearest', 2: 'linear', 3: 'cubic' } as const)[config.resample as 0 | 2 | 3] ?? 'lanczos3';
   const size = config.size;
   const side = typeof size === 'number' ? size : size?.shortest_edge;
-  const box = side ? { width: side, height: side } : size && typeof size === 'object' && size.width && size.height ? { width: size.width, height: size.height } : undefined;
-  const crop = typeof config.crop_size === 'number' ? { width: config.crop_size, height: config.crop_size } : config.crop_size?.width && config.crop_size.height ? { width: config.crop_size.width, height: config.crop_size.height } : undefined;
-  if (!box) return undefined;
-  return crop ? { width: Math.max(box.width, crop.width), height: Math.max(box.height, crop.height) } : box;
+  if (side) return { width: side, height: side, fit: 'outside', kernel };
+  if (size && typeof size === 'object' && size.width && size.height) return { width: size.width, height: size.height, fit: 'fill', kernel };
+  return undefined;
 }
 
 function settle<T>(results: PromiseSettledResult<T>[]): { ok: number[]; errors: PreparedBatch['errors']; values: T[] } {
