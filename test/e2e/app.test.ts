@@ -121,6 +121,7 @@ describe('the app in a browser, against server mode', () => {
     await page.selectOption('select[aria-label="pair a"]', 'audio');
     await page.selectOption('select[aria-label="pair b"]', 'text');
     await page.click('text=add pair');
+    await page.selectOption('select[aria-label="text encoder"]', 'text');
     await page.check('[data-testid="custom"]');
     await page.fill('input[aria-label="steps"]', '40');
     await page.fill('input[aria-label="batch size"]', '8');
