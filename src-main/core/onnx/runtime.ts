@@ -63,6 +63,8 @@ export async function createSession(model: Uint8Array | string, options: Session
     ...(options.threads !== undefined ? { intraOpNumThreads: options.threads } : {}),
     interOpNumThreads: 1,
     executionMode: 'sequential',
+    // ALTMOE_ORT_PROFILE=prefix: ORT writes per-node timings (prefix_<date>.json) for every session.
+    ...(process.env.ALTMOE_ORT_PROFILE ? { enableProfiling: true, profileFilePrefix: process.env.ALTMOE_ORT_PROFILE } : {}),
     // Spinning threads burn a core between steps; training loops run steps back to back anyway.
     extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
   };

@@ -67,45 +67,97 @@ export interface TrainStepOptions {
 
 export const countName = (group: string): string => `count.${group}`;
 
+/** One optimizer step appended to a graph: forward pass, gradients, clipping and update. */
+export interface AppendedStep {
+  loss: Tensor;
+  gradNorm: Tensor;
+  lr: Tensor;
+  metrics: Record<string, Tensor>;
+  /** Updated trainable parameters and their updated optimizer states, by name. */
+  params: Map<string, Tensor>;
+  states: Map<string, Tensor>;
+}
+
+export interface StepSources {
+  inputs: Record<string, Tensor>;
+  params: Record<string, Tensor>;
+  /** The optimizer state tensors of a parameter, in stateNames order. */
+  statesOf: (param: string) => Tensor[];
+  step: Tensor;
+  /** The update count of a parameter's group (Adam's bias correction); null: the global step. */
+  countOf: (param: string) => Tensor | null;
+  /** With gradient accumulation: the accumulated gradient input of a parameter, and the micro-batch count. */
+  accumulated?: { of: (param: string) => Tensor; count: Tensor };
+}
+
+export function appendStep(task: TaskSpec, trainable: readonly string[], optimizer: OptimizerConfig, src: StepSources): AppendedStep {
+  const g = src.step.graph;
+  const result = task.forward(g, src.inputs, src.params, true);
+  const tparams = trainable.map((n) => src.params[n]!);
+  let grads = gradients(result.loss, tparams);
+  const acc = src.accumulated;
+  if (acc) grads = grads.map((gr, i) => op.div(op.add(acc.of(trainable[i]!), gr), acc.count));
+  const states = trainable.map((n) => src.statesOf(n));
+  const counts = trainable.map((n) => src.countOf(n) ?? src.step);
+  const upd = applyOptimizer(g, optimizer, tparams, grads, states, src.step, counts);
+  const names = trainable.map((n) => stateNames(optimizer, n));
+  return {
+    loss: result.loss,
+    gradNorm: upd.gradNorm,
+    lr: upd.lr,
+    metrics: result.metrics ?? {},
+    params: new Map(trainable.map((n, i) => [n, upd.params[i]!])),
+    states: new Map(names.flatMap((ss, i) => ss.map((s, k) => [s, upd.states[i]![k]!] as const))),
+  };
+}
+
 /**
  * train_step: inputs data, masks, every parameter, the trainable ones' optimizer states, `step`
  * (1-based, float) and, with accumulation, the accumulated gradients and their count. Outputs the
  * loss, grad_norm, lr, metrics, and new.<name> for every trainable parameter and state.
  */
 export function buildTrainStep(spec: ModelSpec, task: TaskSpec, opts: TrainStepOptions): { model: Uint8Array; io: StepIO } {
-  const { g, params, result } = forward(spec, task, `train_step.${task.name}`, true);
+  const g = new Graph(`train_step.${task.name}`, spec.floatType);
+  const inputs: Record<string, Tensor> = {};
+  for (const d of task.inputs) inputs[d.name] = g.input(d.name, d.dtype, d.shape);
+  for (const m of task.masks) inputs[m.name] = g.input(m.name, spec.floatType, m.shape);
+  const params: Record<string, Tensor> = {};
+  for (const p of spec.params) params[p.name] = g.param(p.name, p.shape);
   const trainable = trainableOf(spec, task, opts.trainable);
-  const tparams = trainable.map((n) => params[n]!);
-  let grads = gradients(result.loss, tparams);
   const accumulators: string[] = [];
-  if ((opts.accumulation ?? 1) > 1) {
-    const count = g.input(ACCUM_COUNT, spec.floatType, []);
-    grads = grads.map((gr, i) => {
-      const acc = g.input(accName(trainable[i]!), spec.floatType, tparams[i]!.shape);
-      accumulators.push(acc.name);
-      return op.div(op.add(acc, gr), count);
-    });
-  }
+  const accumulated =
+    (opts.accumulation ?? 1) > 1
+      ? {
+          count: g.input(ACCUM_COUNT, spec.floatType, []),
+          of: (n: string): Tensor => {
+            accumulators.push(accName(n));
+            return g.input(accName(n), spec.floatType, params[n]!.shape);
+          },
+        }
+      : undefined;
   const step = g.input(STEP, spec.floatType, []);
-  const states = tparams.map((p) => stateNames(opts.optimizer, p.name).map((s) => g.input(s, spec.floatType, p.shape)));
-  const counts = new Map<string, Tensor>();
-  const updates = opts.countGroups
-    ? tparams.map((p) => {
-        const group = opts.countGroups!.get(p.name);
-        if (group === undefined) return step;
-        let t = counts.get(group);
-        if (!t) counts.set(group, (t = g.input(countName(group), spec.floatType, [])));
-        return t;
-      })
-    : undefined;
-  const upd = applyOptimizer(g, opts.optimizer, tparams, grads, states, step, updates);
-  g.output(result.loss, 'loss');
-  g.output(upd.gradNorm, 'grad_norm');
-  g.output(upd.lr, 'lr');
-  const metrics = Object.keys(result.metrics ?? {});
-  for (const m of metrics) g.output(result.metrics![m]!, `metric.${m}`);
-  trainable.forEach((n, i) => g.output(upd.params[i]!, newName(n)));
-  states.forEach((ss, i) => ss.forEach((s, k) => g.output(upd.states[i]![k]!, newName(s.name))));
+  const stateInputs: string[] = [];
+  const statesOf = (n: string): Tensor[] =>
+    stateNames(opts.optimizer, n).map((s) => {
+      stateInputs.push(s);
+      return g.input(s, spec.floatType, params[n]!.shape);
+    });
+  const groups = new Map<string, Tensor>();
+  const countOf = (n: string): Tensor | null => {
+    const group = opts.countGroups?.get(n);
+    if (group === undefined) return null;
+    let t = groups.get(group);
+    if (!t) groups.set(group, (t = g.input(countName(group), spec.floatType, [])));
+    return t;
+  };
+  const out = appendStep(task, trainable, opts.optimizer, { inputs, params, statesOf, step, countOf, accumulated });
+  g.output(out.loss, 'loss');
+  g.output(out.gradNorm, 'grad_norm');
+  g.output(out.lr, 'lr');
+  const metrics = Object.keys(out.metrics);
+  for (const m of metrics) g.output(out.metrics[m]!, `metric.${m}`);
+  for (const [n, t] of out.params) g.output(t, newName(n));
+  for (const [s, t] of out.states) g.output(t, newName(s));
   return {
     model: g.toModel({ paramsAs: 'inputs', docString: 'AltMoE Studio train step' }),
     io: {
@@ -113,9 +165,9 @@ export function buildTrainStep(spec: ModelSpec, task: TaskSpec, opts: TrainStepO
       masks: task.masks.map((m) => m.name),
       params: spec.params.map((p) => p.name),
       trainable,
-      states: states.flat().map((s) => s.name),
+      states: stateInputs,
       accumulators,
-      countGroups: [...counts.keys()],
+      countGroups: [...groups.keys()],
       metrics,
     },
   };

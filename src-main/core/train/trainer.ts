@@ -8,6 +8,7 @@ import type { ParamValues } from '../onnx/graph.ts';
 import type { OptimizerConfig } from '../onnx/optim.ts';
 import { createSession, hostData, tensor, type Feeds, type Provider, type Session, type Value } from '../onnx/runtime.ts';
 import { ACCUM_COUNT, accName, buildAccumulate, buildEval, buildInfer, buildTrainStep, countName, newName, STEP, trainableOf, type StepIO } from './artifacts.ts';
+import { atPosition, buildTrainChain, CYCLES, STEPS, type ChainIO } from './chain.ts';
 import { BatchStream, rowsOf, type Cursor, type Dataset } from './data.ts';
 import { buildModel } from './models.ts';
 import { deriveSeed, mulberry32, normal, STREAM } from './rng.ts';
@@ -31,6 +32,13 @@ export interface TrainJob {
   checkpointEvery: number;
   evalEvery?: number;
   evalBatchSize?: number;
+  /**
+   * Optimizer steps per ONNX Runtime run: a number (rounded down to whole cycles of the tasks;
+   * 1: one train_step run per step), or 'auto' (default): as many as take about 2 s, at most 64,
+   * so progress, cancellation and checkpoints stay responsive. The result does not depend on it.
+   * Gradient accumulation always runs one step per run.
+   */
+  stepsPerRun?: number | 'auto';
   /** Continue from dir/checkpoint.safetensors when it exists. */
   resume?: boolean;
   /** Minimum milliseconds between progress events (default 250; 0: every step). */
@@ -45,9 +53,14 @@ export type TrainEvent =
   | { type: 'eval'; step: number; task: string; loss: number; metrics: Record<string, number | number[]> }
   | { type: 'checkpoint'; step: number; file: string }
   | { type: 'warning'; message: string }
-  | { type: 'done'; step: number; reason: 'finished' | 'cancelled'; loss: number };
+  /** runs: ONNX Runtime training runs this session made (each covers one or more steps). */
+  | { type: 'done'; step: number; reason: 'finished' | 'cancelled'; loss: number; runs: number };
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
+/** With stepsPerRun 'auto': steps per ONNX Runtime run are chosen to take about this long... */
+const RUN_TARGET_MS = 2000;
+/** ...up to this many. */
+const MAX_STEPS_PER_RUN = 64;
 const FORMAT = 'altmoe-checkpoint/1';
 
 export interface TrainState {
@@ -194,6 +207,27 @@ export async function train(job: TrainJob, data: TrainData, emit: (e: TrainEvent
     emit({ type: 'checkpoint', step: state.step, file: ckptFile });
   };
 
+  // Runs of several steps at once (train_chain) keep parameters and optimizer states inside ONNX
+  // Runtime between the steps. A chain starts where the task cycle does and ends at the latest
+  // on the next checkpoint or evaluation, so both see exactly the state single steps would leave.
+  const T = tasks.length;
+  const fixedRun = typeof job.stepsPerRun === 'number' ? Math.max(1, Math.floor(job.stepsPerRun)) : null;
+  let msPerStep: number | null = null;
+  const nextBoundary = (from: number): number => {
+    const after = (every: number | undefined): number => (every && every > 0 ? (Math.floor(from / every) + 1) * every : Infinity);
+    return Math.min(job.steps, after(job.checkpointEvery), after(job.evalEvery));
+  };
+  /** Cycles the next run covers (0: one train_step run instead). */
+  const cyclesAt = (from: number): number => {
+    if (accumulation > 1 || from % T !== 0) return 0;
+    const wanted = fixedRun !== null ? Math.floor(fixedRun / T) : msPerStep === null ? 1 : Math.max(1, Math.floor(Math.min(MAX_STEPS_PER_RUN, RUN_TARGET_MS / msPerStep) / T));
+    const cycles = Math.min(wanted, Math.floor((nextBoundary(from) - from) / T));
+    return cycles * T >= 2 ? cycles : 0;
+  };
+  let chain: { session: Session; io: ChainIO } | null = null;
+  let chainUnavailable = false;
+  let runs = 0;
+
   let lastLoss = NaN;
   let windowStart = performance.now();
   let windowSteps = 0;
@@ -204,7 +238,45 @@ export async function train(job: TrainJob, data: TrainData, emit: (e: TrainEvent
       reason = 'cancelled';
       break;
     }
-    const t = state.step + 1;
+    let cycles = chainUnavailable ? 0 : cyclesAt(state.step);
+    if (cycles > 0 && !chain) {
+      const built = buildTrainChain(spec, tasks.map((t) => t.index), { optimizer: job.optimizer, trainable: job.trainable, countGroups });
+      fs.writeFileSync(path.join(job.dir, 'train_chain.onnx'), built.model);
+      try {
+        chain = { session: await createSession(built.model, opts), io: built.io };
+      } catch (err) {
+        // A provider without the Loop op: single steps give the same result, only slower.
+        warn(`running one training step per ONNX Runtime run: the multi-step graph could not be loaded (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
+        chainUnavailable = true;
+        cycles = 0;
+      }
+    }
+    const started = performance.now();
+    const done = cycles > 0 ? await runChain(chain!, state.step, cycles) : [await runStep(state.step + 1)];
+    msPerStep = (performance.now() - started) / done.length;
+    runs++;
+    for (const r of done) {
+      const t = r.step;
+      windowSteps++;
+      lastLoss = await r.loss();
+      if (!Number.isFinite(lastLoss)) throw new Error(`the loss became ${lastLoss} at step ${t} (${r.task}); lower the learning rate or check the data`);
+      const now = performance.now();
+      const final = t === job.steps;
+      if (now - lastEmit >= (job.progressEveryMs ?? 250) || final || t % job.checkpointEvery === 0) {
+        emit({ type: 'progress', step: t, steps: job.steps, task: r.task, loss: lastLoss, ...(await r.details()), stepsPerSec: (windowSteps * 1000) / Math.max(1e-9, now - windowStart) });
+        lastEmit = now;
+        windowStart = now;
+        windowSteps = 0;
+      }
+      if (job.evalEvery && (t % job.evalEvery === 0 || final)) {
+        for (const e of tasks) if (e.eval) emit(await evaluate(e.task, e.eval, data.val![e.task.name]!, state.params, job.evalBatchSize ?? job.batchSize, t));
+      }
+      if (t % job.checkpointEvery === 0 || final) await save();
+    }
+  }
+
+  /** One optimizer step t with train_step (and the accumulation micro-batches before it). */
+  async function runStep(t: number): Promise<StepRecord> {
     // The alternating schedule: one task (direction) per optimizer step, in turn.
     const rt = tasks[(t - 1) % tasks.length]!;
     const { io } = rt;
@@ -218,50 +290,87 @@ export async function train(job: TrainJob, data: TrainData, emit: (e: TrainEvent
     }
     const feeds = batchFeeds(spec, rt, job, t, accumulation - 1, state.params);
     for (const s of io.states) feeds[s] = state.states.get(s)!;
-    feeds[STEP] = tensor(dtype, [], dtype === 'float64' ? Float64Array.of(t) : Float32Array.of(t));
-    for (const group of io.countGroups) {
-      const n = updatesUpTo(t, group.split('_').map(Number), tasks.length);
-      feeds[countName(group)] = tensor(dtype, [], dtype === 'float64' ? Float64Array.of(n) : Float32Array.of(n));
-    }
+    feeds[STEP] = scalar(dtype, t);
+    for (const group of io.countGroups) feeds[countName(group)] = scalar(dtype, updatesUpTo(t, group.split('_').map(Number), tasks.length));
     if (accumulation > 1) {
       for (const p of io.trainable) feeds[accName(p)] = acc!.get(p)!;
-      feeds[ACCUM_COUNT] = tensor(dtype, [], dtype === 'float64' ? Float64Array.of(accumulation) : Float32Array.of(accumulation));
+      feeds[ACCUM_COUNT] = scalar(dtype, accumulation);
     }
     const out = await rt.step.run(feeds);
     for (const p of io.trainable) swap(state.params, p, out[newName(p)]!);
     for (const s of io.states) swap(state.states, s, out[newName(s)]!);
     state.step = t;
-    windowSteps++;
-    lastLoss = Number((await hostData(out.loss!))[0]);
-    if (!Number.isFinite(lastLoss)) throw new Error(`the loss became ${lastLoss} at step ${t} (${rt.task.name}); lower the learning rate or check the data`);
-
-    const now = performance.now();
-    const final = t === job.steps;
-    if (now - lastEmit >= (job.progressEveryMs ?? 250) || final || t % job.checkpointEvery === 0) {
-      const metrics: Record<string, number | number[]> = {};
-      for (const m of io.metrics) metrics[m] = scalarOrList(await hostData(out[`metric.${m}`]!));
-      emit({
-        type: 'progress',
-        step: t,
-        steps: job.steps,
-        task: rt.task.name,
-        loss: lastLoss,
-        lr: Number((await hostData(out.lr!))[0]),
-        gradNorm: Number((await hostData(out.grad_norm!))[0]),
-        stepsPerSec: (windowSteps * 1000) / Math.max(1e-9, now - windowStart),
-        metrics,
-      });
-      lastEmit = now;
-      windowStart = now;
-      windowSteps = 0;
-    }
-    if (job.evalEvery && (t % job.evalEvery === 0 || final)) {
-      for (const e of tasks) if (e.eval) emit(await evaluate(e.task, e.eval, data.val![e.task.name]!, state.params, job.evalBatchSize ?? job.batchSize, t));
-    }
-    if (t % job.checkpointEvery === 0 || final) await save();
+    return {
+      step: t,
+      task: rt.task.name,
+      loss: async () => Number((await hostData(out.loss!))[0]),
+      details: async () => {
+        const metrics: Record<string, number | number[]> = {};
+        for (const m of io.metrics) metrics[m] = scalarOrList(await hostData(out[`metric.${m}`]!));
+        return { lr: Number((await hostData(out.lr!))[0]), gradNorm: Number((await hostData(out.grad_norm!))[0]), metrics };
+      },
+    };
   }
+
+  /** Steps from+1 .. from+cycles*T in one run of train_chain. */
+  async function runChain(c: { session: Session; io: ChainIO }, from: number, cycles: number): Promise<StepRecord[]> {
+    const chainLength = cycles * T;
+    const stacked = new Map<string, { dtype: Parameters<typeof tensor>[0]; shape: number[]; parts: ArrayLike<number | bigint>[] }>();
+    const add = (name: string, v: Value): void => {
+      let e = stacked.get(name);
+      if (!e) stacked.set(name, (e = { dtype: v.type as Parameters<typeof tensor>[0], shape: [...v.dims], parts: [] }));
+      // Copied: the batch stream reuses its buffers, and a chain reads several batches per task.
+      e.parts.push((v.data as Float32Array).slice());
+    };
+    for (let cy = 0; cy < cycles; cy++) {
+      c.io.cycle.forEach((ti, j) => {
+        const t = from + cy * T + j + 1;
+        for (const [name, v] of Object.entries(batchFeeds(spec, tasks[ti]!, job, t, 0, new Map()))) add(atPosition(name, j), v);
+        for (const group of c.io.countGroups[j]!) add(atPosition(countName(group), j), scalar(dtype, updatesUpTo(t, group.split('_').map(Number), tasks.length)));
+      });
+    }
+    const feeds: Feeds = {};
+    for (const [name, e] of stacked) feeds[name] = tensor(e.dtype, [cycles, ...e.shape], concatParts(e.parts));
+    feeds[CYCLES] = tensor('int64', [], BigInt64Array.of(BigInt(cycles)));
+    const stepNumbers = Array.from({ length: chainLength }, (_, k) => from + k + 1);
+    feeds[STEPS] = tensor(dtype, [chainLength], dtype === 'float64' ? Float64Array.from(stepNumbers) : Float32Array.from(stepNumbers));
+    for (const [name, v] of state.params) feeds[name] = v;
+    for (const s of c.io.states) feeds[s] = state.states.get(s)!;
+    const out = await c.session.run(feeds);
+    for (const p of c.io.trainable) swap(state.params, p, out[newName(p)]!);
+    for (const s of c.io.states) swap(state.states, s, out[newName(s)]!);
+    state.step = from + chainLength;
+    const host = new Map<string, Promise<ArrayLike<number | bigint>>>();
+    const row = async (name: string, cy: number): Promise<number[]> => {
+      if (!host.has(name)) host.set(name, hostData(out[name]!));
+      const a = await host.get(name)!;
+      const width = a.length / cycles;
+      return Array.from(Array.prototype.slice.call(a, cy * width, (cy + 1) * width) as (number | bigint)[], Number);
+    };
+    const records: StepRecord[] = [];
+    for (let cy = 0; cy < cycles; cy++) {
+      c.io.cycle.forEach((ti, j) => {
+        records.push({
+          step: from + cy * T + j + 1,
+          task: tasks[ti]!.task.name,
+          loss: async () => (await row(atPosition('loss', j), cy))[0]!,
+          details: async () => {
+            const metrics: Record<string, number | number[]> = {};
+            for (const m of c.io.metrics[j]!) {
+              const v = await row(atPosition(`metric.${m}`, j), cy);
+              metrics[m] = v.length === 1 ? v[0]! : v;
+            }
+            return { lr: (await row(atPosition('lr', j), cy))[0]!, gradNorm: (await row(atPosition('grad_norm', j), cy))[0]!, metrics };
+          },
+        });
+      });
+    }
+    return records;
+  }
+
   if (reason === 'cancelled') await save();
-  emit({ type: 'done', step: state.step, reason, loss: lastLoss });
+  emit({ type: 'done', step: state.step, reason, loss: lastLoss, runs });
+  await chain?.session.release();
   for (const t of tasks) {
     await t.step.release();
     await t.acc?.release();
@@ -293,6 +402,31 @@ function stateParam(state: string, params: readonly string[]): string {
   const p = params.find((n) => state.endsWith(`.${n}`));
   if (!p) throw new Error(`optimizer state ${state} matches no parameter`);
   return p;
+}
+
+function scalar(dtype: 'float32' | 'float64', x: number): Value {
+  return tensor(dtype, [], dtype === 'float64' ? Float64Array.of(x) : Float32Array.of(x));
+}
+
+/** What one optimizer step reports (ORT values, read only when a progress event is due). */
+interface StepRecord {
+  step: number;
+  task: string;
+  loss: () => Promise<number>;
+  details: () => Promise<{ lr: number; gradNorm: number; metrics: Record<string, number | number[]> }>;
+}
+
+/** Concatenates equally typed arrays (one per cycle) into one array of that type. */
+function concatParts(parts: ArrayLike<number | bigint>[]): Float32Array {
+  const first = parts[0] as Float32Array;
+  const Ctor = first.constructor as new (n: number) => Float32Array;
+  const out = new Ctor(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p as Float32Array, at);
+    at += p.length;
+  }
+  return out;
 }
 
 function zeros(dtype: 'float32' | 'float64', shape: number[]): Value {
