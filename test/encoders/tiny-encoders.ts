@@ -54,6 +54,12 @@ export interface TextEncoderOptions {
   noTokenizer?: boolean;
   /** Extra layers of compute (for benchmarks): a [dim, dim] tanh layer each. */
   layers?: number;
+  /**
+   * Each layer also gets a residual feed-forward block (dim -> 4 dim -> dim), as a transformer layer
+   * has: 9 dim^2 multiply-adds per token and layer, 3/4 of a real one's 12 dim^2 (attention
+   * projections + FFN; the attention scores themselves are small for captions).
+   */
+  ffn?: boolean;
   seqLimit?: number;
 }
 
@@ -83,6 +89,14 @@ export function makeTextEncoder(dir: string, opts: TextEncoderOptions = {}): str
     values.set(`w${l}`, randn(dim * dim, seed + 1 + l, 1 / Math.sqrt(dim)));
     const m = g.node('MatMul', [h, w], [{ dtype: 'float32', shape: ['B', 'S', dim] }])[0]!;
     h = g.node('Tanh', [m], [{ dtype: 'float32', shape: ['B', 'S', dim] }])[0]!;
+    if (opts.ffn) {
+      const up = g.param(`up${l}`, [dim, 4 * dim]);
+      const down = g.param(`down${l}`, [4 * dim, dim]);
+      values.set(`up${l}`, randn(dim * 4 * dim, seed + 50 + 2 * l, 1 / Math.sqrt(dim)));
+      values.set(`down${l}`, randn(dim * 4 * dim, seed + 51 + 2 * l, 0.5 / Math.sqrt(4 * dim)));
+      const inner = g.node('Tanh', [g.node('MatMul', [h, up], [{ dtype: 'float32', shape: ['B', 'S', 4 * dim] }])[0]!], [{ dtype: 'float32', shape: ['B', 'S', 4 * dim] }])[0]!;
+      h = g.node('Add', [h, g.node('MatMul', [inner, down], [{ dtype: 'float32', shape: ['B', 'S', dim] }])[0]!], [{ dtype: 'float32', shape: ['B', 'S', dim] }])[0]!;
+    }
     hidden.push(h);
   }
   g.output(h, 'last_hidden_state');

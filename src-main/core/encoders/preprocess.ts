@@ -177,7 +177,7 @@ function pick(out: Record<string, HfTensor>, modelInputs: ModelInputs): Record<s
   for (const [name, type] of Object.entries(modelInputs)) {
     const t = out[name];
     if (!t) continue;
-    feeds[name] = type === 'float32' ? { type: 'float32', dims: [...t.dims], data: Float32Array.from(t.data as Float32Array) } : ints(type, [...t.dims], t.data as BigInt64Array);
+    feeds[name] = type === 'float32' ? { type: 'float32', dims: [...t.dims], data: t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>) } : ints(type, [...t.dims], t.data as BigInt64Array);
   }
   return feeds;
 }
