@@ -5,7 +5,7 @@ import { PRESETS } from '../../src-main/core/model/presets.ts';
 import { pairRows, syntheticPairs } from '../../src-main/core/model/synthetic.ts';
 import { ModelProto } from '../../src-main/core/onnx/proto.ts';
 import { buildTrainChain } from '../../src-main/core/train/chain.ts';
-import { CHECKPOINT_FILE, readCheckpoint, train, type TrainEvent, type TrainJob } from '../../src-main/core/train/trainer.ts';
+import { CHECKPOINT_FILE, initParams, readCheckpoint, train, type TrainEvent, type TrainJob } from '../../src-main/core/train/trainer.ts';
 import { tempDir } from '../helpers.ts';
 
 // Two alternating directions with dropout, per-direction Adam counts, warm-up + cosine and
@@ -77,6 +77,27 @@ describe('train chain (several steps per ONNX Runtime run)', () => {
     }
     // The reports cover every step, in order, each with its own direction.
     expect(progress(chained.events).map((p) => [p.step, p.task])).toEqual(Array.from({ length: 24 }, (_, i) => [i + 1, i % 2 === 0 ? 'image->text' : 'text->image']));
+  });
+
+  it('keeps frozen parameters as they are and trains the chosen ones as single steps would', async () => {
+    const only = ['shared.l0.router', 'shared.l1.ln.scale'];
+    const single = await run(1, { trainable: only });
+    const chained = await run(6, { trainable: only });
+    expect(done(chained.events).runs).toBe(4);
+    const a = readCheckpoint(path.join(single.dir, CHECKPOINT_FILE));
+    const b = readCheckpoint(path.join(chained.dir, CHECKPOINT_FILE));
+    const init = initParams(altMoeModel({ ...CFG }), 5);
+    for (const [name, v] of a.params) {
+      expect(Array.from(b.params.get(name)!), name).toEqual(Array.from(v));
+      // Frozen tensors keep their initial values; the chosen ones move.
+      expect(Array.from(v).every((x, i) => x === init.get(name)![i]), name).toBe(!only.includes(name));
+    }
+  });
+
+  it('a throttled progress report shows the newest step of its run', async () => {
+    // Every run of 8 steps takes over 1 ms: each reports once, with its last step.
+    const { events } = await run(8, { progressEveryMs: 1 });
+    expect(progress(events).map((p) => p.step)).toEqual([8, 16, 24]);
   });
 
   it('never runs past a checkpoint or an evaluation: they see the state at their own step', async () => {

@@ -255,14 +255,17 @@ export async function train(job: TrainJob, data: TrainData, emit: (e: TrainEvent
     const done = cycles > 0 ? await runChain(chain!, state.step, cycles) : [await runStep(state.step + 1)];
     msPerStep = (performance.now() - started) / done.length;
     runs++;
-    for (const r of done) {
+    const throttle = job.progressEveryMs ?? 250;
+    for (const [i, r] of done.entries()) {
       const t = r.step;
       windowSteps++;
       lastLoss = await r.loss();
       if (!Number.isFinite(lastLoss)) throw new Error(`the loss became ${lastLoss} at step ${t} (${r.task}); lower the learning rate or check the data`);
       const now = performance.now();
       const final = t === job.steps;
-      if (now - lastEmit >= (job.progressEveryMs ?? 250) || final || t % job.checkpointEvery === 0) {
+      // A run's steps are reported together: a throttled report shows the run's last step, the newest.
+      const due = throttle <= 0 || (i === done.length - 1 && now - lastEmit >= throttle);
+      if (due || final || t % job.checkpointEvery === 0) {
         emit({ type: 'progress', step: t, steps: job.steps, task: r.task, loss: lastLoss, ...(await r.details()), stepsPerSec: (windowSteps * 1000) / Math.max(1e-9, now - windowStart) });
         lastEmit = now;
         windowStart = now;
