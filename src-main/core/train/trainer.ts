@@ -222,7 +222,9 @@ export async function train(job: TrainJob, data: TrainData, emit: (e: TrainEvent
     if (accumulation > 1 || from % T !== 0) return 0;
     const wanted = fixedRun !== null ? Math.floor(fixedRun / T) : msPerStep === null ? 1 : Math.max(1, Math.floor(Math.min(MAX_STEPS_PER_RUN, RUN_TARGET_MS / msPerStep) / T));
     const cycles = Math.min(wanted, Math.floor((nextBoundary(from) - from) / T));
-    return cycles * T >= 2 ? cycles : 0;
+    // 'auto' runs even one step as a chain, so the train_step sessions (and their memory) stay
+    // unused unless a run resumes mid-cycle; a fixed 1 means one train_step run per step.
+    return cycles >= 1 && (fixedRun === null || cycles * T >= 2) ? cycles : 0;
   };
   let chain: { session: Session; io: ChainIO } | null = null;
   let chainUnavailable = false;
