@@ -15,6 +15,7 @@ import { openEncoderSession, runEncoder } from '../src-main/core/encoders/run-en
 import { mulberry32 } from '../src-main/core/train/rng.ts';
 import { writeImage } from '../test/encoders/media.ts';
 import { makeImageEncoder, makeTextEncoder, WORDS } from '../test/encoders/tiny-encoders.ts';
+import { median } from './stats.ts';
 
 const BATCH = Number(process.env.EMBED_BATCH ?? DEFAULT_BATCH);
 // Timings on a small shared machine wander by 10-20 %: bare and pipeline runs alternate in pairs,
@@ -37,10 +38,6 @@ interface Workload {
   /** Median pipeline / median bare, for comparison. */
   ratio_of_medians: number;
   runs: { bare: number[]; pipeline: number[] };
-}
-
-function median(xs: number[]): number {
-  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 }
 
 async function bare(encoderName: string, catalog: Catalog, inputs: EncoderInput[]): Promise<number> {

@@ -11,6 +11,7 @@ import { importDataset } from '../src-main/core/datasets/import.ts';
 import { npyHeader } from '../src-main/core/datasets/npy.ts';
 import { importVectors } from '../src-main/core/datasets/vectors.ts';
 import { mulberry32 } from '../src-main/core/train/rng.ts';
+import { round } from './stats.ts';
 
 const IMAGES = 118_287;
 const CAPTIONS = 591_753;
@@ -112,9 +113,6 @@ async function measure(): Promise<void> {
   }
 }
 
-function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
-}
 
 if (process.argv.includes('--measure')) {
   await measure();

@@ -11,6 +11,7 @@ import { normalizeRows, topKScored } from '../src-main/core/model/retrieval.ts';
 import { buildIvf, searchIvf } from '../src-main/core/search/ivf.ts';
 import { buildInt8Scorer, candidateCount, quantizeRows, topKInt8 } from '../src-main/core/search/quantized.ts';
 import { mulberry32, normal } from '../src-main/core/train/rng.ts';
+import { round } from './stats.ts';
 
 const D = 768;
 const K = 10;
@@ -43,7 +44,6 @@ function percentiles(times: number[]): { p50: number; p95: number } {
   return { p50: s[Math.floor(s.length / 2)]!, p95: s[Math.floor(s.length * 0.95)]! };
 }
 
-const round = (x: number): number => Math.round(x * 1000) / 1000;
 const result: Record<string, unknown> = { benchmark: 'search', date: new Date().toISOString(), machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version }, dim: D, k: K, queries: QUERIES };
 fs.mkdirSync(DATA, { recursive: true });
 for (const n of SIZES) {

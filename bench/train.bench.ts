@@ -11,6 +11,7 @@ import { mulberry32, normal } from '../src-main/core/train/rng.ts';
 import type { RegressionConfig } from '../src-main/core/train/regression.ts';
 import { train } from '../src-main/core/train/trainer.ts';
 import type { Provider } from '../src-main/core/onnx/runtime.ts';
+import { median, round } from './stats.ts';
 
 const MODEL: RegressionConfig = { kind: 'regression', block: 'moe', inDim: 512, outDim: 512, dim: 512, hidden: 1024, layers: 2, experts: 8, topK: 2, dropout: 0, balanceWeight: 0.01 };
 const BATCH = 256;
@@ -109,15 +110,11 @@ for (let k = 0; k < ROUNDS; k++) {
   rounds.push({ ours: oursRuns, torch: torchRuns, ratio: torchBest ? round(best(oursRuns)! / torchBest) : null });
   if (result.torch_error) break;
 }
-const medianOf = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 result.rounds = rounds;
-result.ours_steps_per_s = medianOf(rounds.map((r) => Math.max(...Object.values(r.ours))));
-result.torch_steps_per_s = result.torch_error ? null : medianOf(rounds.map((r) => Math.max(...Object.values(r.torch))));
-result.ratio = result.torch_error ? null : medianOf(rounds.map((r) => r.ratio!));
+result.ours_steps_per_s = median(rounds.map((r) => Math.max(...Object.values(r.ours))));
+result.torch_steps_per_s = result.torch_error ? null : median(rounds.map((r) => Math.max(...Object.values(r.torch))));
+result.ratio = result.torch_error ? null : median(rounds.map((r) => r.ratio!));
 fs.mkdirSync(path.dirname(RESULTS), { recursive: true });
 fs.writeFileSync(RESULTS, JSON.stringify(result, null, 2) + '\n');
 console.log(JSON.stringify(result, null, 2));
 
-function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
-}

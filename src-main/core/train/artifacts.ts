@@ -112,6 +112,27 @@ export function appendStep(task: TaskSpec, trainable: readonly string[], optimiz
 }
 
 /**
+ * Adam's update counts for parameters grouped by the tasks that update them (see
+ * TrainStepOptions.countGroups): countOf gives a parameter's group tensor, made by `make` on the
+ * group's first use (null: the parameter counts global steps); `used` lists the groups made.
+ */
+export function groupCounts(groups: ReadonlyMap<string, string> | undefined, make: (group: string) => Tensor): { countOf: (param: string) => Tensor | null; used: string[] } {
+  const made = new Map<string, Tensor>();
+  const used: string[] = [];
+  const countOf = (param: string): Tensor | null => {
+    const group = groups?.get(param);
+    if (group === undefined) return null;
+    let t = made.get(group);
+    if (!t) {
+      made.set(group, (t = make(group)));
+      used.push(group);
+    }
+    return t;
+  };
+  return { countOf, used };
+}
+
+/**
  * train_step: inputs data, masks, every parameter, the trainable ones' optimizer states, `step`
  * (1-based, float) and, with accumulation, the accumulated gradients and their count. Outputs the
  * loss, grad_norm, lr, metrics, and new.<name> for every trainable parameter and state.
@@ -142,15 +163,8 @@ export function buildTrainStep(spec: ModelSpec, task: TaskSpec, opts: TrainStepO
       stateInputs.push(s);
       return g.input(s, spec.floatType, params[n]!.shape);
     });
-  const groups = new Map<string, Tensor>();
-  const countOf = (n: string): Tensor | null => {
-    const group = opts.countGroups?.get(n);
-    if (group === undefined) return null;
-    let t = groups.get(group);
-    if (!t) groups.set(group, (t = g.input(countName(group), spec.floatType, [])));
-    return t;
-  };
-  const out = appendStep(task, trainable, opts.optimizer, { inputs, params, statesOf, step, countOf, accumulated });
+  const counts = groupCounts(opts.countGroups, (group) => g.input(countName(group), spec.floatType, []));
+  const out = appendStep(task, trainable, opts.optimizer, { inputs, params, statesOf, step, countOf: counts.countOf, accumulated });
   g.output(out.loss, 'loss');
   g.output(out.gradNorm, 'grad_norm');
   g.output(out.lr, 'lr');
@@ -167,7 +181,7 @@ export function buildTrainStep(spec: ModelSpec, task: TaskSpec, opts: TrainStepO
       trainable,
       states: stateInputs,
       accumulators,
-      countGroups: [...groups.keys()],
+      countGroups: counts.used,
       metrics,
     },
   };

@@ -12,7 +12,7 @@ import { Graph, type Tensor } from '../onnx/graph.ts';
 import * as op from '../onnx/ops.ts';
 import { ATTR_TYPE, ModelProto, ONNX_DTYPE } from '../onnx/proto.ts';
 import { stateNames } from '../onnx/optim.ts';
-import { appendStep, countName, newName, trainableOf, type TrainStepOptions } from './artifacts.ts';
+import { appendStep, countName, groupCounts, newName, trainableOf, type TrainStepOptions } from './artifacts.ts';
 import type { ModelSpec } from './spec.ts';
 
 /** Name of a per-step input or output of a chain: its value at cycle position j (stacked over cycles). */
@@ -90,28 +90,17 @@ export function buildTrainChain(spec: ModelSpec, cycle: readonly number[], opts:
         }
         return states.get(s)!;
       });
-    const groups: string[] = [];
-    const counts = new Map<string, Tensor>();
-    const countOf = (n: string): Tensor | null => {
-      const group = opts.countGroups?.get(n);
-      if (group === undefined) return null;
-      let t = counts.get(group);
-      if (!t) {
-        counts.set(group, (t = pick(countName(group), ft, [])));
-        groups.push(group);
-      }
-      return t;
-    };
+    const counts = groupCounts(opts.countGroups, (group) => pick(countName(group), ft, []));
     // The step number: steps[iter * cycle length + j].
     const at = op.add(op.mul(iter, g.scalar(perCycle, 'int64')), g.scalar(j, 'int64'));
     const step = op.gather(steps, at);
-    const out = appendStep(task, trainable, opts.optimizer, { inputs, params: { ...params }, statesOf, step, countOf });
+    const out = appendStep(task, trainable, opts.optimizer, { inputs, params: { ...params }, statesOf, step, countOf: counts.countOf });
     for (const [n, t] of out.params) params[n] = t;
     for (const [s, t] of out.states) states.set(s, t);
     scans.push([out.loss, atPosition('loss', j)], [out.gradNorm, atPosition('grad_norm', j)], [out.lr, atPosition('lr', j)]);
     io.metrics.push(Object.keys(out.metrics));
     for (const [m, t] of Object.entries(out.metrics)) scans.push([t, atPosition(`metric.${m}`, j)]);
-    io.countGroups.push(groups);
+    io.countGroups.push(counts.used);
   });
   io.trainable = spec.params.map((p) => p.name).filter((n) => updated.has(n));
   io.states = [...stateInputs.keys()];

@@ -125,7 +125,10 @@ interface TaskRuntime {
   task: TaskSpec;
   index: number;
   io: StepIO;
-  step: Session;
+  /** train_step and accumulate, opened on first use: with chains they may never run. */
+  stepModel: Uint8Array;
+  step: Session | null;
+  accModel: Uint8Array | null;
   acc: Session | null;
   eval: Session | null;
   stream: BatchStream;
@@ -172,8 +175,10 @@ export async function train(job: TrainJob, data: TrainData, emit: (e: TrainEvent
       task,
       index,
       io: built.io,
-      step: await createSession(built.model, opts),
-      acc: accModel ? await createSession(accModel, opts) : null,
+      stepModel: built.model,
+      step: null,
+      accModel,
+      acc: null,
       eval: data.val?.[task.name] ? await createSession(evalArt.model, { ...opts, outputsOnDevice: false }) : null,
       stream: new BatchStream(data.train[task.name]!, job.batchSize, deriveSeed(job.seed, index), cursors[task.name]),
     });
@@ -190,7 +195,25 @@ export async function train(job: TrainJob, data: TrainData, emit: (e: TrainEvent
     const n = shape.reduce((a, b) => a * b, 1);
     state.states.set(s, tensor(dtype, shape, ck ? present(ck.states.get(s), s) : dtype === 'float64' ? new Float64Array(n) : new Float32Array(n)));
   }
-  emit({ type: 'started', provider: tasks[0]!.step.provider, step: state.step, resumed: ck !== null, parameters: spec.params.reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0) });
+  // Runs of several steps at once (train_chain) keep parameters and optimizer states inside ONNX
+  // Runtime between the steps. A chain starts where the task cycle does and ends at the latest
+  // on the next checkpoint or evaluation, so both see exactly the state single steps would leave.
+  const T = tasks.length;
+  const fixedRun = typeof job.stepsPerRun === 'number' ? Math.max(1, Math.floor(job.stepsPerRun)) : null;
+  let chain: { session: Session; io: ChainIO } | null = null;
+  if (accumulation === 1 && (fixedRun === null || (fixedRun >= T && fixedRun >= 2))) {
+    const built = buildTrainChain(spec, tasks.map((t) => t.index), { optimizer: job.optimizer, trainable: job.trainable, countGroups });
+    fs.writeFileSync(path.join(job.dir, 'train_chain.onnx'), built.model);
+    try {
+      chain = { session: await createSession(built.model, opts), io: built.io };
+    } catch (err) {
+      // A provider without the Loop op: single steps give the same result, only slower.
+      warn(`running one training step per ONNX Runtime run: the multi-step graph could not be loaded (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
+    }
+  }
+  const stepSession = async (rt: TaskRuntime): Promise<Session> => (rt.step ??= await createSession(rt.stepModel, opts));
+  const provider = chain ? chain.session.provider : (await stepSession(tasks[0]!)).provider;
+  emit({ type: 'started', provider, step: state.step, resumed: ck !== null, parameters: spec.params.reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0) });
 
   const save = async (): Promise<void> => {
     const tensors: Record<string, { shape: number[]; data: StArray }> = {};
@@ -207,11 +230,6 @@ export async function train(job: TrainJob, data: TrainData, emit: (e: TrainEvent
     emit({ type: 'checkpoint', step: state.step, file: ckptFile });
   };
 
-  // Runs of several steps at once (train_chain) keep parameters and optimizer states inside ONNX
-  // Runtime between the steps. A chain starts where the task cycle does and ends at the latest
-  // on the next checkpoint or evaluation, so both see exactly the state single steps would leave.
-  const T = tasks.length;
-  const fixedRun = typeof job.stepsPerRun === 'number' ? Math.max(1, Math.floor(job.stepsPerRun)) : null;
   let msPerStep: number | null = null;
   const nextBoundary = (from: number): number => {
     const after = (every: number | undefined): number => (every && every > 0 ? (Math.floor(from / every) + 1) * every : Infinity);
@@ -219,15 +237,13 @@ export async function train(job: TrainJob, data: TrainData, emit: (e: TrainEvent
   };
   /** Cycles the next run covers (0: one train_step run instead). */
   const cyclesAt = (from: number): number => {
-    if (accumulation > 1 || from % T !== 0) return 0;
+    if (!chain || from % T !== 0) return 0;
     const wanted = fixedRun !== null ? Math.floor(fixedRun / T) : msPerStep === null ? 1 : Math.max(1, Math.floor(Math.min(MAX_STEPS_PER_RUN, RUN_TARGET_MS / msPerStep) / T));
     const cycles = Math.min(wanted, Math.floor((nextBoundary(from) - from) / T));
-    // 'auto' runs even one step as a chain, so the train_step sessions (and their memory) stay
-    // unused unless a run resumes mid-cycle; a fixed 1 means one train_step run per step.
+    // 'auto' runs even one step as a chain, so train_step sessions are only opened when a run
+    // resumes mid-cycle; a fixed stepsPerRun below the cycle length means one train_step per step.
     return cycles >= 1 && (fixedRun === null || cycles * T >= 2) ? cycles : 0;
   };
-  let chain: { session: Session; io: ChainIO } | null = null;
-  let chainUnavailable = false;
   let runs = 0;
 
   let lastLoss = NaN;
@@ -240,19 +256,7 @@ export async function train(job: TrainJob, data: TrainData, emit: (e: TrainEvent
       reason = 'cancelled';
       break;
     }
-    let cycles = chainUnavailable ? 0 : cyclesAt(state.step);
-    if (cycles > 0 && !chain) {
-      const built = buildTrainChain(spec, tasks.map((t) => t.index), { optimizer: job.optimizer, trainable: job.trainable, countGroups });
-      fs.writeFileSync(path.join(job.dir, 'train_chain.onnx'), built.model);
-      try {
-        chain = { session: await createSession(built.model, opts), io: built.io };
-      } catch (err) {
-        // A provider without the Loop op: single steps give the same result, only slower.
-        warn(`running one training step per ONNX Runtime run: the multi-step graph could not be loaded (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
-        chainUnavailable = true;
-        cycles = 0;
-      }
-    }
+    const cycles = cyclesAt(state.step);
     const started = performance.now();
     const done = cycles > 0 ? await runChain(chain!, state.step, cycles) : [await runStep(state.step + 1)];
     msPerStep = (performance.now() - started) / done.length;
@@ -290,7 +294,8 @@ export async function train(job: TrainJob, data: TrainData, emit: (e: TrainEvent
     for (let micro = 0; micro < accumulation - 1; micro++) {
       const feeds = batchFeeds(spec, rt, job, t, micro, state.params);
       for (const p of io.trainable) feeds[accName(p)] = acc?.get(p) ?? zeros(dtype, shapeOf.get(p)!);
-      const out = await rt.acc!.run(feeds);
+      rt.acc ??= await createSession(rt.accModel!, opts);
+      const out = await rt.acc.run(feeds);
       acc = new Map(io.trainable.map((p) => [p, out[newName(accName(p))]!]));
     }
     const feeds = batchFeeds(spec, rt, job, t, accumulation - 1, state.params);
@@ -301,7 +306,7 @@ export async function train(job: TrainJob, data: TrainData, emit: (e: TrainEvent
       for (const p of io.trainable) feeds[accName(p)] = acc!.get(p)!;
       feeds[ACCUM_COUNT] = scalar(dtype, accumulation);
     }
-    const out = await rt.step.run(feeds);
+    const out = await (await stepSession(rt)).run(feeds);
     for (const p of io.trainable) swap(state.params, p, out[newName(p)]!);
     for (const s of io.states) swap(state.states, s, out[newName(s)]!);
     state.step = t;
@@ -377,7 +382,7 @@ export async function train(job: TrainJob, data: TrainData, emit: (e: TrainEvent
   emit({ type: 'done', step: state.step, reason, loss: lastLoss, runs });
   await chain?.session.release();
   for (const t of tasks) {
-    await t.step.release();
+    await t.step?.release();
     await t.acc?.release();
     await t.eval?.release();
   }
