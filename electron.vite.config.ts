@@ -14,7 +14,11 @@ export default defineConfig({
           // The encoder's inference thread (encoders/inference-client.ts loads it the same way).
           'inference-worker': resolve(import.meta.dirname, 'src-main/core/encoders/inference-worker.ts'),
           'import-worker': resolve(import.meta.dirname, 'src-main/core/datasets/import-worker.ts'),
+          'search-worker': resolve(import.meta.dirname, 'src-main/core/search/search-worker.ts'),
         },
+        // Shared chunks sit next to the entries, not in chunks/: workers.ts, wherever it is bundled,
+        // finds the worker entries next to itself (new URL('./<name>.js', import.meta.url)).
+        output: { chunkFileNames: '[name]-[hash].js' },
       },
     },
   },

@@ -2,7 +2,7 @@
 // be checked: the configuration passes electron-builder's own validation, and its asarUnpack globs
 // cover every native file (addons and shared libraries) that the shipped dependencies contain,
 // since native code cannot be loaded from inside an asar archive.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { validateConfiguration } from 'app-builder-lib/out/util/config/config.js';
 import { describe, expect, it } from 'vitest';
@@ -39,6 +39,21 @@ describe('desktop packaging (electron-builder)', () => {
     const uncovered = natives.filter((f) => !config.asarUnpack.some((g) => path.matchesGlob(f, g)));
     expect(uncovered).toEqual([]);
     for (const glob of config.asarUnpack) expect(natives.some((f) => path.matchesGlob(f, glob)), glob).toBe(true);
+  });
+
+  it('the built main process has every worker thread next to the code that starts it', () => {
+    // workers.ts starts a built worker as new URL('./<name>.js', import.meta.url): relative to the
+    // bundle it ended up in. npm test builds before it runs the tests.
+    const main = path.join(ROOT, 'out/main');
+    expect(existsSync(main), 'out/main is missing: run npm run build').toBe(true);
+    const names = walk(path.join(ROOT, 'src-main'))
+      .filter((f) => f.endsWith('.ts'))
+      .flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/spawnWorker\(new URL\('[^']+', import\.meta\.url\), '([\w-]+)'/g)].map((m) => m[1]!));
+    expect(names).toEqual(expect.arrayContaining(['train-worker', 'inference-worker', 'import-worker', 'search-worker']));
+    for (const name of names) expect(existsSync(path.join(main, `${name}.js`)), name).toBe(true);
+    const spawners = walk(main).filter((f) => f.endsWith('.js') && readFileSync(f, 'utf8').includes('function spawnWorker('));
+    expect(spawners.length).toBeGreaterThan(0);
+    for (const f of spawners) expect(path.dirname(f), f).toBe(main);
   });
 
   it('npm run dist builds the renderer first and uses this configuration', () => {

@@ -11,7 +11,8 @@ import { importInWorker } from '../datasets/import-runner.ts';
 import { runEmbedJob } from '../encoders/embed-job.ts';
 import { addEncoder } from '../encoders/registry.ts';
 import { listProviders } from '../onnx/runtime.ts';
-import { SearchEngine, type QueryInput } from '../search/engine.ts';
+import type { QueryInput } from '../search/engine.ts';
+import { SearchWorker } from '../search/search-client.ts';
 import { JobManager } from './jobs.ts';
 
 export type Listener = <E extends EventChannel>(event: E, payload: ApiEvents[E]) => void;
@@ -34,7 +35,8 @@ export interface ServiceOptions {
 export class EngineService {
   private readonly listeners = new Set<Listener>();
   readonly jobs: JobManager;
-  private readonly search: SearchEngine;
+  /** Started on the first query: the engine and its indexes live in their own thread. */
+  private searcher: SearchWorker | null = null;
   private readonly handlers: Handlers;
 
   constructor(
@@ -42,7 +44,6 @@ export class EngineService {
     private readonly options: ServiceOptions,
   ) {
     this.jobs = new JobManager((info) => this.emit('job:update', info));
-    this.search = new SearchEngine(catalog, { cacheDir: `${catalog.file}.index`, ...(options.storage ? { storage: options.storage } : {}) });
     this.handlers = this.makeHandlers();
   }
 
@@ -62,7 +63,7 @@ export class EngineService {
 
   async close(): Promise<void> {
     await this.jobs.stopAll();
-    await this.search.close();
+    await this.searcher?.close();
   }
 
   private get runsDir(): string {
@@ -109,7 +110,8 @@ export class EngineService {
         const started = performance.now();
         const { query, cleanup } = materialise(p.query);
         try {
-          const hits = await this.search.search({ ...p, query });
+          this.searcher ??= new SearchWorker(c.file, { cacheDir: `${c.file}.index`, ...(this.options.storage ? { storage: this.options.storage } : {}) });
+          const hits = await this.searcher.search({ ...p, query });
           return { hits, ms: performance.now() - started };
         } finally {
           cleanup();
