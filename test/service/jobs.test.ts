@@ -4,6 +4,7 @@ import type { JobInfo } from '../../src-shared/api.ts';
 import { EngineService } from '../../src-main/core/service/service.ts';
 import { JobManager } from '../../src-main/core/service/jobs.ts';
 import { tempCatalog, tempDir, writeFiles, dump } from '../helpers.ts';
+import { catalogWithVectors } from '../connector/fixtures.ts';
 
 const until = async (cond: () => boolean, ms = 20_000): Promise<void> => {
   const end = Date.now() + ms;
@@ -56,6 +57,39 @@ describe('jobs', () => {
     await until(() => updates.some((u) => u.jobId === bad && (u.status === 'failed' || u.status === 'done')));
     expect(updates.filter((u) => u.jobId === bad).at(-1)).toMatchObject({ status: 'failed', error: expect.stringMatching(/bad\.json/) });
     expect(dump(c)).toBe(before);
+    await service.close();
+  });
+
+  it('connector training runs in a worker thread: events arrive, cancel stops it, resume finishes it, bad requests fail clearly', async () => {
+    const { c } = await catalogWithVectors();
+    const service = new EngineService(c, { version: 't', mode: 'server', threads: 1 });
+    const updates: JobInfo[] = [];
+    const events: string[] = [];
+    service.on((event, payload) => {
+      if (event === 'job:update') updates.push(payload as JobInfo);
+      else events.push((payload as { event: { type: string } }).event.type);
+    });
+    const last = (id: string) => updates.filter((u) => u.jobId === id).at(-1);
+    const settled = (id: string) => until(() => ['done', 'failed', 'cancelled'].includes(last(id)?.status ?? ''), 60_000);
+    const job = (await service.handle('train:start', { pairs: [['image', 'text']], preset: 'laptop', steps: 600, evalEvery: 50, batchSize: 32 })).jobId;
+    // The job thread keeps the caller's event loop free: timers fire while it trains.
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 20);
+    await until(() => events.includes('recall'), 60_000);
+    clearInterval(timer);
+    expect(ticks).toBeGreaterThan(3);
+    expect(service.jobs.cancel(job)).toBe(true);
+    await settled(job);
+    const runs = await service.handle('runs:list', {});
+    expect(runs).toHaveLength(1);
+    expect(runs[0]!.status).toBe('cancelled');
+    const resumed = (await service.handle('train:resume', { run: runs[0]!.id })).jobId;
+    await settled(resumed);
+    expect(last(resumed)).toMatchObject({ status: 'done' });
+    expect((await service.handle('runs:list', {}))[0]).toMatchObject({ id: runs[0]!.id, status: 'done' });
+    const bad = (await service.handle('train:start', { pairs: [['image', 'audio']], preset: 'laptop' })).jobId;
+    await settled(bad);
+    expect(last(bad)).toMatchObject({ status: 'failed', error: expect.stringMatching(/audio/) });
     await service.close();
   });
 });

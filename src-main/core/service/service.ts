@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ApiEvents, ApiRequests, EventChannel, JobInfo, RequestChannel, RunInfo, TrainEventInfo, TrainRequest } from '../../../src-shared/api.ts';
 import type { Catalog } from '../catalog/catalog.ts';
-import { deleteRun, resumeConnector, trainConnector, type RunConfig, type RunEvent } from '../connector/run.ts';
+import { connectorInWorker } from '../connector/connector-runner.ts';
+import { deleteRun, type RunConfig, type RunEvent } from '../connector/run.ts';
 import { previewImport, READERS } from '../datasets/import.ts';
 import { importInWorker } from '../datasets/import-runner.ts';
 import { runEmbedJob } from '../encoders/embed-job.ts';
@@ -132,22 +133,18 @@ export class EngineService {
         if (info) this.emit('train:event', { jobId: ctx.jobId, runId, event: info });
       };
       const exec = { ...(this.options.threads ? { threads: this.options.threads } : {}), ...(p?.provider ? { provider: p.provider } : {}) };
-      if (!p) return resumeConnector(c, resumeRun!, onEvent, ctx.signal, exec);
-      return trainConnector(
-        c,
-        {
-          ...(p.name ? { name: p.name } : {}),
-          pairs: p.pairs,
-          preset: p.preset,
-          ...(p.datasets ? { datasets: p.datasets } : {}),
-          ...(p.encoders ? { encoders: p.encoders } : {}),
-          runsDir: this.runsDir,
-          overrides: { steps: p.steps, batchSize: p.batchSize, evalEvery: p.evalEvery, lr: p.lr, connector: p.connector, schedule: p.schedule, loss: p.loss },
-          ...exec,
-        },
-        onEvent,
-        ctx.signal,
-      );
+      if (!p) return connectorInWorker(c.file, { kind: 'resume', runId: resumeRun!, exec }, onEvent, ctx.signal);
+      const options = {
+        ...(p.name ? { name: p.name } : {}),
+        pairs: p.pairs,
+        preset: p.preset,
+        ...(p.datasets ? { datasets: p.datasets } : {}),
+        ...(p.encoders ? { encoders: p.encoders } : {}),
+        runsDir: this.runsDir,
+        overrides: { steps: p.steps, batchSize: p.batchSize, evalEvery: p.evalEvery, lr: p.lr, connector: p.connector, schedule: p.schedule, loss: p.loss },
+        ...exec,
+      };
+      return connectorInWorker(c.file, { kind: 'train', options }, onEvent, ctx.signal);
     });
   }
 }
