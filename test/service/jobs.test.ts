@@ -80,13 +80,13 @@ describe('jobs', () => {
     expect(ticks).toBeGreaterThan(3);
     expect(service.jobs.cancel(job)).toBe(true);
     await settled(job);
-    const runs = await service.handle('runs:list', {});
+    const runs = await service.handle('runs:list', undefined);
     expect(runs).toHaveLength(1);
     expect(runs[0]!.status).toBe('cancelled');
     const resumed = (await service.handle('train:resume', { run: runs[0]!.id })).jobId;
     await settled(resumed);
     expect(last(resumed)).toMatchObject({ status: 'done' });
-    expect((await service.handle('runs:list', {}))[0]).toMatchObject({ id: runs[0]!.id, status: 'done' });
+    expect((await service.handle('runs:list', undefined))[0]).toMatchObject({ id: runs[0]!.id, status: 'done' });
     const bad = (await service.handle('train:start', { pairs: [['image', 'audio']], preset: 'laptop' })).jobId;
     await settled(bad);
     expect(last(bad)).toMatchObject({ status: 'failed', error: expect.stringMatching(/audio/) });
