@@ -1,6 +1,7 @@
 // Starts an engine worker thread the same way from the TypeScript sources (CLI via tsx, tests) and
 // from the built app, where electron-vite emits each worker as out/main/<name>.js next to the main chunk.
 import { Worker } from 'node:worker_threads';
+import { UserError } from './errors.ts';
 
 /**
  * @param entry the worker's source module (a URL relative to the caller's module)
@@ -11,4 +12,40 @@ export function spawnWorker(entry: URL, builtName: string, workerData: unknown):
   return fromSources
     ? new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: { ...(workerData as object), entry: entry.href } })
     : new Worker(new URL(`./${builtName}.js`, import.meta.url), { workerData });
+}
+
+/** What a one-job worker posts: updates while it works, then its result or its error. */
+export type JobMessage<U, R> = { kind: 'update'; update: U } | { kind: 'result'; result: R } | { kind: 'error'; message: string; user: boolean };
+
+/**
+ * The result of a worker that runs one job (see JobMessage): updates go to onUpdate; an error comes
+ * back as userError(message) when the worker marked it user-facing (bad input), else as a plain Error.
+ */
+export function jobResult<U, R>(worker: Worker, onUpdate: (u: U) => void, userError: (message: string) => Error): Promise<R> {
+  return new Promise<R>((resolve, reject) => {
+    let settled = false;
+    worker.on('message', (m: JobMessage<U, R>) => {
+      if (m.kind === 'update') return onUpdate(m.update);
+      settled = true;
+      if (m.kind === 'result') resolve(m.result);
+      // Errors cross the thread boundary as text: the flag keeps user-facing ones user errors.
+      else reject(m.user ? userError(m.message) : new Error(m.message));
+    });
+    worker.on('error', (err) => {
+      settled = true;
+      reject(err);
+    });
+    worker.on('exit', (code) => {
+      if (!settled) reject(new Error(`a worker thread exited unexpectedly (code ${code})`));
+    });
+  });
+}
+
+/** Runs a one-job worker's job and posts its outcome (see jobResult). */
+export async function postJobOutcome<R>(post: (m: JobMessage<never, R>) => void, run: () => Promise<R>): Promise<void> {
+  try {
+    post({ kind: 'result', result: await run() });
+  } catch (err) {
+    post({ kind: 'error', message: err instanceof Error ? err.message : String(err), user: err instanceof UserError });
+  }
 }

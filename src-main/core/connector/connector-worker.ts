@@ -4,8 +4,8 @@
 // baselines (ridge, CCA): seconds of work that must not block the server or Electron's main thread.
 import { parentPort, workerData } from 'node:worker_threads';
 import { Catalog } from '../catalog/catalog.ts';
-import { UserError } from '../errors.ts';
 import type { Provider } from '../onnx/runtime.ts';
+import { postJobOutcome } from '../workers.ts';
 import { resumeConnector, trainConnector, type ConnectorRunOptions } from './run.ts';
 
 export type ConnectorJob = { kind: 'train'; options: ConnectorRunOptions } | { kind: 'resume'; runId: number; exec: { threads?: number; provider?: Provider } };
@@ -18,12 +18,10 @@ port.on('message', (m: { cancel: true }) => {
 });
 
 const catalog = Catalog.open(catalogFile);
+const post = (m: unknown): void => port.postMessage(m);
 try {
-  const onEvent = (event: unknown): void => port.postMessage({ kind: 'event', event });
-  const summary = job.kind === 'train' ? await trainConnector(catalog, job.options, onEvent, abort.signal) : await resumeConnector(catalog, job.runId, onEvent, abort.signal, job.exec);
-  port.postMessage({ kind: 'result', summary });
-} catch (err) {
-  port.postMessage({ kind: 'error', message: err instanceof Error ? err.message : String(err), user: err instanceof UserError });
+  const onEvent = (event: unknown): void => post({ kind: 'update', update: event });
+  await postJobOutcome(post, () => (job.kind === 'train' ? trainConnector(catalog, job.options, onEvent, abort.signal) : resumeConnector(catalog, job.runId, onEvent, abort.signal, job.exec)));
 } finally {
   catalog.close();
   port.close();

@@ -4,7 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ImportFormat } from '../../../src-shared/types.ts';
 import { Catalog } from '../catalog/catalog.ts';
-import { UserError } from '../errors.ts';
+import { postJobOutcome } from '../workers.ts';
 import { importDataset, type DatasetImportOptions } from './import.ts';
 
 const { catalogFile, format, source, options, stop } = workerData as {
@@ -25,11 +25,9 @@ const signal = {
 } as AbortSignal;
 
 const catalog = Catalog.open(catalogFile);
+const post = (m: unknown): void => parentPort!.postMessage(m);
 try {
-  const report = await importDataset(catalog, format, source, { ...options, signal, onProgress: (p) => parentPort!.postMessage({ kind: 'progress', progress: p }) });
-  parentPort!.postMessage({ kind: 'result', report });
-} catch (err) {
-  parentPort!.postMessage({ kind: 'error', message: err instanceof Error ? err.message : String(err), user: err instanceof UserError });
+  await postJobOutcome(post, () => importDataset(catalog, format, source, { ...options, signal, onProgress: (p) => post({ kind: 'update', update: p }) }));
 } finally {
   catalog.close();
 }
