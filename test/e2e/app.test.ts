@@ -1,5 +1,5 @@
 // End to end: the real Vue renderer in Debian's Chromium against server mode. Import a small dataset,
-// add encoders and embed it, train the laptop preset (shortened), then search by text, image and
+// add encoders and embed it, train with the default preset (auto, shortened), then search by text, image and
 // audio and check the results on screen. Screenshots of every page go to test/e2e/screenshots/.
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -116,7 +116,7 @@ describe('the app in a browser, against server mode', () => {
     await shot('models');
   }, 120_000);
 
-  it('trains the laptop preset (shortened) with live charts and a summary', async () => {
+  it('trains with the default preset (auto, shortened) with live charts, trial progress and a summary beside the baselines', async () => {
     await page.click('nav [data-page="train"]');
     await page.selectOption('select[aria-label="pair a"]', 'audio');
     await page.selectOption('select[aria-label="pair b"]', 'text');
@@ -126,10 +126,16 @@ describe('the app in a browser, against server mode', () => {
     await page.fill('input[aria-label="steps"]', '40');
     await page.fill('input[aria-label="batch size"]', '8');
     await page.fill('input[aria-label="eval every"]', '20');
+    expect(await page.isChecked('[data-testid="preset-auto"]')).toBe(true);
+    await page.fill('input[aria-label="budget seconds"]', '5');
     await page.click('[data-testid="start-training"]');
     await jobDone('train');
     await page.locator('[data-testid="run-summary"]').waitFor();
-    expect(await page.locator('[data-testid="run-summary"]').innerText()).toMatch(/Run 1 done: best val RSUM/);
+    const summary = await page.locator('[data-testid="run-summary"]').innerText();
+    expect(summary).toMatch(/Run 1 done: best val score/);
+    expect(summary).toMatch(/audio-text serves /);
+    expect(summary).toMatch(/audio-text: training (beat|did not beat) the best baseline/);
+    expect(await page.locator('[data-testid="auto-status"]').innerText()).toMatch(/auto: kept trial \d/);
     expect(await page.locator('figure svg path').count()).toBeGreaterThan(0);
     await shot('train');
   }, 150_000);

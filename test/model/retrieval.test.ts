@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { crossModalRecall, normalizeRows, scoreRanking, topK } from '../../src-main/core/model/retrieval.ts';
-import { ridgeSolve } from '../../src-main/core/model/evaluate.ts';
+import { leadingEigen, ridgeSolve, svd, symmetricEigen } from '../../src-main/core/model/linalg.ts';
 import { seeded } from '../onnx/gradcheck.ts';
 
 /** Plain sort-based ranking, the reference for the ONNX TopK path. */
@@ -74,15 +74,21 @@ describe('retrieval metrics', () => {
   });
 });
 
-describe('CCA', () => {
-  it('symmetric eigen-decomposition reconstructs the matrix', async () => {
-    const { symmetricEigen } = await import('../../src-main/core/model/cca.ts');
-    const n = 5;
-    const rand = seeded(8);
+describe('linear algebra (ml-matrix, randomized range finder)', () => {
+  const spd = (n: number, seed: number, decay = 1): Float64Array => {
+    const rand = seeded(seed);
     const b = Float64Array.from({ length: n * n }, rand);
     const a = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) a[i * n + j] = a[i * n + j]! + b[i * n + k]! * b[j * n + k]!;
+    // B diag(decay^k) B^T: a spectrum that falls off, as covariances of real features do.
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) a[i * n + j] = a[i * n + j]! + b[i * n + k]! * decay ** k * b[j * n + k]!;
+    return a;
+  };
+
+  it('symmetric eigen-decomposition reconstructs the matrix, values descending', () => {
+    const n = 5;
+    const a = spd(n, 8);
     const { values, vectors } = symmetricEigen(a, n);
+    for (let i = 1; i < n; i++) expect(values[i]!).toBeLessThanOrEqual(values[i - 1]!);
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < n; j++) {
         let s = 0;
@@ -92,23 +98,31 @@ describe('CCA', () => {
     }
   });
 
-  it('finds correlation 1 for a linearly related pair of views', async () => {
-    const { fitCca } = await import('../../src-main/core/model/cca.ts');
-    const rand = seeded(9);
-    const n = 400;
-    const dx = 4;
-    const dy = 3;
-    const x = Float64Array.from({ length: n * dx }, rand);
-    // y = first three coordinates of x, mixed: perfectly correlated in 3 directions.
-    const mix = [1, 0.5, 0, -0.3, 1, 0.2, 0, 0.4, 1];
-    const y = new Float64Array(n * dy);
-    for (let r = 0; r < n; r++) for (let j = 0; j < dy; j++) for (let k = 0; k < 3; k++) y[r * dy + j] = y[r * dy + j]! + x[r * dx + k]! * mix[k * dy + j]!;
-    const cov = (p: Float64Array, dp: number, q: Float64Array, dq: number): Float64Array => {
-      const out = new Float64Array(dp * dq);
-      for (let r = 0; r < n; r++) for (let i = 0; i < dp; i++) for (let j = 0; j < dq; j++) out[i * dq + j] = out[i * dq + j]! + (p[r * dp + i]! * q[r * dq + j]!) / n;
-      return out;
-    };
-    const m = fitCca(cov(x, dx, x, dx), cov(y, dy, y, dy), cov(x, dx, y, dy), dx, dy, 3, 1e-9);
-    for (const c of m.correlations) expect(c).toBeCloseTo(1, 4);
+  it('the randomized leading eigenpairs of a wide matrix match the full decomposition', async () => {
+    const n = 400; // above FULL_EIGEN_MAX, so the range finder runs
+    const a = spd(n, 5, 0.9);
+    const full = symmetricEigen(a, n);
+    const top = await leadingEigen(a, n, 20);
+    expect(top.k).toBe(20);
+    for (let j = 0; j < 10; j++) {
+      expect(Math.abs(top.values[j]! - full.values[j]!) / full.values[j]!).toBeLessThan(1e-3);
+      let dot = 0;
+      for (let i = 0; i < n; i++) dot += top.vectors[i * 20 + j]! * full.vectors[i * n + j]!;
+      expect(Math.abs(dot)).toBeGreaterThan(0.999);
+    }
+  });
+
+  it('svd reconstructs a wide and a tall matrix', () => {
+    for (const [n, m] of [[4, 7], [7, 4]] as const) {
+      const rand = seeded(n * 10 + m);
+      const a = Float64Array.from({ length: n * m }, rand);
+      const { u, s, v, r } = svd(a, n, m);
+      expect(r).toBe(Math.min(n, m));
+      for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) {
+        let x = 0;
+        for (let k = 0; k < r; k++) x += u[i * r + k]! * s[k]! * v[j * r + k]!;
+        expect(x).toBeCloseTo(a[i * m + j]!, 9);
+      }
+    }
   });
 });

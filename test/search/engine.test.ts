@@ -2,10 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readSafetensors } from '../../src-main/core/train/safetensors.ts';
 import { describe, expect, it } from 'vitest';
-import { runConfig, runParams, trainConnector } from '../../src-main/core/connector/run.ts';
+import { runConfig, runParams, servedFor, trainConnector } from '../../src-main/core/connector/run.ts';
 import { altMoeModel, normParams } from '../../src-main/core/model/altmoe.ts';
 import { mapDirection, standardise } from '../../src-main/core/model/evaluate.ts';
 import { normalizeRows } from '../../src-main/core/model/retrieval.ts';
+import { galleryMapper, queryMapper } from '../../src-main/core/model/served.ts';
 import { SearchEngine } from '../../src-main/core/search/engine.ts';
 import { catalogWithVectors, DIMS, SMALL } from '../connector/fixtures.ts';
 
@@ -51,7 +52,7 @@ describe('search by catalog item', () => {
     const engine = new SearchEngine(c);
     const img = vectorsOf(c, 'img-enc');
     await expect(engine.searchByItem({ item: img.ids[0]!, to: ['text'] })).rejects.toThrow(/no trained connector for image -> text: run "altmoe train --pairs image:text" first/);
-    const s = await trainConnector(c, { pairs: [['image', 'text']], runsDir: path.join(dir, 'runs'), overrides: { ...SMALL, steps: 100, evalEvery: 100 }, threads: 1 });
+    const s = await trainConnector(c, { pairs: [['image', 'text']], preset: 'laptop', runsDir: path.join(dir, 'runs'), overrides: { ...SMALL, steps: 100, evalEvery: 100 }, threads: 1 });
     const queryId = img.ids[3]!;
     const hits = await engine.searchByItem({ item: queryId, to: ['text'], k: 10 });
     // Reference: map with the run's best parameters, standardise the captions, rank by cosine.
@@ -76,6 +77,22 @@ describe('search by catalog item', () => {
     expect(cut.every((h) => h.score >= hits[4]!.score)).toBe(true);
   }, 60_000);
 
+  it('through an auto run it ranks as the run serves: its query and gallery graphs, by cosine', async () => {
+    const { dir, c } = await catalogWithVectors();
+    const s = await trainConnector(c, { pairs: [['image', 'text']], runsDir: path.join(dir, 'runs'), overrides: { ...SMALL, steps: 100, evalEvery: 100 }, budgetSeconds: 1, threads: 1 });
+    const config = runConfig(c, s.runId);
+    expect(config.served?.['image-text']).toBeDefined();
+    const img = vectorsOf(c, 'img-enc');
+    const txt = vectorsOf(c, 'txt-enc');
+    const served = servedFor(config, runParams(config), 'image', 'text');
+    const q = await (await queryMapper(served, 'image', 'text')).map(img.vecs.subarray(5 * DIMS.image, 6 * DIMS.image));
+    const gallery = await galleryMapper(served, 'text');
+    const g = await gallery.map(txt.vecs);
+    const expected = brute(q, g, txt.ids, gallery.dim, img.ids[5]!).slice(0, 10);
+    const hits = await new SearchEngine(c).searchByItem({ item: img.ids[5]!, to: ['text'], k: 10 });
+    expect(hits.map((h) => h.itemId)).toEqual(expected.map((e) => e.id));
+  }, 60_000);
+
   it('above the size threshold it searches an IVF index; probing every list gives the exact results', async () => {
     const { c } = await catalogWithVectors();
     const exact = new SearchEngine(c);
@@ -89,7 +106,7 @@ describe('search by catalog item', () => {
 
   it('int8 storage returns the exact results and exact scores (candidates re-scored), also through a connector and with filters', async () => {
     const { dir, c } = await catalogWithVectors();
-    await trainConnector(c, { pairs: [['image', 'text']], runsDir: path.join(dir, 'runs'), overrides: { ...SMALL, steps: 40, evalEvery: 40 }, threads: 1 });
+    await trainConnector(c, { pairs: [['image', 'text']], preset: 'laptop', runsDir: path.join(dir, 'runs'), overrides: { ...SMALL, steps: 40, evalEvery: 40 }, threads: 1 });
     const exact = new SearchEngine(c);
     const int8 = new SearchEngine(c, { storage: 'int8' });
     for (const q of [

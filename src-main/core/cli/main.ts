@@ -21,6 +21,7 @@ import { existsSync, readFileSync } from 'node:fs';
 
 const APP_VERSION = (JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../../package.json'), 'utf8')) as { version: string }).version;
 import { progressPrinter } from './progress.ts';
+import { PRESET_NAMES } from '../model/presets.ts';
 import { formatEval, formatImportReport, formatRunSummary, formatStats, table } from './render.ts';
 
 /** A mistake in how the command was called: exit code 2 and a pointer to --help. */
@@ -35,7 +36,7 @@ Usage:
                                                 attach precomputed vectors to catalog items
   altmoe stats                                  counts per dataset, modality, split and encoder
   altmoe list [datasets|encoders|imports|formats|runs]
-  altmoe train --pairs image:text[,audio:text] [--preset laptop|paper] [options]
+  altmoe train --pairs image:text[,audio:text] [--preset auto|laptop|paper] [options]
                                                 train the Alt-MoE connector on stored vectors
   altmoe train --resume RUN                     continue a cancelled or interrupted run
   altmoe eval RUN [--split val|test] [--head mapped|pred]
@@ -82,7 +83,11 @@ Train options:
   --pairs A:B,...    modality pairs with paired data (each is trained in both directions)
   --encoders M=NAME,...  encoder per modality (default: the only one of that modality)
   --datasets D,...   datasets to train on (default: all)
-  --preset P         laptop (default) or paper
+  --preset P         auto (default: Alt-MoE trials within --budget, then the ensemble with the tuned
+                     training-free baselines that is best on val), laptop or paper (fixed settings)
+  --budget SECONDS   auto: time for the trials (default: 300)
+  --seed N           seed of initialisation, dropout, batches and --train-pairs (default: 1)
+  --train-pairs N    train on at most N pairs (a seeded subset): learning curves
   --steps N, --batch N, --lr X, --eval-every N, --patience N
   --connector moe|mlp, --schedule alternating|joint, --loss pred+cl|pred|cl
   --threads N, --provider cpu|webgpu|cuda, --name NAME
@@ -113,6 +118,9 @@ const OPTIONS = {
   encoders: { type: 'string' },
   datasets: { type: 'string' },
   preset: { type: 'string' },
+  budget: { type: 'string' },
+  seed: { type: 'string' },
+  'train-pairs': { type: 'string' },
   steps: { type: 'string' },
   batch: { type: 'string' },
   lr: { type: 'string' },
@@ -328,6 +336,20 @@ function positiveInt(raw: string | undefined, flag: string): number | undefined 
   return n;
 }
 
+function positiveNumber(raw: string | undefined, flag: string): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n <= 0) throw new UsageError(`--${flag} must be a number above 0`);
+  return n;
+}
+
+function wholeNumber(raw: string | undefined, flag: string): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isSafeInteger(n) || n < 0) throw new UsageError(`--${flag} must be a whole number >= 0`);
+  return n;
+}
+
 function oneOf<T extends string>(raw: string | undefined, flag: string, allowed: readonly T[]): T | undefined {
   if (raw === undefined) return undefined;
   if (!(allowed as readonly string[]).includes(raw)) throw new UsageError(`--${flag} must be one of ${allowed.join(', ')}`);
@@ -365,6 +387,8 @@ async function runTrain(catalogFile: string, args: string[], values: Values, io:
     if (e.type === 'progress') io.err.write(`step ${e.step}/${e.steps} ${e.task} loss ${e.loss.toFixed(4)} lr ${e.lr.toExponential(2)} ${e.stepsPerSec.toFixed(1)} steps/s (${secs}s)\n`);
     else if (e.type === 'recall') io.err.write(`val ${e.pair} @${e.step}: R@1 ${(100 * e.result.forward.r1).toFixed(1)} / ${(100 * e.result.backward.r1).toFixed(1)}, RSUM ${e.result.rsum.toFixed(1)}${e.best ? ' (best)' : ''}\n`);
     else if (e.type === 'warning') io.err.write(`warning: ${e.message}\n`);
+    else if (e.type === 'trial') io.err.write(`auto: trial ${e.index}/${e.of} (${e.settings}); best val score so far ${e.bestSoFar?.toFixed(1) ?? '-'}; ${Math.round(e.secondsLeft)} s of the budget left\n`);
+    else if (e.type === 'chosen') io.err.write(`auto: kept trial ${e.trial} (${e.settings})\n`);
     else if (e.type === 'started') io.err.write(`training on ${e.provider}, ${e.parameters.toLocaleString('en-US')} parameters${e.resumed ? `, resumed at step ${e.step}` : ''}\n`);
   };
   // Ctrl-C stops after the current step and keeps a checkpoint: "altmoe train --resume RUN" continues.
@@ -382,14 +406,17 @@ async function runTrain(catalogFile: string, args: string[], values: Values, io:
             pairs: parsePairs(values.pairs),
             encoders: parseEncoders(values.encoders),
             datasets: values.datasets?.split(','),
-            preset: oneOf(values.preset, 'preset', ['laptop', 'paper'] as const),
+            preset: oneOf(values.preset, 'preset', PRESET_NAMES),
+            budgetSeconds: positiveNumber(values.budget, 'budget'),
+            seed: wholeNumber(values.seed, 'seed'),
+            trainPairs: positiveInt(values['train-pairs'], 'train-pairs'),
             runsDir: `${catalogFile}.runs`,
             overrides: {
               steps: positiveInt(values.steps, 'steps'),
               batchSize: positiveInt(values.batch, 'batch'),
               evalEvery: positiveInt(values['eval-every'], 'eval-every'),
               patience: positiveInt(values.patience, 'patience'),
-              lr: values.lr === undefined ? undefined : Number(values.lr),
+              lr: positiveNumber(values.lr, 'lr'),
               connector: oneOf(values.connector, 'connector', ['moe', 'mlp'] as const),
               schedule: oneOf(values.schedule, 'schedule', ['alternating', 'joint'] as const),
               loss: oneOf(values.loss, 'loss', ['pred+cl', 'pred', 'cl'] as const),

@@ -1,6 +1,7 @@
 import type { CatalogStats, ImportReport } from '../../../src-shared/types.ts';
 import type { RunEvaluation } from '../connector/evaluate-run.ts';
-import type { RunSummary } from '../connector/run.ts';
+import type { PairEvaluation, RunSummary } from '../connector/run.ts';
+import { BASELINE_LABELS, describeWeights } from '../model/ensemble.ts';
 import type { CrossModalResult } from '../model/retrieval.ts';
 
 /** A plain left-aligned text table. */
@@ -48,21 +49,49 @@ function recallRows(label: string, r: CrossModalResult): (string | number)[] {
 
 const RECALL_HEADER = ['', 'fwd R@1', 'R@5', 'R@10', 'bwd R@1', 'R@5', 'R@10', 'RSUM'];
 
+
+/** A pair's table: the connector, every tuned baseline with its chosen settings, chance, and the verdict. */
+function pairTable(pair: string, p: PairEvaluation, label = 'connector'): string[] {
+  const [a, b] = pair.split('-');
+  const rows = [recallRows(label, p.connector)];
+  for (const [name, r] of Object.entries(p.baselines)) rows.push([...recallRows(BASELINE_LABELS[name] ?? name, r.result), Object.entries(r.hyper).map(([k, v]) => `${k}=${v}`).join(' ')]);
+  // A random ranking finds the one right caption (or item) in the top K with probability K / gallery.
+  const chance = (k: number, n: number): string => pct(Math.min(1, k / n));
+  const fwdN = p.captions;
+  const bwdN = p.items;
+  rows.push(['chance', chance(1, fwdN), chance(5, fwdN), chance(10, fwdN), chance(1, bwdN), chance(5, bwdN), chance(10, bwdN), (100 * (Math.min(1, 1 / fwdN) + Math.min(1, 5 / fwdN) + Math.min(1, 10 / fwdN) + Math.min(1, 1 / bwdN) + Math.min(1, 5 / bwdN) + Math.min(1, 10 / bwdN))).toFixed(1)]);
+  return [`${pair} on ${p.split}: ${p.items} ${a} items, ${p.captions} ${b} captions (fwd = ${a} -> ${b}, bwd = ${b} -> ${a}; baselines tuned on val)`, table([...RECALL_HEADER, 'chosen on val'], rows)];
+}
+
+/** One line: did training beat the best baseline (by RSUM) on this split? */
+export function verdict(pairs: [string, PairEvaluation][]): string {
+  return pairs
+    .map(([pair, p]) => {
+      const [bestName, best] = Object.entries(p.baselines).reduce((m, x) => (x[1].result.rsum > m[1].result.rsum ? x : m));
+      const diff = p.connector.rsum - best.result.rsum;
+      return `${pair}: training ${diff > 0 ? 'beat' : 'did not beat'} the best baseline (${BASELINE_LABELS[bestName] ?? bestName}) by ${diff >= 0 ? '+' : ''}${diff.toFixed(1)} RSUM on ${p.split}`;
+    })
+    .join('; ');
+}
+
 export function formatRunSummary(name: string, status: string, s: RunSummary): string {
-  const lines = [`run ${s.runId} "${name}": ${status}; best validation RSUM ${s.bestValRsum.toFixed(1)} at step ${s.bestStep}${s.stoppedEarly ? ' (stopped early)' : ''}`];
-  for (const [pair, t] of Object.entries(s.test)) {
-    lines.push('', `${pair} (fwd = ${pair.split('-')[0]} -> ${pair.split('-')[1]}):`);
-    lines.push(table(RECALL_HEADER, [recallRows('connector', t.connector), recallRows('ridge (linear)', t.ridge), recallRows('neighbours', t.neighbours), ...(t.cca ? [recallRows('CCA', t.cca)] : [])]));
+  const lines = [`run ${s.runId} "${name}": ${status}; best validation score ${s.bestValScore.toFixed(1)} (mean R@1/5/10 over val queries) at step ${s.bestStep}${s.stoppedEarly ? ' (stopped early)' : ''}`];
+  if (s.auto) {
+    lines.push(`auto kept trial ${s.auto.trial} (${s.auto.settings})`);
+    for (const [pair, r] of Object.entries(s.auto.pairs)) {
+      const [bestName, bestScore] = Object.entries(r.single).filter(([m]) => m !== 'connector').reduce((m, x) => (x[1] > m[1] ? x : m));
+      lines.push(`${pair} serves ${describeWeights(r.weights)}: val score ${r.valScore.toFixed(1)}, connector alone ${r.single.connector.toFixed(1)}, best training-free ${BASELINE_LABELS[bestName] ?? bestName} ${bestScore.toFixed(1)} (${r.valScore - bestScore >= 0 ? '+' : ''}${(r.valScore - bestScore).toFixed(1)})`);
+    }
   }
+  for (const [pair, t] of Object.entries(s.test)) lines.push('', ...pairTable(pair, t, s.auto ? 'served (auto)' : 'connector'));
   if (status !== 'done') lines.push('', `continue with: altmoe train --resume ${s.runId}`);
+  else if (Object.keys(s.test).length > 0) lines.push('', verdict(Object.entries(s.test)));
   return lines.join('\n');
 }
 
 export function formatEval(e: RunEvaluation): string {
   const lines = [`run ${e.runId}, ${e.split} split, ${e.head === 'mapped' ? 'contrastive' : 'prediction'} head`];
-  for (const p of e.pairs) {
-    lines.push('', `${p.pair}: ${p.items} items, ${p.captions} captions`);
-    lines.push(table(RECALL_HEADER, [recallRows('connector', p.connector), recallRows('ridge (linear)', p.ridge), recallRows('neighbours', p.neighbours), ...(p.cca ? [recallRows('CCA', p.cca)] : [])]));
-  }
+  for (const p of e.pairs) lines.push('', ...(p.served ? [`serves ${p.served}`] : []), ...pairTable(p.pair, p, p.served ? 'served (auto)' : 'connector'));
+  lines.push('', verdict(e.pairs.map((p) => [p.pair, p])));
   return lines.join('\n');
 }

@@ -5,8 +5,10 @@ import path from 'node:path';
 import type { Catalog } from '../catalog/catalog.ts';
 import { altMoeModel, directionTask, normParams } from '../model/altmoe.ts';
 import { buildInfer } from '../train/artifacts.ts';
+import { ConnectorDataError } from './pair-data.ts';
 import { writeSafetensors } from '../train/safetensors.ts';
-import { runConfig, runParams } from './run.ts';
+import { buildGallery, buildQuery } from '../model/ensemble.ts';
+import { runConfig, runParams, servedFor } from './run.ts';
 
 export interface ExportResult {
   dir: string;
@@ -15,7 +17,8 @@ export interface ExportResult {
 
 export function exportConnector(catalog: Catalog, runId: number, outDir: string): ExportResult {
   const run = catalog.runs.get(runId);
-  if (!run) throw new Error(`no run ${runId}`);
+  if (!run) throw new ConnectorDataError(`no run ${runId} (see "altmoe list runs")`);
+  if (run.status !== 'done') throw new ConnectorDataError(`run ${runId} is ${run.status}; only a finished run can be exported (altmoe train --resume ${runId})`);
   const config = runConfig(catalog, runId);
   const spec = altMoeModel(config.model);
   const values = runParams(config);
@@ -30,10 +33,17 @@ export function exportConnector(catalog: Catalog, runId: number, outDir: string)
     directions: [] as object[],
     standardisation: {} as Record<string, { mean: number[]; invstd: number[] }>,
     metrics: catalog.metrics.forRun(runId).filter((m) => !m.split.startsWith('val')).map((m) => ({ split: m.split, name: m.name, value: m.value })),
+    served: config.served ?? null,
     usage:
-      'Feed raw pooled encoder vectors of the source modality as input "<source>" [N, d_source]. Output "mapped" (contrastive head) and "pred" (prediction head) are in the target encoder\'s standardised space: standardise target vectors as (v - mean) * invstd with the numbers under "standardisation", then rank them by cosine similarity.',
+      'To search as the app does: feed raw pooled source vectors [N, d_source] to query.<source>-to-<target>.onnx (input "<source>", output "query") and raw target vectors [M, d_target] to gallery.<source>-to-<target>.onnx (input "<target>", output "gallery"), then rank by cosine similarity. These are what the run serves (the connector, or for auto runs its ensemble with training-free members, see "served"). infer.<source>-to-<target>.onnx is the bare connector: outputs "mapped" (contrastive head) and "pred" (prediction head) are in the target encoder\'s standardised space (standardise targets as (v - mean) * invstd with the numbers under "standardisation").',
   };
   for (const [s, t] of directions) {
+    const served = servedFor(config, values, s, t);
+    for (const [kind, model] of [['query', buildQuery(served.spec, served.values, served.ensemble, s, t)], ['gallery', buildGallery(served.spec, served.values, served.ensemble, t)]] as const) {
+      const f = `${kind}.${s}-to-${t}.onnx`;
+      fs.writeFileSync(path.join(outDir, f), model);
+      files.push(f);
+    }
     const file = `infer.${s}-to-${t}.onnx`;
     fs.writeFileSync(path.join(outDir, file), buildInfer(spec, directionTask(spec, s, t), values, ['mapped', 'pred'], { direction: `${s}->${t}`, run: String(runId) }));
     files.push(file);

@@ -4,7 +4,7 @@
 import { UserError } from '../errors.ts';
 import type { Modality, Split } from '../../../src-shared/types.ts';
 import type { Catalog } from '../catalog/catalog.ts';
-import { deriveSeed } from '../train/rng.ts';
+import { deriveSeed, mulberry32, permutation } from '../train/rng.ts';
 
 export interface SplitData {
   /** Media vectors [items, dA] and caption vectors [captions, dB]; owner[j] = media row of caption j. */
@@ -75,10 +75,17 @@ export function loadPairData(catalog: Catalog, opts: { a: Modality; b: Modality;
     );
   }
   const hasVal = [...media.values()].some((m) => m.split === 'val');
+  // Without a val split, a deterministic 10% of the training items validate (at least one, so a
+  // small set can still choose its model).
+  const drawn = new Set<number>();
+  if (!hasVal) {
+    const open = [...media.values()].filter((m) => m.split !== 'test').sort((x, y) => deriveSeed(x.id, 17) - deriveSeed(y.id, 17));
+    for (const m of open) if (deriveSeed(m.id, 17) % 10 === 0) drawn.add(m.id);
+    if (drawn.size === 0 && open.length >= 2) drawn.add(open[0]!.id);
+  }
   const splitOf = (m: Media): Split => {
     if (m.split === 'val' || m.split === 'test') return m.split;
-    if (!hasVal && deriveSeed(m.id, 17) % 10 === 0) return 'val';
-    return 'train';
+    return drawn.has(m.id) ? 'val' : 'train';
   };
   const groups: Record<Split, Media[]> = { train: [], val: [], test: [] };
   for (const m of media.values()) groups[splitOf(m)].push(m);
@@ -128,4 +135,57 @@ export function trainingRows(s: SplitData, aDim: number): { a: Float32Array; b: 
   const a = new Float32Array(s.owner.length * aDim);
   s.owner.forEach((i, j) => a.set(s.aVecs.subarray(i * aDim, (i + 1) * aDim), j * aDim));
   return { a, b: s.bVecs };
+}
+
+/** Pick rows of a split: the given media items (in order) with all their captions. */
+function pickMedia(s: SplitData, aDim: number, bDim: number, media: readonly number[]): SplitData {
+  const byMedia: number[][] = Array.from({ length: s.aVecs.length / aDim }, () => []);
+  s.owner.forEach((m, j) => byMedia[m]!.push(j));
+  const caps = media.flatMap((m) => byMedia[m]!);
+  const aVecs = new Float32Array(media.length * aDim);
+  media.forEach((m, i) => aVecs.set(s.aVecs.subarray(m * aDim, (m + 1) * aDim), i * aDim));
+  const bVecs = new Float32Array(caps.length * bDim);
+  const owner = new Int32Array(caps.length);
+  let j = 0;
+  media.forEach((m, i) => {
+    for (const c of byMedia[m]!) {
+      bVecs.set(s.bVecs.subarray(c * bDim, (c + 1) * bDim), j * bDim);
+      owner[j++] = i;
+    }
+  });
+  return { aVecs, bVecs, owner };
+}
+
+/**
+ * The training split cut to at most `pairs` caption pairs: media items drawn in a seeded random
+ * order, each with all its captions (validation and test stay whole, so sizes compare).
+ */
+export function limitTraining(d: PairData, pairs: number | undefined, seed: number): PairData {
+  const t = d.splits.train;
+  if (pairs === undefined || t.owner.length <= pairs) return d;
+  const counts = new Int32Array(t.aVecs.length / d.aDim);
+  for (const m of t.owner) counts[m]!++;
+  const order = permutation(counts.length, mulberry32(deriveSeed(seed, 29)));
+  const picked: number[] = [];
+  let total = 0;
+  for (const m of order) {
+    if (total + counts[m]! > pairs) continue;
+    picked.push(m);
+    total += counts[m]!;
+    if (total === pairs) break;
+  }
+  if (picked.length === 0) throw new ConnectorDataError(`${pairs} training pairs is fewer than one media item's captions`);
+  return { ...d, splits: { ...d.splits, train: pickMedia(t, d.aDim, d.bDim, picked) } };
+}
+
+/** Minimum pairs in the training and validation splits: fewer cannot choose a model. */
+export const MIN_TRAIN_PAIRS = 4;
+export const MIN_VAL_PAIRS = 2;
+
+/** A run needs training and validation pairs: say so before anything is written. */
+export function requireSplits(d: PairData): void {
+  const train = d.splits.train.owner.length;
+  const val = d.splits.val.owner.length;
+  if (train < MIN_TRAIN_PAIRS) throw new ConnectorDataError(`${d.a}-${d.b} has ${train} training pairs; at least ${MIN_TRAIN_PAIRS} are needed`);
+  if (val < MIN_VAL_PAIRS) throw new ConnectorDataError(`${d.a}-${d.b} has ${val} validation pairs; at least ${MIN_VAL_PAIRS} are needed to choose a model (mark some pairs "val", or leave splits out and 10% of the training items validate)`);
 }

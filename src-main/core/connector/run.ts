@@ -8,15 +8,22 @@ import path from 'node:path';
 import type { Modality, Split } from '../../../src-shared/types.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { altMoeModel, directionName, normParams, type AltMoeConfig } from '../model/altmoe.ts';
-import { columnStats, evaluateBaselines, evaluateConnector } from '../model/evaluate.ts';
-import { PRESETS, type Preset } from '../model/presets.ts';
+import { columnStats, evaluateBaselines, evaluateConnector, type BaselineResults } from '../model/evaluate.ts';
+import { CONNECTOR_ONLY, ensembleValues, type EnsembleConfig } from '../model/ensemble.ts';
+import { evaluateServed, type Served } from '../model/served.ts';
+import { readSafetensors } from '../train/safetensors.ts';
+import type { AutoPlan } from '../model/presets.ts';
+import { runAuto, type AutoReport } from './auto.ts';
+import { AUTO, PRESET_NAMES, PRESETS, type Preset, type PresetName } from '../model/presets.ts';
+import { microScore } from '../model/baselines/recall.ts';
 import type { CrossModalResult } from '../model/retrieval.ts';
 import type { OptimizerConfig } from '../onnx/optim.ts';
 import type { Provider } from '../onnx/runtime.ts';
 import { startTraining } from '../train/runner.ts';
 import type { Dataset } from '../train/data.ts';
 import { CHECKPOINT_FILE, readCheckpoint, type TrainEvent, type TrainJob } from '../train/trainer.ts';
-import { ConnectorDataError, loadPairData, trainingRows, type PairData } from './pair-data.ts';
+import { definedOnly } from '../../../src-shared/objects.ts';
+import { ConnectorDataError, limitTraining, loadPairData, requireSplits, trainingRows, type PairData } from './pair-data.ts';
 
 export interface RunConfig {
   preset: string;
@@ -30,7 +37,30 @@ export interface RunConfig {
   pairs: [Modality, Modality][];
   encoders: Partial<Record<Modality, { name: string; hash: string }>>;
   datasets: string[] | null;
+  /** At most this many training pairs (a subset drawn with the seed), or null for all. */
+  trainPairs?: number | null;
+  /** The auto preset's plan (absent for fixed presets). */
+  auto?: AutoPlan | null;
+  /** Per pair ("a-b"), the ensemble the run serves (absent: the connector alone); arrays in ENSEMBLE_FILE. */
+  served?: Record<string, EnsembleConfig> | null;
   dir: string;
+}
+
+export const ENSEMBLE_FILE = 'ensemble.safetensors';
+
+/** What a run serves for the pair of modalities s and t (either order). */
+export function servedFor(config: RunConfig, values: Map<string, Float32Array | Float64Array>, s: string, t: string): Served {
+  const spec = altMoeModel(config.model);
+  const pair = config.pairs.find(([a, b]) => (a === s && b === t) || (a === t && b === s));
+  if (!pair) throw new ConnectorDataError(`the run was not trained for ${s} and ${t}`);
+  const key = pair.join('-');
+  const ensemble = config.served?.[key];
+  if (!ensemble) return { spec, values, ensemble: { a: pair[0], b: pair[1], ...CONNECTOR_ONLY, knn: { a2b: { k: 1, temperature: 0 }, b2a: { k: 1, temperature: 0 } }, asif: { k: 1, power: 1 }, ccaDim: 0, anchors: 0 } };
+  const file = path.join(config.dir, ENSEMBLE_FILE);
+  if (!fs.existsSync(file)) throw new ConnectorDataError(`the run's ensemble file is missing: ${file}`);
+  const stored = readSafetensors(file).tensors;
+  const own = Object.fromEntries(Object.entries(stored).filter(([n]) => n.startsWith(`${key}/`)).map(([n, t]) => [n.slice(key.length + 1), t.data as Float32Array]));
+  return { spec, values: new Map([...values, ...ensembleValues(own)]), ensemble };
 }
 
 export interface ConnectorRunOptions {
@@ -38,34 +68,73 @@ export interface ConnectorRunOptions {
   pairs: [Modality, Modality][];
   encoders?: Partial<Record<Modality, string>>;
   datasets?: string[];
-  preset?: keyof typeof PRESETS;
+  /** Default: auto. */
+  preset?: PresetName;
+  /** auto: seconds for the trials (default AUTO.budgetSeconds). */
+  budgetSeconds?: number;
   /** Any model field, plus the training settings. */
-  overrides?: Partial<Omit<AltMoeConfig, 'kind' | 'modalities' | 'pairs'>> & Partial<Pick<Preset, 'steps' | 'batchSize' | 'evalEvery' | 'patience'>> & { lr?: number };
+  overrides?: Partial<Omit<AltMoeConfig, 'kind' | 'modalities' | 'pairs'>> & Partial<Pick<Preset, 'steps' | 'batchSize' | 'evalEvery' | 'patience'>> & { lr?: number; weightDecay?: number };
   /** Folder that holds one sub-folder per run. */
   runsDir: string;
   seed?: number;
+  /** Train on at most this many pairs (whole media items, drawn with the seed): learning curves. */
+  trainPairs?: number;
   threads?: number;
   provider?: Provider;
 }
 
-export type RunEvent = TrainEvent | { type: 'recall'; step: number; pair: string; split: Split; result: CrossModalResult; best: boolean };
+export type RunEvent =
+  | TrainEvent
+  | { type: 'recall'; step: number; pair: string; split: Split; result: CrossModalResult; best: boolean }
+  /** auto: a trial starts (1-based index of `of`), with the best val score so far and the budget left. */
+  | { type: 'trial'; index: number; of: number; settings: string; bestSoFar: number | null; secondsLeft: number }
+  /** auto: the trial kept and, per pair, the ensemble weights chosen on val. */
+  | { type: 'chosen'; trial: number; settings: string; pairs: AutoReport['pairs'] };
 
 export interface RunSummary {
   runId: number;
   bestStep: number;
-  bestValRsum: number;
+  /** Best validation micro-score: mean R@1/5/10 over every val query of every pair, in percent. */
+  bestValScore: number;
   stoppedEarly: boolean;
-  test: Record<string, { connector: CrossModalResult; ridge: CrossModalResult; neighbours: CrossModalResult; cca: CrossModalResult | null }>;
+  test: Record<string, PairEvaluation>;
+  /** auto runs: which trial won and what the run serves. */
+  auto?: AutoReport;
+}
+
+/** One pair's evaluation: the connector beside every tuned baseline, on the same split. */
+export interface PairEvaluation {
+  split: Split;
+  /** Gallery sizes: media items and captions (chance R@K is K / gallery). */
+  items: number;
+  captions: number;
+  connector: CrossModalResult;
+  baselines: BaselineResults;
 }
 
 export const BEST_FILE = 'best.safetensors';
 
-/** Creates a run in the catalog from a preset and overrides, then trains it. */
-export async function trainConnector(catalog: Catalog, opts: ConnectorRunOptions, onEvent: (e: RunEvent) => void = () => {}, signal?: AbortSignal): Promise<RunSummary> {
-  const preset = PRESETS[opts.preset ?? 'laptop'];
-  if (!preset) throw new Error(`unknown preset "${opts.preset}" (laptop or paper)`);
-  const o = opts.overrides ?? {};
-  const data = opts.pairs.map(([a, b]) => loadPairData(catalog, { a, b, encoders: opts.encoders ?? {}, datasets: opts.datasets }));
+/**
+ * Checks a run request completely and builds its configuration (everything but the folder) and
+ * data, writing nothing: a bad request fails here, before any row or file exists.
+ */
+export function planRun(catalog: Catalog, opts: ConnectorRunOptions): { config: Omit<RunConfig, 'dir'>; data: PairData[] } {
+  const presetName: PresetName = opts.preset ?? 'auto';
+  if (!PRESET_NAMES.includes(presetName)) throw new ConnectorDataError(`unknown preset "${opts.preset}" (${PRESET_NAMES.join(', ')})`);
+  const isAuto = presetName === 'auto';
+  const budget = opts.budgetSeconds ?? AUTO.budgetSeconds;
+  if (!Number.isFinite(budget) || budget <= 0) throw new ConnectorDataError(`the time budget must be a number of seconds above 0, not ${opts.budgetSeconds}`);
+  if (opts.budgetSeconds !== undefined && !isAuto) throw new ConnectorDataError('a time budget goes with the auto preset');
+  // auto trains the laptop model with finer validation; its trials vary a few settings.
+  const preset: Preset = isAuto ? { ...PRESETS.laptop, evalEvery: AUTO.evalEvery, patience: AUTO.patience } : PRESETS[presetName];
+  // Options not given must be absent, never undefined: a spread of undefined over the preset would
+  // silently turn the default run into another model (it once made it an MLP with the joint schedule).
+  const o = definedOnly(opts.overrides ?? {});
+  const seed = opts.seed ?? 1;
+  if (!Number.isInteger(seed) || seed < 0) throw new ConnectorDataError(`the seed must be a whole number >= 0, not ${opts.seed}`);
+  if (opts.trainPairs !== undefined && (!Number.isInteger(opts.trainPairs) || opts.trainPairs < 1)) throw new ConnectorDataError(`the number of training pairs must be a whole number >= 1, not ${opts.trainPairs}`);
+  const data = opts.pairs.map(([a, b]) => limitTraining(loadPairData(catalog, { a, b, encoders: opts.encoders ?? {}, datasets: opts.datasets }), opts.trainPairs, seed));
+  for (const d of data) requireSplits(d);
   const modalities: Record<string, number> = {};
   const encoders: RunConfig['encoders'] = {};
   for (const d of data) {
@@ -74,32 +143,40 @@ export async function trainConnector(catalog: Catalog, opts: ConnectorRunOptions
     encoders[d.a] = d.encoders.a;
     encoders[d.b] = d.encoders.b;
   }
-  const { steps = preset.steps, batchSize = preset.batchSize, evalEvery = preset.evalEvery, patience = preset.patience, lr, ...modelOver } = o;
+  const { steps = preset.steps, batchSize = preset.batchSize, evalEvery = preset.evalEvery, patience = preset.patience, lr, weightDecay, ...modelOver } = o;
   const model: AltMoeConfig = { kind: 'altmoe', modalities, pairs: opts.pairs, ...preset.model, ...modelOver };
   altMoeModel(model); // validate before anything is written
-  const optimizer: OptimizerConfig = { ...preset.optimizer, lr: lr ?? preset.optimizer.lr, schedule: preset.optimizer.schedule && { ...preset.optimizer.schedule, totalSteps: steps, warmupSteps: Math.min(preset.optimizer.schedule.warmupSteps, Math.floor(steps / 10)) } };
+  const optimizer: OptimizerConfig = { ...preset.optimizer, lr: lr ?? preset.optimizer.lr, ...(weightDecay !== undefined ? { weightDecay } : {}), schedule: preset.optimizer.schedule && { ...preset.optimizer.schedule, totalSteps: steps, warmupSteps: Math.min(preset.optimizer.schedule.warmupSteps, Math.floor(steps / 10)) } };
+  const presetConfig = { preset: presetName, ...(isAuto ? { auto: { budgetSeconds: budget, trials: AUTO.trials } } : {}) };
+  return { config: { ...presetConfig, model, optimizer, steps, batchSize, evalEvery, patience, seed, pairs: opts.pairs, encoders, datasets: opts.datasets ?? null, trainPairs: opts.trainPairs ?? null }, data };
+}
+
+/** Creates a run in the catalog from a preset and overrides, then trains it. */
+export async function trainConnector(catalog: Catalog, opts: ConnectorRunOptions, onEvent: (e: RunEvent) => void = () => {}, signal?: AbortSignal): Promise<RunSummary> {
+  const { config: planned, data } = planRun(catalog, opts);
   const now = Date.now();
-  const name = opts.name ?? `${opts.pairs.map((p) => p.join('-')).join('+')} ${opts.preset ?? 'laptop'}`;
+  const name = opts.name ?? `${opts.pairs.map((p) => p.join('-')).join('+')} ${planned.preset}`;
   // The run folder is named after the run id: create the row and record its config in one transaction.
   const { runId, config } = catalog.write(() => {
     const id = catalog.runs.create(name, {}, now);
-    const c: RunConfig = { preset: opts.preset ?? 'laptop', model, optimizer, steps, batchSize, evalEvery, patience, seed: opts.seed ?? 1, pairs: opts.pairs, encoders, datasets: opts.datasets ?? null, dir: path.resolve(opts.runsDir, `run-${id}`) };
+    const c: RunConfig = { ...planned, dir: path.resolve(opts.runsDir, `run-${id}`) };
     catalog.runs.setConfig(id, c, now);
     return { runId: id, config: c };
   });
-  return runLoop(catalog, runId, config, data, { threads: opts.threads, provider: opts.provider }, onEvent, signal);
+  const exec = { threads: opts.threads, provider: opts.provider };
+  return config.auto ? runAuto(catalog, runId, config, data, exec, onEvent, signal) : runLoop(catalog, runId, config, data, exec, onEvent, signal);
 }
 
 /** Continues a run that was cancelled or interrupted, from its last checkpoint. */
 export async function resumeConnector(catalog: Catalog, runId: number, onEvent: (e: RunEvent) => void = () => {}, signal?: AbortSignal, exec: { threads?: number; provider?: Provider } = {}): Promise<RunSummary> {
   const config = runConfig(catalog, runId);
-  const data = config.pairs.map(([a, b]) => loadPairData(catalog, { a, b, encoders: Object.fromEntries(Object.entries(config.encoders).map(([m, e]) => [m, e!.name])), datasets: config.datasets ?? undefined }));
+  const data = runData(catalog, config);
   for (const d of data) {
     if (d.encoders.a.hash !== config.encoders[d.a]?.hash || d.encoders.b.hash !== config.encoders[d.b]?.hash) {
-      throw new Error(`run ${runId} was trained on vectors of another encoder model; start a new run`);
+      throw new ConnectorDataError(`run ${runId} was trained on vectors of another encoder model; start a new run`);
     }
   }
-  return runLoop(catalog, runId, config, data, exec, onEvent, signal);
+  return config.auto ? runAuto(catalog, runId, config, data, exec, onEvent, signal) : runLoop(catalog, runId, config, data, exec, onEvent, signal);
 }
 
 /** Deletes a run from the catalog (checkpoints and metrics go with it) and its folder; returns the folder. */
@@ -113,9 +190,15 @@ export function deleteRun(catalog: Catalog, runId: number): string | null {
   return dir;
 }
 
+/** The pair data a run was trained on (the same training subset), from the catalog. */
+export function runData(catalog: Catalog, config: RunConfig): PairData[] {
+  const encoders = Object.fromEntries(Object.entries(config.encoders).map(([m, e]) => [m, e!.name]));
+  return config.pairs.map(([a, b]) => limitTraining(loadPairData(catalog, { a, b, encoders, datasets: config.datasets ?? undefined }), config.trainPairs ?? undefined, config.seed));
+}
+
 export function runConfig(catalog: Catalog, runId: number): RunConfig {
   const run = catalog.runs.get(runId);
-  if (!run) throw new Error(`no run ${runId}`);
+  if (!run) throw new ConnectorDataError(`no run ${runId} (see "altmoe list runs")`);
   return JSON.parse(run.config) as RunConfig;
 }
 
@@ -134,7 +217,39 @@ function standardisation(config: RunConfig, data: PairData[]): Record<string, Fl
   return values;
 }
 
+/** Where a training loop records and how long it may go on. */
+interface LoopOptions {
+  /** Metric split of its validation rows: 'val' for a run, `trial<i>.val` for an auto trial. */
+  valSplit: string;
+  /** Wall-clock time (ms) after which no new chunk starts: the auto preset's budget. */
+  deadline?: number;
+}
+
+type LoopOutcome = { completed: boolean; bestStep: number; bestValScore: number; stoppedEarly: boolean };
+
 async function runLoop(catalog: Catalog, runId: number, config: RunConfig, data: PairData[], exec: { threads?: number; provider?: Provider }, onEvent: (e: RunEvent) => void, signal?: AbortSignal): Promise<RunSummary> {
+  catalog.write(() => catalog.runs.setStatus(runId, 'running', Date.now()));
+  const out = await trainLoop(catalog, runId, config, data, exec, onEvent, signal, { valSplit: 'val' });
+  return finishRun(catalog, runId, config, data, out);
+}
+
+/** Records the run's final state: cancelled (resumable), or done with its test evaluation. */
+export async function finishRun(catalog: Catalog, runId: number, config: RunConfig, data: PairData[], out: LoopOutcome): Promise<RunSummary> {
+  const summary = { runId, bestStep: out.bestStep, bestValScore: out.bestValScore, stoppedEarly: out.stoppedEarly };
+  if (!out.completed) {
+    catalog.write(() => catalog.runs.setStatus(runId, 'cancelled', Date.now()));
+    return { ...summary, test: {} };
+  }
+  const test = await evaluateTest(catalog, runId, config, data);
+  catalog.write(() => catalog.runs.setStatus(runId, 'done', Date.now()));
+  return { ...summary, test };
+}
+
+/**
+ * Trains in chunks of evalEvery steps; after each, validation recall (micro-averaged over every
+ * pair's queries) decides the best checkpoint, and `patience` chunks without a better one stop it.
+ */
+export async function trainLoop(catalog: Catalog, runId: number, config: RunConfig, data: PairData[], exec: { threads?: number; provider?: Provider }, onEvent: (e: RunEvent) => void, signal: AbortSignal | undefined, opts: LoopOptions): Promise<LoopOutcome> {
   const spec = altMoeModel(config.model);
   fs.mkdirSync(config.dir, { recursive: true });
   const train: Record<string, Dataset> = {};
@@ -158,15 +273,19 @@ async function runLoop(catalog: Catalog, runId: number, config: RunConfig, data:
     resume: true,
     initialValues: standardisation(config, data),
   };
-  const recorded = catalog.metrics.forRun(runId).filter((m) => m.split === 'val' && m.name === 'rsum');
-  let best = recorded.reduce((b, m) => (m.value > b.rsum ? { step: m.step, rsum: m.value } : b), { step: 0, rsum: -1 });
+  const recorded = catalog.metrics.forRun(runId).filter((m) => m.split === opts.valSplit && m.name === 'score');
+  let best = recorded.reduce((b, m) => (m.value > b.score ? { step: m.step, score: m.value } : b), { step: 0, score: -1 });
   let sinceBest = recorded.filter((m) => m.step > best.step).length;
   let step = fs.existsSync(path.join(config.dir, CHECKPOINT_FILE)) ? readCheckpoint(path.join(config.dir, CHECKPOINT_FILE)).step : 0;
-  let stoppedEarly = false;
-  catalog.write(() => catalog.runs.setStatus(runId, 'running', Date.now()));
+  let stoppedEarly = sinceBest >= config.patience;
+  let outOfTime = false;
   try {
-    while (step < config.steps) {
+    while (step < config.steps && !stoppedEarly) {
       if (signal?.aborted) break;
+      if (opts.deadline !== undefined && Date.now() >= opts.deadline) {
+        outOfTime = true;
+        break;
+      }
       const target = Math.min(config.steps, step + config.evalEvery);
       const handle = startTraining({ ...job, steps: target }, { train }, onEvent);
       const onAbort = (): void => handle.cancel();
@@ -177,45 +296,41 @@ async function runLoop(catalog: Catalog, runId: number, config: RunConfig, data:
         signal?.removeEventListener('abort', onAbort);
       }
       if (step < target) break; // cancelled mid-chunk: its checkpoint is saved
-      // Validation recall, summed over every pair, decides the best checkpoint.
       const values = readCheckpoint(path.join(config.dir, CHECKPOINT_FILE)).params;
-      let rsum = 0;
       const perPair: [string, CrossModalResult][] = [];
+      const weighed: { result: CrossModalResult; media: number; captions: number }[] = [];
       for (const d of data) {
-        if (d.splits.val.owner.length === 0) continue;
-        const r = await evaluateConnector(spec, values, { a: d.a, b: d.b, aVecs: d.splits.val.aVecs, bVecs: d.splits.val.bVecs, owner: d.splits.val.owner });
-        rsum += r.rsum;
+        const v = d.splits.val;
+        const r = await evaluateConnector(spec, values, { a: d.a, b: d.b, aVecs: v.aVecs, bVecs: v.bVecs, owner: v.owner });
         perPair.push([`${d.a}-${d.b}`, r]);
+        weighed.push({ result: r, media: v.aVecs.length / d.aDim, captions: v.owner.length });
       }
-      const improved = rsum > best.rsum;
+      // Every val query weighs the same, whichever pair it belongs to.
+      const score = microScore(weighed);
+      const rsum = perPair.reduce((t, [, r]) => t + r.rsum, 0);
+      const improved = score > best.score;
       catalog.write(() => {
-        catalog.metrics.record(runId, step, 'val', { rsum });
-        for (const [pair, r] of perPair) catalog.metrics.record(runId, step, `val.${pair}`, flatten(r));
+        catalog.metrics.record(runId, step, opts.valSplit, { score, rsum });
+        for (const [pair, r] of perPair) catalog.metrics.record(runId, step, `${opts.valSplit}.${pair}`, flatten(r));
         if (improved) {
           fs.copyFileSync(path.join(config.dir, CHECKPOINT_FILE), path.join(config.dir, BEST_FILE));
-          catalog.checkpoints.save(runId, step, fileHash(path.join(config.dir, BEST_FILE)), { path: path.join(config.dir, BEST_FILE) }, { rsum }, Date.now());
+          catalog.checkpoints.save(runId, step, fileHash(path.join(config.dir, BEST_FILE)), { path: path.join(config.dir, BEST_FILE) }, { score, rsum }, Date.now());
         }
       });
       for (const [pair, r] of perPair) onEvent({ type: 'recall', step, pair, split: 'val', result: r, best: improved });
       if (improved) {
-        best = { step, rsum };
+        best = { step, score };
         sinceBest = 0;
       } else if (++sinceBest >= config.patience) {
         stoppedEarly = true;
-        break;
       }
     }
   } catch (err) {
     catalog.write(() => catalog.runs.setStatus(runId, 'failed', Date.now()));
     throw err;
   }
-  if (step < config.steps && !stoppedEarly) {
-    catalog.write(() => catalog.runs.setStatus(runId, 'cancelled', Date.now()));
-    return { runId, bestStep: best.step, bestValRsum: best.rsum, stoppedEarly, test: {} };
-  }
-  const test = await evaluateTest(catalog, runId, config, data);
-  catalog.write(() => catalog.runs.setStatus(runId, 'done', Date.now()));
-  return { runId, bestStep: best.step, bestValRsum: best.rsum, stoppedEarly, test };
+  const completed = step >= config.steps || stoppedEarly || outOfTime;
+  return { completed, bestStep: best.step, bestValScore: best.score, stoppedEarly: stoppedEarly || outOfTime };
 }
 
 /** The best checkpoint's parameters (the last one when no validation ever ran). */
@@ -225,28 +340,40 @@ export function runParams(config: RunConfig): Map<string, Float32Array | Float64
 }
 
 async function evaluateTest(catalog: Catalog, runId: number, config: RunConfig, data: PairData[]): Promise<RunSummary['test']> {
-  const spec = altMoeModel(config.model);
   const values = runParams(config);
   const out: RunSummary['test'] = {};
   for (const d of data) {
     // Test split when the data has one, else validation: the baselines always see the same split.
     const split: Split = d.splits.test.owner.length > 0 ? 'test' : 'val';
-    const s = d.splits[split];
-    if (s.owner.length === 0) continue;
-    const set = { a: d.a, b: d.b, aVecs: s.aVecs, bVecs: s.bVecs, owner: s.owner };
-    const connector = await evaluateConnector(spec, values, set);
-    const rows = trainingRows(d.splits.train, d.aDim);
-    const base = await evaluateBaselines({ a: rows.a, b: rows.b }, set, { a: d.aDim, b: d.bDim });
+    if (d.splits[split].owner.length === 0) continue;
     const pair = `${d.a}-${d.b}`;
-    out[pair] = { connector, ridge: base.ridge, neighbours: base.neighbours, cca: base.cca };
-    catalog.write(() => {
-      catalog.metrics.record(runId, 0, `${split}.${pair}`, flatten(connector));
-      catalog.metrics.record(runId, 0, `${split}.${pair}.baseline.ridge`, flatten(base.ridge));
-      catalog.metrics.record(runId, 0, `${split}.${pair}.baseline.neighbours`, flatten(base.neighbours));
-      if (base.cca) catalog.metrics.record(runId, 0, `${split}.${pair}.baseline.cca`, flatten(base.cca));
-    });
+    out[pair] = await evaluatePair(config, values, d, split);
+    catalog.write(() => recordEvaluation(catalog, runId, pair, out[pair]!, ''));
   }
   return out;
+}
+
+/** The connector and the tuned baselines (chosen on val, fitted on train) on one split of a pair. */
+export async function evaluatePair(config: RunConfig, values: Map<string, Float32Array | Float64Array>, d: PairData, split: Split, head?: 'mapped' | 'pred'): Promise<PairEvaluation> {
+  const spec = altMoeModel(config.model);
+  head ??= config.model.loss === 'pred' ? 'pred' : 'mapped';
+  const s = d.splits[split];
+  const set = { a: d.a, b: d.b, aVecs: s.aVecs, bVecs: s.bVecs, owner: s.owner };
+  const v = d.splits.val;
+  // What search and export serve (the connector, or the auto preset's ensemble), through the same graphs.
+  const connector = head === 'pred' ? await evaluateConnector(spec, values, set, 'pred') : await evaluateServed(servedFor(config, values, d.a, d.b), set);
+  const rows = trainingRows(d.splits.train, d.aDim);
+  const baselines = await evaluateBaselines({ a: rows.a, b: rows.b }, { a: d.a, b: d.b, aVecs: v.aVecs, bVecs: v.bVecs, owner: v.owner }, set, { a: d.aDim, b: d.bDim });
+  return { split, items: s.aVecs.length / d.aDim, captions: s.owner.length, connector, baselines };
+}
+
+/** Stores a pair's evaluation as metrics: `<split>.<pair><suffix>` and `.baseline.<name>` rows (with the chosen settings). */
+export function recordEvaluation(catalog: Catalog, runId: number, pair: string, e: PairEvaluation, suffix: string): void {
+  catalog.metrics.record(runId, 0, `${e.split}.${pair}${suffix}`, { ...flatten(e.connector), items: e.items, captions: e.captions });
+  for (const [name, b] of Object.entries(e.baselines)) {
+    const hyper = Object.fromEntries(Object.entries(b.hyper).filter((x): x is [string, number] => typeof x[1] === 'number').map(([k, x]) => [`hp_${k}`, x]));
+    catalog.metrics.record(runId, 0, `${e.split}.${pair}.baseline.${name}`, { ...flatten(b.result), val_score: b.valScore, ...hyper });
+  }
 }
 
 export function flatten(r: CrossModalResult): Record<string, number> {

@@ -12,9 +12,10 @@ import type { Modality, Split } from '../../../src-shared/types.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { EncoderRow } from '../catalog/repos/encoders.ts';
 import type { RunConfig } from '../connector/run.ts';
-import { runParams } from '../connector/run.ts';
-import { altMoeModel, directionName, normParams } from '../model/altmoe.ts';
-import { directionMapper, standardise, type DirectionMapper } from '../model/evaluate.ts';
+import { runParams, servedFor } from '../connector/run.ts';
+import { directionName } from '../model/altmoe.ts';
+import type { RowMapper } from '../model/row-mapper.ts';
+import { galleryMapper, queryMapper } from '../model/served.ts';
 import { normalizeRows, topKScored } from '../model/retrieval.ts';
 import { Encoder } from '../encoders/encoder.ts';
 import { EncoderError } from '../encoders/errors.ts';
@@ -56,7 +57,7 @@ interface Index {
   datasets: Int32Array;
   /** Unit vectors as searched: float32 rows, or (int8 storage) codes plus a way to fetch exact rows. */
   vectors: Float32Array | null;
-  int8: { scorer: Promise<Int8Scorer>; exact: (rows: Int32Array) => Float32Array } | null;
+  int8: { scorer: Promise<Int8Scorer>; exact: (rows: Int32Array) => Promise<Float32Array> } | null;
   dim: number;
   /** Which vectors (encoder and run) it holds, and what they were built from, to notice a change. */
   key: string;
@@ -82,7 +83,7 @@ export interface SearchOptions {
 
 export class SearchEngine {
   private readonly indexes = new Map<string, Index>();
-  private readonly mappers = new Map<string, { checkpoint: string; mapper: Promise<DirectionMapper> }>();
+  private readonly mappers = new Map<string, { checkpoint: string; mapper: Promise<RowMapper> }>();
   /** Query encoders, loaded on first use and kept per (encoder, model hash). */
   private readonly encoders = new Map<string, { encoder: Promise<Encoder> }>();
 
@@ -103,7 +104,7 @@ export class SearchEngine {
     if (index.int8) {
       let candidates = await topKInt8(await index.int8.scorer, query, keep ? n : candidateCount(k, n));
       if (keep) candidates = candidates.filter(keep).slice(0, candidateCount(k, n));
-      ranked = rescore(index.int8.exact(candidates), candidates, query, index.dim);
+      ranked = rescore(await index.int8.exact(candidates), candidates, query, index.dim);
     } else if (n < (this.options.annThreshold ?? 250_000)) {
       const r = await topKScored(query, index.vectors!, index.dim, want);
       ranked = { rows: r.indices, scores: r.scores };
@@ -246,28 +247,31 @@ export class SearchEngine {
   private async plan(input: QueryInput, source: Modality, target: Modality, runId?: number, encoderName?: string): Promise<{ query: Float32Array; index: Index; via: string }> {
     if (source === target && runId === undefined) {
       const enc = 'item' in input ? this.encoderWithVector(input.item, source) : this.queryEncoder(source, encoderName);
-      const index = this.index(enc, null);
+      const index = await this.index(enc, null);
       return { query: normalizeRows(await this.queryVector(input, enc), enc.dim), index, via: `same space (${enc.name})` };
     }
     const run = this.pickRun(source, target, runId);
     const srcEnc = this.catalog.encoders.get(run.config.encoders[source]!.name)!;
     const tgtEnc = this.catalog.encoders.get(run.config.encoders[target]!.name)!;
     const vec = await this.queryVector(input, srcEnc);
-    const mapped = await (await this.mapper(run, source, target)).map(vec);
-    return { query: normalizeRows(mapped, tgtEnc.dim), index: this.index(tgtEnc, { id: run.id, config: run.config }), via: `${directionName(source, target)} (run ${run.id})` };
+    const mapper = await this.mapper(run, source, target, 'query');
+    const mapped = await mapper.map(vec);
+    return { query: normalizeRows(mapped, mapper.dim), index: await this.index(tgtEnc, { id: run.id, config: run.config, source }), via: `${directionName(source, target)} (run ${run.id})` };
   }
 
   /**
    * The run's inference session for a direction, built once and kept while the run's best
    * checkpoint stays the same (building a graph and a session per query would dominate a search).
    */
-  private async mapper(run: { id: number; config: RunConfig }, source: Modality, target: Modality): Promise<DirectionMapper> {
-    const key = `${run.id}:${source}->${target}`;
-    const checkpoint = this.catalog.checkpoints.latest(run.id)?.hash ?? 'last';
+  private async mapper(run: { id: number; config: RunConfig }, source: Modality, target: Modality, side: 'query' | 'gallery'): Promise<RowMapper> {
+    // What the run serves (the connector, or its auto ensemble) through the graphs evaluation and export use.
+    const key = `${run.id}:${source}->${target}:${side}`;
+    const checkpoint = `${this.catalog.checkpoints.latest(run.id)?.hash ?? 'last'}:${JSON.stringify(run.config.served ?? null).length}`;
     const cached = this.mappers.get(key);
     if (cached && cached.checkpoint === checkpoint) return cached.mapper;
     if (cached) await (await cached.mapper).release();
-    const mapper = directionMapper(altMoeModel(run.config.model), runParams(run.config), source, target);
+    const served = servedFor(run.config, runParams(run.config), source, target);
+    const mapper = side === 'query' ? queryMapper(served, source, target) : galleryMapper(served, target);
     this.mappers.set(key, { checkpoint, mapper });
     return mapper;
   }
@@ -308,8 +312,9 @@ export class SearchEngine {
    * statistics when searching through a connector). Stale vectors never enter: only rows whose hash
    * is the encoder's current one are read.
    */
-  private index(enc: EncoderRow, run: { id: number; config: RunConfig } | null): Index {
-    const key = `${enc.id}:${run?.id ?? '-'}`;
+  private async index(enc: EncoderRow, run: { id: number; config: RunConfig; source: Modality } | null): Promise<Index> {
+    // A run's gallery depends on the pair it serves (e.g. text as the target of image or of audio).
+    const key = `${enc.id}:${run ? `${run.id}:${run.source}` : '-'}`;
     const stamp = `${enc.file_hash}:${this.catalog.embeddings.generation()}`;
     const cached = this.indexes.get(key);
     if (cached && cached.stamp === stamp) return cached;
@@ -324,19 +329,19 @@ export class SearchEngine {
       datasets[i] = r.datasetId;
       new Uint8Array(raw.buffer, i * enc.dim * 4, enc.dim * 4).set(r.vector);
     });
-    // Searching through a connector compares in its standardised space; then cosine (unit rows).
-    const values = run && runParams(run.config);
-    const [mean, invstd] = normParams(enc.modality);
-    const transform = (x: Float32Array): Float32Array => normalizeRows(values ? standardise(x, values.get(mean) as Float32Array, values.get(invstd) as Float32Array) : x, enc.dim);
-    const unit = transform(raw);
+    // Through a run, items are compared as the run serves them (its gallery graph); then cosine (unit rows).
+    const gallery = run && (await this.mapper(run, run.source, enc.modality, 'gallery'));
+    const dim = gallery?.dim ?? enc.dim;
+    const transform = async (x: Float32Array): Promise<Float32Array> => normalizeRows(gallery ? await gallery.map(x) : x, dim);
+    const unit = await transform(raw);
     // int8 keeps only the codes in memory; the few candidates per query are read back exactly.
-    const exact = (picked: Int32Array): Float32Array => {
+    const exact = (picked: Int32Array): Promise<Float32Array> => {
       const out = new Float32Array(picked.length * enc.dim);
       picked.forEach((r, i) => out.set(this.catalog.embeddings.get(enc.id, ids[r]!) ?? new Float32Array(enc.dim), i * enc.dim));
       return transform(out);
     };
-    const int8 = this.options.storage === 'int8' ? { scorer: buildInt8Scorer(quantizeRows(unit, enc.dim)), exact } : null;
-    const index: Index = { ids, datasets, vectors: int8 ? null : unit, int8, dim: enc.dim, key, stamp };
+    const int8 = this.options.storage === 'int8' ? { scorer: buildInt8Scorer(quantizeRows(unit, dim)), exact } : null;
+    const index: Index = { ids, datasets, vectors: int8 ? null : unit, int8, dim, key, stamp };
     this.indexes.set(key, index);
     return index;
   }

@@ -6,7 +6,9 @@ import path from 'node:path';
 import type { ApiEvents, ApiRequests, EventChannel, JobInfo, RequestChannel, RunInfo, TrainEventInfo, TrainRequest } from '../../../src-shared/api.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { connectorInWorker } from '../connector/connector-runner.ts';
-import { deleteRun, type RunConfig, type RunEvent } from '../connector/run.ts';
+import { definedOnly } from '../../../src-shared/objects.ts';
+import { deleteRun, type ConnectorRunOptions, type RunConfig, type RunEvent } from '../connector/run.ts';
+import { describeWeights } from '../model/ensemble.ts';
 import { previewImport, READERS } from '../datasets/import.ts';
 import { importInWorker } from '../datasets/import-runner.ts';
 import { runEmbedJob } from '../encoders/embed-job.ts';
@@ -134,14 +136,13 @@ export class EngineService {
       };
       const exec = { ...(this.options.threads ? { threads: this.options.threads } : {}), ...(p?.provider ? { provider: p.provider } : {}) };
       if (!p) return connectorInWorker(c.file, { kind: 'resume', runId: resumeRun!, exec }, onEvent, ctx.signal);
-      const options = {
-        ...(p.name ? { name: p.name } : {}),
+      // Only what the request gives: an absent option must stay absent (the preset decides it).
+      const options: ConnectorRunOptions = {
+        ...definedOnly({ name: p.name, datasets: p.datasets, encoders: p.encoders, seed: p.seed, budgetSeconds: p.budgetSeconds }),
         pairs: p.pairs,
         preset: p.preset,
-        ...(p.datasets ? { datasets: p.datasets } : {}),
-        ...(p.encoders ? { encoders: p.encoders } : {}),
         runsDir: this.runsDir,
-        overrides: { steps: p.steps, batchSize: p.batchSize, evalEvery: p.evalEvery, lr: p.lr, connector: p.connector, schedule: p.schedule, loss: p.loss },
+        overrides: definedOnly({ steps: p.steps, batchSize: p.batchSize, evalEvery: p.evalEvery, lr: p.lr, connector: p.connector, schedule: p.schedule, loss: p.loss }),
         ...exec,
       };
       return connectorInWorker(c.file, { kind: 'train', options }, onEvent, ctx.signal);
@@ -161,6 +162,10 @@ function trainEventInfo(e: RunEvent): TrainEventInfo | null {
       return { type: 'started', provider: e.provider, parameters: e.parameters, step: e.step };
     case 'warning':
       return { type: 'warning', message: e.message };
+    case 'trial':
+      return { type: 'trial', index: e.index, of: e.of, settings: e.settings, bestSoFar: e.bestSoFar, secondsLeft: e.secondsLeft };
+    case 'chosen':
+      return { type: 'chosen', trial: e.trial, settings: e.settings, served: Object.fromEntries(Object.entries(e.pairs).map(([k, r]) => [k, describeWeights(r.weights)])) };
     default:
       return null;
   }

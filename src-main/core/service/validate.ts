@@ -39,7 +39,9 @@ const SCHEMAS: { [C in RequestChannel]: z.ZodType<ApiRequests[C]['payload']> } =
     .object({
       name: name.optional(),
       pairs: z.array(z.tuple([modality, modality])).min(1),
-      preset: z.enum(['laptop', 'paper']),
+      preset: z.enum(['auto', 'laptop', 'paper']),
+      budgetSeconds: z.number().positive().max(7 * 24 * 3600).optional(),
+      seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
       datasets: z.array(name).optional(),
       encoders: z.partialRecord(modality, name).optional(),
       provider: provider.optional(),

