@@ -11,11 +11,13 @@ import { Catalog } from '../src-main/core/catalog/catalog.ts';
 import { trainConnector, type PairEvaluation } from '../src-main/core/connector/run.ts';
 import type { CrossModalResult } from '../src-main/core/model/retrieval.ts';
 import { clipartCatalog } from './clipart.ts';
+import { AUTO } from '../src-main/core/model/presets.ts';
 import { curveSvg } from './curve-plot.ts';
 
 const SIZES = (process.env.CURVE_SIZES ?? '250,500,1000,2000,4000').split(',').map(Number);
 const SEEDS = (process.env.CURVE_SEEDS ?? '1,2,3').split(',').map(Number);
-const BUDGET = Number(process.env.CURVE_BUDGET ?? 60);
+const BUDGET = Number(process.env.CURVE_BUDGET ?? AUTO.budgetSeconds);
+const OUT = process.env.CURVE_OUT ?? 'curve';
 /** The fixed laptop run, shortened to fit the benchmark in CI-like time (its preset trains 3000). */
 const LAPTOP_STEPS = Number(process.env.CURVE_LAPTOP_STEPS ?? 1000);
 const DATA = path.resolve(import.meta.dirname, 'data');
@@ -40,31 +42,29 @@ function chance(p: PairEvaluation): Row {
   return { ...r, rsum: Object.values(r).reduce((a, b) => a + b, 0) };
 }
 
-/** One worker: every size for its seeds; prints one JSON line per (size, seed). */
-async function worker(seeds: number[]): Promise<void> {
+/** One worker: its (size, seed) jobs ("size:seed,..."); prints one JSON line per job. */
+async function worker(jobs: [number, number][]): Promise<void> {
   const info = await clipartCatalog(DATA, 6500);
-  for (const seed of seeds) {
-    for (const pairs of SIZES) {
-      const work = fs.mkdtempSync(path.join(os.tmpdir(), 'altmoe-curve-'));
-      const file = path.join(work, 'c.db');
-      fs.copyFileSync(info.file, file);
-      const catalog = Catalog.open(file, { create: false });
-      try {
-        const common = { pairs: [['image', 'text']] as [['image', 'text']], runsDir: path.join(work, 'runs'), trainPairs: pairs, seed, threads: 1 };
-        const t0 = performance.now();
-        // The default run, as `altmoe train --pairs image:text` makes it (only the budget is set).
-        const auto = await trainConnector(catalog, { ...common, budgetSeconds: BUDGET });
-        const tAuto = (performance.now() - t0) / 1000;
-        const laptop = await trainConnector(catalog, { ...common, preset: 'laptop', overrides: { steps: LAPTOP_STEPS } });
-        const a = auto.test['image-text']!;
-        const l = laptop.test['image-text']!;
-        const out: Record<Method, Row> = { auto: row(a.connector), altmoe: row(l.connector), ridge: row(a.baselines.ridge.result), cca: row(a.baselines.cca.result), knn: row(a.baselines.knn.result), asif: row(a.baselines.asif.result), chance: chance(a) };
-        const served = auto.auto?.pairs['image-text'];
-        console.log(JSON.stringify({ pairs, seed, test: { items: a.items, captions: a.captions }, auto_seconds: +tAuto.toFixed(1), auto_trial: auto.auto?.trial, served: served?.weights, val: { auto: served?.valScore, alone: served?.single }, results: out }));
-      } finally {
-        catalog.close();
-        fs.rmSync(work, { recursive: true, force: true });
-      }
+  for (const [pairs, seed] of jobs) {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'altmoe-curve-'));
+    const file = path.join(work, 'c.db');
+    fs.copyFileSync(info.file, file);
+    const catalog = Catalog.open(file, { create: false });
+    try {
+      const common = { pairs: [['image', 'text']] as [['image', 'text']], runsDir: path.join(work, 'runs'), trainPairs: pairs, seed, threads: 1 };
+      const t0 = performance.now();
+      // The default run, as `altmoe train --pairs image:text` makes it (only the budget is set).
+      const auto = await trainConnector(catalog, { ...common, budgetSeconds: BUDGET });
+      const tAuto = (performance.now() - t0) / 1000;
+      const laptop = await trainConnector(catalog, { ...common, preset: 'laptop', overrides: { steps: LAPTOP_STEPS } });
+      const a = auto.test['image-text']!;
+      const l = laptop.test['image-text']!;
+      const out: Record<Method, Row> = { auto: row(a.connector), altmoe: row(l.connector), ridge: row(a.baselines.ridge.result), cca: row(a.baselines.cca.result), knn: row(a.baselines.knn.result), asif: row(a.baselines.asif.result), chance: chance(a) };
+      const served = auto.auto?.pairs['image-text'];
+      console.log(JSON.stringify({ pairs, seed, test: { items: a.items, captions: a.captions }, auto_seconds: +tAuto.toFixed(1), auto_trial: auto.auto?.trial, served: served?.weights, val: { auto: served?.valScore, alone: served?.single }, results: out }));
+    } finally {
+      catalog.close();
+      fs.rmSync(work, { recursive: true, force: true });
     }
   }
 }
@@ -74,10 +74,12 @@ const std = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2))
 const r2 = (x: number) => Math.round(x * 100) / 100;
 
 async function main(): Promise<void> {
-  if (process.argv[2] === '--worker') return worker(process.argv[3]!.split(',').map(Number));
+  if (process.argv[2] === '--worker') return worker(process.argv[3]!.split(',').map((j) => j.split(':').map(Number) as [number, number]));
   const t0 = performance.now();
   const info = await clipartCatalog(DATA, 6500); // built once, before the workers share it
-  const groups = [SEEDS.filter((_, i) => i % 2 === 0), SEEDS.filter((_, i) => i % 2 === 1)].filter((g) => g.length > 0);
+  // Largest sizes first, dealt to the two workers in turn, so they finish together.
+  const jobs = SIZES.flatMap((p) => SEEDS.map((s) => [p, s] as const)).sort((x, y) => y[0] - x[0]);
+  const groups = [jobs.filter((_, i) => i % 2 === 0), jobs.filter((_, i) => i % 2 === 1)].filter((g) => g.length > 0).map((g) => g.map(([p, s]) => `${p}:${s}`));
   const lines: string[] = [];
   await Promise.all(
     groups.map(
@@ -129,6 +131,8 @@ async function main(): Promise<void> {
       chance: 'random ranking',
     },
     seeds: SEEDS,
+    auto_budget_seconds: BUDGET,
+    laptop_steps: LAPTOP_STEPS,
     sizes,
     runs,
     total_seconds: Math.round((performance.now() - t0) / 1000),
@@ -142,8 +146,8 @@ async function main(): Promise<void> {
     })(),
   };
   fs.mkdirSync(RESULTS, { recursive: true });
-  fs.writeFileSync(path.join(RESULTS, 'curve.json'), `${JSON.stringify(result, null, 2)}\n`);
-  fs.writeFileSync(path.join(RESULTS, 'curve.svg'), curveSvg(sizes as never));
+  fs.writeFileSync(path.join(RESULTS, `${OUT}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  fs.writeFileSync(path.join(RESULTS, `${OUT}.svg`), curveSvg(sizes as never));
   console.log(JSON.stringify(sizes, null, 2));
 }
 

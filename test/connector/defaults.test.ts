@@ -170,3 +170,22 @@ describe('the default run is Alt-MoE on every path', () => {
     }
   }, 180_000);
 });
+
+describe('auto runs resume', () => {
+  it('a run cancelled during its first trial resumes, finishes its trials and serves its ensemble', async () => {
+    const { dir, c } = await catalogWithVectors();
+    const abort = new AbortController();
+    const opts: ConnectorRunOptions = { pairs: [['image', 'text']], runsDir: path.join(dir, 'runs'), overrides: { ...SMALL, steps: 200 }, budgetSeconds: 30, threads: 1 };
+    const first = await trainConnector(c, opts, (e) => e.type === 'recall' && abort.abort(), abort.signal);
+    expect(c.runs.get(first.runId)!.status).toBe('cancelled');
+    expect(runConfig(c, first.runId).served ?? null).toBeNull();
+    const trials: number[] = [];
+    const { resumeConnector } = await import('../../src-main/core/connector/run.ts');
+    const done = await resumeConnector(c, first.runId, (e) => e.type === 'trial' && trials.push(e.index), undefined, { threads: 1 });
+    expect(c.runs.get(first.runId)!.status).toBe('done');
+    // Trial 1 went on from its checkpoint; the later ones ran within the budget left.
+    expect(trials[0]).toBe(1);
+    expect(done.auto?.pairs['image-text']?.valScore).toBeGreaterThan(0);
+    expect(runConfig(c, first.runId).served?.['image-text']).toBeDefined();
+  }, 180_000);
+});

@@ -69,7 +69,8 @@ export function verdict(pairs: [string, PairEvaluation][]): string {
     .map(([pair, p]) => {
       const [bestName, best] = Object.entries(p.baselines).reduce((m, x) => (x[1].result.rsum > m[1].result.rsum ? x : m));
       const diff = p.connector.rsum - best.result.rsum;
-      return `${pair}: training ${diff > 0 ? 'beat' : 'did not beat'} the best baseline (${BASELINE_LABELS[bestName] ?? bestName}) by ${diff >= 0 ? '+' : ''}${diff.toFixed(1)} RSUM on ${p.split}`;
+      const how = diff > 0 ? `beat the best baseline (${BASELINE_LABELS[bestName] ?? bestName}) by +${diff.toFixed(1)}` : diff === 0 ? `tied with the best baseline (${BASELINE_LABELS[bestName] ?? bestName})` : `did not beat the best baseline (${BASELINE_LABELS[bestName] ?? bestName}): ${diff.toFixed(1)}`;
+      return `${pair}: training ${how} RSUM on ${p.split}`;
     })
     .join('; ');
 }
