@@ -266,12 +266,13 @@ export class SearchEngine {
   private async mapper(run: { id: number; config: RunConfig }, source: Modality, target: Modality, side: 'query' | 'gallery'): Promise<RowMapper> {
     // What the run serves (the connector, or its auto ensemble) through the graphs evaluation and export use.
     const key = `${run.id}:${source}->${target}:${side}`;
-    const checkpoint = `${this.catalog.checkpoints.latest(run.id)?.hash ?? 'last'}:${JSON.stringify(run.config.served ?? null).length}`;
+    const served = createHash('sha256').update(JSON.stringify(run.config.served ?? null)).digest('hex').slice(0, 16);
+    const checkpoint = `${this.catalog.checkpoints.latest(run.id)?.hash ?? 'last'}:${served}`;
     const cached = this.mappers.get(key);
     if (cached && cached.checkpoint === checkpoint) return cached.mapper;
     if (cached) await (await cached.mapper).release();
-    const served = servedFor(run.config, runParams(run.config), source, target);
-    const mapper = side === 'query' ? queryMapper(served, source, target) : galleryMapper(served, target);
+    const what = servedFor(run.config, runParams(run.config), source, target);
+    const mapper = side === 'query' ? queryMapper(what, source, target) : galleryMapper(what, target);
     this.mappers.set(key, { checkpoint, mapper });
     return mapper;
   }
