@@ -1,6 +1,6 @@
 // Evaluation of a trained connector and of the training-free baselines on the same split.
 import type { ParamValues } from '../onnx/graph.ts';
-import { rowMapper } from './row-mapper.ts';
+import { rowMapper, type RowMapper } from './row-mapper.ts';
 import { buildInfer } from '../train/artifacts.ts';
 import type { ModelSpec } from '../train/spec.ts';
 import { directionTask, normParams, type AltMoeConfig } from './altmoe.ts';
@@ -44,10 +44,8 @@ export function standardise(x: Float32Array, mean: Float32Array, invstd: Float32
   return out;
 }
 
-export interface DirectionMapper {
-  map(x: Float32Array): Promise<Float32Array>;
-  release(): Promise<void>;
-}
+/** A session mapping source vectors through a trained direction. */
+export type DirectionMapper = RowMapper;
 
 /** A reusable session that maps source vectors through a trained direction (contrastive head 'mapped' or prediction head 'pred'). */
 export async function directionMapper(spec: ModelSpec, values: ParamValues, s: string, t: string, head: 'mapped' | 'pred' = 'mapped'): Promise<DirectionMapper> {

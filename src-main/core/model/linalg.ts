@@ -145,9 +145,8 @@ export function columns(a: Float64Array, n: number, m: number, k: number): Float
   return out;
 }
 
-/** A [n, k] @ B [k, m] in float64 (small matrices). */
-export function matmul64(a: Float64Array, b: Float64Array, n: number, k: number, m: number): Float64Array {
-  const out = new Float64Array(n * m);
+/** A [n, k] @ B [k, m] for small matrices, into a new array of the given type (zero rows of A skipped). */
+function rowsTimes<T extends Float32Array | Float64Array>(a: ArrayLike<number>, b: Float64Array, n: number, k: number, m: number, out: T): T {
   for (let i = 0; i < n; i++) {
     for (let l = 0; l < k; l++) {
       const x = a[i * k + l]!;
@@ -156,4 +155,14 @@ export function matmul64(a: Float64Array, b: Float64Array, n: number, k: number,
     }
   }
   return out;
+}
+
+/** A [n, k] @ B [k, m] in float64. */
+export function matmul64(a: Float64Array, b: Float64Array, n: number, k: number, m: number): Float64Array {
+  return rowsTimes(a, b, n, k, m, new Float64Array(n * m));
+}
+
+/** Float32 rows x [n, d] times a float64 matrix w [d, k], in float32. */
+export function applyMatrix(x: Float32Array, d: number, w: Float64Array, k: number): Float32Array {
+  return rowsTimes(x, w, x.length / d, d, k, new Float32Array((x.length / d) * k));
 }

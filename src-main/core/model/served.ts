@@ -1,7 +1,6 @@
 // Running what a run serves: its query and gallery graphs (ensemble.ts) in ONNX Runtime, for
 // evaluation, search and export alike, and the auto preset's choice of ensemble weights on val.
 import type { ParamValues } from '../onnx/graph.ts';
-import { product } from './linalg.ts';
 import { rowMapper, type RowMapper } from './row-mapper.ts';
 import type { ModelSpec } from '../train/spec.ts';
 import { mulberry32, permutation } from '../train/rng.ts';
@@ -12,7 +11,7 @@ import { microScore } from './baselines/recall.ts';
 import { buildGallery, buildQuery, ensembleValues, MEMBERS, servedDim, type EnsembleConfig, type MemberName } from './ensemble.ts';
 import type { EvalSet } from './evaluate.ts';
 import { standardise } from './evaluate.ts';
-import { crossModalRecall, normalizeRows, scoreRanking, TOP, type CrossModalResult } from './retrieval.ts';
+import { crossModalRecall, normalizeRows, type CrossModalResult } from './retrieval.ts';
 
 export interface Served {
   spec: ModelSpec;
@@ -76,67 +75,56 @@ function capMedia(set: EvalSet, da: number, db: number, max: number, seed: numbe
   return { ...set, aVecs, bVecs, owner: Int32Array.from(caps, (j) => slot[set.owner[j]!]!) };
 }
 
-/** Cosine score matrices [nq, ng] of one member on val, both directions. */
-interface MemberScores {
-  fwd: Float32Array;
-  bwd: Float32Array;
+/** One member's unit query and gallery rows on val, both directions. */
+interface MemberRows {
+  qa: Float32Array;
+  gb: Float32Array;
+  dab: number;
+  qb: Float32Array;
+  ga: Float32Array;
+  dba: number;
 }
 
-async function memberScores(base: Served, e: EnsembleConfig, m: MemberName, set: EvalSet): Promise<MemberScores> {
+async function memberRows(base: Served, e: EnsembleConfig, m: MemberName, set: EvalSet): Promise<MemberRows> {
   const one: Served = { ...base, ensemble: { ...e, weights: { connector: 0, ridge: 0, knn: 0, cca: 0, asif: 0, [m]: 1 } } };
-  const scores = async (src: string, tgt: string, q: Float32Array, g: Float32Array): Promise<Float32Array> => {
-    const d = servedDim(one.ensemble, dims(one)[tgt]!);
-    const qu = normalizeRows(await mapOnce(queryMapper(one, src, tgt), q), d);
-    const gu = normalizeRows(await mapOnce(galleryMapper(one, tgt), g), d);
-    const nq = qu.length / d;
-    const ng = gu.length / d;
-    const gt = new Float32Array(d * ng);
-    for (let j = 0; j < ng; j++) for (let k = 0; k < d; k++) gt[k * ng + j] = gu[j * d + k]!;
-    return product(qu, nq, d, gt, ng);
+  const dab = servedDim(one.ensemble, dims(one)[set.b]!);
+  const dba = servedDim(one.ensemble, dims(one)[set.a]!);
+  return {
+    qa: normalizeRows(await mapOnce(queryMapper(one, set.a, set.b), set.aVecs), dab),
+    gb: normalizeRows(await mapOnce(galleryMapper(one, set.b), set.bVecs), dab),
+    dab,
+    qb: normalizeRows(await mapOnce(queryMapper(one, set.b, set.a), set.bVecs), dba),
+    ga: normalizeRows(await mapOnce(galleryMapper(one, set.a), set.aVecs), dba),
+    dba,
   };
-  return { fwd: await scores(set.a, set.b, set.aVecs, set.bVecs), bwd: await scores(set.b, set.a, set.bVecs, set.aVecs) };
 }
 
-/** The TOP best gallery columns of each row of a score matrix [nq, ng]. */
-function rankRows(s: Float32Array, nq: number, ng: number): Int32Array {
-  const k = Math.min(TOP, ng);
-  const out = new Int32Array(nq * k);
-  for (let i = 0; i < nq; i++) {
-    const best: number[] = [];
-    for (let j = 0; j < ng; j++) {
-      const v = s[i * ng + j]!;
-      if (best.length === k && v <= s[i * ng + best[k - 1]!]!) continue;
-      let at = best.length === k ? k - 1 : best.length;
-      if (best.length < k) best.push(j);
-      while (at > 0 && s[i * ng + best[at - 1]!]! < v) {
-        best[at] = best[at - 1]!;
-        at--;
-      }
-      best[at] = j;
-    }
-    out.set(best, i * k);
+/** Rows of the given blocks side by side, each block scaled: [n, sum of widths]. */
+function sideBySide(blocks: { x: Float32Array; d: number; scale: number }[]): { x: Float32Array; d: number } {
+  const d = blocks.reduce((s, b) => s + b.d, 0);
+  const n = blocks.length > 0 ? blocks[0]!.x.length / blocks[0]!.d : 0;
+  const x = new Float32Array(n * d);
+  let at = 0;
+  for (const b of blocks) {
+    for (let r = 0; r < n; r++) for (let i = 0; i < b.d; i++) x[r * d + at + i] = b.scale * b.x[r * b.d + i]!;
+    at += b.d;
   }
-  return out;
+  return { x, d };
 }
 
-function comboScore(members: Partial<Record<MemberName, MemberScores>>, w: Record<MemberName, number>, set: EvalSet, da: number): number {
-  const nMedia = set.aVecs.length / da;
-  const nCap = set.owner.length;
-  const sum = (key: 'fwd' | 'bwd', n: number): Float32Array => {
-    const out = new Float32Array(n);
-    for (const m of MEMBERS) {
-      const s = members[m];
-      if (!s || w[m] === 0) continue;
-      const src = s[key];
-      for (let i = 0; i < n; i++) out[i] = out[i]! + w[m] * src[i]!;
-    }
-    return out;
-  };
-  const captionsOf: Set<number>[] = Array.from({ length: nMedia }, () => new Set());
-  set.owner.forEach((m, j) => captionsOf[m]!.add(j));
-  const fwd = scoreRanking(rankRows(sum('fwd', nMedia * nCap), nMedia, nCap), Math.min(TOP, nCap), (q) => captionsOf[q]!);
-  const bwd = scoreRanking(rankRows(sum('bwd', nCap * nMedia), nCap, nMedia), Math.min(TOP, nMedia), (q) => new Set([set.owner[q]!]));
-  return microScore([{ result: { forward: fwd, backward: bwd, rsum: 0 }, media: nMedia, captions: nCap }]);
+/**
+ * The val micro-score of weights w: each member's unit rows side by side, scaled by sqrt(w), so a
+ * dot product is the weighted sum of the members' cosines, ranked by the same recall code as always.
+ */
+async function comboScore(members: Partial<Record<MemberName, MemberRows>>, w: Record<MemberName, number>, set: EvalSet, da: number): Promise<number> {
+  const used = MEMBERS.filter((m) => w[m] > 0 && members[m]);
+  const block = (pick: (r: MemberRows) => [Float32Array, number]) => sideBySide(used.map((m) => ({ x: pick(members[m]!)[0], d: pick(members[m]!)[1], scale: Math.sqrt(w[m]) })));
+  const qa = block((r) => [r.qa, r.dab]);
+  const gb = block((r) => [r.gb, r.dab]);
+  const qb = block((r) => [r.qb, r.dba]);
+  const ga = block((r) => [r.ga, r.dba]);
+  const result = await crossModalRecall({ mediaQueries: qa.x, captionGallery: gb.x, captionDim: gb.d, captionQueries: qb.x, mediaGallery: ga.x, mediaDim: ga.d, owner: set.owner });
+  return microScore([{ result, media: set.aVecs.length / da, captions: set.owner.length }]);
 }
 
 export interface EnsembleFit {
@@ -195,10 +183,11 @@ export async function fitEnsemble(spec: ModelSpec, values: ParamValues, pair: { 
   const base: Served = { spec, values: new Map([...values, ...ensembleValues(tensors)]), ensemble };
   // Score matrices grow with val squared: the weights are chosen on at most WEIGHT_VAL_ITEMS media items.
   const wval = capMedia(pair.val, da, db, WEIGHT_VAL_ITEMS, seed);
-  const scores: Partial<Record<MemberName, MemberScores>> = {};
-  for (const m of MEMBERS) scores[m] = await memberScores(base, ensemble, m, wval);
+  const rows: Partial<Record<MemberName, MemberRows>> = {};
+  for (const m of MEMBERS) rows[m] = await memberRows(base, ensemble, m, wval);
   const zero: Record<MemberName, number> = { connector: 0, ridge: 0, knn: 0, cca: 0, asif: 0 };
-  const single = Object.fromEntries(MEMBERS.map((m) => [m, comboScore(scores, { ...zero, [m]: 1 }, wval, da)])) as Record<MemberName, number>;
+  const single = {} as Record<MemberName, number>;
+  for (const m of MEMBERS) single[m] = await comboScore(rows, { ...zero, [m]: 1 }, wval, da);
   const first = MEMBERS.reduce((x, m) => (single[m] > single[x] ? m : x));
   let w = { ...zero, [first]: 1 };
   let best = single[first];
@@ -207,7 +196,7 @@ export async function fitEnsemble(spec: ModelSpec, values: ParamValues, pair: { 
       for (const v of WEIGHT_GRID) {
         const trial = { ...w, [m]: v };
         if (MEMBERS.every((x) => trial[x] === 0)) continue;
-        const s = comboScore(scores, trial, wval, da);
+        const s = await comboScore(rows, trial, wval, da);
         if (s > best + 1e-9) {
           best = s;
           w = trial;

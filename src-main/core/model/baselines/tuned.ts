@@ -3,7 +3,7 @@
 // CCA (regulariser, components, scaling) and ASIF-style relative representations (anchors kept,
 // sharpening). All work in the spaces standardised with training statistics, at any width: wide
 // inputs are reduced to their leading principal components first (exact below FULL_EIGEN_MAX).
-import { crossProduct, leadingEigen, matmul64, svd } from '../linalg.ts';
+import { applyMatrix, crossProduct, leadingEigen, matmul64, svd } from '../linalg.ts';
 import type { EvalSet } from '../evaluate.ts';
 import { normalizeRows, topKScored, type CrossModalResult } from '../retrieval.ts';
 import { identity, recallOf, type PairMaps } from './maps.ts';
@@ -60,20 +60,6 @@ async function pca(x: Float32Array, d: number): Promise<Pca> {
   return { q: e.vectors, variance: Float64Array.from(e.values, (v) => Math.max(v, 0)), p: e.k, z };
 }
 
-/** Rows [n, d] times a float64 matrix [d, k], in float32. */
-function applyMatrix(x: Float32Array, d: number, w: Float64Array, k: number): Float32Array {
-  const n = x.length / d;
-  const out = new Float32Array(n * k);
-  for (let r = 0; r < n; r++) {
-    for (let i = 0; i < d; i++) {
-      const v = x[r * d + i]!;
-      if (v === 0) continue;
-      for (let j = 0; j < k; j++) out[r * k + j] = out[r * k + j]! + v * w[i * k + j]!;
-    }
-  }
-  return out;
-}
-
 const linear = (w: Float64Array, d: number, k: number) => (x: Float32Array) => applyMatrix(x, d, w, k);
 const f32 = (shape: number[], data: Float64Array | Float32Array) => ({ shape, data: Float32Array.from(data) });
 
@@ -98,10 +84,6 @@ function ridgeWeights(p: Pca, zy: Float64Array, m: number, n: number, alpha: num
   return scaled;
 }
 
-/** Rows [n, d] times a float64 matrix [d, k], in float64. */
-function matmulRows(x: Float32Array, d: number, w: Float64Array, k: number): Float64Array {
-  return Float64Array.from(applyMatrix(x, d, w, k));
-}
 
 async function tuneRidge(train: PairTrain, pa: Pca, pb: Pca, val: EvalSet): Promise<TunedBaseline> {
   const { a: da, b: db } = train.dims;
@@ -110,8 +92,8 @@ async function tuneRidge(train: PairTrain, pa: Pca, pb: Pca, val: EvalSet): Prom
   const zba = zty(pb.z, pb.p, train.a, da);
   // Candidates are scored in component coordinates (the same maps, cheaper); each direction has its
   // own matrix, so its lambda is chosen on its own queries.
-  const za = Float32Array.from(matmulRows(val.aVecs, da, pa.q, pa.p));
-  const zb = Float32Array.from(matmulRows(val.bVecs, db, pb.q, pb.p));
+  const za = applyMatrix(val.aVecs, da, pa.q, pa.p);
+  const zb = applyMatrix(val.bVecs, db, pb.q, pb.p);
   const fixedSet = { ...val, aVecs: za, bVecs: zb };
   let best = { ab: RIDGE_ALPHAS[0]!, ba: RIDGE_ALPHAS[0]!, sab: -1, sba: -1 };
   for (const alpha of RIDGE_ALPHAS) {
