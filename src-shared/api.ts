@@ -78,10 +78,12 @@ export interface ProvidersResult {
 export interface TrainRequest {
   name?: string;
   pairs: [Modality, Modality][];
-  /** auto (the default in the UI and CLI): Alt-MoE trials within budgetSeconds, then the best ensemble on val. */
-  preset: 'auto' | 'laptop' | 'paper';
+  /** auto (the default): Alt-MoE trials within budgetSeconds, then the best ensemble on val. */
+  preset?: 'auto' | 'laptop' | 'paper';
   budgetSeconds?: number;
   seed?: number;
+  /** Train on at most this many pairs (a seeded subset). */
+  trainPairs?: number;
   datasets?: string[];
   encoders?: Partial<Record<Modality, string>>;
   provider?: 'cpu' | 'webgpu' | 'cuda';
@@ -89,6 +91,7 @@ export interface TrainRequest {
   steps?: number;
   batchSize?: number;
   evalEvery?: number;
+  patience?: number;
   lr?: number;
   connector?: 'moe' | 'mlp';
   schedule?: 'alternating' | 'joint';
@@ -120,8 +123,17 @@ export interface JobInfo {
   jobId: string;
   kind: 'import' | 'embed' | 'train';
   title: string;
-  /** queued: waiting for an import (which writes alone) or for other jobs to finish before one. */
-  status: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+  /**
+   * queued: waiting for an import (which writes alone) or for other jobs to finish before one;
+   * interrupted: its process ended without finishing it (a crash); jobs:resume continues it.
+   */
+  status: 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
+  /** What a queued job waits for, in words. */
+  waiting?: string;
+  /** A train job's run. */
+  runId?: number;
+  /** When it was started (ms since the epoch); jobs recorded by earlier processes have it too. */
+  createdAt?: number;
   progress: Progress | null;
   result?: unknown;
   error?: string;
@@ -169,10 +181,14 @@ export interface ApiRequests {
   'runs:list': { payload: void; result: RunInfo[] };
   'runs:metrics': { payload: { run: number }; result: MetricPoint[] };
   'runs:delete': { payload: { run: number }; result: { deleted: number } };
+  /** Removes a dataset with its items, pairs and vectors (runs trained on it stay). */
+  'datasets:delete': { payload: { dataset: string }; result: { deleted: string; items: number } };
   'train:start': { payload: TrainRequest; result: { jobId: string } };
   'train:resume': { payload: { run: number }; result: { jobId: string } };
   'jobs:list': { payload: void; result: JobInfo[] };
   'jobs:cancel': { payload: { jobId: string }; result: { cancelled: boolean } };
+  /** Starts an interrupted, cancelled or failed job again where it stopped (same job id for embed, the same run for train). */
+  'jobs:resume': { payload: { jobId: string }; result: { jobId: string } };
   'search:query': { payload: SearchRequest; result: SearchResult };
 }
 
@@ -208,10 +224,12 @@ export const REQUEST_CHANNELS = [
   'runs:list',
   'runs:metrics',
   'runs:delete',
+  'datasets:delete',
   'train:start',
   'train:resume',
   'jobs:list',
   'jobs:cancel',
+  'jobs:resume',
   'search:query',
 ] as const satisfies readonly RequestChannel[];
 export const EVENT_CHANNELS = ['job:update', 'train:event'] as const satisfies readonly EventChannel[];

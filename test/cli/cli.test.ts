@@ -37,7 +37,8 @@ describe('altmoe CLI', () => {
     expect(imp.stderr).toMatch(/write: 100% \(6\/6/);
 
     const vec = altmoe(['import', 'npy', path.join(dir, 'v.npy'), '--ids', path.join(dir, 'ids.txt'), '--dataset', 'coco', '--encoder', 'dino'], cat);
-    expect(vec.stderr).toMatch(/^write vectors: 100% \(2\/2, [\d.]+s\)\n$/);
+    // The job id comes first, then the progress.
+    expect(vec.stderr).toMatch(/^job [0-9a-f-]{36}\nwrite vectors: 100% \(2\/2, [\d.]+s\)\n$/);
     expect(vec.code).toBe(0);
     expect(vec.stdout).toMatch(/vectors: 2 x 3 for encoder "dino"/);
 

@@ -72,10 +72,20 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
 export function migrate(db: Db, from: number, migrations: readonly Migration[]): void {
   const pending = migrations.filter((m) => m.version > from).sort((a, b) => a.version - b.version);
   if (pending.length === 0) return;
-  db.transaction(() => {
-    for (const m of pending) db.exec(m.sql);
-    db.pragma(`user_version = ${pending[pending.length - 1]!.version}`);
-  }).immediate();
+  // Migrations that rebuild a table drop the old one: with foreign keys on, that would cascade into
+  // the rows that point at it. SQLite's procedure: keys off outside the transaction, check inside.
+  const keys = db.pragma('foreign_keys', { simple: true }) as number;
+  db.pragma('foreign_keys = OFF');
+  try {
+    db.transaction(() => {
+      for (const m of pending) db.exec(m.sql);
+      const broken = db.pragma('foreign_key_check') as unknown[];
+      if (broken.length > 0) throw new CatalogError(`the catalog upgrade would break ${broken.length} reference(s); nothing was changed`, 'MIGRATION');
+      db.pragma(`user_version = ${pending[pending.length - 1]!.version}`);
+    }).immediate();
+  } finally {
+    db.pragma(`foreign_keys = ${keys ? 'ON' : 'OFF'}`);
+  }
 }
 
 function isWritable(file: string): boolean {

@@ -158,6 +158,45 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 3,
+    name: 'interrupted jobs and runs; json checks older SQLite accepts',
+    sql: `
+      -- json_valid(NULL) is NULL before SQLite 3.45 but 0 since, and a CHECK fails only on 0: written
+      -- NULL-safe, the same rows pass under every version (Debian's sqlite3 reported the catalog
+      -- corrupt). 'interrupted': left running by a crash, found at start-up. The tables are rebuilt
+      -- (a CHECK cannot be altered) with foreign keys off; migrate() checks them before committing.
+      CREATE TABLE jobs_new (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed', 'cancelled', 'interrupted')),
+        params TEXT NOT NULL DEFAULT '{}' ${JSON_CHECK('params')},
+        progress TEXT NOT NULL DEFAULT '{}' ${JSON_CHECK('progress')},
+        result TEXT CHECK (result IS NULL OR json_valid(result)),
+        error TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        title TEXT NOT NULL DEFAULT ''
+      ) STRICT;
+      INSERT INTO jobs_new (id, kind, status, params, progress, result, error, created_at, updated_at)
+        SELECT id, kind, CASE status WHEN 'running' THEN 'interrupted' ELSE status END, params, progress, result, error, created_at, updated_at FROM jobs;
+      DROP TABLE jobs;
+      ALTER TABLE jobs_new RENAME TO jobs;
+      CREATE INDEX jobs_status ON jobs(status);
+
+      CREATE TABLE runs_new (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('created', 'running', 'paused', 'done', 'failed', 'cancelled', 'interrupted')),
+        config TEXT NOT NULL ${JSON_CHECK('config')},
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+      INSERT INTO runs_new SELECT * FROM runs;
+      DROP TABLE runs;
+      ALTER TABLE runs_new RENAME TO runs;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,7 +1,7 @@
 import type { CatalogStats, ImportReport } from '../../../src-shared/types.ts';
 import type { RunEvaluation } from '../connector/evaluate-run.ts';
 import type { PairEvaluation, RunSummary } from '../connector/run.ts';
-import { BASELINE_LABELS, describeWeights } from '../model/ensemble.ts';
+import { BASELINE_LABELS } from '../model/ensemble.ts';
 import type { CrossModalResult } from '../model/retrieval.ts';
 
 /** A plain left-aligned text table. */
@@ -76,12 +76,13 @@ export function verdict(pairs: [string, PairEvaluation][]): string {
 }
 
 export function formatRunSummary(name: string, status: string, s: RunSummary): string {
-  const lines = [`run ${s.runId} "${name}": ${status}; best validation score ${s.bestValScore.toFixed(1)} (mean R@1/5/10 over val queries) at step ${s.bestStep}${s.stoppedEarly ? ' (stopped early)' : ''}`];
+  const best = s.bestValScore >= 0 ? `best validation score ${s.bestValScore.toFixed(1)} (mean R@1/5/10 over val queries) at step ${s.bestStep}` : 'no validation yet';
+  const lines = [`run ${s.runId} "${name}": ${status}; ${best}${s.stoppedEarly ? ' (stopped early)' : ''}`];
   if (s.auto) {
     lines.push(`auto kept trial ${s.auto.trial} (${s.auto.settings})`);
     for (const [pair, r] of Object.entries(s.auto.pairs)) {
       const [bestName, bestScore] = Object.entries(r.single).filter(([m]) => m !== 'connector').reduce((m, x) => (x[1] > m[1] ? x : m));
-      lines.push(`${pair} serves ${describeWeights(r.weights)}: val score ${r.valScore.toFixed(1)}, connector alone ${r.single.connector.toFixed(1)}, best training-free ${BASELINE_LABELS[bestName] ?? bestName} ${bestScore.toFixed(1)} (${r.valScore - bestScore >= 0 ? '+' : ''}${(r.valScore - bestScore).toFixed(1)})`);
+      lines.push(`${pair} serves ${r.served}: val score ${r.valScore.toFixed(1)}, connector alone ${r.single.connector.toFixed(1)}, best training-free ${BASELINE_LABELS[bestName] ?? bestName} ${bestScore.toFixed(1)} (${r.valScore - bestScore >= 0 ? '+' : ''}${(r.valScore - bestScore).toFixed(1)})`);
     }
   }
   for (const [pair, t] of Object.entries(s.test)) lines.push('', ...pairTable(pair, t, s.auto ? 'served (auto)' : 'connector'));

@@ -6,14 +6,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Catalog } from '../catalog/catalog.ts';
 import { altMoeModel } from '../model/altmoe.ts';
-import type { EnsembleConfig, MemberName } from '../model/ensemble.ts';
+import { describeServed, type EnsembleConfig, type MemberName } from '../model/ensemble.ts';
 import type { TrialSettings } from '../model/presets.ts';
 import { fitEnsemble } from '../model/served.ts';
 import type { Provider } from '../onnx/runtime.ts';
 import { CHECKPOINT_FILE } from '../train/trainer.ts';
 import { writeSafetensors } from '../train/safetensors.ts';
 import { trainingRows, type PairData } from './pair-data.ts';
-import { BEST_FILE, ENSEMBLE_FILE, finishRun, runParams, trainLoop, type RunConfig, type RunEvent, type RunSummary } from './run.ts';
+import { BEST_FILE, ENSEMBLE_FILE, finishRun, runParams, saveRunConfig, trainLoop, type RunConfig, type RunEvent, type RunSummary } from './run.ts';
 
 /** A trial's configuration: the run's, with the trial's settings and its own folder. */
 export function trialConfig(config: RunConfig, index: number): RunConfig {
@@ -68,16 +68,16 @@ export async function runAuto(catalog: Catalog, runId: number, config: RunConfig
     const fit = await fitEnsemble(spec, values, { a: d.a, b: d.b, trainA: rows.a, trainB: rows.b, val: { a: d.a, b: d.b, aVecs: v.aVecs, bVecs: v.bVecs, owner: v.owner } }, config.seed);
     served[key] = fit.ensemble;
     for (const [n, x] of Object.entries(fit.tensors)) tensors[`${key}/${n}`] = { shape: [x.length], data: x };
-    report[key] = { weights: fit.ensemble.weights, single: fit.single, valScore: fit.valScore };
+    report[key] = { served: describeServed(fit.ensemble), weights: fit.ensemble.weights, weightsB2a: fit.ensemble.weightsB2a ?? fit.ensemble.weights, hub: { a2b: fit.ensemble.hub?.a2b?.beta ?? 0, b2a: fit.ensemble.hub?.b2a?.beta ?? 0 }, single: fit.single, valScore: fit.valScore };
   }
   writeSafetensors(path.join(config.dir, ENSEMBLE_FILE), tensors);
   final = { ...final, served };
   const bestScore = best.score;
   const bestRsum = catalog.metrics.forRun(runId).find((m) => m.split === `trial${best.index + 1}.val` && m.step === best.step && m.name === 'rsum')?.value ?? -1;
   catalog.write(() => {
-    catalog.runs.setConfig(runId, final, Date.now());
+    saveRunConfig(catalog, runId, final, Date.now());
     catalog.metrics.record(runId, best.step, 'val', { score: bestScore, rsum: bestRsum, chosen_trial: best.index + 1 });
-    for (const [key, r] of Object.entries(report)) catalog.metrics.record(runId, 0, `val.${key}.served`, { score: r.valScore, ...Object.fromEntries(Object.entries(r.weights).map(([m, w]) => [`w_${m}`, w])), ...Object.fromEntries(Object.entries(r.single).map(([m, s]) => [`alone_${m}`, s])) });
+    for (const [key, r] of Object.entries(report)) catalog.metrics.record(runId, 0, `val.${key}.served`, { score: r.valScore, ...Object.fromEntries(Object.entries(r.weights).map(([m, w]) => [`w_${m}`, w])), ...Object.fromEntries(Object.entries(r.weightsB2a).map(([m, w]) => [`wb2a_${m}`, w])), hub_a2b: r.hub.a2b, hub_b2a: r.hub.b2a, ...Object.fromEntries(Object.entries(r.single).map(([m, s]) => [`alone_${m}`, s])) });
   });
   onEvent({ type: 'chosen', trial: best.index + 1, settings: describeTrial(config.auto!.trials[best.index]!), pairs: report });
   const summary = await finishRun(catalog, runId, final, data, { completed: true, bestStep: best.step, bestValScore: bestScore, stoppedEarly: false });
@@ -87,8 +87,12 @@ export async function runAuto(catalog: Catalog, runId: number, config: RunConfig
 export interface AutoReport {
   trial: number;
   settings: string;
-  /** Per pair: the weights chosen, each member's val micro-score alone, and the ensemble's. */
-  pairs: Record<string, { weights: Record<MemberName, number>; single: Record<MemberName, number>; valScore: number }>;
+  /**
+   * Per pair: what it serves in words, the weights chosen per direction (a -> b and b -> a), the
+   * hubness correction's beta per direction (0: off), each member's val micro-score alone, and the
+   * served graphs' own val score.
+   */
+  pairs: Record<string, { served: string; weights: Record<MemberName, number>; weightsB2a: Record<MemberName, number>; hub: { a2b: number; b2a: number }; single: Record<MemberName, number>; valScore: number }>;
 }
 
 function bestTrial(catalog: Catalog, runId: number, n: number): { index: number; score: number; step: number } | null {

@@ -1,6 +1,6 @@
 import type { Split } from '../../../src-shared/types.ts';
 import type { Catalog } from '../catalog/catalog.ts';
-import { describeWeights } from '../model/ensemble.ts';
+import { describeServed } from '../model/ensemble.ts';
 import { UserError } from '../errors.ts';
 import { evaluatePair, recordEvaluation, runConfig, runData, runParams, type PairEvaluation } from './run.ts';
 
@@ -27,7 +27,7 @@ export async function evaluateRun(catalog: Catalog, runId: number, split: Split,
     const pair = `${a}-${b}`;
     const e = await evaluatePair(config, values, d, split, head);
     const ens = config.served?.[pair];
-    out.pairs.push({ pair, ...e, ...(ens && head === 'mapped' ? { served: describeWeights(ens.weights) } : {}) });
+    out.pairs.push({ pair, ...e, ...(ens && head === 'mapped' ? { served: describeServed(ens) } : {}) });
     catalog.write(() => recordEvaluation(catalog, runId, pair, e, head === 'pred' ? '.pred-head' : ''));
   }
   return out;

@@ -2,6 +2,7 @@
 // alternating schedule, validate by retrieval recall every N steps with early stopping, keep the
 // best checkpoint, evaluate the test split beside the training-free baselines, and record it all in
 // the catalog so runs can be resumed, compared and deleted.
+import { checkTrainingMemory } from './memory.ts';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -57,7 +58,7 @@ export function servedFor(config: RunConfig, values: Map<string, Float32Array | 
   const ensemble = config.served?.[key];
   if (!ensemble) return { spec, values, ensemble: { a: pair[0], b: pair[1], ...CONNECTOR_ONLY, knn: { a2b: { k: 1, temperature: 0 }, b2a: { k: 1, temperature: 0 } }, asif: { k: 1, power: 1 }, ccaDim: 0, anchors: 0 } };
   const file = path.join(config.dir, ENSEMBLE_FILE);
-  if (!fs.existsSync(file)) throw new ConnectorDataError(`the run's ensemble file is missing: ${file}`);
+  if (!fs.existsSync(file)) throw missingRunFiles(config.dir);
   const stored = readSafetensors(file).tensors;
   const own = Object.fromEntries(Object.entries(stored).filter(([n]) => n.startsWith(`${key}/`)).map(([n, t]) => [n.slice(key.length + 1), t.data as Float32Array]));
   return { spec, values: new Map([...values, ...ensembleValues(own)]), ensemble };
@@ -145,7 +146,7 @@ export function planRun(catalog: Catalog, opts: ConnectorRunOptions): { config: 
   }
   const { steps = preset.steps, batchSize = preset.batchSize, evalEvery = preset.evalEvery, patience = preset.patience, lr, weightDecay, ...modelOver } = o;
   const model: AltMoeConfig = { kind: 'altmoe', modalities, pairs: opts.pairs, ...preset.model, ...modelOver };
-  altMoeModel(model); // validate before anything is written
+  checkTrainingMemory(altMoeModel(model), model, batchSize); // validate before anything is written
   const optimizer: OptimizerConfig = { ...preset.optimizer, lr: lr ?? preset.optimizer.lr, ...(weightDecay !== undefined ? { weightDecay } : {}), schedule: preset.optimizer.schedule && { ...preset.optimizer.schedule, totalSteps: steps, warmupSteps: Math.min(preset.optimizer.schedule.warmupSteps, Math.floor(steps / 10)) } };
   const presetConfig = { preset: presetName, ...(isAuto ? { auto: { budgetSeconds: budget, trials: AUTO.trials } } : {}) };
   return { config: { ...presetConfig, model, optimizer, steps, batchSize, evalEvery, patience, seed, pairs: opts.pairs, encoders, datasets: opts.datasets ?? null, trainPairs: opts.trainPairs ?? null }, data };
@@ -160,7 +161,7 @@ export async function trainConnector(catalog: Catalog, opts: ConnectorRunOptions
   const { runId, config } = catalog.write(() => {
     const id = catalog.runs.create(name, {}, now);
     const c: RunConfig = { ...planned, dir: path.resolve(opts.runsDir, `run-${id}`) };
-    catalog.runs.setConfig(id, c, now);
+    saveRunConfig(catalog, id, c, now);
     return { runId: id, config: c };
   });
   const exec = { threads: opts.threads, provider: opts.provider };
@@ -179,15 +180,61 @@ export async function resumeConnector(catalog: Catalog, runId: number, onEvent: 
   return config.auto ? runAuto(catalog, runId, config, data, exec, onEvent, signal) : runLoop(catalog, runId, config, data, exec, onEvent, signal);
 }
 
-/** Deletes a run from the catalog (checkpoints and metrics go with it) and its folder; returns the folder. */
+/**
+ * Deletes a run from the catalog (checkpoints and metrics go with it) and its folder; returns the
+ * folder. Only a folder that belongs to this catalog file is removed: one of its own runs folder,
+ * or an explicit folder outside any catalog's runs folder. A copied catalog whose row points into
+ * another catalog's runs folder (an absolute path written before paths were stored relative)
+ * leaves those files alone.
+ */
 export function deleteRun(catalog: Catalog, runId: number): string | null {
   const run = catalog.runs.get(runId);
   if (!run) throw new ConnectorDataError(`no run ${runId}`);
   if (run.status === 'running') throw new ConnectorDataError(`run ${runId} is running; cancel it first`);
-  const dir = (JSON.parse(run.config) as Partial<RunConfig>).dir ?? null;
+  const stored = (JSON.parse(run.config) as Partial<RunConfig>).dir;
+  const dir = stored ? resolveRunDir(catalog, stored) : null;
   catalog.write(() => catalog.runs.delete(runId));
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  if (!dir || !ownsRunDir(catalog, dir) || !fs.existsSync(dir)) return null;
+  fs.rmSync(dir, { recursive: true, force: true });
   return dir;
+}
+
+/** The folder that holds a catalog's run folders by default: next to the file, named after it. */
+export const runsFolderOf = (catalogFile: string): string => `${catalogFile}.runs`;
+
+function ownsRunDir(catalog: Catalog, dir: string): boolean {
+  const inside = (parent: string) => {
+    const rel = path.relative(parent, dir);
+    return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+  };
+  if (inside(runsFolderOf(catalog.file))) return true;
+  // Some other catalog's runs folder ("<file>.runs"): not ours to delete.
+  return !dir.split(path.sep).some((part) => part.endsWith('.runs'));
+}
+
+/**
+ * Run folders are stored relative to the catalog's own runs folder ("run-3"), so a catalog moved
+ * or copied with that folder keeps working and a copy without it never reaches the original's files.
+ * A folder elsewhere (an explicit runsDir) is stored as given.
+ */
+export function storedRunDir(catalog: Catalog, dir: string): string {
+  const rel = path.relative(runsFolderOf(catalog.file), dir);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : dir;
+}
+
+export function resolveRunDir(catalog: Catalog, stored: string): string {
+  return path.isAbsolute(stored) ? stored : path.resolve(runsFolderOf(catalog.file), stored);
+}
+
+/** Writes a run's config with its folder stored relative (see storedRunDir). */
+export function saveRunConfig(catalog: Catalog, runId: number, config: RunConfig, now: number): void {
+  catalog.runs.setConfig(runId, { ...config, dir: storedRunDir(catalog, config.dir) }, now);
+}
+
+/** A run row's config with its folder resolved for this catalog file. */
+export function parseRunConfig(catalog: Catalog, json: string): RunConfig {
+  const c = JSON.parse(json) as RunConfig;
+  return { ...c, dir: resolveRunDir(catalog, c.dir) };
 }
 
 /** The pair data a run was trained on (the same training subset), from the catalog. */
@@ -199,7 +246,7 @@ export function runData(catalog: Catalog, config: RunConfig): PairData[] {
 export function runConfig(catalog: Catalog, runId: number): RunConfig {
   const run = catalog.runs.get(runId);
   if (!run) throw new ConnectorDataError(`no run ${runId} (see "altmoe list runs")`);
-  return JSON.parse(run.config) as RunConfig;
+  return parseRunConfig(catalog, run.config);
 }
 
 function standardisation(config: RunConfig, data: PairData[]): Record<string, Float32Array> {
@@ -336,7 +383,14 @@ export async function trainLoop(catalog: Catalog, runId: number, config: RunConf
 /** The best checkpoint's parameters (the last one when no validation ever ran). */
 export function runParams(config: RunConfig): Map<string, Float32Array | Float64Array> {
   const bestFile = path.join(config.dir, BEST_FILE);
-  return readCheckpoint(fs.existsSync(bestFile) ? bestFile : path.join(config.dir, CHECKPOINT_FILE)).params;
+  const file = fs.existsSync(bestFile) ? bestFile : path.join(config.dir, CHECKPOINT_FILE);
+  if (!fs.existsSync(file)) throw missingRunFiles(config.dir);
+  return readCheckpoint(file).params;
+}
+
+/** The one-line error for a run whose folder is gone (a catalog copied or moved without it). */
+export function missingRunFiles(dir: string): ConnectorDataError {
+  return new ConnectorDataError(`the run's files are missing: ${dir} does not hold its checkpoint (was the catalog copied or moved without its runs folder?)`);
 }
 
 async function evaluateTest(catalog: Catalog, runId: number, config: RunConfig, data: PairData[]): Promise<RunSummary['test']> {

@@ -7,6 +7,7 @@ import type { Catalog } from '../catalog/catalog.ts';
 import type { MissingItem } from '../catalog/repos/embeddings.ts';
 import { resolveUnderRoot } from '../datasets/paths.ts';
 import type { Provider } from '../onnx/runtime.ts';
+import { isProcessAlive, jobParams } from '../jobs/records.ts';
 import { EncoderError } from './errors.ts';
 import { InferenceWorker } from './inference-client.ts';
 import { createPreprocessor, type EncoderInput, type PreparedBatch } from './preprocess.ts';
@@ -25,6 +26,8 @@ export interface EmbedOptions {
   onWarning?: (message: string) => void;
   /** Reuse a job id (resuming); default: a new one. */
   jobId?: string;
+  /** Called with the job id once its row exists, before any work (the CLI prints it first). */
+  onStart?: (jobId: string) => void;
 }
 
 export interface EmbedProgress {
@@ -87,7 +90,15 @@ export async function runEmbedJob(catalog: Catalog, opts: EmbedOptions): Promise
   const total = catalog.embeddings.countMissing(row.id, row.file_hash, spec.modality, datasetId);
   const jobId = opts.jobId ?? randomUUID();
   const params = { encoder: opts.encoder, dataset: opts.dataset ?? null, batchSize, provider: opts.provider ?? 'cpu' };
-  if (!catalog.jobs.get(jobId)) catalog.write(() => catalog.jobs.create(jobId, 'embed', params, Date.now()));
+  // The job's row (maybe written already by the service or the CLI) keeps these to resume, and the
+  // process that runs it, so a crash is seen as one (jobs/records.ts).
+  const existing = catalog.jobs.get(jobId);
+  catalog.write(() => {
+    if (existing) catalog.jobs.setParams(jobId, { ...jobParams(existing), ...params, pid: process.pid }, Date.now());
+    else catalog.jobs.create(jobId, 'embed', { ...params, pid: process.pid }, Date.now(), `embed with ${opts.encoder}${opts.dataset ? ` (${opts.dataset})` : ''}`);
+    catalog.jobs.progress(jobId, {}, Date.now());
+  });
+  opts.onStart?.(jobId);
 
   const pre = await createPreprocessor(spec.dir, spec.modality, spec.inputs);
   const worker = await InferenceWorker.start(spec, { provider: opts.provider ?? 'cpu', ...(opts.threads ? { threads: opts.threads } : {}), ...(opts.onWarning ? { onWarning: opts.onWarning } : {}) });
@@ -183,6 +194,10 @@ export async function runEmbedJob(catalog: Catalog, opts: EmbedOptions): Promise
 export function resumeEmbedJob(catalog: Catalog, jobId: string, opts: Omit<EmbedOptions, 'encoder' | 'dataset' | 'batchSize' | 'jobId'> = {}): Promise<EmbedReport> {
   const job = catalog.jobs.get(jobId);
   if (!job || job.kind !== 'embed') throw new EncoderError(`no embedding job "${jobId}"`);
+  const pid = jobParams(job).pid;
+  if ((job.status === 'running' || job.status === 'queued') && typeof pid === 'number' && pid !== process.pid && isProcessAlive(pid)) {
+    throw new EncoderError(`embedding job "${jobId}" is still running (process ${pid})`);
+  }
   const p = JSON.parse(job.params) as { encoder: string; dataset: string | null; batchSize: number; provider: Provider };
   return runEmbedJob(catalog, { provider: p.provider, ...opts, encoder: p.encoder, ...(p.dataset ? { dataset: p.dataset } : {}), batchSize: p.batchSize, jobId });
 }

@@ -7,6 +7,12 @@
 //   gallery= [ unit(std(y))                                ,  sqrt(w_cca) unit(cca_g),  sqrt(w_asif) unit(rel_g) ]
 // (connector, ridge and neighbours all land in the target's standardised space, so they share the
 // first block; every gallery row has the same length, so the ranking is the weighted sum's).
+// Each direction has its own weights (the query graph of s -> t and the gallery graph of t serve only
+// that direction) and, optionally, a hubness correction (CSLS): a gallery item g scores
+// cos(q, g) - beta * r(g), where r(g) is g's mean score against its k nearest training queries (a
+// bank stored with the run). Two columns carry it and keep every gallery row the same length:
+//   query  = [ unit(query) , 1 , 0 ]        gallery = [ gallery , -beta r(g) , sqrt((beta R)^2 - (beta r(g))^2) ]
+// with R the gallery block's (constant) norm, a bound on |r(g)|.
 import { Graph, type ParamValues, type Tensor } from '../onnx/graph.ts';
 import { l2Normalize } from '../onnx/nn.ts';
 import * as op from '../onnx/ops.ts';
@@ -18,11 +24,24 @@ export const MEMBERS: readonly MemberName[] = ['connector', 'ridge', 'knn', 'cca
 /** Members scored in the target's standardised space against unit(std(y)). */
 const TARGET_SPACE: readonly MemberName[] = ['connector', 'ridge', 'knn'];
 
+export type Direction = 'a2b' | 'b2a';
+
+/** CSLS hubness correction of one direction: beta times the mean of the k best bank scores. */
+export interface HubCorrection {
+  beta: number;
+  k: number;
+  /** Rows in the bank of training queries ('hub.<direction>'). */
+  bank: number;
+}
+
 export interface EnsembleConfig {
   /** The two modalities of the pair: a (media) and b (captions). */
   a: string;
   b: string;
+  /** Weights of a -> b, and of b -> a unless weightsB2a is given. */
   weights: Record<MemberName, number>;
+  weightsB2a?: Record<MemberName, number>;
+  hub?: Partial<Record<Direction, HubCorrection>>;
   knn: { a2b: { k: number; temperature: number }; b2a: { k: number; temperature: number } };
   asif: { k: number; power: number };
   /** CCA width. */
@@ -32,7 +51,7 @@ export interface EnsembleConfig {
 }
 
 /** Tensor names of the members' fitted arrays (in the run's ensemble file). */
-export const ENSEMBLE_TENSORS = ['ridge.a2b.w', 'ridge.b2a.w', 'cca.a.w', 'cca.b.w', 'anchors.a', 'anchors.b'] as const;
+export const ENSEMBLE_TENSORS = ['ridge.a2b.w', 'ridge.b2a.w', 'cca.a.w', 'cca.b.w', 'anchors.a', 'anchors.b', 'hub.a2b', 'hub.b2a'] as const;
 const param = (name: string): string => `ens.${name}`;
 
 /** The served form of a plain connector run. */
@@ -41,9 +60,29 @@ export const CONNECTOR_ONLY: Pick<EnsembleConfig, 'weights'> = { weights: { conn
 export const usesMember = (w: Record<MemberName, number>, m: MemberName): boolean => w[m] > 0;
 const targetBlock = (w: Record<MemberName, number>): boolean => TARGET_SPACE.some((m) => usesMember(w, m));
 
-/** Width of the served space for a direction s -> t. */
-export function servedDim(e: Pick<EnsembleConfig, 'weights' | 'ccaDim' | 'anchors'>, targetDim: number): number {
-  return (targetBlock(e.weights) ? targetDim : 0) + (usesMember(e.weights, 'cca') ? e.ccaDim : 0) + (usesMember(e.weights, 'asif') ? e.anchors : 0);
+type Directed = Pick<EnsembleConfig, 'a' | 'b' | 'weights' | 'weightsB2a' | 'hub'>;
+/** The direction whose gallery is modality t. */
+export const directionTo = (e: Pick<EnsembleConfig, 'b'>, t: string): Direction => (t === e.b ? 'a2b' : 'b2a');
+export const weightsFor = (e: Directed, t: string): Record<MemberName, number> => (directionTo(e, t) === 'b2a' && e.weightsB2a) || e.weights;
+/** The hubness correction of the direction into t, if it is on. */
+export function hubFor(e: Directed, t: string): HubCorrection | undefined {
+  const h = e.hub?.[directionTo(e, t)];
+  return h && h.beta > 0 ? h : undefined;
+}
+
+/** Norm of every gallery row's member blocks (before the hubness columns). */
+export function galleryNorm(w: Record<MemberName, number>): number {
+  return Math.sqrt((targetBlock(w) ? 1 : 0) + (usesMember(w, 'cca') ? w.cca : 0) + (usesMember(w, 'asif') ? w.asif : 0));
+}
+
+/** Width of the member blocks for weights w into a target of targetDim (no hubness columns). */
+function blocksDim(e: Pick<EnsembleConfig, 'ccaDim' | 'anchors'>, w: Record<MemberName, number>, targetDim: number): number {
+  return (targetBlock(w) ? targetDim : 0) + (usesMember(w, 'cca') ? e.ccaDim : 0) + (usesMember(w, 'asif') ? e.anchors : 0);
+}
+
+/** Width of the served space for the direction into t. */
+export function servedDim(e: Directed & Pick<EnsembleConfig, 'ccaDim' | 'anchors'>, t: string, targetDim: number): number {
+  return blocksDim(e, weightsFor(e, t), targetDim) + (hubFor(e, t) ? 2 : 0);
 }
 
 function standardised(x: Tensor, m: string, p: Record<string, Tensor>): Tensor {
@@ -101,6 +140,10 @@ function shapesOf(values: ParamValues, e: EnsembleConfig, dims: Record<string, n
   const da = dims[a]!;
   const db = dims[b]!;
   const out: Record<string, number[]> = { 'ridge.a2b.w': [da, db], 'ridge.b2a.w': [db, da], 'cca.a.w': [da, e.ccaDim], 'cca.b.w': [db, e.ccaDim], 'anchors.a': [e.anchors, da], 'anchors.b': [e.anchors, db] };
+  const hubA2b = hubFor(e, b);
+  const hubB2a = hubFor(e, a);
+  if (hubA2b) out['hub.a2b'] = [hubA2b.bank, blocksDim(e, weightsFor(e, b), db)];
+  if (hubB2a) out['hub.b2a'] = [hubB2a.bank, blocksDim(e, weightsFor(e, a), da)];
   for (const n of Object.keys(out)) if (!values.has(param(n))) delete out[n];
   return out;
 }
@@ -111,7 +154,7 @@ export function buildQuery(spec: ModelSpec, values: ParamValues, e: EnsembleConf
   const sa = s === e.a;
   const shapes = shapesOf(values, e, c.modalities);
   const { g, x, p } = graphFor(`query.${s}-to-${t}`, spec, s, Object.keys(shapes), shapes);
-  const w = e.weights;
+  const w = weightsFor(e, t);
   const xs = standardised(x, s, p);
   const parts: Tensor[] = [];
   if (targetBlock(w)) {
@@ -131,14 +174,16 @@ export function buildQuery(spec: ModelSpec, values: ParamValues, e: EnsembleConf
     }
     parts.push(terms.reduce((acc, v) => op.add(acc, v)));
   }
-  parts.push(...sharedSpaceParts(xs, sa, p, e));
-  g.output(parts.length === 1 ? parts[0]! : op.concat(parts, 1), 'query');
+  parts.push(...sharedSpaceParts(xs, sa, p, w, e));
+  const q = parts.length === 1 ? parts[0]! : op.concat(parts, 1);
+  // The hubness columns [1, 0]: the query's score is then cos(q, g) * R - beta r(g).
+  const hub = hubFor(e, t);
+  g.output(hub ? op.concat([l2Normalize(q), op.add(op.mul(op.reduceSum(q, [1], true), 0), g.constant('float32', [2], [1, 0]))], 1) : q, 'query');
   return g.toModel({ paramsAs: 'initializers', values, docString: `AltMoE Studio query ${s} -> ${t}` });
 }
 
 /** CCA and ASIF blocks: the same on the query and the gallery side (each in its own modality's role). */
-function sharedSpaceParts(xs: Tensor, isA: boolean, p: Record<string, Tensor>, e: EnsembleConfig): Tensor[] {
-  const w = e.weights;
+function sharedSpaceParts(xs: Tensor, isA: boolean, p: Record<string, Tensor>, w: Record<MemberName, number>, e: EnsembleConfig): Tensor[] {
   const out: Tensor[] = [];
   if (usesMember(w, 'cca')) out.push(op.mul(l2Normalize(op.matmul(xs, p[param(isA ? 'cca.a.w' : 'cca.b.w')]!)), Math.sqrt(w.cca)));
   if (usesMember(w, 'asif')) out.push(op.mul(l2Normalize(relative(xs, p[param(isA ? 'anchors.a' : 'anchors.b')]!, e.asif.k, e.asif.power)), Math.sqrt(w.asif)));
@@ -151,11 +196,24 @@ export function buildGallery(spec: ModelSpec, values: ParamValues, e: EnsembleCo
   const shapes = shapesOf(values, e, c.modalities);
   const { g, x, p } = graphFor(`gallery.${t}`, spec, t, Object.keys(shapes), shapes);
   const xs = standardised(x, t, p);
+  const w = weightsFor(e, t);
   const parts: Tensor[] = [];
-  if (targetBlock(e.weights)) parts.push(l2Normalize(xs));
-  parts.push(...sharedSpaceParts(xs, t === e.a, p, e));
-  g.output(parts.length === 1 ? parts[0]! : op.concat(parts, 1), 'gallery');
+  if (targetBlock(w)) parts.push(l2Normalize(xs));
+  parts.push(...sharedSpaceParts(xs, t === e.a, p, w, e));
+  const gal = parts.length === 1 ? parts[0]! : op.concat(parts, 1);
+  const hub = hubFor(e, t);
+  g.output(hub ? hubColumns(gal, p[param(`hub.${directionTo(e, t)}`)]!, hub, galleryNorm(w)) : gal, 'gallery');
   return g.toModel({ paramsAs: 'initializers', values, docString: `AltMoE Studio gallery ${t}` });
+}
+
+/** [gallery, -beta r, sqrt((beta R)^2 - (beta r)^2)], r = mean of the k best scores against the bank, clipped to [-R, R]. */
+function hubColumns(gal: Tensor, bank: Tensor, hub: HubCorrection, norm: number): Tensor {
+  const sims = op.matmul(gal, op.transpose(bank, [1, 0]));
+  const shape = ['N', hub.k];
+  const [best] = gal.graph.node('TopK', [sims, gal.graph.ints([hub.k])], [{ dtype: 'float32', shape }, { dtype: 'int64', shape }], { axis: { i: -1 }, largest: { i: 1 }, sorted: { i: 1 } }, 'none');
+  const r = op.mul(op.minimum(op.maximum(op.reduceMean(best!, [1], true), -norm), norm), hub.beta);
+  const bound = (hub.beta * norm) ** 2;
+  return op.concat([gal, op.neg(r), op.sqrt(op.relu(op.sub(bound, op.mul(r, r))))], 1);
 }
 
 /** Parameter values of the ensemble's fitted arrays, named as the graphs expect. */
@@ -164,6 +222,18 @@ export function ensembleValues(tensors: Record<string, Float32Array>): Map<strin
 }
 
 export const BASELINE_LABELS: Record<string, string> = { ridge: 'ridge (linear)', cca: 'CCA', knn: 'neighbours', asif: 'ASIF (relative)' };
+
+/**
+ * What a pair serves, in words: "connector x1 + CCA x1", or per direction when the directions differ
+ * ("image->text: ...; text->image: ... (hubness beta 0.5)").
+ */
+export function describeServed(e: Directed): string {
+  const hub = (t: string) => (hubFor(e, t) ? ` (hubness correction beta ${hubFor(e, t)!.beta})` : '');
+  const wb = weightsFor(e, e.b);
+  const wa = weightsFor(e, e.a);
+  if (MEMBERS.every((m) => wa[m] === wb[m]) && !e.hub) return describeWeights(wb);
+  return `${e.a}->${e.b}: ${describeWeights(wb)}${hub(e.b)}; ${e.b}->${e.a}: ${describeWeights(wa)}${hub(e.a)}`;
+}
 
 /** "connector x1 + CCA x1 + ASIF (relative) x0.5": the members an ensemble serves, with their weights. */
 export function describeWeights(w: Record<string, number>): string {

@@ -7,8 +7,8 @@ import { mulberry32, permutation } from '../train/rng.ts';
 import type { AltMoeConfig } from './altmoe.ts';
 import { normParams } from './altmoe.ts';
 import { tuneBaselines } from './baselines/tuned.ts';
-import { microScore } from './baselines/recall.ts';
-import { buildGallery, buildQuery, ensembleValues, MEMBERS, servedDim, type EnsembleConfig, type MemberName } from './ensemble.ts';
+import { meanRecall } from './baselines/recall.ts';
+import { buildGallery, buildQuery, ensembleValues, MEMBERS, servedDim, type Direction, type EnsembleConfig, type MemberName } from './ensemble.ts';
 import type { EvalSet } from './evaluate.ts';
 import { standardise } from './evaluate.ts';
 import { crossModalRecall, normalizeRows, type CrossModalResult } from './retrieval.ts';
@@ -23,11 +23,11 @@ export interface Served {
 const dims = (s: Served): Record<string, number> => (s.spec.config as unknown as AltMoeConfig).modalities;
 
 export function queryMapper(s: Served, src: string, tgt: string): Promise<RowMapper> {
-  return rowMapper(buildQuery(s.spec, s.values, s.ensemble, src, tgt), src, dims(s)[src]!, 'query', servedDim(s.ensemble, dims(s)[tgt]!));
+  return rowMapper(buildQuery(s.spec, s.values, s.ensemble, src, tgt), src, dims(s)[src]!, 'query', servedDim(s.ensemble, tgt, dims(s)[tgt]!));
 }
 
 export function galleryMapper(s: Served, tgt: string): Promise<RowMapper> {
-  return rowMapper(buildGallery(s.spec, s.values, s.ensemble, tgt), tgt, dims(s)[tgt]!, 'gallery', servedDim(s.ensemble, dims(s)[tgt]!));
+  return rowMapper(buildGallery(s.spec, s.values, s.ensemble, tgt), tgt, dims(s)[tgt]!, 'gallery', servedDim(s.ensemble, tgt, dims(s)[tgt]!));
 }
 
 async function mapOnce(m: Promise<RowMapper>, x: Float32Array): Promise<Float32Array> {
@@ -41,8 +41,8 @@ async function mapOnce(m: Promise<RowMapper>, x: Float32Array): Promise<Float32A
 
 /** Recall of what a run serves on an evaluation set: the same graphs search and export use. */
 export async function evaluateServed(s: Served, set: EvalSet): Promise<CrossModalResult> {
-  const fwdDim = servedDim(s.ensemble, dims(s)[set.b]!);
-  const bwdDim = servedDim(s.ensemble, dims(s)[set.a]!);
+  const fwdDim = servedDim(s.ensemble, set.b, dims(s)[set.b]!);
+  const bwdDim = servedDim(s.ensemble, set.a, dims(s)[set.a]!);
   return crossModalRecall({
     mediaQueries: await mapOnce(queryMapper(s, set.a, set.b), set.aVecs),
     captionGallery: await mapOnce(galleryMapper(s, set.b), set.bVecs),
@@ -86,9 +86,9 @@ interface MemberRows {
 }
 
 async function memberRows(base: Served, e: EnsembleConfig, m: MemberName, set: EvalSet): Promise<MemberRows> {
-  const one: Served = { ...base, ensemble: { ...e, weights: { connector: 0, ridge: 0, knn: 0, cca: 0, asif: 0, [m]: 1 } } };
-  const dab = servedDim(one.ensemble, dims(one)[set.b]!);
-  const dba = servedDim(one.ensemble, dims(one)[set.a]!);
+  const one: Served = { ...base, ensemble: { ...e, weights: { connector: 0, ridge: 0, knn: 0, cca: 0, asif: 0, [m]: 1 }, weightsB2a: undefined, hub: undefined } };
+  const dab = servedDim(one.ensemble, set.b, dims(one)[set.b]!);
+  const dba = servedDim(one.ensemble, set.a, dims(one)[set.a]!);
   return {
     qa: normalizeRows(await mapOnce(queryMapper(one, set.a, set.b), set.aVecs), dab),
     gb: normalizeRows(await mapOnce(galleryMapper(one, set.b), set.bVecs), dab),
@@ -112,19 +112,28 @@ function sideBySide(blocks: { x: Float32Array; d: number; scale: number }[]): { 
   return { x, d };
 }
 
+type Weights = Record<MemberName, number>;
+
 /**
- * The val micro-score of weights w: each member's unit rows side by side, scaled by sqrt(w), so a
- * dot product is the weighted sum of the members' cosines, ranked by the same recall code as always.
+ * Val recall of weights wab (a -> b) and wba (b -> a): each member's unit rows side by side, scaled
+ * by sqrt(w), so a dot product is the weighted sum of the members' cosines, ranked by the same
+ * recall code as always. Returns the mean recall of each direction (the two are independent).
  */
-async function comboScore(members: Partial<Record<MemberName, MemberRows>>, w: Record<MemberName, number>, set: EvalSet, da: number): Promise<number> {
-  const used = MEMBERS.filter((m) => w[m] > 0 && members[m]);
-  const block = (pick: (r: MemberRows) => [Float32Array, number]) => sideBySide(used.map((m) => ({ x: pick(members[m]!)[0], d: pick(members[m]!)[1], scale: Math.sqrt(w[m]) })));
-  const qa = block((r) => [r.qa, r.dab]);
-  const gb = block((r) => [r.gb, r.dab]);
-  const qb = block((r) => [r.qb, r.dba]);
-  const ga = block((r) => [r.ga, r.dba]);
+async function comboScore(members: Partial<Record<MemberName, MemberRows>>, wab: Weights, wba: Weights, set: EvalSet): Promise<Record<Direction, number>> {
+  const block = (w: Weights, pick: (r: MemberRows) => [Float32Array, number]) =>
+    sideBySide(MEMBERS.filter((m) => w[m] > 0 && members[m]).map((m) => ({ x: pick(members[m]!)[0], d: pick(members[m]!)[1], scale: Math.sqrt(w[m]) })));
+  const qa = block(wab, (r) => [r.qa, r.dab]);
+  const gb = block(wab, (r) => [r.gb, r.dab]);
+  const qb = block(wba, (r) => [r.qb, r.dba]);
+  const ga = block(wba, (r) => [r.ga, r.dba]);
   const result = await crossModalRecall({ mediaQueries: qa.x, captionGallery: gb.x, captionDim: gb.d, captionQueries: qb.x, mediaGallery: ga.x, mediaDim: ga.d, owner: set.owner });
-  return microScore([{ result, media: set.aVecs.length / da, captions: set.owner.length }]);
+  return { a2b: meanRecall(result.forward), b2a: meanRecall(result.backward) };
+}
+
+/** Both directions' mean recalls as one micro-average over the set's queries (media and captions). */
+function micro(set: EvalSet, da: number, r: Record<Direction, number>): number {
+  const media = set.aVecs.length / da;
+  return (100 * (r.a2b * media + r.b2a * set.owner.length)) / (media + set.owner.length);
 }
 
 export interface EnsembleFit {
@@ -141,7 +150,22 @@ export interface EnsembleFit {
  * best single member) that maximise the validation micro-score. The connector's own weight is in
  * the grid too, so the result can never be worse on val than the best single member.
  */
-export async function fitEnsemble(spec: ModelSpec, values: ParamValues, pair: { a: string; b: string; trainA: Float32Array; trainB: Float32Array; val: EvalSet }, seed: number): Promise<EnsembleFit> {
+/** Ablations of the ensemble fit: per-direction weights on, the hubness correction off by default (on real clipart it raised val and RSUM but not test R@1). */
+export interface FitOptions {
+  /** Weights chosen per direction (else one set for both). */
+  perDirection?: boolean;
+  /** The hubness correction as a candidate. */
+  hubness?: boolean;
+}
+
+export async function fitEnsemble(
+  spec: ModelSpec,
+  values: ParamValues,
+  pair: { a: string; b: string; trainA: Float32Array; trainB: Float32Array; val: EvalSet },
+  seed: number,
+  options: FitOptions = {},
+): Promise<EnsembleFit> {
+  const { perDirection = true, hubness = false } = options;
   const c = spec.config as unknown as AltMoeConfig;
   const { a, b } = pair;
   const [da, db] = [c.modalities[a]!, c.modalities[b]!];
@@ -185,24 +209,94 @@ export async function fitEnsemble(spec: ModelSpec, values: ParamValues, pair: { 
   const wval = capMedia(pair.val, da, db, WEIGHT_VAL_ITEMS, seed);
   const rows: Partial<Record<MemberName, MemberRows>> = {};
   for (const m of MEMBERS) rows[m] = await memberRows(base, ensemble, m, wval);
-  const zero: Record<MemberName, number> = { connector: 0, ridge: 0, knn: 0, cca: 0, asif: 0 };
+  const zero: Weights = { connector: 0, ridge: 0, knn: 0, cca: 0, asif: 0 };
   const single = {} as Record<MemberName, number>;
-  for (const m of MEMBERS) single[m] = await comboScore(rows, { ...zero, [m]: 1 }, wval, da);
+  const alone = {} as Record<MemberName, Record<Direction, number>>;
+  for (const m of MEMBERS) {
+    alone[m] = await comboScore(rows, { ...zero, [m]: 1 }, { ...zero, [m]: 1 }, wval);
+    single[m] = micro(wval, da, alone[m]);
+  }
+  // Coordinate ascent for both directions at once: each trial changes the same member's weight in
+  // each direction's current best, and each direction keeps its own improvements.
+  const start = (d: Direction): Weights => ({ ...zero, [MEMBERS.reduce((x, m) => (alone[m][d] > alone[x][d] ? m : x))]: 1 });
   const first = MEMBERS.reduce((x, m) => (single[m] > single[x] ? m : x));
-  let w = { ...zero, [first]: 1 };
-  let best = single[first];
+  const w: Record<Direction, Weights> = perDirection ? { a2b: start('a2b'), b2a: start('b2a') } : { a2b: { ...zero, [first]: 1 }, b2a: { ...zero, [first]: 1 } };
+  const best: Record<Direction, number> = perDirection ? { a2b: Math.max(...MEMBERS.map((m) => alone[m].a2b)), b2a: Math.max(...MEMBERS.map((m) => alone[m].b2a)) } : { ...alone[first] };
+  const valid = (x: Weights) => MEMBERS.some((m) => x[m] > 0);
   for (let pass = 0; pass < 2; pass++) {
     for (const m of MEMBERS) {
       for (const v of WEIGHT_GRID) {
-        const trial = { ...w, [m]: v };
-        if (MEMBERS.every((x) => trial[x] === 0)) continue;
-        const s = await comboScore(rows, trial, wval, da);
-        if (s > best + 1e-9) {
-          best = s;
-          w = trial;
+        const trial = { a2b: { ...w.a2b, [m]: v }, b2a: { ...w.b2a, [m]: v } };
+        if (!valid(trial.a2b) || !valid(trial.b2a)) continue;
+        const s = await comboScore(rows, trial.a2b, trial.b2a, wval);
+        if (!perDirection) {
+          const both = micro(wval, da, s);
+          if (both > micro(wval, da, best) + 1e-9) [best.a2b, best.b2a, w.a2b, w.b2a] = [s.a2b, s.b2a, trial.a2b, trial.b2a];
+          continue;
+        }
+        for (const d of ['a2b', 'b2a'] as const) {
+          if (s[d] > best[d] + 1e-9) {
+            best[d] = s[d];
+            w[d] = trial[d];
+          }
         }
       }
     }
   }
-  return { ensemble: { ...ensemble, weights: w }, tensors, single, valScore: best };
+  const weighted: EnsembleConfig = { ...ensemble, weights: w.a2b, ...(sameWeights(w.a2b, w.b2a) ? {} : { weightsB2a: w.b2a }) };
+  // The val score reported is the served graphs' own (what search and export see).
+  if (!hubness) return { ensemble: weighted, tensors, single, valScore: micro(wval, da, best) };
+  const hub = await fitHubness({ ...base, ensemble: weighted }, tensors, pair, keep, wval, seed);
+  return { ensemble: hub.ensemble, tensors: hub.tensors, single, valScore: hub.valScore };
+}
+
+const sameWeights = (x: Weights, y: Weights): boolean => MEMBERS.every((m) => x[m] === y[m]);
+
+/** Rows of the training queries kept as the hubness bank (memory: rows x served width per direction). */
+export const HUB_BANK = 1024;
+export const HUB_K = 10;
+export const HUB_BETAS = [0.25, 0.5, 0.75, 1];
+
+/**
+ * The hubness correction (CSLS) on top of the chosen weights: the bank holds the served (unit) query
+ * vectors of up to HUB_BANK training rows per direction; beta is chosen per direction on val, and
+ * 0 (off) stays a candidate, so the correction is only kept where it helps on val.
+ */
+async function fitHubness(
+  weighted: Served,
+  tensors: Record<string, Float32Array>,
+  pair: { a: string; b: string; trainA: Float32Array; trainB: Float32Array },
+  keep: number[],
+  wval: EvalSet,
+  seed: number,
+): Promise<{ ensemble: EnsembleConfig; tensors: Record<string, Float32Array>; valScore: number }> {
+  const { a, b } = pair;
+  const [da, db] = [dims(weighted)[a]!, dims(weighted)[b]!];
+  const rows = Array.from(permutation(keep.length, mulberry32(seed + 7)).slice(0, Math.min(keep.length, HUB_BANK)), (i) => keep[i]!).sort((x, y) => x - y);
+  const pick = (x: Float32Array, d: number): Float32Array => {
+    const out = new Float32Array(rows.length * d);
+    rows.forEach((r, i) => out.set(x.subarray(r * d, (r + 1) * d), i * d));
+    return out;
+  };
+  const bankA2b = await mapOnce(queryMapper(weighted, a, b), pick(pair.trainA, da));
+  const bankB2a = await mapOnce(queryMapper(weighted, b, a), pick(pair.trainB, db));
+  const withBank = { ...tensors, 'hub.a2b': normalizeRows(bankA2b, bankA2b.length / rows.length), 'hub.b2a': normalizeRows(bankB2a, bankB2a.length / rows.length) };
+  const values = new Map([...weighted.values, ...ensembleValues(withBank)]);
+  const off = await evaluateServed(weighted, wval);
+  const bestOf = { a2b: { beta: 0, r: meanRecall(off.forward) }, b2a: { beta: 0, r: meanRecall(off.backward) } };
+  for (const beta of HUB_BETAS) {
+    const hub = { a2b: { beta, k: HUB_K, bank: rows.length }, b2a: { beta, k: HUB_K, bank: rows.length } };
+    const r = await evaluateServed({ ...weighted, values, ensemble: { ...weighted.ensemble, hub } }, wval);
+    if (meanRecall(r.forward) > bestOf.a2b.r + 1e-9) bestOf.a2b = { beta, r: meanRecall(r.forward) };
+    if (meanRecall(r.backward) > bestOf.b2a.r + 1e-9) bestOf.b2a = { beta, r: meanRecall(r.backward) };
+  }
+  const hub: Partial<Record<Direction, { beta: number; k: number; bank: number }>> = {};
+  const kept: Record<string, Float32Array> = { ...tensors };
+  for (const d of ['a2b', 'b2a'] as const) {
+    if (bestOf[d].beta === 0) continue;
+    hub[d] = { beta: bestOf[d].beta, k: HUB_K, bank: rows.length };
+    kept[`hub.${d}`] = withBank[`hub.${d}`];
+  }
+  const ensemble = Object.keys(hub).length > 0 ? { ...weighted.ensemble, hub } : weighted.ensemble;
+  return { ensemble, tensors: kept, valScore: micro(wval, da, { a2b: bestOf.a2b.r, b2a: bestOf.b2a.r }) };
 }

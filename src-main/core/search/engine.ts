@@ -12,7 +12,7 @@ import type { Modality, Split } from '../../../src-shared/types.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { EncoderRow } from '../catalog/repos/encoders.ts';
 import type { RunConfig } from '../connector/run.ts';
-import { runParams, servedFor } from '../connector/run.ts';
+import { parseRunConfig, runParams, servedFor } from '../connector/run.ts';
 import { directionName } from '../model/altmoe.ts';
 import type { RowMapper } from '../model/row-mapper.ts';
 import { galleryMapper, queryMapper } from '../model/served.ts';
@@ -295,14 +295,14 @@ export class SearchEngine {
     if (runId !== undefined) {
       const row = this.catalog.runs.get(runId);
       if (!row) throw new SearchError(`no run ${runId}`);
-      const config = JSON.parse(row.config) as RunConfig;
+      const config = parseRunConfig(this.catalog, row.config);
       if (!covers(config)) throw new SearchError(`run ${runId} was not trained for ${source} -> ${target}`);
       if (!current(config)) throw new SearchError(`run ${runId} was trained on vectors of another encoder model; train a new run`);
       return { id: runId, config };
     }
     const runs = this.catalog.runs.list().filter((r) => r.status === 'done').reverse();
     for (const r of runs) {
-      const config = JSON.parse(r.config) as RunConfig;
+      const config = parseRunConfig(this.catalog, r.config);
       if (covers(config) && current(config)) return { id: r.id, config };
     }
     throw new SearchError(`no trained connector for ${source} -> ${target}: run "altmoe train --pairs ${source}:${target}" first`);

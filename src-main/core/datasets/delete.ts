@@ -1,0 +1,14 @@
+// Deleting a dataset: its items, pairs, imports and vectors go in one transaction (foreign keys
+// cascade from the dataset row). Media files are the user's and stay where they are; runs trained
+// on the dataset keep their own files.
+import type { Catalog } from '../catalog/catalog.ts';
+import { UserError } from '../errors.ts';
+
+export function deleteDataset(catalog: Catalog, name: string): { deleted: string; items: number } {
+  const d = catalog.datasets.get(name);
+  if (!d) throw new UserError(`no dataset named "${name}"`);
+  const stats = catalog.stats().datasets.find((x) => x.id === d.id);
+  const items = Object.values(stats?.items ?? {}).reduce((s, n) => s + (n ?? 0), 0);
+  catalog.write(() => catalog.datasets.delete(d.id));
+  return { deleted: name, items };
+}

@@ -1,0 +1,173 @@
+// The one set of request schemas: Electron IPC, the HTTP API and the CLI all check a request with
+// these before the engine sees it, so a bad value gets the same one-line message from each.
+// Ranges mean something: a learning rate is finite and positive, sizes are bounded (the engine also
+// checks a run's estimated memory against the machine's), scores are cosines in [-1, 1].
+import { z } from 'zod';
+import type { ApiRequests, RequestChannel } from './api.ts';
+import { IMPORT_FORMATS, MODALITIES, SPLITS } from './types.ts';
+
+/** A whole number in [min, max], with one message for every way to miss it (type, NaN, range). */
+export function wholeNumber(label: string, min: number, max: number) {
+  const error = `${label} must be a whole number from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')}`;
+  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+}
+
+/** A finite number above `above` (exclusive) and at most `max`. */
+function positive(label: string, max: number) {
+  const error = `${label} must be a number above 0 and at most ${max.toLocaleString('en-US')}`;
+  return z.number({ error }).positive({ error }).max(max, { error });
+}
+
+function oneOf<T extends readonly [string, ...string[]]>(label: string, values: T) {
+  return z.enum(values, { error: `${label} must be one of ${values.join(', ')}` });
+}
+
+export const LIMITS = {
+  steps: 10_000_000,
+  batchSize: 16_384,
+  evalEvery: 1_000_000,
+  patience: 1_000,
+  budgetSeconds: 7 * 24 * 3600,
+  seed: 2 ** 31 - 1,
+  trainPairs: 100_000_000,
+  lr: 1,
+  embedBatch: 4096,
+  k: 1000,
+  threads: 256,
+} as const;
+
+const modality = oneOf('a modality', MODALITIES);
+const split = oneOf('a split', SPLITS);
+const provider = oneOf('the provider', ['cpu', 'webgpu', 'cuda'] as const);
+const name = (label: string) => z.string({ error: `${label} must be a name` }).trim().min(1, { error: `${label} must not be empty` }).max(200, { error: `${label} must be at most 200 characters` });
+const filePath = (label: string) => z.string({ error: `${label} must be a path` }).min(1, { error: `${label} must not be empty` }).max(4096, { error: `${label} is too long` });
+export const runId = wholeNumber('the run id', 1, Number.MAX_SAFE_INTEGER);
+export const itemId = wholeNumber('the item id', 1, Number.MAX_SAFE_INTEGER);
+const runRequest = z.object({ run: runId }).strict();
+const none = z.undefined();
+
+/** Modality pairs: two different modalities each, no pair twice. */
+export const pairsSchema = z
+  .array(z.tuple([modality, modality]), { error: 'pairs must be a list of two modalities each, like image:text' })
+  .min(1, { error: 'pairs must name at least one pair, like image:text' })
+  .superRefine((pairs, ctx) => {
+    const seen = new Set<string>();
+    for (const [a, b] of pairs) {
+      if (a === b) ctx.addIssue({ code: 'custom', message: `the pair ${a}:${b} needs two different modalities` });
+      const key = [a, b].sort().join(':');
+      if (seen.has(key)) ctx.addIssue({ code: 'custom', message: `the pair ${a}:${b} is given twice` });
+      seen.add(key);
+    }
+  });
+
+export const importSchema = z
+  .object({
+    format: oneOf('the format', IMPORT_FORMATS).exclude(['npy'], { error: `the format must be one of ${IMPORT_FORMATS.filter((f) => f !== 'npy').join(', ')}` }),
+    source: filePath('the source'),
+    root: filePath('the root').optional(),
+    name: name('the dataset name').optional(),
+    split: split.nullable().optional(),
+  })
+  .strict();
+
+export const embedSchema = z
+  .object({
+    encoder: name('the encoder'),
+    dataset: name('the dataset').optional(),
+    batchSize: wholeNumber('the batch size', 1, LIMITS.embedBatch).optional(),
+    provider: provider.optional(),
+  })
+  .strict();
+
+export const trainSchema = z
+  .object({
+    name: name('the run name').optional(),
+    pairs: pairsSchema,
+    preset: oneOf('the preset', ['auto', 'laptop', 'paper'] as const).optional(),
+    budgetSeconds: positive('the time budget (seconds)', LIMITS.budgetSeconds).optional(),
+    seed: wholeNumber('the seed', 0, LIMITS.seed).optional(),
+    trainPairs: wholeNumber('the number of training pairs', 1, LIMITS.trainPairs).optional(),
+    datasets: z.array(name('a dataset')).min(1, { error: 'datasets must name at least one dataset' }).optional(),
+    encoders: z.partialRecord(modality, name('an encoder')).optional(),
+    provider: provider.optional(),
+    steps: wholeNumber('steps', 1, LIMITS.steps).optional(),
+    batchSize: wholeNumber('the batch size', 2, LIMITS.batchSize).optional(),
+    evalEvery: wholeNumber('the evaluation interval', 1, LIMITS.evalEvery).optional(),
+    patience: wholeNumber('patience', 1, LIMITS.patience).optional(),
+    lr: positive('the learning rate', LIMITS.lr).optional(),
+    connector: oneOf('the connector', ['moe', 'mlp'] as const).optional(),
+    schedule: oneOf('the schedule', ['alternating', 'joint'] as const).optional(),
+    loss: oneOf('the loss', ['pred+cl', 'pred', 'cl'] as const).optional(),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.budgetSeconds !== undefined && r.preset !== undefined && r.preset !== 'auto') ctx.addIssue({ code: 'custom', path: ['budgetSeconds'], message: 'a time budget goes with the auto preset' });
+    if (r.evalEvery !== undefined && r.steps !== undefined && r.evalEvery > r.steps) ctx.addIssue({ code: 'custom', path: ['evalEvery'], message: `the evaluation interval (${r.evalEvery}) must not exceed steps (${r.steps})` });
+  });
+
+/** Everything of a search but the query itself (the CLI reads files, the API carries bytes). */
+export const searchOptionsShape = {
+  to: z.array(modality).min(1, { error: 'to must name at least one modality' }),
+  k: wholeNumber('the number of results (k)', 1, LIMITS.k).optional(),
+  minScore: z
+    .number({ error: 'the minimum score must be a number from -1 to 1' })
+    .min(-1, { error: 'the minimum score must be a number from -1 to 1' })
+    .max(1, { error: 'the minimum score must be a number from -1 to 1' })
+    .optional(),
+  datasets: z.array(name('a dataset')).optional(),
+  splits: z.array(split).optional(),
+  run: runId.optional(),
+};
+
+export const searchOptionsSchema = z.object(searchOptionsShape).strict();
+
+export const searchSchema = z
+  .object({
+    query: z.union(
+      [
+        z.object({ item: itemId }).strict(),
+        z.object({ text: z.string({ error: 'the query text must be a string' }).max(10_000, { error: 'the query text must be at most 10,000 characters' }) }).strict(),
+        z.object({ file: z.object({ name: z.string().max(500), modality: z.enum(['image', 'audio']), base64: z.string().max(80_000_000) }).strict() }).strict(),
+      ],
+      { error: 'the query must be an item, a text or a file' },
+    ),
+    ...searchOptionsShape,
+  })
+  .strict();
+
+export const SCHEMAS: { [C in RequestChannel]: z.ZodType<ApiRequests[C]['payload']> } = {
+  'app:info': none,
+  'catalog:stats': none,
+  'formats:list': none,
+  'import:preview': importSchema,
+  'import:start': importSchema,
+  'encoders:add': z
+    .object({ dir: filePath('the folder'), name: name('the encoder name').optional(), file: filePath('the file').optional(), pooling: oneOf('the pooling', ['cls', 'mean', 'mean-last-two', 'none'] as const).optional(), replace: z.boolean().optional() })
+    .strict(),
+  'embed:start': embedSchema,
+  'providers:list': none,
+  'runs:list': none,
+  'runs:metrics': runRequest,
+  'runs:delete': runRequest,
+  'datasets:delete': z.object({ dataset: name('the dataset') }).strict(),
+  'train:start': trainSchema,
+  'train:resume': runRequest,
+  'jobs:list': none,
+  'jobs:cancel': z.object({ jobId: z.string({ error: 'the job id must be a string' }).min(1).max(100, { error: 'the job id is too long' }) }).strict(),
+  'jobs:resume': z.object({ jobId: z.string({ error: 'the job id must be a string' }).min(1).max(100, { error: 'the job id is too long' }) }).strict(),
+  'search:query': searchSchema,
+};
+
+/** The first problem of a parse, as one line: "what: message" (the field is named in the message). */
+export function firstIssue(error: z.ZodError): string {
+  const issue = error.issues[0]!;
+  // Unknown keys and custom checks name their field only in the path.
+  if (issue.code === 'unrecognized_keys') return `unknown option ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  return issue.message;
+}
+
+/** Checks a value with a schema; returns the data or the one-line message. */
+export function check<T>(schema: z.ZodType<T>, value: unknown): { ok: true; data: T } | { ok: false; message: string } {
+  const r = schema.safeParse(value);
+  return r.success ? { ok: true, data: r.data } : { ok: false, message: firstIssue(r.error) };
+}
