@@ -45,8 +45,10 @@ export interface ImportReport {
   pairs: { added: number; updated: number; unchanged: number };
   /** Media files referenced by the source but not found under the root. */
   missing: { count: number; examples: string[] };
+  /** Media files whose links lead outside the dataset root: left unread, like missing ones. */
+  outside?: { count: number; examples: string[] };
   /** Vectors written (npy imports only). */
-  vectors?: { encoder: string; count: number; dim: number; replaced: number };
+  vectors?: { encoder: string; count: number; dim: number; added: number; replaced: number; unchanged: number };
   warnings: string[];
   seconds: number;
 }

@@ -3,7 +3,7 @@
 import { Readable } from 'node:stream';
 import { protocol } from 'electron';
 import type { Catalog } from '../core/catalog/catalog.ts';
-import { MediaError, mediaStream, thumbnail } from '../core/service/media.ts';
+import { MediaError, mediaHeaders, mediaStream, thumbnail } from '../core/service/media.ts';
 
 export const MEDIA_SCHEME = 'altmoe-media';
 
@@ -17,10 +17,11 @@ export function handleMediaProtocol(catalog: Catalog): void {
     const url = new URL(request.url);
     const id = Number(url.pathname.replace(/^\//, ''));
     try {
-      if (url.hostname === 'thumb') return new Response(new Uint8Array(await thumbnail(catalog, id)), { headers: { 'content-type': 'image/webp' } });
+      if (url.hostname === 'thumb') return new Response(new Uint8Array(await thumbnail(catalog, id)), { headers: { 'content-type': 'image/webp', 'x-content-type-options': 'nosniff' } });
       if (url.hostname === 'media') {
         const { stream, type, size } = mediaStream(catalog, id);
-        return new Response(Readable.toWeb(stream) as ReadableStream, { headers: { 'content-type': type, 'content-length': String(size) } });
+        // The same rules as the server: sandboxed, nosniff, and SVG or unknown types only as downloads.
+        return new Response(Readable.toWeb(stream) as ReadableStream, { headers: { ...mediaHeaders(type), 'content-length': String(size) } });
       }
       return new Response('not found', { status: 404 });
     } catch (err) {

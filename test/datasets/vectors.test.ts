@@ -36,7 +36,7 @@ describe('precomputed vectors (.npy)', () => {
     const data = ramp(3, 4, 0.25);
     writeNpy(path.join(dir, 'v.npy'), '<f4', [3, 4], data);
     const r = importVectors(c, path.join(dir, 'v.npy'), { dataset: 'coco', encoder: 'dino', ids: path.join(dir, 'ids.txt') });
-    expect(r.vectors).toEqual({ encoder: 'dino', count: 3, dim: 4, replaced: 0 });
+    expect(r.vectors).toEqual({ encoder: 'dino', count: 3, dim: 4, added: 3, replaced: 0, unchanged: 0 });
     const enc = c.encoders.get('dino')!;
     expect(enc).toMatchObject({ modality: 'image', dim: 4, file_hash: 'external:dino' });
     const ds = c.datasets.get('coco')!.id;
@@ -61,13 +61,20 @@ describe('precomputed vectors (.npy)', () => {
     expect(get('ann:3')).toEqual([2 ** -24, -0]);
   });
 
-  it('re-importing the same vectors replaces them in place; a new model hash needs --replace and makes old ones stale', async () => {
+  it('re-importing the same vectors leaves them unchanged, changed ones are replaced in place; a new model hash needs --replace and makes old ones stale', async () => {
     const { dir, c } = await setup();
     writeNpy(path.join(dir, 'v.npy'), '<f4', [3, 4], ramp(3, 4));
     const ids = path.join(dir, 'ids.txt');
     importVectors(c, path.join(dir, 'v.npy'), { dataset: 'coco', encoder: 'dino', ids, encoderHash: 'sha-1' });
+    const rows = dump(c);
     const again = importVectors(c, path.join(dir, 'v.npy'), { dataset: 'coco', encoder: 'dino', ids, encoderHash: 'sha-1' });
-    expect(again.vectors!.replaced).toBe(3);
+    expect(again.vectors).toMatchObject({ added: 0, replaced: 0, unchanged: 3 });
+    // Only the import record is new: no vector row was rewritten.
+    expect(dump(c).replace(/"imports":\[.*?\],"items"/, '')).toBe(rows.replace(/"imports":\[.*?\],"items"/, ''));
+    const changed = ramp(3, 4);
+    changed[0] = 42;
+    writeNpy(path.join(dir, 'v.npy'), '<f4', [3, 4], changed);
+    expect(importVectors(c, path.join(dir, 'v.npy'), { dataset: 'coco', encoder: 'dino', ids, encoderHash: 'sha-1' }).vectors).toMatchObject({ added: 0, replaced: 1, unchanged: 2 });
     expect(c.embeddings.count(c.encoders.get('dino')!.id)).toBe(3);
 
     writeNpy(path.join(dir, 'w.npy'), '<f4', [2, 8], ramp(2, 8));

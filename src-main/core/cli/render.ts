@@ -18,7 +18,7 @@ export function formatImportReport(r: ImportReport): string {
     lines.push(`  ${modality}: ${c.added} added, ${c.updated} updated, ${c.unchanged} unchanged`);
   }
   if (r.format !== 'npy') lines.push(`  pairs: ${r.pairs.added} added, ${r.pairs.updated} updated, ${r.pairs.unchanged} unchanged`);
-  if (r.vectors) lines.push(`  vectors: ${r.vectors.count} x ${r.vectors.dim} for encoder "${r.vectors.encoder}" (${r.vectors.replaced} replaced)`);
+  if (r.vectors) lines.push(`  vectors: ${r.vectors.count} x ${r.vectors.dim} for encoder "${r.vectors.encoder}" (${r.vectors.added} added, ${r.vectors.replaced} replaced, ${r.vectors.unchanged} unchanged)`);
   if (r.missing.count > 0) {
     lines.push(`  missing media: ${r.missing.count} file(s) not found under ${r.root}, e.g. ${r.missing.examples.join(', ')}`);
   }
@@ -75,7 +75,7 @@ export function verdict(pairs: [string, PairEvaluation][]): string {
     .join('; ');
 }
 
-export function formatRunSummary(name: string, status: string, s: RunSummary): string {
+export function formatRunSummary(name: string, status: string, s: RunSummary, keptBytes = 0): string {
   const best = s.bestValScore >= 0 ? `best validation score ${s.bestValScore.toFixed(1)} (mean R@1/5/10 over val queries) at step ${s.bestStep}` : 'no validation yet';
   const lines = [`run ${s.runId} "${name}": ${status}; ${best}${s.stoppedEarly ? ' (stopped early)' : ''}`];
   if (s.auto) {
@@ -86,13 +86,16 @@ export function formatRunSummary(name: string, status: string, s: RunSummary): s
     }
   }
   for (const [pair, t] of Object.entries(s.test)) lines.push('', ...pairTable(pair, t, s.auto ? 'served (auto)' : 'connector'));
-  if (status !== 'done') lines.push('', `continue with: altmoe train --resume ${s.runId}`);
+  if (status !== 'done') {
+    const kept = keptBytes > 0 ? `; its checkpoint (${(keptBytes / 1024 ** 3 >= 1 ? `${(keptBytes / 1024 ** 3).toFixed(1)} GB` : `${(keptBytes / 1024 ** 2).toFixed(0)} MB`)}) is kept for that, "altmoe delete-run ${s.runId}" frees it` : '';
+    lines.push('', `continue with: altmoe train --resume ${s.runId}${kept}`);
+  }
   else if (Object.keys(s.test).length > 0) lines.push('', verdict(Object.entries(s.test)));
   return lines.join('\n');
 }
 
 export function formatEval(e: RunEvaluation): string {
-  const lines = [`run ${e.runId}, ${e.split} split, ${e.head === 'mapped' ? 'contrastive' : 'prediction'} head`];
+  const lines = [`run ${e.runId}, ${e.split} split, ${e.head === 'mapped' ? 'contrastive' : 'prediction'} head`, ...e.warnings.map((w) => `warning: ${w}`)];
   for (const p of e.pairs) lines.push('', ...(p.served ? [`serves ${p.served}`] : []), ...pairTable(p.pair, p, p.served ? 'served (auto)' : 'connector'));
   lines.push('', verdict(e.pairs.map((p) => [p.pair, p])));
   return lines.join('\n');

@@ -10,6 +10,15 @@ export interface RunEvaluation {
   head: 'mapped' | 'pred';
   /** Per pair, what an auto run serves (e.g. "connector x1 + CCA x1"); absent for the connector alone. */
   pairs: (PairEvaluation & { pair: string; served?: string })[];
+  /** Why these numbers may mislead (a head the run's loss never trained). */
+  warnings: string[];
+}
+
+/** The head a loss never trained scores near chance: say so with the numbers. */
+function untrainedHead(loss: string, head: 'mapped' | 'pred'): string | null {
+  if (head === 'mapped' && loss === 'pred') return 'this run trained only the prediction loss: its contrastive (mapped) head is untrained and scores near chance; evaluate with --head pred';
+  if (head === 'pred' && loss === 'cl') return 'this run trained only the contrastive loss: its prediction head is untrained and scores near chance; evaluate with --head mapped';
+  return null;
 }
 
 /** Recall of a run's best checkpoint on a split, beside the tuned training-free baselines on the same split; stored with the run. */
@@ -17,7 +26,8 @@ export async function evaluateRun(catalog: Catalog, runId: number, split: Split,
   const config = runConfig(catalog, runId);
   const head = requested ?? (config.model.loss === 'pred' ? 'pred' : 'mapped');
   const values = runParams(config);
-  const out: RunEvaluation = { runId, split, head, pairs: [] };
+  const warning = untrainedHead(config.model.loss, head);
+  const out: RunEvaluation = { runId, split, head, pairs: [], warnings: warning ? [warning] : [] };
   for (const d of runData(catalog, config)) {
     const { a, b } = d;
     if (d.encoders.a.hash !== config.encoders[a]?.hash || d.encoders.b.hash !== config.encoders[b]?.hash) {

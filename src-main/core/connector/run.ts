@@ -155,6 +155,9 @@ export function planRun(catalog: Catalog, opts: ConnectorRunOptions): { config: 
 /** Creates a run in the catalog from a preset and overrides, then trains it. */
 export async function trainConnector(catalog: Catalog, opts: ConnectorRunOptions, onEvent: (e: RunEvent) => void = () => {}, signal?: AbortSignal): Promise<RunSummary> {
   const { config: planned, data } = planRun(catalog, opts);
+  for (const d of data) {
+    if (d.skipped > 0) onEvent({ type: 'warning', message: `${d.skipped} ${d.a}-${d.b} pair(s) are left out: a side has no vector of the run's encoders yet (embed them first)` });
+  }
   const now = Date.now();
   const name = opts.name ?? `${opts.pairs.map((p) => p.join('-')).join('+')} ${planned.preset}`;
   // The run folder is named after the run id: create the row and record its config in one transaction.
@@ -326,6 +329,7 @@ export async function trainLoop(catalog: Catalog, runId: number, config: RunConf
   let step = fs.existsSync(path.join(config.dir, CHECKPOINT_FILE)) ? readCheckpoint(path.join(config.dir, CHECKPOINT_FILE)).step : 0;
   let stoppedEarly = sinceBest >= config.patience;
   let outOfTime = false;
+  let firstChunk = true;
   try {
     while (step < config.steps && !stoppedEarly) {
       if (signal?.aborted) break;
@@ -334,7 +338,13 @@ export async function trainLoop(catalog: Catalog, runId: number, config: RunConf
         break;
       }
       const target = Math.min(config.steps, step + config.evalEvery);
-      const handle = startTraining({ ...job, steps: target }, { train }, onEvent);
+      // Each chunk trains to the next evaluation; progress reports the run's planned total (and a
+      // 'started' that is a chunk boundary, not a resume the user asked for, says so: resumed false).
+      const chunkStart = step;
+      const handle = startTraining({ ...job, steps: target }, { train }, (e) =>
+        onEvent(e.type === 'progress' ? { ...e, steps: config.steps } : e.type === 'started' && chunkStart > 0 && e.step === chunkStart && !firstChunk ? { ...e, resumed: false } : e),
+      );
+      firstChunk = false;
       const onAbort = (): void => handle.cancel();
       signal?.addEventListener('abort', onAbort);
       try {

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ImportPreview } from '../../../src-shared/api.ts';
 import type { ImportFormat, ImportReport, Modality, Progress, Split } from '../../../src-shared/types.ts';
@@ -11,7 +10,7 @@ import { flickrCsvReader, flickrTokenReader } from './formats/flickr.ts';
 import { folderReader } from './formats/folder.ts';
 import { cocoKarpathyReader, flickrKarpathyReader } from './formats/karpathy.ts';
 import { manifestReader } from './formats/manifest.ts';
-import { resolveUnderRoot } from './paths.ts';
+import { checkMediaPath, realRootOf } from './paths.ts';
 import { statFile } from './text-io.ts';
 import { writePlan } from './writer.ts';
 
@@ -81,13 +80,18 @@ export async function previewImport(format: Exclude<ImportFormat, 'npy'>, source
   const media: Partial<Record<Modality, number>> = {};
   const missing: string[] = [];
   let missingCount = 0;
+  let outside = 0;
+  const realRoot = realRootOf(root);
   for (const m of plan.media.values()) {
     media[m.modality] = (media[m.modality] ?? 0) + 1;
-    if (!existsSync(resolveUnderRoot(root, m.path))) {
+    const check = checkMediaPath(root, realRoot, m.path);
+    if (check.state !== 'ok') {
       missingCount++;
+      if (check.state === 'outside') outside++;
       if (missing.length < 5) missing.push(m.path);
     }
   }
+  if (outside > 0) plan.warn(`${outside} media file(s) lead outside the dataset root through links: they will be left out`);
   const examples = plan.pairs.slice(0, 5).map((p) => ({ path: p.media, text: plan.texts.get(p.text)?.text }));
   return { dataset: opts.name ?? defaultName(format, abs), root, media, captions: plan.texts.size, pairs: plan.pairs.length, missing: { count: missingCount, examples: missing }, examples, warnings: plan.warnings };
 }

@@ -1,3 +1,4 @@
+import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ImportError } from './errors.ts';
 import type { Modality } from '../../../src-shared/types.ts';
@@ -24,6 +25,33 @@ export function safeRelativePath(raw: string, where: string): string {
 /** Joins a validated relative path to a root (for reading the file). */
 export function resolveUnderRoot(root: string, rel: string): string {
   return path.join(root, ...rel.split('/'));
+}
+
+export type MediaCheck = { state: 'ok'; file: string } | { state: 'missing' } | { state: 'outside'; file: string };
+
+/**
+ * Where a dataset's media path really leads, symlinks resolved: a file inside the root, missing, or
+ * outside the root (a link to /etc/passwd, to a sibling folder). The one check that import, embed
+ * and media serving all use; `realRoot` is realpathSync(root), computed once per dataset.
+ */
+export function checkMediaPath(root: string, realRoot: string, rel: string): MediaCheck {
+  let file: string;
+  try {
+    file = realpathSync(resolveUnderRoot(root, rel));
+  } catch {
+    return { state: 'missing' };
+  }
+  if (file !== realRoot && !file.startsWith(realRoot + path.sep)) return { state: 'outside', file };
+  return statSync(file, { throwIfNoEntry: false })?.isFile() ? { state: 'ok', file } : { state: 'missing' };
+}
+
+/** realpathSync of a root, or the root itself when it does not exist (then every file is missing). */
+export function realRootOf(root: string): string {
+  try {
+    return realpathSync(root);
+  } catch {
+    return path.resolve(root);
+  }
 }
 
 const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.bmp', '.svg', '.tif', '.tiff', '.avif']);

@@ -72,7 +72,7 @@ export function importVectors(catalog: Catalog, npyFile: string, opts: VectorImp
       items: {},
       pairs: { added: 0, updated: 0, unchanged: 0 },
       missing: { count: 0, examples: [] },
-      vectors: { encoder: opts.encoder, count: header.rows, dim: header.cols, replaced: 0 },
+      vectors: { encoder: opts.encoder, count: header.rows, dim: header.cols, added: 0, replaced: 0, unchanged: 0 },
       warnings: [],
       seconds: 0,
     };
@@ -96,17 +96,21 @@ export function importVectors(catalog: Catalog, npyFile: string, opts: VectorImp
         }
       }
       const before = catalog.embeddings.count(encoderId);
+      let written = 0;
       const bytes = Buffer.from(chunk.buffer);
       for (let start = 0; start < header.rows; start += ROWS_PER_CHUNK) {
         const count = Math.min(ROWS_PER_CHUNK, header.rows - start);
         readNpyRows(npyFile, fd, header, start, count, chunk);
         for (let r = 0; r < count; r++) {
-          catalog.embeddings.put(encoderId, itemIds[start + r]!, hash, bytes.subarray(r * rowBytes, (r + 1) * rowBytes), now);
+          written += catalog.embeddings.put(encoderId, itemIds[start + r]!, hash, bytes.subarray(r * rowBytes, (r + 1) * rowBytes), now);
         }
         progress({ phase: 'write vectors', done: start + count, total: header.rows });
       }
       const after = catalog.embeddings.count(encoderId);
-      report.vectors!.replaced = header.rows - (after - before);
+      const added = after - before;
+      report.vectors!.added = added;
+      report.vectors!.replaced = written - added;
+      report.vectors!.unchanged = header.rows - written;
       report.seconds = (performance.now() - started) / 1000;
       catalog.imports.record(dataset.id, 'npy', report.source, report, now);
     });

@@ -1,10 +1,9 @@
-import fs from 'node:fs';
 import type { ImportReport, ItemCounts, Modality, Progress } from '../../../src-shared/types.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { ItemFingerprint, NewItem } from '../catalog/repos/items.ts';
 import { ImportError } from './errors.ts';
 import { fileHash, textHash } from './hashing.ts';
-import { resolveUnderRoot } from './paths.ts';
+import { checkMediaPath, realRootOf } from './paths.ts';
 import type { ImportPlan } from './plan.ts';
 
 export interface WriteOptions {
@@ -38,24 +37,32 @@ export async function writePlan(catalog: Catalog, plan: ImportPlan, opts: WriteO
   const media = [...plan.media.values()];
   const hashes = new Map<string, string>();
   const missing: string[] = [];
+  // Symlinks are resolved: a file that leads outside the root is refused like a missing one (and
+  // counted apart), so nothing outside the registered folder is ever hashed, embedded or served.
+  const outside: string[] = [];
+  const realFile = new Map<string, string>();
+  const realRoot = realRootOf(opts.root);
   for (let i = 0; i < media.length; i++) {
     const m = media[i]!;
-    const st = fs.statSync(resolveUnderRoot(opts.root, m.path), { throwIfNoEntry: false });
-    if (!st?.isFile()) missing.push(m.path);
+    const check = checkMediaPath(opts.root, realRoot, m.path);
+    if (check.state === 'ok') realFile.set(m.path, check.file);
+    else (check.state === 'outside' ? outside : missing).push(m.path);
     if (i % PROGRESS_EVERY === 0) progress({ phase: 'check media', done: i, total: media.length });
   }
   progress({ phase: 'check media', done: media.length, total: media.length });
+  if (outside.length > 0 && opts.strict) {
+    throw new ImportError(`${outside.length} media file(s) lead outside ${opts.root} through links (strict mode), e.g. ${outside.slice(0, MISSING_EXAMPLES).join(', ')}`);
+  }
   if (missing.length > 0 && opts.strict) {
     throw new ImportError(
       `${missing.length} media file(s) missing under ${opts.root} (strict mode), e.g. ${missing.slice(0, MISSING_EXAMPLES).join(', ')}`,
     );
   }
   if (opts.hashMedia !== false) {
-    const absent = new Set(missing);
-    const present = media.filter((m) => !absent.has(m.path));
+    const present = media.filter((m) => realFile.has(m.path));
     for (let i = 0; i < present.length; i++) {
       opts.signal?.throwIfAborted();
-      hashes.set(present[i]!.path, await fileHash(resolveUnderRoot(opts.root, present[i]!.path)));
+      hashes.set(present[i]!.path, await fileHash(realFile.get(present[i]!.path)!));
       if (i % 100 === 0) progress({ phase: 'hash media', done: i, total: present.length });
     }
     progress({ phase: 'hash media', done: present.length, total: present.length });
@@ -70,7 +77,8 @@ export async function writePlan(catalog: Catalog, plan: ImportPlan, opts: WriteO
     items: {},
     pairs: { added: 0, updated: 0, unchanged: 0 },
     missing: { count: missing.length, examples: missing.slice(0, MISSING_EXAMPLES) },
-    warnings: [...plan.warnings],
+    outside: { count: outside.length, examples: outside.slice(0, MISSING_EXAMPLES) },
+    warnings: [...plan.warnings, ...(outside.length > 0 ? [`${outside.length} media file(s) lead outside the dataset root through links and were left out, e.g. ${outside.slice(0, MISSING_EXAMPLES).join(', ')}`] : [])],
     seconds: 0,
   };
   const totalRows = plan.media.size + plan.texts.size + plan.pairs.length;

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { MissingItem } from '../catalog/repos/embeddings.ts';
-import { resolveUnderRoot } from '../datasets/paths.ts';
+import { checkMediaPath, realRootOf, resolveUnderRoot } from '../datasets/paths.ts';
 import type { Provider } from '../onnx/runtime.ts';
 import { isProcessAlive, jobParams } from '../jobs/records.ts';
 import { EncoderError } from './errors.ts';
@@ -122,12 +122,29 @@ export async function runEmbedJob(catalog: Catalog, opts: EmbedOptions): Promise
     catalog.write(() => catalog.jobs.progress(jobId, p, Date.now()));
     opts.onProgress?.(p);
   };
+  const realRoots = new Map<string, string>();
   const prepareNext = async (): Promise<Prepared | null> => {
     if (opts.signal?.aborted) return null;
-    const items = catalog.embeddings.missing(row.id, row.file_hash, spec.modality, datasetId, cursor, batchSize);
-    if (items.length === 0) return null;
-    cursor = items[items.length - 1]!.id;
-    const inputs: EncoderInput[] = items.map((it) => (it.text !== null ? { text: it.text } : { file: resolveUnderRoot(it.root, it.path!) }));
+    const batch = catalog.embeddings.missing(row.id, row.file_hash, spec.modality, datasetId, cursor, batchSize);
+    if (batch.length === 0) return null;
+    cursor = batch[batch.length - 1]!.id;
+    // The same real-path check as import and media serving: a link out of the root is never read.
+    const items: MissingItem[] = [];
+    const inputs: EncoderInput[] = [];
+    for (const it of batch) {
+      if (it.text !== null) {
+        items.push(it);
+        inputs.push({ text: it.text });
+        continue;
+      }
+      const check = checkMediaPath(it.root, realRoots.get(it.root) ?? realRoots.set(it.root, realRootOf(it.root)).get(it.root)!, it.path!);
+      if (check.state === 'outside') fail(it, 'the file leads outside its dataset root (a link); it is not read');
+      else {
+        items.push(it);
+        inputs.push({ file: check.state === 'ok' ? check.file : resolveUnderRoot(it.root, it.path!) });
+      }
+    }
+    if (items.length === 0) return prepareNext();
     return { items, batch: await pre.prepare(inputs) };
   };
   const store = (p: Prepared, out: Pooled | Error): void => {

@@ -1,12 +1,15 @@
 // Server mode: the same API as the desktop app over HTTP + WebSocket on 127.0.0.1, so the UI runs in
-// any browser (e.g. against a remote GPU box through an SSH tunnel). Every API, media and event
-// request needs the random token printed once at start.
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+// any browser (e.g. against a remote GPU box through an SSH tunnel). The random token printed once
+// at start is exchanged on the first page load for an HttpOnly, SameSite=Strict session cookie and
+// removed from the address bar; the API, media and the event socket need that cookie (or the token
+// as a bearer header, for scripts). Guards: security.ts.
+import { randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { MediaError, mediaStream, thumbnail } from '../service/media.ts';
+import { MediaError, mediaHeaders, mediaStream, thumbnail } from '../service/media.ts';
+import { BASE_HEADERS, decodePath, Limiter, LOGIN_CSP, LOGIN_PAGE, NONE_CSP, originAllowed, PAGE_CSP, Sessions } from './security.ts';
 import type { EngineService } from '../service/service.ts';
 import { isRequestChannel, validatePayload } from '../service/validate.ts';
 import { UserError } from '../errors.ts';
@@ -28,61 +31,68 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const MAX_BODY = 100 * 1024 * 1024;
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+/** The largest request body (a dropped query file, base64): beyond it, 413. */
+export const MAX_BODY = 100 * 1024 * 1024;
 const STATIC_TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon', '.woff2': 'font/woff2' };
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 export function startServer(service: EngineService, options: ServerOptions = {}): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
   const token = options.token ?? randomBytes(32).toString('hex');
-  const expected = Buffer.from(token);
-  const authorised = (req: http.IncomingMessage, url: URL): boolean => {
-    const given = req.headers.authorization?.replace(/^Bearer /, '') ?? url.searchParams.get('token') ?? '';
-    const b = Buffer.from(given);
-    return b.length === expected.length && timingSafeEqual(b, expected);
-  };
+  const sessions = new Sessions(token);
   // A page on another site could reach 127.0.0.1 through DNS rebinding: only local Host names are served.
   const localHost = (req: http.IncomingMessage): boolean => LOCAL_HOSTS.has((req.headers.host ?? '').replace(/:\d+$/, ''));
+  // Heavy routes (thumbnails decode images, searches rank indexes): bounded, so a flood cannot starve the rest.
+  const heavy = new Limiter(4, 64);
 
   const server = http.createServer((req, res) => {
     void route(req, res).catch((err: unknown) => send(res, 500, { ok: false, error: err instanceof Error ? err.message : String(err) }));
   });
 
   async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
     if (!localHost(req)) return send(res, 403, { ok: false, error: 'forbidden host' });
-    if (url.pathname.startsWith('/api/')) {
-      if (!authorised(req, url)) return send(res, 401, { ok: false, error: 'missing or wrong token' });
+    const pathname = decodePath(req.url ?? '/');
+    if (pathname === null) return send(res, 400, { ok: false, error: 'malformed URL' });
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (pathname.startsWith('/api/')) {
+      if (!sessions.authorised(req)) return send(res, 401, { ok: false, error: 'missing or wrong token' });
       if (req.method !== 'POST') return send(res, 405, { ok: false, error: 'use POST' });
-      const channel = decodeURIComponent(url.pathname.slice('/api/'.length));
+      if (!originAllowed(req)) return send(res, 403, { ok: false, error: 'forbidden origin' });
+      const channel = pathname.slice('/api/'.length);
       if (!isRequestChannel(channel)) return send(res, 404, { ok: false, error: `unknown request "${channel}"` });
       let payload: unknown;
       try {
         const body = await readBody(req);
+        if (body === null) {
+          res.setHeader('connection', 'close');
+          return send(res, 413, { ok: false, error: `request body over ${MAX_BODY / 1024 / 1024} MB` });
+        }
         payload = body.length === 0 ? undefined : JSON.parse(body.toString('utf8'));
       } catch (err) {
         return send(res, 400, { ok: false, error: `bad request body: ${(err as Error).message}` });
       }
       try {
-        const result = await service.handle(channel, validatePayload(channel, payload));
+        const run = () => service.handle(channel, validatePayload(channel, payload));
+        const result = channel === 'search:query' ? await heavy.run(run) : await run();
+        if (result === null && channel === 'search:query') return send(res, 503, { ok: false, error: 'busy: too many searches at once; try again' });
         return send(res, 200, { ok: true, result });
       } catch (err) {
         return send(res, err instanceof UserError ? 400 : 500, { ok: false, error: err instanceof Error ? err.message : String(err) });
       }
     }
-    const media = /^\/(media|thumb)\/(\d+)$/.exec(url.pathname);
+    const media = /^\/(media|thumb)\/(\d+)$/.exec(pathname);
     if (media) {
-      if (!authorised(req, url)) return send(res, 401, { ok: false, error: 'missing or wrong token' });
+      if (!sessions.authorised(req)) return send(res, 401, { ok: false, error: 'missing or wrong token' });
       try {
         const id = Number(media[2]);
         if (media[1] === 'thumb') {
-          const bytes = await thumbnail(service.catalog, id);
-          res.writeHead(200, { 'content-type': 'image/webp', 'cache-control': 'private, max-age=3600' });
+          const bytes = await heavy.run(() => thumbnail(service.catalog, id));
+          if (bytes === null) return send(res, 503, { ok: false, error: 'busy: too many thumbnails at once; try again' });
+          res.writeHead(200, { ...BASE_HEADERS, 'content-type': 'image/webp', 'content-security-policy': NONE_CSP, 'cache-control': 'private, max-age=3600' });
           res.end(bytes);
         } else {
           const { stream, type, size } = mediaStream(service.catalog, id);
-          res.writeHead(200, { 'content-type': type, 'content-length': size, 'cache-control': 'private, max-age=3600' });
+          res.writeHead(200, { ...BASE_HEADERS, ...mediaHeaders(type), 'content-length': size, 'cache-control': 'private, max-age=3600' });
           stream.pipe(res);
         }
       } catch (err) {
@@ -90,25 +100,41 @@ export function startServer(service: EngineService, options: ServerOptions = {})
       }
       return;
     }
-    return serveStatic(url.pathname, res);
+    // The first load carries the printed token: it becomes a session cookie and leaves the URL.
+    if (req.method === 'GET' && url.searchParams.has('token')) {
+      if (!sessions.tokenMatches(url.searchParams.get('token'))) return sendLogin(res, 401, 'That token is not this server\'s.');
+      url.searchParams.delete('token');
+      res.writeHead(303, { ...BASE_HEADERS, 'content-security-policy': NONE_CSP, 'set-cookie': Sessions.cookie(sessions.create()), location: `${pathname}${url.search}`, 'cache-control': 'no-store' });
+      res.end();
+      return;
+    }
+    if (!sessions.authorised(req)) return sendLogin(res, 401);
+    return serveStatic(pathname, res);
+  }
+
+  function sendLogin(res: http.ServerResponse, status: number, problem?: string): void {
+    const page = problem ? LOGIN_PAGE.replace('<form', `<p style="color:#a00">${problem}</p><form`) : LOGIN_PAGE;
+    res.writeHead(status, { ...BASE_HEADERS, 'content-type': 'text/html; charset=utf-8', 'content-security-policy': LOGIN_CSP, 'cache-control': 'no-store' });
+    res.end(page);
   }
 
   function serveStatic(pathname: string, res: http.ServerResponse): void {
     const dir = options.staticDir;
     if (!dir) return send(res, 404, { ok: false, error: 'no UI in this server (build it with "npm run build")' });
-    const rel = pathname === '/' ? 'index.html' : decodeURIComponent(pathname).replace(/^\/+/, '');
+    const rel = pathname === '/' ? 'index.html' : pathname.replace(/^\/+/, '');
     const file = path.resolve(dir, rel);
     if (!file.startsWith(path.resolve(dir) + path.sep) || !existsSync(file) || !statSync(file).isFile()) return send(res, 404, { ok: false, error: 'not found' });
-    res.writeHead(200, { 'content-type': STATIC_TYPES[path.extname(file)] ?? 'application/octet-stream', 'content-security-policy': CSP, 'x-content-type-options': 'nosniff' });
+    res.writeHead(200, { ...BASE_HEADERS, 'content-type': STATIC_TYPES[path.extname(file)] ?? 'application/octet-stream', 'content-security-policy': PAGE_CSP });
     createReadStream(file).pipe(res);
   }
 
   const wss = new WebSocketServer({ noServer: true });
   const sockets = new Set<WebSocket>();
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== '/events' || !localHost(req) || !authorised(req, url)) {
-      socket.write('HTTP/1.1 401 Unauthorized\r\n\r\n');
+    const pathname = decodePath(req.url ?? '/');
+    const refuse = !localHost(req) || !originAllowed(req) ? '403 Forbidden' : pathname !== '/events' || !sessions.authorised(req) ? '401 Unauthorized' : null;
+    if (refuse) {
+      socket.write(`HTTP/1.1 ${refuse}\r\nconnection: close\r\n\r\n`);
       socket.destroy();
       return;
     }
@@ -149,22 +175,26 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
     return;
   }
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.writeHead(status, { ...BASE_HEADERS, 'content-type': 'application/json; charset=utf-8', 'content-security-policy': NONE_CSP, 'cache-control': 'no-store' });
   res.end(text);
 }
 
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
+/** The body, or null when it is over MAX_BODY (said by Content-Length up front, or counted). */
+function readBody(req: http.IncomingMessage): Promise<Buffer | null> {
+  if (Number(req.headers['content-length'] ?? 0) > MAX_BODY) {
+    req.resume(); // drain, so the 413 reaches the client instead of a reset
+    return Promise.resolve(null);
+  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let over = false;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY) {
-        reject(new Error('request body too large'));
-        req.destroy();
-      } else chunks.push(chunk);
+      if (size > MAX_BODY) over = true;
+      else chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('end', () => resolve(over ? null : Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }

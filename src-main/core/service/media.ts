@@ -1,11 +1,11 @@
 // Media for the renderer: only files of catalog items, under their dataset's registered root; never
 // an arbitrary path. Thumbnails are small WebP images made on demand.
 import { UserError } from '../errors.ts';
-import { createReadStream, realpathSync, statSync, type ReadStream } from 'node:fs';
+import { createReadStream, statSync, type ReadStream } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { Catalog } from '../catalog/catalog.ts';
-import { resolveUnderRoot } from '../datasets/paths.ts';
+import { checkMediaPath, realRootOf } from '../datasets/paths.ts';
 
 export class MediaError extends UserError {
   constructor(
@@ -42,18 +42,32 @@ export function itemFile(catalog: Catalog, itemId: number): { file: string; type
   const item = Number.isInteger(itemId) ? catalog.items.getById(itemId) : undefined;
   if (!item || item.path === null) throw new MediaError(`no media item ${itemId}`, 404);
   const dataset = catalog.datasets.getById(item.dataset_id)!;
-  let root: string;
-  let file: string;
-  try {
-    root = realpathSync(dataset.root);
-    file = realpathSync(resolveUnderRoot(dataset.root, item.path));
-  } catch {
-    throw new MediaError(`the file of item ${itemId} is missing`, 404);
-  }
-  if (file !== root && !file.startsWith(root + path.sep)) throw new MediaError(`item ${itemId} points outside its dataset root`, 403);
+  // The one real-path check that import and embed use too.
+  const check = checkMediaPath(dataset.root, realRootOf(dataset.root), item.path);
+  if (check.state === 'missing') throw new MediaError(`the file of item ${itemId} is missing`, 404);
+  if (check.state === 'outside') throw new MediaError(`item ${itemId} points outside its dataset root`, 403);
+  const file = check.file;
   const type = TYPES[path.extname(file).toLowerCase()];
   if (!type) throw new MediaError(`item ${itemId} is not a known media type`, 415);
   return { file, type, size: statSync(file).size };
+}
+
+/** Types a browser renders as inert data (no script can run in them): shown inline. */
+const INERT = new Set(['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/bmp', 'image/avif', 'audio/wav', 'audio/flac', 'audio/ogg', 'audio/mpeg', 'audio/mp4', 'audio/aac']);
+
+/**
+ * Headers for an item's original file, the same on the HTTP server and the desktop protocol: a
+ * dataset is untrusted, so no file may run. Every file is sandboxed with nosniff; anything that is
+ * not a known raster or audio type (SVG above all: it can hold script) is also a download only.
+ * Thumbnails and previews of SVGs are rasterised (thumbnail()).
+ */
+export function mediaHeaders(type: string): Record<string, string> {
+  return {
+    'content-type': type,
+    'x-content-type-options': 'nosniff',
+    'content-security-policy': "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'",
+    ...(INERT.has(type) ? {} : { 'content-disposition': 'attachment' }),
+  };
 }
 
 export function mediaStream(catalog: Catalog, itemId: number): { stream: ReadStream; type: string; size: number } {

@@ -25,7 +25,10 @@ export class EmbeddingsRepo {
     this.upsertStmt = db.prepare<[number, number, string, number, Buffer, number]>(
       `INSERT INTO embeddings (encoder_id, item_id, encoder_hash, dim, vector, created_at) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (encoder_id, item_id) DO UPDATE SET
-         encoder_hash = excluded.encoder_hash, dim = excluded.dim, vector = excluded.vector, created_at = excluded.created_at`,
+         encoder_hash = excluded.encoder_hash, dim = excluded.dim, vector = excluded.vector, created_at = excluded.created_at
+       -- The same vector again is no write at all (re-importing the same file reports it unchanged
+       -- and leaves search caches valid).
+       WHERE embeddings.vector IS NOT excluded.vector OR embeddings.encoder_hash IS NOT excluded.encoder_hash`,
     );
     // Only vectors whose hash matches the encoder's current model count: stale ones are never returned.
     this.getStmt = db.prepare<[number, number], { vector: Buffer; dim: number }>(
@@ -65,8 +68,9 @@ export class EmbeddingsRepo {
   }
 
   /** Stores one float32 vector (its bytes, little-endian) for an item under an encoder's current hash. */
-  put(encoderId: number, itemId: number, encoderHash: string, vector: Buffer, now: number): void {
-    this.upsertStmt.run(encoderId, itemId, encoderHash, vector.byteLength / 4, vector, now);
+  /** Returns whether a row was written (0: the same vector was already stored). */
+  put(encoderId: number, itemId: number, encoderHash: string, vector: Buffer, now: number): number {
+    return this.upsertStmt.run(encoderId, itemId, encoderHash, vector.byteLength / 4, vector, now).changes;
   }
 
   /** The item's current vector for this encoder, or undefined when absent or stale. */

@@ -1,13 +1,14 @@
 // altmoe train: a new run from the flags (the same request, checks and options as the API's
 // train:start), or --resume RUN.
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import type { TrainRequest } from '../../../../src-shared/api.ts';
 import { definedOnly } from '../../../../src-shared/objects.ts';
 import { trainSchema } from '../../../../src-shared/schemas.ts';
 import { MODALITIES, type Modality } from '../../../../src-shared/types.ts';
 import { Catalog } from '../../catalog/catalog.ts';
 import { checkResumable, checkTrainRequest, trainOptions } from '../../connector/request.ts';
-import { resumeConnector, runsFolderOf, trainConnector, type RunEvent } from '../../connector/run.ts';
+import { resumeConnector, runConfig, runsFolderOf, trainConnector, type RunEvent } from '../../connector/run.ts';
 import { recordedJob } from '../../jobs/records.ts';
 import { formatRunSummary } from '../render.ts';
 import { csv, noMoreArgs, num, oneOf, positiveInt, runIdArg, UsageError, validated, withSigint, type CliIo, type Command, type Values } from '../args.ts';
@@ -78,6 +79,12 @@ function printEvent(io: CliIo, started: number): (e: RunEvent) => void {
   };
 }
 
+/** Bytes of the files under a folder (0 when it is gone). */
+function folderBytes(dir: string): number {
+  if (!fs.existsSync(dir)) return 0;
+  return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).reduce((n, e) => (e.isFile() ? n + fs.statSync(`${e.parentPath}/${e.name}`).size : n), 0);
+}
+
 export const train: Command = async ({ catalogFile, args, values, io }) => {
   noMoreArgs(args);
   const exec = { threads: positiveInt(values.threads, 'threads', 256), provider: oneOf(values.provider, 'provider', ['cpu', 'webgpu', 'cuda'] as const) };
@@ -112,7 +119,8 @@ export const train: Command = async ({ catalogFile, args, values, io }) => {
       ),
     );
     const run = catalog.runs.get(summary.runId)!;
-    io.out(values.json ? JSON.stringify(summary, null, 2) : formatRunSummary(run.name, run.status, summary));
+    const kept = run.status === 'done' ? 0 : folderBytes(runConfig(catalog, run.id).dir);
+    io.out(values.json ? JSON.stringify(summary, null, 2) : formatRunSummary(run.name, run.status, summary, kept));
     return run.status === 'done' ? 0 : 1;
   } finally {
     catalog.close();

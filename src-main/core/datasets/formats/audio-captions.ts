@@ -16,6 +16,7 @@ export const clothoReader: FormatReader = {
   async parse(source, opts) {
     const plan = new ImportPlan('clotho', source);
     const split = opts.split !== undefined ? opts.split : splitFromFileName(source);
+    if (split === null && opts.split === undefined) plan.warn(noSplitWarning(source));
     let columns: string[] | null = null;
     const rows = readCsv<Record<string, string>>(
       source,
@@ -34,6 +35,10 @@ export const clothoReader: FormatReader = {
   },
 };
 
+/** The file name says no split (development/validation/evaluation, train/val/test): say so. */
+const noSplitWarning = (source: string): string =>
+  `the file name "${source.replace(/^.*[\\/]/, '')}" names no split (train/development, val/validation, test/evaluation): every pair is unassigned; give --split, or keep the original file names`;
+
 const AUDIO_EXTS = ['.wav', '.flac', '.mp3', '.ogg', '.m4a'];
 
 /** AudioCaps: {train,val,test}.csv with audiocap_id,youtube_id,start_time,caption (several rows per clip). */
@@ -45,6 +50,7 @@ export const audiocapsReader: FormatReader = {
   async parse(source, opts) {
     const plan = new ImportPlan('audiocaps', source);
     const split = opts.split !== undefined ? opts.split : splitFromFileName(source);
+    if (split === null && opts.split === undefined) plan.warn(noSplitWarning(source));
     // Downloaders name clips differently; look at what is actually in the root once.
     const present = listFiles(opts.root);
     let columns: string[] | null = null;
