@@ -1,0 +1,171 @@
+// Server mode against hostile media, origins, paths and floods: the real server, real requests.
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import type { Catalog } from '../../src-main/core/catalog/catalog.ts';
+import { importDataset } from '../../src-main/core/datasets/import.ts';
+import { startServer, type RunningServer } from '../../src-main/core/server/server.ts';
+import { SESSION_COOKIE } from '../../src-main/core/server/security.ts';
+import { EngineService } from '../../src-main/core/service/service.ts';
+import { runEmbedJob } from '../../src-main/core/encoders/embed-job.ts';
+import { addEncoder } from '../../src-main/core/encoders/registry.ts';
+import { writeImage } from '../encoders/media.ts';
+import { makeImageEncoder } from '../encoders/tiny-encoders.ts';
+import { tempCatalog, tempDir, writeFiles } from '../helpers.ts';
+import { HOSTILE_SVG } from './hostile.ts';
+
+
+let dir: string;
+let c: Catalog;
+let service: EngineService;
+let server: RunningServer;
+let cookie: string;
+
+/** A raw request (fetch would normalise the paths under test). */
+function raw(method: string, target: string, headers: Record<string, string> = {}, body?: Buffer): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: server.port, method, path: target, headers: { host: `127.0.0.1:${server.port}`, ...headers } }, (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text }));
+    });
+    req.on('error', reject);
+    if (body) req.end(body);
+    else req.end();
+  });
+}
+
+beforeEach(async () => {
+  dir = tempDir();
+  await writeImage(path.join(dir, 'media/red.png'), [220, 20, 20]);
+  writeFiles(dir, { 'media/red.txt': 'a red square', 'media/evil.svg': HOSTILE_SVG('http://127.0.0.1:9'), 'media/evil.txt': 'a drawing', 'outside/secret.png': 'not yours' });
+  fs.symlinkSync(path.join(dir, 'outside/secret.png'), path.join(dir, 'media/link.png'));
+  fs.writeFileSync(path.join(dir, 'media/link.txt'), 'a link');
+  c = tempCatalog(dir);
+  await importDataset(c, 'folder', path.join(dir, 'media'), { name: 'm' });
+  service = new EngineService(c, { version: 't', mode: 'server' });
+  server = await startServer(service, { staticDir: path.resolve(import.meta.dirname, '../../out/renderer') });
+  const first = await raw('GET', `/?token=${server.token}`);
+  cookie = String(first.headers['set-cookie']?.[0] ?? '').split(';')[0]!;
+});
+
+afterEach(async () => {
+  await server.close();
+  await service.close();
+});
+
+const itemId = (key: string): number => (c.db.prepare('SELECT id FROM items WHERE key = ?').get(key) as { id: number }).id;
+
+describe('server mode security', () => {
+  it('the token is exchanged once for an HttpOnly SameSite=Strict cookie and leaves the URL; it authorises nothing in a URL after that', async () => {
+    const first = await raw('GET', `/?token=${server.token}`);
+    expect(first.status).toBe(303);
+    expect(first.headers.location).toBe('/');
+    expect(first.headers['set-cookie']![0]).toMatch(new RegExp(`^${SESSION_COOKIE}=[0-9a-f]{64}; HttpOnly; SameSite=Strict; Path=/$`));
+    expect((await raw('GET', '/', { cookie })).status).toBe(200);
+    expect((await raw('POST', '/api/app:info', { cookie })).status).toBe(200);
+    // The token in a URL no longer opens the API, media or the socket.
+    for (const target of [`/api/app:info?token=${server.token}`, `/media/${itemId('red.png')}?token=${server.token}`, `/thumb/${itemId('red.png')}?token=${server.token}`]) {
+      expect((await raw(target.startsWith('/api') ? 'POST' : 'GET', target)).status).toBe(401);
+    }
+    // A bearer header (scripts) works; a wrong cookie or token does not.
+    expect((await raw('POST', '/api/app:info', { authorization: `Bearer ${server.token}` })).status).toBe(200);
+    expect((await raw('POST', '/api/app:info', { cookie: `${SESSION_COOKIE}=${'0'.repeat(64)}` })).status).toBe(401);
+    expect((await raw('GET', '/?token=wrong')).status).toBe(401);
+    // Without a session the page asks for the token.
+    const login = await raw('GET', '/');
+    expect(login.status).toBe(401);
+    expect(login.body).toMatch(/<form method="get" action="\/">.*name="token"/s);
+  });
+
+  it('every response carries the security headers', async () => {
+    const red = itemId('red.png');
+    for (const [method, target, headers] of [
+      ['GET', '/', { cookie }],
+      ['GET', '/', {}],
+      ['POST', '/api/app:info', { cookie }],
+      ['POST', '/api/nope', { cookie }],
+      ['GET', `/media/${red}`, { cookie }],
+      ['GET', `/thumb/${red}`, { cookie }],
+      ['GET', '/missing.js', { cookie }],
+      ['GET', '/%zz', {}],
+    ] as [string, string, Record<string, string>][]) {
+      const r = await raw(method, target, headers);
+      expect(r.headers['x-content-type-options'], target).toBe('nosniff');
+      expect(r.headers['referrer-policy'], target).toBe('no-referrer');
+      expect(r.headers['content-security-policy'], target).toMatch(/frame-ancestors 'none'|sandbox/);
+    }
+  });
+
+  it('media never runs: SVG originals are sandboxed downloads, thumbnails are rasters; raster and audio stay inline', async () => {
+    const svg = await raw('GET', `/media/${itemId('evil.svg')}`, { cookie });
+    expect(svg.status).toBe(200);
+    expect(svg.headers['content-type']).toBe('image/svg+xml');
+    expect(svg.headers['content-disposition']).toBe('attachment');
+    expect(svg.headers['content-security-policy']).toMatch(/^sandbox; default-src 'none'/);
+    const thumb = await raw('GET', `/thumb/${itemId('evil.svg')}`, { cookie });
+    expect(thumb.headers['content-type']).toBe('image/webp');
+    const png = await raw('GET', `/media/${itemId('red.png')}`, { cookie });
+    expect(png.headers['content-disposition']).toBeUndefined();
+    expect(png.headers['content-security-policy']).toMatch(/^sandbox/);
+  });
+
+  it('a foreign Origin is refused on the API and the socket; the own origin is accepted', async () => {
+    const own = `http://127.0.0.1:${server.port}`;
+    expect((await raw('POST', '/api/app:info', { cookie, origin: 'http://evil.example' })).status).toBe(403);
+    expect((await raw('POST', '/api/app:info', { cookie, origin: own })).status).toBe(200);
+    const socket = (origin: string, withCookie = true) =>
+      new Promise<string>((resolve) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${server.port}/events`, { origin, headers: withCookie ? { cookie } : {} });
+        ws.on('open', () => {
+          ws.close();
+          resolve('open');
+        });
+        ws.on('unexpected-response', (_req, res) => resolve(String(res.statusCode)));
+        ws.on('error', () => resolve('error'));
+      });
+    expect(await socket('http://evil.example')).toBe('403');
+    expect(await socket(own, false)).toBe('401');
+    expect(await socket(own)).toBe('open');
+  });
+
+  it('malformed URLs and traversal encodings get 400, an oversized body 413', async () => {
+    for (const target of ['/%zz', '/api/%zz', '/%2e%2e/%2e%2e/etc/passwd', '/..%2fpackage.json', '/assets/%00', '/..\\package.json', '/media/..%5c1']) {
+      const r = await raw(target.startsWith('/api') ? 'POST' : 'GET', target, { cookie });
+      expect(r.status, target).toBe(400);
+      expect(JSON.parse(r.body)).toEqual({ ok: false, error: 'malformed URL' });
+    }
+    const big = Buffer.alloc(101 * 1024 * 1024, 0x20);
+    const r = await raw('POST', '/api/catalog:stats', { cookie, 'content-type': 'application/json', 'content-length': String(big.length) }, big);
+    expect(r.status).toBe(413);
+    expect(JSON.parse(r.body).error).toMatch(/over 100 MB/);
+    expect((await raw('POST', '/api/app:info', { cookie })).status).toBe(200);
+  }, 60_000);
+
+  it('symlinks out of the root are refused at import (counted, and outright with --strict), at embed and at media', async () => {
+    const link = itemId('link.png');
+    expect(c.items.getById(link)!.content_hash).toBeNull();
+    const report = JSON.parse((c.db.prepare('SELECT report FROM imports ORDER BY id DESC LIMIT 1').get() as { report: string }).report) as { outside: { count: number; examples: string[] } };
+    expect(report.outside).toEqual({ count: 1, examples: ['link.png'] });
+    await expect(importDataset(c, 'folder', path.join(dir, 'media'), { name: 'strict', strict: true })).rejects.toThrow(/1 media file\(s\) lead outside .* through links \(strict mode\), e\.g\. link\.png/);
+    expect((await raw('GET', `/media/${link}`, { cookie })).status).toBe(403);
+    expect((await raw('GET', `/thumb/${link}`, { cookie })).status).toBe(403);
+    // Embedding reads every image but the link.
+    await addEncoder(c, makeImageEncoder(path.join(dir, 'img')), { name: 'img' });
+    const r = await runEmbedJob(c, { encoder: 'img' });
+    expect(r.failures).toContainEqual({ itemId: link, key: 'link.png', error: 'the file leads outside its dataset root (a link); it is not read' });
+    expect(r.embedded).toBe(2); // red.png and evil.svg (rasterised)
+  });
+
+  it('a flood of heavy requests is bounded: every request is answered quickly and the server keeps answering', async () => {
+    const red = itemId('red.png');
+    const started = Date.now();
+    const statuses = await Promise.all(Array.from({ length: 300 }, () => raw('GET', `/thumb/${red}`, { cookie }).then((r) => r.status)));
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(statuses.every((s) => s === 200 || s === 503)).toBe(true);
+    expect(statuses.filter((s) => s === 503).length).toBeGreaterThan(0);
+    expect((await raw('POST', '/api/app:info', { cookie })).status).toBe(200);
+  }, 60_000);
+});
