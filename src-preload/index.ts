@@ -17,3 +17,5 @@ const api = {
 } as unknown as ApiClient;
 
 contextBridge.exposeInMainWorld('api', api);
+// The one call outside the contract: the microphone is granted only while a recording is asked for.
+contextBridge.exposeInMainWorld('shell', { setRecording: (active: boolean) => ipcRenderer.send('app:recording', active === true) });

@@ -62,4 +62,23 @@ describe('desktop packaging (electron-builder)', () => {
     expect(config.files).toContain('out/**');
     expect(pkg.main).toBe('out/main/index.js');
   });
+
+  it('packaged builds set the Electron fuses: no ELECTRON_RUN_AS_NODE, NODE_OPTIONS or --inspect, encrypted cookies, the app only from its checked asar', async () => {
+    const fuses = (config as unknown as { electronFuses: Record<string, boolean> }).electronFuses;
+    expect(fuses).toEqual({
+      runAsNode: false,
+      enableCookieEncryption: true,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+      grantFileProtocolExtraPrivileges: false,
+    });
+    // electron-builder applies them with @electron/fuses at packaging; its schema knows each name.
+    const { $schema: _schema, ...rest } = config as typeof config & { $schema?: string };
+    const debug = { isEnabled: false, add: () => {}, save: async () => {} };
+    await expect(validateConfiguration({ ...rest, electronFuses: { ...fuses, runAsNod: false } } as never, debug as never)).rejects.toThrow(/electronFuses/);
+    // The app loads from the asar: nothing may ask for file:// privileges.
+    expect(readFileSync(path.join(ROOT, 'src-main/app/main.ts'), 'utf8')).not.toMatch(/loadFile\(|file:\/\//);
+  });
 });

@@ -4,6 +4,8 @@ import type { ApiClient } from '../../src-shared/api.ts';
 declare global {
   interface Window {
     api?: ApiClient;
+    /** Desktop only: tells the shell a sound query is being recorded (the microphone is granted only then). */
+    shell?: { setRecording(active: boolean): void };
   }
 }
 

@@ -1,14 +1,27 @@
 // IPC: every contract channel is validated here, then handed to the engine service; pushed events go
-// to the window. The handlers stay thin: the engine (src-main/core) does the work.
+// to the window. Only the app's own top frame is answered (security/policy.ts). The handlers stay
+// thin: the engine (src-main/core) does the work.
 import { ipcMain, type WebContents } from 'electron';
 import { REQUEST_CHANNELS } from '../../../src-shared/api.ts';
 import type { EngineService } from '../../core/service/service.ts';
 import { validatePayload } from '../../core/service/validate.ts';
+import { allowSender } from '../security/policy.ts';
 
-export function registerHandlers(service: EngineService, target: () => WebContents | null): void {
+/** The renderer says when it records a sound query, so the microphone is granted only then. */
+export const RECORDING_CHANNEL = 'app:recording';
+
+export function registerHandlers(service: EngineService, target: () => WebContents | null, origins: readonly string[], recording: { active: boolean }): void {
   for (const channel of REQUEST_CHANNELS) {
-    ipcMain.handle(channel, async (_event, payload: unknown) => service.handle(channel, validatePayload(channel, payload)));
+    ipcMain.handle(channel, async (event, payload: unknown) => {
+      const frame = event.senderFrame;
+      if (!allowSender(frame ? { url: frame.url, isMainFrame: frame === event.sender.mainFrame } : null, origins)) throw new Error('refused: not the app');
+      return service.handle(channel, validatePayload(channel, payload));
+    });
   }
+  ipcMain.on(RECORDING_CHANNEL, (event, active: unknown) => {
+    const frame = event.senderFrame;
+    if (allowSender(frame ? { url: frame.url, isMainFrame: frame === event.sender.mainFrame } : null, origins)) recording.active = active === true;
+  });
   service.on((event, payload) => {
     const wc = target();
     if (wc && !wc.isDestroyed()) wc.send(event, payload);
