@@ -11,17 +11,9 @@ import { makeGloveEncoder } from '../src-main/core/encoders/glove.ts';
 import { makeMobileNetEncoder } from '../src-main/core/encoders/mobilenet.ts';
 import { addEncoder } from '../src-main/core/encoders/registry.ts';
 import { mulberry32, permutation } from '../src-main/core/train/rng.ts';
+import { CLIPART_DIR, titledDrawings } from '../src-main/core/demo/clipart.ts';
 
-export const CLIPART = '/usr/share/openclipart/svg';
-
-function walk(dir: string, out: string[] = []): string[] {
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) walk(p, out);
-    else if (e.name.endsWith('.svg')) out.push(p);
-  }
-  return out;
-}
+export const CLIPART = CLIPART_DIR;
 
 export interface ClipartCatalog {
   file: string;
@@ -45,12 +37,7 @@ export async function clipartCatalog(dir: string, limit: number): Promise<Clipar
   for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
   const catalog = Catalog.open(file);
   try {
-    const files = walk(CLIPART).sort();
-    const titled: { path: string; title: string }[] = [];
-    for (const f of files) {
-      const m = /<dc:title>([^<]{3,120})<\/dc:title>/.exec(fs.readFileSync(f, 'utf8'));
-      if (m) titled.push({ path: path.relative(CLIPART, f), title: m[1]!.replace(/[_-]+/g, ' ').trim() });
-    }
+    const titled = titledDrawings(CLIPART);
     const order = permutation(titled.length, mulberry32(1));
     const picked = Array.from(order.slice(0, limit), (i) => titled[i]!);
     const manifest = path.join(dir, `clipart-${limit}.jsonl`);

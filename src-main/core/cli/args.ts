@@ -60,6 +60,9 @@ export const OPTIONS = {
   storage: { type: 'string' },
   host: { type: 'string' },
   yes: { type: 'boolean', short: 'y' },
+  items: { type: 'string' },
+  reset: { type: 'boolean' },
+  'no-serve': { type: 'boolean' },
 } satisfies ParseArgsConfig['options'];
 
 

@@ -33,6 +33,9 @@ Usage:
                 [--min-score S] [--run RUN] [--datasets D,...] [--splits S,...] [--encoder NAME]
                 [--storage float32|int8]        int8 storage: a quarter of the memory, results re-scored exactly
                                                 nearest items of each modality to the query
+  altmoe demo [--items N] [--budget S] [--no-serve] [--reset]
+                                                a trained, searchable demo catalog from real data on this
+                                                machine (openclipart-svg, encoders from npm), then the UI
   altmoe serve [--port N] [--host 127.0.0.1] [--storage float32|int8]
                                                 the app's UI and API over HTTP for a browser (prints a URL with a token)
 

@@ -15,6 +15,7 @@ import { encoder } from './commands/encoder.ts';
 import { embed } from './commands/embed.ts';
 import { search } from './commands/search.ts';
 import { serve } from './commands/serve.ts';
+import { demo } from './commands/demo.ts';
 
 export type { CliIo };
 
@@ -32,6 +33,7 @@ export const COMMANDS: Record<string, Command> = {
   embed,
   search,
   serve,
+  demo,
 };
 
 /** Runs one CLI command; returns the process exit code. */

@@ -4,12 +4,17 @@ import path from 'node:path';
 import { Catalog } from '../../catalog/catalog.ts';
 import { startServer } from '../../server/server.ts';
 import { EngineService } from '../../service/service.ts';
-import { noMoreArgs, oneOf, positiveInt, UsageError, type Command } from '../args.ts';
+import { noMoreArgs, oneOf, positiveInt, UsageError, type CliIo, type Command, type Values } from '../args.ts';
 
 const APP_VERSION = (JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../../../package.json'), 'utf8')) as { version: string }).version;
 
 export const serve: Command = async ({ catalogFile, args, values, io }) => {
   noMoreArgs(args);
+  return serveCatalog(catalogFile, values, io);
+};
+
+/** Serves a catalog's UI and API until Ctrl-C (altmoe serve, and the end of altmoe demo). */
+export async function serveCatalog(catalogFile: string, values: Values, io: CliIo): Promise<number> {
   const host = values.host ?? '127.0.0.1';
   if (!['127.0.0.1', 'localhost', '::1'].includes(host)) throw new UsageError('--host must be a loopback address (127.0.0.1, localhost or ::1); reach a remote box through an SSH tunnel');
   const catalog = Catalog.open(catalogFile, { create: true });
@@ -28,4 +33,4 @@ export const serve: Command = async ({ catalogFile, args, values, io }) => {
   await service.close();
   catalog.close();
   return 0;
-};
+}

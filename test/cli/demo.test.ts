@@ -1,0 +1,74 @@
+// altmoe demo on a small slice of the real data (200 drawings of openclipart-svg, the npm encoders,
+// a short budget): the catalog is complete, the run has test metrics beside its baselines, a text
+// query finds an image whose title shares its words; a second run reuses everything; a kill during
+// embedding then a rerun completes.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Catalog } from '../../src-main/core/catalog/catalog.ts';
+import { CLIPART_DIR } from '../../src-main/core/demo/clipart.ts';
+import { runDemo } from '../../src-main/core/demo/demo.ts';
+import { tempDir } from '../helpers.ts';
+
+const BIN = path.resolve(import.meta.dirname, '../../bin/altmoe.js');
+const words = (s: string) => new Set(s.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 2));
+
+describe('altmoe demo', () => {
+  it.runIf(fs.existsSync(CLIPART_DIR))(
+    'builds a complete, trained, searchable catalog; a second run reuses it in a tenth of the time; a kill during embedding resumes',
+    async () => {
+      const dir = tempDir();
+      const file = path.join(dir, 'demo', 'demo.db');
+      fs.mkdirSync(path.dirname(file));
+      const c = Catalog.open(file);
+      const stages: string[] = [];
+      const first = await runDemo(c, { items: 200, budgetSeconds: 15, threads: 2, onProgress: (p) => stages.push(p.name) });
+      expect(new Set(stages)).toEqual(new Set(['drawings', 'encoders', 'embedding images', 'embedding titles', 'training', 'samples']));
+      // Every item has its vector.
+      for (const [enc, modality] of [['mobilenet', 'image'], ['glove', 'text']]) {
+        const e = c.encoders.get(enc)!;
+        expect(c.embeddings.countMissing(e.id, e.file_hash, modality, null), enc).toBe(0);
+        expect(c.embeddings.count(e.id)).toBe(200);
+      }
+      // A run with test metrics beside every baseline.
+      const test = first.summary.test['image-text']!;
+      expect(test.split).toBe('test');
+      expect(Object.keys(test.baselines).sort()).toEqual(['asif', 'cca', 'knn', 'ridge']);
+      const chance = 2 * 100 * [1, 5, 10].reduce((sum, k) => sum + Math.min(1, k / test.items), 0);
+      expect(test.connector.rsum).toBeGreaterThan(chance);
+      // A text query returns an image whose title shares its words.
+      expect(first.samples.length).toBeGreaterThan(0);
+      expect(first.samples.some((s) => s.hits.some((h) => [...words(h.title)].some((w) => words(s.query).has(w))))).toBe(true);
+      c.close();
+
+      const again = Catalog.open(file);
+      const second = await runDemo(again, { items: 200, budgetSeconds: 15, threads: 2 });
+      again.close();
+      expect(second.reused).toBe(true);
+      expect(second.runId).toBe(first.runId);
+      expect(second.seconds).toBeLessThan(first.seconds / 10);
+
+      // A kill during embedding, through the CLI, then a rerun that completes.
+      const other = path.join(dir, 'killed.db');
+      const child = spawn(process.execPath, [BIN, 'demo', '--items', '200', '--budget', '10', '--threads', '1', '--no-serve', '--catalog', other]);
+      let stderr = '';
+      const killed = new Promise<NodeJS.Signals | null>((resolve) => {
+        child.stderr.on('data', (d) => {
+          stderr += d;
+          if (/embedding images \d+\/200/.test(stderr) && !child.killed) child.kill('SIGKILL');
+        });
+        child.on('exit', (_code, signal) => resolve(signal));
+      });
+      expect(await killed).toBe('SIGKILL');
+      const rerun = spawnSync(process.execPath, [BIN, 'demo', '--items', '200', '--budget', '10', '--threads', '2', '--no-serve', '--catalog', other], { encoding: 'utf8' });
+      expect(rerun.status, rerun.stderr).toBe(0);
+      expect(rerun.stdout).toMatch(/sample searches/);
+      const k = Catalog.open(other);
+      const e = k.encoders.get('mobilenet')!;
+      expect(k.embeddings.count(e.id)).toBe(200);
+      k.close();
+    },
+    400_000,
+  );
+});
