@@ -16,6 +16,7 @@ export default defineConfig({
           'import-worker': resolve(import.meta.dirname, 'src-main/core/datasets/import-worker.ts'),
           'search-worker': resolve(import.meta.dirname, 'src-main/core/search/search-worker.ts'),
           'connector-worker': resolve(import.meta.dirname, 'src-main/core/connector/connector-worker.ts'),
+          'demo-worker': resolve(import.meta.dirname, 'src-main/core/demo/demo-worker.ts'),
         },
         // Shared chunks sit next to the entries, not in chunks/: workers.ts, wherever it is bundled,
         // finds the worker entries next to itself (new URL('./<name>.js', import.meta.url)).

@@ -121,7 +121,7 @@ export interface MetricPoint {
 
 export interface JobInfo {
   jobId: string;
-  kind: 'import' | 'embed' | 'train';
+  kind: 'import' | 'embed' | 'train' | 'demo';
   title: string;
   /**
    * queued: waiting for an import (which writes alone) or for other jobs to finish before one;
@@ -189,6 +189,8 @@ export interface ApiRequests {
   'jobs:cancel': { payload: { jobId: string }; result: { cancelled: boolean } };
   /** Starts an interrupted, cancelled or failed job again where it stopped (same job id for embed, the same run for train). */
   'jobs:resume': { payload: { jobId: string }; result: { jobId: string } };
+  /** Fills an empty catalog with the demo (real clipart, the npm encoders, a trained run) as a job. */
+  'demo:start': { payload: { items?: number; budgetSeconds?: number }; result: { jobId: string } };
   'search:query': { payload: SearchRequest; result: SearchResult };
 }
 
@@ -230,6 +232,7 @@ export const REQUEST_CHANNELS = [
   'jobs:list',
   'jobs:cancel',
   'jobs:resume',
+  'demo:start',
   'search:query',
 ] as const satisfies readonly RequestChannel[];
 export const EVENT_CHANNELS = ['job:update', 'train:event'] as const satisfies readonly EventChannel[];

@@ -156,6 +156,7 @@ export const SCHEMAS: { [C in RequestChannel]: z.ZodType<ApiRequests[C]['payload
   'jobs:cancel': z.object({ jobId: z.string({ error: 'the job id must be a string' }).min(1).max(100, { error: 'the job id is too long' }) }).strict(),
   'jobs:resume': z.object({ jobId: z.string({ error: 'the job id must be a string' }).min(1).max(100, { error: 'the job id is too long' }) }).strict(),
   'search:query': searchSchema,
+  'demo:start': z.object({ items: wholeNumber('the number of drawings', 20, 100_000).optional(), budgetSeconds: positive('the time budget (seconds)', LIMITS.budgetSeconds).optional() }).strict(),
 };
 
 /** The first problem of a parse, as one line: "what: message" (the field is named in the message). */

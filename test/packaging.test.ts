@@ -49,7 +49,7 @@ describe('desktop packaging (electron-builder)', () => {
     const names = walk(path.join(ROOT, 'src-main'))
       .filter((f) => f.endsWith('.ts'))
       .flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/spawnWorker\(new URL\('[^']+', import\.meta\.url\), '([\w-]+)'/g)].map((m) => m[1]!));
-    expect(names).toEqual(expect.arrayContaining(['train-worker', 'inference-worker', 'import-worker', 'search-worker', 'connector-worker']));
+    expect(names).toEqual(expect.arrayContaining(['train-worker', 'inference-worker', 'import-worker', 'search-worker', 'connector-worker', 'demo-worker']));
     for (const name of names) expect(existsSync(path.join(main, `${name}.js`)), name).toBe(true);
     const spawners = walk(main).filter((f) => f.endsWith('.js') && readFileSync(f, 'utf8').includes('function spawnWorker('));
     expect(spawners.length).toBeGreaterThan(0);

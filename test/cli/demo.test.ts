@@ -9,6 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { Catalog } from '../../src-main/core/catalog/catalog.ts';
 import { CLIPART_DIR } from '../../src-main/core/demo/clipart.ts';
 import { runDemo } from '../../src-main/core/demo/demo.ts';
+import { EngineService } from '../../src-main/core/service/service.ts';
+import { validatePayload } from '../../src-main/core/service/validate.ts';
+import type { JobInfo } from '../../src-shared/api.ts';
 import { tempDir } from '../helpers.ts';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/altmoe.js');
@@ -26,10 +29,10 @@ describe('altmoe demo', () => {
       const first = await runDemo(c, { items: 200, budgetSeconds: 15, threads: 2, onProgress: (p) => stages.push(p.name) });
       expect(new Set(stages)).toEqual(new Set(['drawings', 'encoders', 'embedding images', 'embedding titles', 'training', 'samples']));
       // Every item has its vector.
-      for (const [enc, modality] of [['mobilenet', 'image'], ['glove', 'text']]) {
+      for (const [enc, modality] of [['mobilenet', 'image'], ['glove', 'text']] as const) {
         const e = c.encoders.get(enc)!;
         expect(c.embeddings.countMissing(e.id, e.file_hash, modality, null), enc).toBe(0);
-        expect(c.embeddings.count(e.id)).toBe(200);
+        expect(c.embeddings.count(e.id)).toBe(c.items.counts(c.datasets.get('openclipart')!.id)[modality]);
       }
       // A run with test metrics beside every baseline.
       const test = first.summary.test['image-text']!;
@@ -66,9 +69,32 @@ describe('altmoe demo', () => {
       expect(rerun.stdout).toMatch(/sample searches/);
       const k = Catalog.open(other);
       const e = k.encoders.get('mobilenet')!;
-      expect(k.embeddings.count(e.id)).toBe(200);
+      expect(k.embeddings.count(e.id)).toBe(k.items.counts(k.datasets.get('openclipart')!.id).image);
       k.close();
     },
     400_000,
   );
+
+  it.runIf(fs.existsSync(CLIPART_DIR))('the empty UI\'s button: demo:start fills an empty catalog as a job in its own thread; a catalog with data refuses', async () => {
+    const dir = tempDir();
+    const c = Catalog.open(path.join(dir, 'c.db'));
+    const service = new EngineService(c, { version: 't', mode: 'server', threads: 2 });
+    try {
+      const updates: JobInfo[] = [];
+      service.on((event, payload) => event === 'job:update' && updates.push(payload as JobInfo));
+      const { jobId } = await service.handle('demo:start', validatePayload('demo:start', { items: 60, budgetSeconds: 8 }));
+      const until = Date.now() + 300_000;
+      while (!['done', 'failed', 'cancelled'].includes(updates.filter((u) => u.jobId === jobId).at(-1)?.status ?? '') && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+      expect(updates.filter((u) => u.jobId === jobId).at(-1)).toMatchObject({ kind: 'demo', status: 'done' });
+      expect(updates.some((u) => u.jobId === jobId && /demo \d\/6: embedding images/.test(u.progress?.phase ?? ''))).toBe(true);
+      expect(c.runs.list().find((r) => r.name === 'demo')?.status).toBe('done');
+      const hits = await service.handle('search:query', { query: { text: 'a red flower' }, to: ['image'], k: 3 });
+      expect(hits.hits.length).toBe(3);
+      c.write(() => c.datasets.upsert('mine', 'folder', dir, Date.now()));
+      await expect(service.handle('demo:start', {})).rejects.toThrow(/already holds your datasets; run "altmoe demo"/);
+    } finally {
+      await service.close();
+      c.close();
+    }
+  }, 400_000);
 });

@@ -36,6 +36,7 @@ export interface DemoOptions {
   source?: string;
   onProgress?: (p: DemoProgress) => void;
   onEvent?: (e: RunEvent) => void;
+  onWarning?: (message: string) => void;
 }
 
 export interface DemoProgress {
@@ -139,6 +140,14 @@ export async function runDemo(catalog: Catalog, opts: DemoOptions = {}): Promise
         },
       });
       if (r.cancelled) throw new DemoStopped();
+      // A few drawings cannot be rendered (or have no known word): they leave the demo, so every
+      // item left has its vectors.
+      if (r.failures.length > 0) {
+        const d = catalog.datasets.get(DEMO_DATASET)!;
+        const failed = r.failures.map((f) => f.itemId);
+        catalog.write(() => (encoder === 'mobilenet' ? catalog.items.deleteWithCaptions(d.id, failed) : catalog.items.deleteWithCaptions(d.id, mediaOf(catalog, failed))));
+        opts.onWarning?.(`${failed.length} ${encoder === 'mobilenet' ? 'drawing(s) could not be rendered' : 'title(s) have no known word'} and were left out`);
+      }
     });
   await embed(2, 'mobilenet');
   await embed(3, 'glove');
@@ -164,6 +173,12 @@ export async function runDemo(catalog: Catalog, opts: DemoOptions = {}): Promise
   return { catalog: catalog.file, runId: summary.runId, summary, samples, seconds: (performance.now() - started) / 1000, stages, reused };
 }
 
+/** The media items paired with these captions. */
+function mediaOf(catalog: Catalog, captions: readonly number[]): number[] {
+  const q = catalog.db.prepare('SELECT a_item_id AS id FROM pairs WHERE b_item_id = ?');
+  return [...new Set(captions.flatMap((c) => (q.all(c) as { id: number }[]).map((r) => r.id)))];
+}
+
 /** Ctrl-C: the demo stopped at a safe point; running it again continues. */
 export class DemoStopped extends Error {
   constructor() {
@@ -172,16 +187,21 @@ export class DemoStopped extends Error {
 }
 
 async function sampleSearches(catalog: Catalog, runId: number, n = 5): Promise<DemoSample[]> {
+  // Test titles that name one drawing only (many drawings share a generic title such as "people"),
+  // spread over the test split, so "its own drawing in the top 5" means something.
   const rows = catalog.db
     .prepare(
-      `SELECT t.text AS title, p.a_item_id AS image FROM pairs p JOIN items t ON t.id = p.b_item_id
-       JOIN datasets d ON d.id = p.dataset_id WHERE d.name = ? AND p.split = 'test' ORDER BY p.a_item_id LIMIT ?`,
+      `SELECT t.text AS title, min(p.a_item_id) AS image FROM pairs p JOIN items t ON t.id = p.b_item_id
+       JOIN datasets d ON d.id = p.dataset_id WHERE d.name = ? AND p.split = 'test'
+       GROUP BY lower(t.text) HAVING (SELECT count(*) FROM pairs q JOIN items u ON u.id = q.b_item_id WHERE q.dataset_id = p.dataset_id AND lower(u.text) = lower(t.text)) = 1
+       ORDER BY min(p.a_item_id)`,
     )
-    .all(DEMO_DATASET, n * 4) as { title: string; image: number }[];
+    .all(DEMO_DATASET) as { title: string; image: number }[];
+  const step = Math.max(1, Math.floor(rows.length / n));
   const engine = new SearchEngine(catalog, { cacheDir: `${catalog.file}.index` });
   const out: DemoSample[] = [];
   try {
-    for (const r of rows.filter((_, i) => i % 4 === 0).slice(0, n)) {
+    for (const r of rows.filter((_, i) => i % step === 0).slice(0, n)) {
       const hits = await engine.search({ query: { text: r.title }, to: ['image'], k: 5, run: runId });
       const titleOf = catalog.db.prepare("SELECT t.text AS title FROM pairs p JOIN items t ON t.id = p.b_item_id WHERE p.a_item_id = ? LIMIT 1");
       out.push({

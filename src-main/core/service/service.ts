@@ -10,6 +10,8 @@ import { deleteRun, type RunConfig, type RunEvent } from '../connector/run.ts';
 import { checkResumable, checkTrainRequest, trainOptions } from '../connector/request.ts';
 import { deleteDataset } from '../datasets/delete.ts';
 import { checkImportSource } from '../datasets/request.ts';
+import { DEMO_DATASET } from '../demo/demo.ts';
+import { demoInWorker } from '../demo/demo-runner.ts';
 import { jobParams, reconcileJobs } from '../jobs/records.ts';
 import type { JobRow } from '../catalog/repos/jobs.ts';
 import { UserError } from '../errors.ts';
@@ -130,6 +132,25 @@ export class EngineService {
     return this.jobs.start('import', `import ${p.format} ${path.basename(p.source)}`, (ctx) => importInWorker(c.file, p.format, p.source, p, ctx.progress, ctx.signal), { exclusive: true, request: p });
   }
 
+  /**
+   * The demo, into this catalog when it is empty (the button of the empty UI); the CLI's
+   * "altmoe demo" builds a separate demo catalog instead. Its stages skip what is done, so starting
+   * it again resumes.
+   */
+  private startDemo(p: ApiRequests['demo:start']['payload']): string {
+    const c = this.catalog;
+    const own = c.datasets.list().every((d) => d.name === DEMO_DATASET);
+    if (!own) throw new UserError('this catalog already holds your datasets; run "altmoe demo" for a separate demo catalog');
+    if (this.jobs.list().some((j) => j.status === 'running' || j.status === 'queued')) throw new UserError('a job is running; start the demo when it has finished');
+    return this.jobs.start(
+      'demo',
+      'demo: real clipart, trained and searchable',
+      (ctx) =>
+        demoInWorker(c.file, { ...p, ...(this.options.threads ? { threads: this.options.threads } : {}) }, (e) => ctx.progress({ phase: `demo ${e.stage}/${e.of}: ${e.name}`, done: e.done ?? e.stage - 1, total: e.total ?? e.of, message: e.etaSeconds !== null ? `about ${Math.ceil(e.etaSeconds)} s left in all` : '' }), ctx.signal),
+      { request: p, exclusive: true },
+    );
+  }
+
   /** Starts an interrupted, cancelled or failed job again where it stopped. */
   private resumeJob(jobId: string): string {
     if (this.jobs.list().some((j) => j.jobId === jobId && (j.status === 'running' || j.status === 'queued'))) throw new UserError(`job ${jobId} is still running`);
@@ -150,6 +171,7 @@ export class EngineService {
       return this.startEmbed({ encoder: p.encoder, ...(p.provider ? { provider: p.provider } : {}) }, jobId);
     }
     if (row.kind === 'import' && params.request) return this.startImport(params.request as ApiRequests['import:start']['payload']);
+    if (row.kind === 'demo') return this.startDemo((params.request ?? {}) as ApiRequests['demo:start']['payload']);
     throw new UserError(`job ${jobId} (${row.kind}) cannot be resumed here`);
   }
 
@@ -200,6 +222,7 @@ export class EngineService {
       'jobs:list': () => this.listJobs(),
       'jobs:cancel': (p) => ({ cancelled: this.jobs.cancel(p.jobId) }),
       'jobs:resume': (p) => ({ jobId: this.resumeJob(p.jobId) }),
+      'demo:start': (p) => ({ jobId: this.startDemo(p) }),
       'search:query': async (p) => {
         const started = performance.now();
         const { query, cleanup } = materialise(p.query);

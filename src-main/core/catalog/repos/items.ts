@@ -40,6 +40,9 @@ export class ItemsRepo {
   private readonly page;
   private readonly byIdStmt;
 
+  private readonly deleteStmt;
+  private readonly orphanTexts;
+
   constructor(db: Db) {
     this.insertStmt = db.prepare<[number, string, string, string | null, string | null, string | null, string]>(
       'INSERT INTO items (dataset_id, modality, key, path, text, content_hash, meta) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -63,6 +66,17 @@ export class ItemsRepo {
     this.page = db.prepare<[number, number, number], ItemRow>(
       'SELECT * FROM items WHERE dataset_id = ? AND id > ? ORDER BY id LIMIT ?',
     );
+    this.deleteStmt = db.prepare<[number]>('DELETE FROM items WHERE id = ?');
+    // Captions whose every media item is gone (their pairs went with it, by cascade).
+    this.orphanTexts = db.prepare<[number, number]>(
+      "DELETE FROM items WHERE dataset_id = ? AND modality = 'text' AND id NOT IN (SELECT b_item_id FROM pairs WHERE dataset_id = ?)",
+    );
+  }
+
+  /** Removes media items with their pairs and vectors, then the captions left without a pair; returns how many captions went. */
+  deleteWithCaptions(datasetId: number, ids: readonly number[]): number {
+    for (const id of ids) this.deleteStmt.run(id);
+    return this.orphanTexts.run(datasetId, datasetId).changes;
   }
 
   insert(datasetId: number, item: NewItem): number {

@@ -32,7 +32,7 @@ export const demo: Command = async ({ values, io }) => {
   const catalog = Catalog.open(file, { create: true });
   let result;
   try {
-    result = await withSigint((signal) => runDemo(catalog, { items, budgetSeconds: budget, signal, onProgress, ...(threads ? { threads } : {}) }));
+    result = await withSigint((signal) => runDemo(catalog, { items, budgetSeconds: budget, signal, onProgress, onWarning: (m) => io.err.write(`warning: ${m}\n`), ...(threads ? { threads } : {}) }));
   } catch (err) {
     if (err instanceof DemoStopped) {
       io.err.write(`altmoe: ${err.message}\n`);
