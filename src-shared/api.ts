@@ -166,6 +166,8 @@ export interface SearchHit {
 
 export interface SearchResult {
   hits: SearchHit[];
+  /** Target modalities that cannot be searched yet, why, and what would fix it. */
+  unavailable: { modality: Modality; reason: string; fix: 'add-encoder' | 'embed' | 'train' }[];
   ms: number;
 }
 

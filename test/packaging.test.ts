@@ -81,4 +81,16 @@ describe('desktop packaging (electron-builder)', () => {
     // The app loads from the asar: nothing may ask for file:// privileges.
     expect(readFileSync(path.join(ROOT, 'src-main/app/main.ts'), 'utf8')).not.toMatch(/loadFile\(|file:\/\//);
   });
+
+  it('resources/ holds the app icon electron-builder builds every platform icon from (at least 512 px), referenced by the configuration', async () => {
+    const cfg = config as unknown as { icon: string; directories: { buildResources: string }; linux: { icon: string } };
+    expect(cfg.directories.buildResources).toBe('resources');
+    expect(cfg.icon).toBe('resources/icon.png');
+    expect(cfg.linux.icon).toBe('resources/icon.png');
+    const { default: sharp } = await import('sharp');
+    const meta = await sharp(path.join(ROOT, cfg.icon)).metadata();
+    expect(meta.format).toBe('png');
+    expect(meta.width).toBe(meta.height);
+    expect(meta.width).toBeGreaterThanOrEqual(512);
+  });
 });

@@ -51,7 +51,7 @@ describe('search by catalog item', () => {
     const { dir, c } = await catalogWithVectors();
     const engine = new SearchEngine(c);
     const img = vectorsOf(c, 'img-enc');
-    await expect(engine.searchByItem({ item: img.ids[0]!, to: ['text'] })).rejects.toThrow(/no trained connector for image -> text: run "altmoe train --pairs image:text" first/);
+    await expect(engine.searchByItem({ item: img.ids[0]!, to: ['text'] })).rejects.toThrow(/no trained connector for image -> text yet: train the pair image:text first/);
     const s = await trainConnector(c, { pairs: [['image', 'text']], preset: 'laptop', runsDir: path.join(dir, 'runs'), overrides: { ...SMALL, steps: 100, evalEvery: 100 }, threads: 1 });
     const queryId = img.ids[3]!;
     const hits = await engine.searchByItem({ item: queryId, to: ['text'], k: 10 });
@@ -147,7 +147,7 @@ describe('search by catalog item', () => {
     const engine = new SearchEngine(c);
     await expect(engine.searchByItem({ item: 999_999, to: ['text'] })).rejects.toThrow(/no item 999999 in the catalog/);
     await expect(engine.searchByItem({ item: 1, to: [] })).rejects.toThrow(/at least one target modality/);
-    await expect(engine.searchByItem({ item: 1, to: ['audio'] })).rejects.toThrow(/no trained connector for image -> audio/);
+    await expect(engine.searchByItem({ item: 1, to: ['audio'] })).rejects.toThrow(/no audio encoder in the catalog: add one, embed, then train the pair image:audio/);
     await expect(engine.searchByItem({ item: 1, to: ['image'], k: 0 })).rejects.toThrow(/k must be a positive integer/);
     await expect(engine.searchByItem({ item: 1, to: ['image'], datasets: ['nope'] })).rejects.toThrow(/no dataset named "nope"/);
   });

@@ -26,6 +26,26 @@ import { buildInt8Scorer, candidateCount, quantizeRows, topKInt8, type Int8Score
 
 export class SearchError extends UserError {}
 
+/**
+ * One target modality cannot be searched from this query (no connector for the pair, no encoder or
+ * vectors for it): a multi-modality search reports it beside the sections that can answer.
+ */
+export class UnavailableError extends SearchError {
+  constructor(
+    message: string,
+    /** What would make it searchable. */
+    readonly fix: 'add-encoder' | 'embed' | 'train',
+  ) {
+    super(message);
+  }
+}
+
+export interface Unavailable {
+  modality: Modality;
+  reason: string;
+  fix: UnavailableError['fix'];
+}
+
 /** What to search with: a catalog item, a text, or an image or audio file. */
 export type QueryInput = { item: number } | { text: string } | { image: string } | { audio: string };
 
@@ -151,6 +171,25 @@ export class SearchEngine {
     return hits;
   }
 
+  /**
+   * A search over several target modalities that answers with what it can: each modality that
+   * cannot be searched (no encoder, vectors or connector) is reported with why and what fixes it,
+   * instead of failing the whole query. Problems of the query itself still fail it.
+   */
+  async searchSections(q: SearchQuery): Promise<{ hits: SearchHit[]; unavailable: Unavailable[] }> {
+    const hits: SearchHit[] = [];
+    const unavailable: Unavailable[] = [];
+    for (const target of q.to) {
+      try {
+        hits.push(...(await this.search({ ...q, to: [target] })));
+      } catch (err) {
+        if (!(err instanceof UnavailableError)) throw err;
+        unavailable.push({ modality: target, reason: err.message, fix: err.fix });
+      }
+    }
+    return { hits, unavailable };
+  }
+
   /** Releases the query encoders and connector sessions this engine holds. */
   async close(): Promise<void> {
     for (const e of this.encoders.values()) await (await e.encoder.catch(() => null))?.close();
@@ -227,7 +266,7 @@ export class SearchEngine {
       return e;
     }
     const usable = all.filter((e) => (JSON.parse(e.meta) as { kind?: string }).kind === 'onnx-folder');
-    if (usable.length === 0) throw new SearchError(`no ${modality} encoder that can encode a query: add one with "altmoe encoder add DIR"`);
+    if (usable.length === 0) throw new UnavailableError(`no ${modality} encoder that can encode a query: add one with "altmoe encoder add DIR"`, 'add-encoder');
     return usable.map((e) => ({ e, n: this.catalog.embeddings.count(e.id) })).sort((a, b) => b.n - a.n)[0]!.e;
   }
 
@@ -279,9 +318,9 @@ export class SearchEngine {
 
   private encoderWithVector(itemId: number, modality: Modality): EncoderRow {
     const encoders = this.catalog.encoders.list().filter((e) => e.modality === modality);
-    if (encoders.length === 0) throw new SearchError(`no ${modality} encoder in the catalog`);
+    if (encoders.length === 0) throw new UnavailableError(`no ${modality} encoder in the catalog`, 'add-encoder');
     const enc = encoders.find((e) => this.catalog.embeddings.get(e.id, itemId));
-    if (!enc) throw new SearchError(`item ${itemId} has no current vector of any ${modality} encoder (embed it first)`);
+    if (!enc) throw new UnavailableError(`item ${itemId} has no current vector of any ${modality} encoder (embed it first)`, 'embed');
     return enc;
   }
 
@@ -300,12 +339,17 @@ export class SearchEngine {
       if (!current(config)) throw new SearchError(`run ${runId} was trained on vectors of another encoder model; train a new run`);
       return { id: runId, config };
     }
-    const runs = this.catalog.runs.list().filter((r) => r.status === 'done').reverse();
-    for (const r of runs) {
-      const config = parseRunConfig(this.catalog, r.config);
-      if (covers(config) && current(config)) return { id: r.id, config };
+    // The default is the run that scored best on validation for this pair, never merely the newest.
+    const candidates = this.catalog.runs
+      .list()
+      .filter((r) => r.status === 'done')
+      .map((r) => ({ id: r.id, config: parseRunConfig(this.catalog, r.config) }))
+      .filter((r) => covers(r.config) && current(r.config));
+    if (candidates.length === 0) {
+      if (!this.catalog.encoders.list().some((e) => e.modality === target)) throw new UnavailableError(`no ${target} encoder in the catalog: add one, embed, then train the pair ${source}:${target}`, 'add-encoder');
+      throw new UnavailableError(`no trained connector for ${source} -> ${target} yet: train the pair ${source}:${target} first`, 'train');
     }
-    throw new SearchError(`no trained connector for ${source} -> ${target}: run "altmoe train --pairs ${source}:${target}" first`);
+    return candidates.map((r) => ({ ...r, score: valScoreOf(this.catalog, r.id, r.config, source, target) })).reduce((best, r) => (r.score > best.score || (r.score === best.score && r.id > best.id) ? r : best));
   }
 
   /**
@@ -361,4 +405,16 @@ function rescore(vectors: Float32Array, rows: Int32Array, query: Float32Array, d
 
 async function releaseScorer(scorer: Promise<Int8Scorer>): Promise<void> {
   await (await scorer.catch(() => null))?.session.release();
+}
+
+/**
+ * A run's validation score for a pair: what an auto run serves (its ensemble's val score), else
+ * the best val score it recorded; -1 when it has none (it then loses to any scored run).
+ */
+export function valScoreOf(catalog: Catalog, runId: number, config: RunConfig, a: Modality, b: Modality): number {
+  const pair = config.pairs.find(([x, y]) => (x === a && y === b) || (x === b && y === a))!;
+  const metrics = catalog.metrics.forRun(runId);
+  const served = metrics.find((m) => m.split === `val.${pair[0]}-${pair[1]}.served` && m.name === 'score');
+  if (served) return served.value;
+  return metrics.filter((m) => m.split === 'val' && m.name === 'score').reduce((best, m) => Math.max(best, m.value), -1);
 }

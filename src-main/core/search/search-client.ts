@@ -1,12 +1,12 @@
 // The caller's side of the search worker (see search-worker.ts): one promise per query.
 import type { Worker } from 'node:worker_threads';
 import { spawnWorker } from '../workers.ts';
-import { SearchError, type SearchHit, type SearchOptions, type SearchQuery } from './engine.ts';
+import { SearchError, type SearchHit, type SearchOptions, type SearchQuery, type Unavailable } from './engine.ts';
 import type { SearchReply, SearchRequest } from './search-worker.ts';
 
 export class SearchWorker {
   private readonly worker: Worker;
-  private readonly pending = new Map<number, { resolve: (hits: SearchHit[]) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (r: { hits: SearchHit[]; unavailable: Unavailable[] }) => void; reject: (e: Error) => void }>();
   private nextId = 0;
   private failure: Error | undefined;
 
@@ -15,7 +15,7 @@ export class SearchWorker {
     this.worker.on('message', (m: SearchReply) => {
       const p = this.pending.get(m.id);
       this.pending.delete(m.id);
-      if ('hits' in m) p?.resolve(m.hits);
+      if ('hits' in m) p?.resolve({ hits: m.hits, unavailable: m.unavailable ?? [] });
       // Errors cross the thread boundary as text; user-facing ones (a bad query) stay SearchErrors.
       else p?.reject(m.user ? new SearchError(m.error) : new Error(m.error));
     });
@@ -28,12 +28,21 @@ export class SearchWorker {
     this.worker.on('exit', (code) => fail(new Error(`the search worker exited (code ${code})`)));
   }
 
-  search(query: SearchQuery): Promise<SearchHit[]> {
+  async search(query: SearchQuery): Promise<SearchHit[]> {
+    return (await this.ask(query, false)).hits;
+  }
+
+  /** Hits of every target that can answer, and why the others cannot (SearchEngine.searchSections). */
+  searchSections(query: SearchQuery): Promise<{ hits: SearchHit[]; unavailable: Unavailable[] }> {
+    return this.ask(query, true);
+  }
+
+  private ask(query: SearchQuery, sections: boolean): Promise<{ hits: SearchHit[]; unavailable: Unavailable[] }> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, query } satisfies SearchRequest);
+      this.worker.postMessage({ id, query, sections } satisfies SearchRequest);
     });
   }
 

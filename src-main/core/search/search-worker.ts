@@ -5,10 +5,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Catalog } from '../catalog/catalog.ts';
 import { UserError } from '../errors.ts';
-import { SearchEngine, type SearchOptions, type SearchQuery } from './engine.ts';
+import { SearchEngine, type SearchOptions, type SearchQuery, type Unavailable } from './engine.ts';
 
-export type SearchRequest = { id: number; query: SearchQuery } | { id: -1; close: true };
-export type SearchReply = { id: number; hits: Awaited<ReturnType<SearchEngine['search']>> } | { id: number; error: string; user: boolean };
+export type SearchRequest = { id: number; query: SearchQuery; sections?: boolean } | { id: -1; close: true };
+export type SearchReply = { id: number; hits: Awaited<ReturnType<SearchEngine['search']>>; unavailable?: Unavailable[] } | { id: number; error: string; user: boolean };
 
 const { catalogFile, options } = workerData as { catalogFile: string; options: SearchOptions };
 const port = parentPort!;
@@ -23,8 +23,8 @@ port.on('message', (req: SearchRequest) => {
     });
     return;
   }
-  engine.search(req.query).then(
-    (hits) => port.postMessage({ id: req.id, hits } satisfies SearchReply),
+  (req.sections ? engine.searchSections(req.query) : engine.search(req.query).then((hits) => ({ hits, unavailable: undefined }))).then(
+    ({ hits, unavailable }) => port.postMessage({ id: req.id, hits, ...(unavailable ? { unavailable } : {}) } satisfies SearchReply),
     (err: unknown) => port.postMessage({ id: req.id, error: err instanceof Error ? err.message : String(err), user: err instanceof UserError } satisfies SearchReply),
   );
 });

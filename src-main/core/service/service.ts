@@ -228,8 +228,9 @@ export class EngineService {
         const { query, cleanup } = materialise(p.query);
         try {
           this.searcher ??= new SearchWorker(c.file, { cacheDir: `${c.file}.index`, ...(this.options.storage ? { storage: this.options.storage } : {}) });
-          const hits = await this.searcher.search({ ...p, query });
-          return { hits, ms: performance.now() - started };
+          // Every target that can answer does; the others say why (the UI offers the fix).
+          const { hits, unavailable } = await this.searcher.searchSections({ ...p, query });
+          return { hits, unavailable, ms: performance.now() - started };
         } finally {
           cleanup();
         }
