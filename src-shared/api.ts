@@ -109,6 +109,8 @@ export interface RunInfo {
   loss: string;
   steps: number;
   bestValRsum: number | null;
+  /** RSUM of what the run serves (first pair) on its held-out split: test, or val when the data has no test split. */
+  heldOut: { split: 'test' | 'val'; rsum: number } | null;
   updatedAt: number;
 }
 

@@ -156,6 +156,14 @@ describe('the app in a browser, against server mode', () => {
     await expect.poll(() => page.locator('.hit[data-modality="image"]').count()).toBeGreaterThan(0);
     await expect.poll(() => page.locator('.hit[data-modality="audio"]').count()).toBeGreaterThan(0);
     expect(await page.locator('.hit[data-modality="image"] .key').first().innerText()).toMatch(/text->image \(run 1\)/);
+    // One section per modality, with its count and the run that served it.
+    expect(await page.locator('[data-section="image"] h3').innerText()).toMatch(/image \d+ result\(s\) · cosine in text->image \(run 1\)/);
+    // The run picker lists the finished run with its test RSUM; choosing it serves the hits.
+    expect(await page.locator('select[aria-label="run"] option').allInnerTexts()).toEqual(['best run by validation', expect.stringMatching(/^run 1 · .* · (test|val) RSUM \d+\.\d$/)]);
+    await page.selectOption('select[aria-label="run"]', '1');
+    await page.click('form button[type="submit"]');
+    await expect.poll(() => page.locator('.hit[data-modality="image"] .key').first().innerText()).toMatch(/text->image \(run 1\)/);
+    await page.selectOption('select[aria-label="run"]', '');
     await expect.poll(() => page.locator('.hit[data-modality="image"] img').first().evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
     await shot('search-text');
 

@@ -284,7 +284,8 @@ export class SearchEngine {
 
   /** The query vector in the target's space, the target index, and how it got there. */
   private async plan(input: QueryInput, source: Modality, target: Modality, runId?: number, encoderName?: string): Promise<{ query: Float32Array; index: Index; via: string }> {
-    if (source === target && runId === undefined) {
+    // Within one modality the encoder's own space answers; a run maps between modalities.
+    if (source === target) {
       const enc = 'item' in input ? this.encoderWithVector(input.item, source) : this.queryEncoder(source, encoderName);
       const index = await this.index(enc, null);
       return { query: normalizeRows(await this.queryVector(input, enc), enc.dim), index, via: `same space (${enc.name})` };
@@ -335,7 +336,7 @@ export class SearchEngine {
       const row = this.catalog.runs.get(runId);
       if (!row) throw new SearchError(`no run ${runId}`);
       const config = parseRunConfig(this.catalog, row.config);
-      if (!covers(config)) throw new SearchError(`run ${runId} was not trained for ${source} -> ${target}`);
+      if (!covers(config)) throw new UnavailableError(`run ${runId} was not trained for ${source} -> ${target}`, 'train');
       if (!current(config)) throw new SearchError(`run ${runId} was trained on vectors of another encoder model; train a new run`);
       return { id: runId, config };
     }

@@ -282,6 +282,15 @@ function trainEventInfo(e: RunEvent): TrainEventInfo | null {
   }
 }
 
+/** The final evaluation a run recorded ("test.<pair>", else "val.<pair>"), first pair. */
+function heldOutRsum(metrics: { split: string; name: string; value: number }[]): RunInfo['heldOut'] {
+  for (const split of ['test', 'val'] as const) {
+    const m = metrics.find((x) => new RegExp(`^${split}\\.[a-z]+-[a-z]+$`).test(x.split) && x.name === 'rsum');
+    if (m) return { split, rsum: m.value };
+  }
+  return null;
+}
+
 function runInfo(r: { id: number; name: string; status: string; config: string; updated_at: number }, metrics: { split: string; name: string; value: number }[]): RunInfo {
   const config = JSON.parse(r.config) as RunConfig & { model: { connector?: string; schedule?: string; loss?: string } };
   const rsum = metrics.filter((m) => m.split === 'val' && m.name === 'rsum').reduce((b, m) => Math.max(b, m.value), -1);
@@ -296,6 +305,7 @@ function runInfo(r: { id: number; name: string; status: string; config: string; 
     loss: String(config.model.loss ?? 'pred+cl'),
     steps: config.steps,
     bestValRsum: rsum >= 0 ? rsum : null,
+    heldOut: heldOutRsum(metrics),
     updatedAt: r.updated_at,
   };
 }
