@@ -83,10 +83,13 @@ export async function runDemo(catalog: Catalog, opts: DemoOptions = {}): Promise
   const work = workDir(catalog);
   fs.mkdirSync(work, { recursive: true });
   let embedRate = 25; // images per second on two cores; replaced by the measured rate
+  // What is left: this stage's own estimate, the images to embed (before that stage), and the
+  // training budget with ~30 s of evaluation (counted down while training runs).
+  let trainStart = 0;
   const eta = (stage: number, leftInStage: number): number => {
-    const imagesLeft = stage <= 2 ? items : 0;
-    const trainLeft = stage <= 4 && !catalog.runs.list().some((r) => r.status === 'done') ? budget + 30 : 0;
-    return leftInStage + (stage < 2 ? imagesLeft / embedRate : 0) + (stage < 4 ? trainLeft : 0) + 5;
+    const trained = catalog.runs.list().some((r) => r.name === 'demo' && r.status === 'done');
+    const trainLeft = trained ? 0 : stage < 4 ? budget + 30 : stage === 4 ? Math.max(0, budget + 30 - (performance.now() - trainStart) / 1000) : 0;
+    return leftInStage + (stage < 2 ? items / embedRate : 0) + trainLeft + 5;
   };
   const say = (stage: number, extra: Partial<DemoProgress> = {}, left = 0) => opts.onProgress?.({ stage: stage + 1, of: STAGES.length, name: STAGES[stage]!, etaSeconds: eta(stage, left), ...extra });
   const timed = async <T>(stage: number, fn: () => Promise<T>): Promise<T> => {
@@ -158,7 +161,12 @@ export async function runDemo(catalog: Catalog, opts: DemoOptions = {}): Promise
     const done = existing.find((r) => r.status === 'done');
     const file = path.join(work, SUMMARY_FILE);
     if (done && fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')) as RunSummary;
-    const onEvent = opts.onEvent ?? (() => {});
+    trainStart = performance.now();
+    // Each auto trial updates the overall estimate.
+    const onEvent = (e: RunEvent): void => {
+      if (e.type === 'trial') say(4, { done: e.index - 1, total: e.of });
+      opts.onEvent?.(e);
+    };
     const open = existing.find((r) => r.status !== 'done');
     const s = open
       ? await resumeConnector(catalog, open.id, onEvent, opts.signal, { ...(opts.threads ? { threads: opts.threads } : {}) })

@@ -92,7 +92,7 @@ export class EngineService {
       if (!row) c.jobs.create(info.jobId, info.kind, params, now, info.title);
       else c.jobs.setParams(info.jobId, params, now);
       if (info.status === 'running') c.jobs.progress(info.jobId, info.progress ?? {}, now);
-      else if (info.status !== 'queued') c.jobs.finish(info.jobId, info.status === 'interrupted' ? 'failed' : info.status, info.result ?? null, info.error ?? null, now);
+      else if (info.status !== 'queued') c.jobs.finish(info.jobId, info.status, info.result ?? null, info.error ?? null, now);
     });
   }
 
