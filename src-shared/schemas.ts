@@ -121,6 +121,38 @@ export const searchOptionsShape = {
 
 export const searchOptionsSchema = z.object(searchOptionsShape).strict();
 
+/** A PostgreSQL + pgvector store: its URL (which may carry credentials: never stored or printed). */
+export const storeUrl = z
+  .string({ error: 'the store must be a postgres:// URL' })
+  .max(2000, { error: 'the store URL is too long' })
+  .regex(/^postgres(ql)?:\/\/\S+$/i, { error: 'the store must be a postgres:// URL, e.g. postgres://user@host:5432/db' });
+
+/** altmoe store push: what to copy and how to index it (pgvector's HNSW ranges). */
+export const storePushSchema = z
+  .object({
+    to: storeUrl,
+    encoder: name('the encoder').optional(),
+    run: runId.optional(),
+    halfvec: z.boolean().optional(),
+    batch: wholeNumber('the batch size', 1, 10_000).optional(),
+    m: wholeNumber('m', 2, 100).optional(),
+    efConstruction: wholeNumber('ef_construction', 4, 1000).optional(),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    // pgvector refuses an ef_construction below twice m.
+    if (r.efConstruction !== undefined && r.efConstruction < 2 * (r.m ?? 16)) ctx.addIssue({ code: 'custom', path: ['efConstruction'], message: `ef_construction (${r.efConstruction}) must be at least twice m (${r.m ?? 16})` });
+  });
+
+/** Searching a store: the URL, and exact scans or HNSW's candidate count. */
+export const storeSearchSchema = z
+  .object({
+    store: storeUrl,
+    exact: z.boolean().optional(),
+    efSearch: wholeNumber('ef_search', 1, 1000).optional(),
+  })
+  .strict();
+
 export const searchSchema = z
   .object({
     query: z.union(

@@ -8,6 +8,7 @@ import { DatasetsRepo } from './repos/datasets.ts';
 import { EmbeddingsRepo } from './repos/embeddings.ts';
 import { EncodersRepo } from './repos/encoders.ts';
 import { ImportsRepo } from './repos/imports.ts';
+import { InfoRepo } from './repos/info.ts';
 import { ItemsRepo } from './repos/items.ts';
 import { JobsRepo } from './repos/jobs.ts';
 import { MetricsRepo } from './repos/metrics.ts';
@@ -26,6 +27,7 @@ export class Catalog {
   readonly checkpoints: CheckpointsRepo;
   readonly metrics: MetricsRepo;
   readonly jobs: JobsRepo;
+  readonly info: InfoRepo;
 
   private constructor(
     readonly file: string,
@@ -41,6 +43,7 @@ export class Catalog {
     this.checkpoints = new CheckpointsRepo(db);
     this.metrics = new MetricsRepo(db);
     this.jobs = new JobsRepo(db);
+    this.info = new InfoRepo(db);
   }
 
   static open(file: string, options: OpenOptions = {}): Catalog {

@@ -197,6 +197,19 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE runs_new RENAME TO runs;
     `,
   },
+  {
+    version: 4,
+    name: 'catalog identity',
+    sql: `
+      -- Facts about the catalog itself. Its id names its items in a shared vector store (item ids
+      -- are only unique within one catalog); a copied catalog keeps it, as it holds the same items.
+      CREATE TABLE catalog_info (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) STRICT;
+      INSERT INTO catalog_info (name, value) VALUES ('id', lower(hex(randomblob(16))));
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -63,6 +63,12 @@ export const OPTIONS = {
   items: { type: 'string' },
   reset: { type: 'boolean' },
   'no-serve': { type: 'boolean' },
+  store: { type: 'string' },
+  exact: { type: 'boolean' },
+  'ef-search': { type: 'string' },
+  halfvec: { type: 'boolean' },
+  m: { type: 'string' },
+  'ef-construction': { type: 'string' },
 } satisfies ParseArgsConfig['options'];
 
 

@@ -32,11 +32,17 @@ Usage:
   altmoe search --image FILE | --audio FILE | --item ID --to text,image
                 [--min-score S] [--run RUN] [--datasets D,...] [--splits S,...] [--encoder NAME]
                 [--storage float32|int8]        int8 storage: a quarter of the memory, results re-scored exactly
+                [--store postgres://... [--exact] [--ef-search N]]
                                                 nearest items of each modality to the query
+  altmoe store push --to postgres://USER@HOST/DB [--encoder E] [--run R] [--halfvec]
+                [--batch N] [--m N] [--ef-construction N]
+                                                copy vectors (and runs' mapped galleries) into PostgreSQL +
+                                                pgvector with HNSW indexes; incremental, resumable
+  altmoe store status --to postgres://...       what the store holds of this catalog
   altmoe demo [--items N] [--budget S] [--no-serve] [--reset]
                                                 a trained, searchable demo catalog from real data on this
                                                 machine (openclipart-svg, encoders from npm), then the UI
-  altmoe serve [--port N] [--host 127.0.0.1] [--storage float32|int8]
+  altmoe serve [--port N] [--host 127.0.0.1] [--storage float32|int8] [--store postgres://...]
                                                 the app's UI and API over HTTP for a browser (prints a URL with a token)
 
 Global options:
@@ -70,6 +76,15 @@ Train options:
   --steps N, --batch N, --lr X, --eval-every N, --patience N
   --connector moe|mlp, --schedule alternating|joint, --loss pred+cl|pred|cl
   --threads N, --provider cpu|webgpu|cuda, --name NAME
+
+Store options (credentials: in the URL, PG* variables or ~/.pgpass; never stored or printed):
+  --to / --store URL   postgres://user[:password]@host:port/db
+  --encoder E, --run R push only this encoder's vectors / this run's galleries (default: every
+                       encoder and, for each pair, the run search picks by default)
+  --halfvec            half-precision vectors (half the space; scores to about 3 digits)
+  --m N, --ef-construction N   HNSW build parameters (default 16, 64)
+  --exact              search by a full scan in Postgres (the exact top-k) instead of HNSW
+  --ef-search N        HNSW candidates per query (default 100): higher finds more, slower
 
 Encoder options:
   --file F           the ONNX file inside the folder (default: onnx/model.onnx or the modality's tower)

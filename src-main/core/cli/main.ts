@@ -16,6 +16,7 @@ import { embed } from './commands/embed.ts';
 import { search } from './commands/search.ts';
 import { serve } from './commands/serve.ts';
 import { demo } from './commands/demo.ts';
+import { store } from './commands/store.ts';
 
 export type { CliIo };
 
@@ -34,6 +35,7 @@ export const COMMANDS: Record<string, Command> = {
   search,
   serve,
   demo,
+  store,
 };
 
 /** Runs one CLI command; returns the process exit code. */

@@ -1,5 +1,6 @@
 // The engine behind the API contract: one method per request channel, pushed events for long jobs.
 // Electron's IPC handlers and the HTTP server both call it, after validating payloads.
+import { definedOnly } from '../../../src-shared/objects.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -40,6 +41,10 @@ export interface ServiceOptions {
   threads?: number;
   /** In-memory vector storage of the search engine (see SearchOptions.storage). */
   storage?: 'float32' | 'int8';
+  /** Search a PostgreSQL + pgvector store (a postgres:// URL) instead of the local catalog. */
+  store?: string;
+  exact?: boolean;
+  efSearch?: number;
 }
 
 export class EngineService {
@@ -227,7 +232,8 @@ export class EngineService {
         const started = performance.now();
         const { query, cleanup } = materialise(p.query);
         try {
-          this.searcher ??= new SearchWorker(c.file, { cacheDir: `${c.file}.index`, ...(this.options.storage ? { storage: this.options.storage } : {}) });
+          const { storage, store, exact, efSearch } = this.options;
+          this.searcher ??= new SearchWorker(c.file, { cacheDir: `${c.file}.index`, ...definedOnly({ storage, store, exact, efSearch }) });
           // Every target that can answer does; the others say why (the UI offers the fix).
           const { hits, unavailable } = await this.searcher.searchSections({ ...p, query });
           return { hits, unavailable, ms: performance.now() - started };

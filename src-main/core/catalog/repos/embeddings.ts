@@ -17,6 +17,7 @@ export class EmbeddingsRepo {
   private readonly deleteStale;
   private readonly inDataset;
   private readonly ofModality;
+  private readonly pageOfModality;
   private readonly generationStmt;
   private readonly missingStmt;
   private readonly countMissingStmt;
@@ -61,6 +62,10 @@ export class EmbeddingsRepo {
       `SELECT e.item_id, i.dataset_id, e.vector FROM embeddings e JOIN encoders x ON x.id = e.encoder_id JOIN items i ON i.id = e.item_id
        WHERE e.encoder_id = ? AND i.modality = ? AND e.encoder_hash = x.file_hash ORDER BY e.item_id`,
     );
+    this.pageOfModality = db.prepare<[number, string, number, number], { item_id: number; dataset_id: number; vector: Buffer }>(
+      `SELECT e.item_id, i.dataset_id, e.vector FROM embeddings e JOIN encoders x ON x.id = e.encoder_id JOIN items i ON i.id = e.item_id
+       WHERE e.encoder_id = ? AND i.modality = ? AND e.encoder_hash = x.file_hash AND e.item_id > ? ORDER BY e.item_id LIMIT ?`,
+    );
     this.inDataset = db.prepare<[number, number], { item_id: number; vector: Buffer }>(
       `SELECT e.item_id, e.vector FROM embeddings e JOIN encoders x ON x.id = e.encoder_id JOIN items i ON i.id = e.item_id
        WHERE e.encoder_id = ? AND i.dataset_id = ? AND e.encoder_hash = x.file_hash`,
@@ -97,6 +102,14 @@ export class EmbeddingsRepo {
   /** Every current vector of an encoder for items of one modality, in item order. */
   *iterateModality(encoderId: number, modality: string): Generator<{ itemId: number; datasetId: number; vector: Buffer }> {
     for (const row of this.ofModality.iterate(encoderId, modality)) yield { itemId: row.item_id, datasetId: row.dataset_id, vector: row.vector };
+  }
+
+  /**
+   * Up to `limit` current vectors of an encoder for items of one modality after item `afterId`, in
+   * item order: keyset pages hold no statement open between them, so a caller may write meanwhile.
+   */
+  pageModality(encoderId: number, modality: string, afterId: number, limit: number): { itemId: number; datasetId: number; vector: Buffer }[] {
+    return this.pageOfModality.all(encoderId, modality, afterId, limit).map((row) => ({ itemId: row.item_id, datasetId: row.dataset_id, vector: row.vector }));
   }
 
   /** Every current vector of an encoder for a dataset's items, as item id -> its float32 bytes. */

@@ -1,13 +1,22 @@
 // altmoe search: a text, a file or a catalog item against the catalog (the API's search:query
 // options, checked by the same schema).
 import path from 'node:path';
-import { itemId, searchOptionsSchema } from '../../../../src-shared/schemas.ts';
+import { itemId, searchOptionsSchema, storeSearchSchema } from '../../../../src-shared/schemas.ts';
 import { definedOnly } from '../../../../src-shared/objects.ts';
 import { MODALITIES } from '../../../../src-shared/types.ts';
 import { Catalog } from '../../catalog/catalog.ts';
 import { SearchEngine, type QueryInput } from '../../search/engine.ts';
 import { table } from '../render.ts';
-import { csv, num, oneOf, UsageError, validated, type Command } from '../args.ts';
+import { csv, num, oneOf, UsageError, validated, type Command, type Values } from '../args.ts';
+
+/** --store URL [--exact] [--ef-search N]: search a Postgres store instead of the local catalog. */
+export function storeOptions(values: Values): { store?: string; exact?: boolean; efSearch?: number } {
+  if (values.store === undefined) {
+    if (values.exact || values['ef-search'] !== undefined) throw new UsageError('--exact and --ef-search go with --store postgres://...');
+    return {};
+  }
+  return validated(storeSearchSchema, definedOnly({ store: values.store, exact: values.exact, efSearch: num(values['ef-search']) }));
+}
 
 export const search: Command = async ({ catalogFile, args, values, io }) => {
   if (args.length > 1) throw new UsageError('put the query text in quotes: altmoe search "a dog barking"');
@@ -26,8 +35,9 @@ export const search: Command = async ({ catalogFile, args, values, io }) => {
     definedOnly({ to: csv(values.to) ?? [...MODALITIES], k: num(values.k), minScore: num(values['min-score']), run: num(values.run), datasets: csv(values.datasets), splits: csv(values.splits) }),
   );
   const storage = oneOf(values.storage, 'storage', ['float32', 'int8'] as const);
+  const store = storeOptions(values);
   const catalog = Catalog.open(catalogFile, { create: false });
-  const engine = new SearchEngine(catalog, { cacheDir: `${catalogFile}.index`, ...(storage ? { storage } : {}) });
+  const engine = new SearchEngine(catalog, { cacheDir: `${catalogFile}.index`, ...(storage ? { storage } : {}), ...store });
   try {
     const hits = await engine.search({ ...options, query, k: options.k ?? 10, ...(values.encoder ? { encoder: values.encoder } : {}) });
     if (values.json) io.out(JSON.stringify(hits, null, 2));
