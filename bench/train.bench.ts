@@ -4,6 +4,7 @@
 // same run. Each side gets the faster of 1 and 2 threads. Writes bench/results/train.json.
 // ours_steps_per_s / torch_steps_per_s: medians over the rounds; ratio: the median of the rounds' ratios.
 import { spawnSync } from 'node:child_process';
+import { referenceEnv, referenceEnvRecord } from './python-env.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -65,9 +66,9 @@ async function ours(threads: number): Promise<{ stepsPerS: number; provider: str
   return { stepsPerS: ((end.step - start.step) * 1000) / (end.at - start.at), provider: used, timedSteps: end.step - start.step, stepsPerRun: (WARMUP + STEPS) / runs };
 }
 
-function torch(threads: number): { steps_per_s: number; torch: string } | { error: string } {
+function torch(threads: number): { steps_per_s: number; torch: string; blas: Record<string, unknown> } | { error: string } {
   const cfg = { ...MODEL, batch: BATCH, warmup: WARMUP, steps: STEPS };
-  const r = spawnSync('/usr/bin/python3', [path.join(import.meta.dirname, 'train_torch.py'), JSON.stringify(cfg), String(threads)], { encoding: 'utf8' });
+  const r = spawnSync('/usr/bin/python3', [path.join(import.meta.dirname, 'train_torch.py'), JSON.stringify(cfg), String(threads)], { encoding: 'utf8', env: referenceEnv() });
   if (r.status !== 0) return { error: (r.stderr || r.error?.message || 'python3 failed').trim().split('\n').at(-1)! };
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!);
 }
@@ -103,6 +104,7 @@ for (let k = 0; k < ROUNDS; k++) {
     }
     torchRuns[`threads_${t}`] = round(r.steps_per_s);
     result.torch_version = r.torch;
+    result.torch_env = { ...referenceEnvRecord(), blas: r.blas };
     console.error(`round ${k + 1}: torch (${t} thread(s)): ${r.steps_per_s.toFixed(2)} steps/s`);
   }
   const best = (runs: Record<string, number>): number | null => (Object.keys(runs).length > 0 ? Math.max(...Object.values(runs)) : null);

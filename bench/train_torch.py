@@ -10,6 +10,8 @@ import time
 import torch
 import torch.nn.functional as F
 
+from blas_info import blas_info
+
 cfg = json.loads(sys.argv[1])
 threads = int(sys.argv[2])
 torch.set_num_threads(threads)
@@ -80,4 +82,4 @@ t = time.perf_counter()
 for _ in range(cfg["steps"]):
     step()
 elapsed = time.perf_counter() - t
-print(json.dumps({"threads": threads, "steps_per_s": cfg["steps"] / elapsed, "torch": torch.__version__}))
+print(json.dumps({"threads": threads, "steps_per_s": cfg["steps"] / elapsed, "torch": torch.__version__, "blas": blas_info()}))

@@ -96,13 +96,51 @@ describe('search by catalog item', () => {
   it('above the size threshold it searches an IVF index; probing every list gives the exact results', async () => {
     const { c } = await catalogWithVectors();
     const exact = new SearchEngine(c);
-    const ivf = new SearchEngine(c, { annThreshold: 100, nprobe: 10_000 });
+    const ivf = new SearchEngine(c, { annThreshold: 100, ann: 'ivf', nprobe: 10_000 });
     for (const item of [2, 50, 120]) {
       const a = await exact.searchByItem({ item, to: ['image'], k: 8 });
       const b = await ivf.searchByItem({ item, to: ['image'], k: 8 });
       expect(b.map((h) => h.itemId)).toEqual(a.map((h) => h.itemId));
     }
   });
+
+  it('above the size threshold it searches an HNSW graph by default (exact scores, filters ranked exactly), saved and reused until the vectors change', async () => {
+    const { dir, c } = await catalogWithVectors();
+    const cacheDir = path.join(dir, 'index');
+    const exact = new SearchEngine(c);
+    const opts = { annThreshold: 100, cacheDir };
+    const hnsw = new SearchEngine(c, opts);
+    let found = 0;
+    for (const item of [2, 50, 120, 200, 280]) {
+      const a = await exact.searchByItem({ item, to: ['image'], k: 10 });
+      const b = await hnsw.searchByItem({ item, to: ['image'], k: 10 });
+      found += b.filter((h) => a.some((x) => x.itemId === h.itemId)).length;
+      // Scores are exact cosines, whatever the graph found.
+      for (const h of b) {
+        const same = a.find((x) => x.itemId === h.itemId);
+        if (same) expect(Math.abs(h.score - same.score)).toBeLessThan(1e-5);
+      }
+      // With a filter every vector is ranked exactly.
+      const fa = await exact.searchByItem({ item, to: ['image'], k: 5, splits: ['test'] });
+      expect((await hnsw.searchByItem({ item, to: ['image'], k: 5, splits: ['test'] })).map((h) => h.itemId)).toEqual(fa.map((h) => h.itemId));
+    }
+    expect(found / 50).toBeGreaterThanOrEqual(0.95);
+    const files = fs.readdirSync(cacheDir).sort();
+    expect(files).toEqual([expect.stringMatching(/^hnsw-[0-9a-f]{16}\.usearch$/), expect.stringMatching(/^hnsw-[0-9a-f]{16}\.usearch\.json$/)]);
+    const meta = path.join(cacheDir, files[1]!);
+    const stamp = JSON.parse(fs.readFileSync(meta, 'utf8')).stamp as string;
+    // A restart loads the saved graph (same answers, nothing rewritten).
+    const before = fs.statSync(path.join(cacheDir, files[0]!)).mtimeMs;
+    const again = await new SearchEngine(c, opts).searchByItem({ item: 50, to: ['image'], k: 10 });
+    expect(again.map((h) => h.itemId)).toEqual((await hnsw.searchByItem({ item: 50, to: ['image'], k: 10 })).map((h) => h.itemId));
+    expect(fs.statSync(path.join(cacheDir, files[0]!)).mtimeMs).toBe(before);
+    // Changed vectors: the saved graph no longer matches and is rebuilt.
+    c.db.prepare('UPDATE embeddings SET created_at = created_at + 1 WHERE item_id = 7').run();
+    await new SearchEngine(c, opts).searchByItem({ item: 5, to: ['image'], k: 5 });
+    expect(JSON.parse(fs.readFileSync(meta, 'utf8')).stamp).not.toBe(stamp);
+    await exact.close();
+    await hnsw.close();
+  }, 60_000);
 
   it('int8 storage returns the exact results and exact scores (candidates re-scored), also through a connector and with filters', async () => {
     const { dir, c } = await catalogWithVectors();
@@ -126,7 +164,7 @@ describe('search by catalog item', () => {
   it('saves the IVF lists and reuses them until the vectors change', async () => {
     const { dir, c } = await catalogWithVectors();
     const cacheDir = path.join(dir, 'index');
-    const opts = { annThreshold: 100, nprobe: 4, cacheDir };
+    const opts = { annThreshold: 100, ann: 'ivf' as const, nprobe: 4, cacheDir };
     const first = await new SearchEngine(c, opts).searchByItem({ item: 5, to: ['image'], k: 5 });
     const files = fs.readdirSync(cacheDir);
     expect(files).toHaveLength(1);

@@ -1,7 +1,11 @@
 // The ONLY module that imports onnxruntime-node. It picks the execution provider, says loudly when
 // it falls back to the CPU, and hides ORT's types behind a small surface.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import ort from 'onnxruntime-node';
 import type { DType } from './graph.ts';
+import { describeFallback, ortProviderName, partitionReport, placementsFromProfile, type PartitionReport } from './partition.ts';
 
 export type Provider = 'cpu' | 'webgpu' | 'cuda';
 export const PROVIDERS: readonly Provider[] = ['cpu', 'webgpu', 'cuda'];
@@ -48,6 +52,11 @@ export interface Session {
   readonly inputs: readonly ValueInfo[];
   readonly outputs: readonly ValueInfo[];
   run(feeds: Feeds, outputs?: readonly string[]): Promise<Record<string, Value>>;
+  /**
+   * Where the nodes of the first run went (GPU sessions only; null before it and on the CPU): how
+   * many run on the chosen provider and which fall back to the CPU. Fallbacks are also warned.
+   */
+  partition(): PartitionReport | null;
   release(): Promise<void>;
 }
 
@@ -69,14 +78,18 @@ export async function createSession(model: Uint8Array | string, options: Session
     extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
   };
   if (wanted !== 'cpu') {
+    // The first run is profiled to learn each node's provider (unless the user profiles everything).
+    const profileDir = process.env.ALTMOE_ORT_PROFILE ? null : fs.mkdtempSync(path.join(os.tmpdir(), 'altmoe-partition-'));
     try {
       const session = await createOrt(model, {
         ...base,
+        ...(profileDir ? { enableProfiling: true, profileFilePrefix: path.join(profileDir, 'run') } : {}),
         executionProviders: [wanted],
         preferredOutputLocation: wanted === 'webgpu' && options.outputsOnDevice ? 'gpu-buffer' : undefined,
       });
-      return wrap(session, wanted);
+      return wrap(session, wanted, profileDir ? { dir: profileDir, warn } : undefined);
     } catch (err) {
+      if (profileDir) fs.rmSync(profileDir, { recursive: true, force: true });
       warn(`execution provider "${wanted}" is not available (${firstLine(err)}); FALLING BACK TO THE CPU, which is much slower`);
     }
   }
@@ -91,7 +104,9 @@ function valueInfo(m: ort.InferenceSession.ValueMetadata): ValueInfo {
   return m.isTensor ? { name: m.name, type: m.type, shape: m.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : String(d || '?'))) } : { name: m.name, type: 'non-tensor', shape: [] };
 }
 
-function wrap(session: ort.InferenceSession, provider: Provider): Session {
+function wrap(session: ort.InferenceSession, provider: Provider, profiling?: { dir: string; warn: (m: string) => void }): Session {
+  let partition: PartitionReport | null = null;
+  let pending = profiling;
   return {
     provider,
     inputNames: session.inputNames,
@@ -99,10 +114,32 @@ function wrap(session: ort.InferenceSession, provider: Provider): Session {
     inputs: session.inputMetadata.map(valueInfo),
     outputs: session.outputMetadata.map(valueInfo),
     async run(feeds, outputs) {
-      return (outputs ? session.run(feeds, outputs as string[]) : session.run(feeds)) as Promise<Record<string, Value>>;
+      const result = (await (outputs ? session.run(feeds, outputs as string[]) : session.run(feeds))) as Record<string, Value>;
+      if (pending) {
+        const { dir, warn } = pending;
+        pending = undefined;
+        partition = readPartition(session, dir, provider);
+        const line = partition && describeFallback(partition);
+        if (line) warn(line);
+      }
+      return result;
     },
+    partition: () => partition,
     release: () => session.release(),
   };
+}
+
+/** Ends a session's profiling and reads where each node of its first run went. */
+function readPartition(session: ort.InferenceSession, dir: string, provider: Provider): PartitionReport | null {
+  try {
+    session.endProfiling();
+    const file = fs.readdirSync(dir).find((f) => f.endsWith('.json'));
+    return file ? partitionReport(placementsFromProfile(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as []), ortProviderName(provider)) : null;
+  } catch {
+    return null;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 type HostArray = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array | Int8Array;

@@ -1,24 +1,31 @@
 // The local vector store: the catalog's own vectors, ranked in this process. Exact (blocked matrix
-// products + top-k in ONNX Runtime) below a size threshold, through IVF lists above it, or from int8
+// products + top-k in ONNX Runtime) below a size threshold, through an HNSW graph (or IVF lists)
+// above it, or from int8
 // codes with the best candidates re-scored exactly. Indexes are kept in memory per collection and
 // rebuilt when the catalog's vectors or the run's served model change.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { definedOnly } from '../../../src-shared/objects.ts';
 import type { Split } from '../../../src-shared/types.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { topKScored } from '../model/retrieval.ts';
 import { UserError } from '../errors.ts';
+import { buildHnsw, loadHnsw, saveHnsw, searchHnsw, type HnswIndex } from '../search/hnsw.ts';
 import { buildIvf, loadIvf, saveIvf, searchIvf, type IvfIndex } from '../search/ivf.ts';
 import { buildInt8Scorer, candidateCount, quantizeRows, topKInt8, type Int8Scorer } from '../search/quantized.ts';
 import { unitRows, type GalleryFor } from './gallery.ts';
 import { collectionName, type Collection, type NearestQuery, type StoredHit, type VectorStore } from './store.ts';
 
 export interface LocalStoreOptions {
-  /** From this many vectors on, search an IVF index instead of every vector (default 250,000). */
+  /** From this many vectors on, search an approximate index instead of every vector (default 250,000). */
   annThreshold?: number;
-  /** Lists probed per query (default 12). */
+  /** The approximate index: an HNSW graph (USearch; default) or the IVF lists of search/ivf.ts. */
+  ann?: 'hnsw' | 'ivf';
+  /** HNSW candidates per query (default 128): recall against speed. */
+  efSearch?: number;
+  /** IVF lists probed per query (default 12). */
   nprobe?: number;
-  /** Folder for IVF lists, so a restart does not redo the k-means (default: none, rebuilt per process). */
+  /** Folder for built indexes, so a restart does not rebuild them (default: none, rebuilt per process). */
   cacheDir?: string;
   /**
    * How vectors are kept in memory: float32 (default), or int8 (a quarter of the memory; every vector
@@ -40,6 +47,7 @@ interface Index {
   stamp: string;
   /** Built on first use once the index holds annThreshold vectors or more. */
   ivf?: Promise<IvfIndex>;
+  hnsw?: HnswIndex;
 }
 
 export class LocalStore implements VectorStore {
@@ -88,12 +96,17 @@ export class LocalStore implements VectorStore {
       let candidates = await topKInt8(await index.int8.scorer, query, keep ? n : candidateCount(k, n));
       if (keep) candidates = candidates.filter(keep).slice(0, candidateCount(k, n));
       ranked = rescore(await index.int8.exact(candidates), candidates, query, index.dim);
-    } else if (n < (this.options.annThreshold ?? 250_000)) {
+    } else if (n < (this.options.annThreshold ?? 250_000) || keep) {
+      // Filtered searches rank every vector exactly: an approximate index would return only the
+      // few candidates near the query, of which a selective filter may leave none.
       const r = await topKScored(query, index.vectors!, index.dim, want);
       ranked = { rows: r.indices, scores: r.scores };
-    } else {
+    } else if (this.options.ann === 'ivf') {
       index.ivf ??= this.ivfFor(index);
       ranked = await searchIvf(await index.ivf, query, want, this.options.nprobe ?? 12);
+    } else {
+      index.hnsw ??= this.hnswFor(index);
+      ranked = searchHnsw(index.hnsw, query, want);
     }
     if (!keep) return ranked;
     const at = [...ranked.rows.keys()].filter((i) => keep(ranked.rows[i]!)).slice(0, k);
@@ -121,6 +134,18 @@ export class LocalStore implements VectorStore {
     const n = index.ids.length;
     const built = await buildIvf(vectors, index.dim, { lists: Math.min(4096, Math.max(16, Math.round(2 * Math.sqrt(n)))), seed: 1 });
     if (file) saveIvf(file, built, index.stamp);
+    return built;
+  }
+
+  /** The HNSW graph over a float32 index, loaded from the cache folder when it is still current. */
+  private hnswFor(index: Index): HnswIndex {
+    const vectors = index.vectors!;
+    const file = this.options.cacheDir && path.join(this.options.cacheDir, `hnsw-${createHash('sha256').update(index.key).digest('hex').slice(0, 16)}.usearch`);
+    const o = definedOnly({ expansionSearch: this.options.efSearch });
+    const saved = file ? loadHnsw(file, vectors, index.dim, index.stamp, o) : null;
+    if (saved) return saved;
+    const built = buildHnsw(vectors, index.dim, o);
+    if (file) saveHnsw(file, built, index.stamp);
     return built;
   }
 

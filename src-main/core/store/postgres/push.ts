@@ -283,6 +283,9 @@ async function pushCollection(
   const ef = options.efConstruction ?? 64;
   await q(`CREATE INDEX IF NOT EXISTS ${table}_hnsw ON ${table} USING hnsw (embedding ${kind}_cosine_ops) WITH (m = ${m}, ef_construction = ${ef})`);
   const indexSeconds = (Date.now() - indexStart) / 1000;
+  // Fresh statistics: without them the planner misjudges a scan of the (TOASTed) vectors as cheap
+  // and skips the HNSW index at small ef_search.
+  if (sent > 0 || gone.length > 0) await q(`ANALYZE ${table}`);
   await q('UPDATE altmoe_collections SET complete = true, rows = $1, pushed_at = now() WHERE id = $2', [seen.size, id]);
   return { report: { name, what: describe(c), rows: seen.size, sent, unchanged, deleted: gone.length, indexSeconds }, dropped };
 }
