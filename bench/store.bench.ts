@@ -1,6 +1,7 @@
 // npm run bench:store — the PostgreSQL + pgvector store against the local one, same data, same run:
 // push throughput (vectors/s, through `altmoe store push`'s code), HNSW build time, p50 / p95
-// latency of single "more like this" queries (k=10) and recall@10 against the local exact search, at
+// latency of single "more like this" queries (k=10) and recall@10 against the local exact search
+// (local: exact, HNSW, IVF; Postgres: exact scan, HNSW at three ef_search), at
 // 10k and 100k clustered unit vectors of d=512. Postgres here is PGlite (Postgres compiled to WASM,
 // one query at a time, behind pglite-socket): its figures are a floor for a real server, not a
 // ceiling. Writes bench/results/store.json.
@@ -109,7 +110,8 @@ for (const n of SIZES) {
 
     console.error(`n=${n}: queries...`);
     const exact = await measure(c, items, {});
-    const ivf = await measure(c, items, { annThreshold: 0 });
+    const hnsw = await measure(c, items, { annThreshold: 0 });
+    const ivf = await measure(c, items, { annThreshold: 0, ann: 'ivf' });
     const pgExact = await measure(c, items, { store: server.url, exact: true });
     const pgHnsw = [];
     for (const ef of EF_SEARCH) {
@@ -119,7 +121,7 @@ for (const n of SIZES) {
     const entry = {
       vectors: n,
       push: { seconds: round(pushSeconds), vectorsPerSecond: Math.round(n / (pushSeconds - indexSeconds)), hnswBuildSeconds: round(indexSeconds), unchangedPushSeconds: round(noopSeconds) },
-      local: { exact: percentiles(exact.times), ivf: { ...percentiles(ivf.times), recallAt10: recall(ivf.hits, exact.hits) } },
+      local: { exact: percentiles(exact.times), hnsw: { ...percentiles(hnsw.times), recallAt10: recall(hnsw.hits, exact.hits) }, ivf: { ...percentiles(ivf.times), recallAt10: recall(ivf.hits, exact.hits) } },
       postgres: { exact: { ...percentiles(pgExact.times), recallAt10: recall(pgExact.hits, exact.hits) }, hnsw: pgHnsw },
     };
     console.error(JSON.stringify(entry));

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 const ROOT = path.resolve(import.meta.dirname, '..');
 const config = JSON.parse(readFileSync(path.join(ROOT, 'electron-builder.json'), 'utf8')) as { asarUnpack: string[]; files: string[] };
 const NATIVE = /\.(node|dylib|dll)$|\.so(\.\d+)*$/;
-const NATIVE_PACKAGES = ['better-sqlite3', 'onnxruntime-node', 'sharp', '@img'];
+const NATIVE_PACKAGES = ['better-sqlite3', 'onnxruntime-node', 'sharp', '@img', 'usearch'];
 
 function walk(dir: string, out: string[] = []): string[] {
   for (const e of readdirSync(dir, { withFileTypes: true })) {

@@ -46,11 +46,11 @@ describe('provider partition report', () => {
   });
 
   it('a CPU session reports no partition; a GPU request without a GPU falls back loudly', async () => {
-    const g = new Graph();
+    const g = new Graph('partition', 'float32');
     const x = g.input('x', 'float32', [2, 3]);
     g.output(op.relu(x), 'y');
     const warnings: string[] = [];
-    const s = await createSession(g.toModel({}), { provider: 'webgpu', onWarning: (m) => warnings.push(m) });
+    const s = await createSession(g.toModel({ paramsAs: 'initializers', values: new Map() }), { provider: 'webgpu', onWarning: (m) => warnings.push(m) });
     await s.run({ x: (await import('../../src-main/core/onnx/runtime.ts')).tensor('float32', [2, 3], new Float32Array(6)) });
     if (s.provider === 'cpu') {
       expect(warnings.join('\n')).toMatch(/execution provider "webgpu" is not available .*FALLING BACK TO THE CPU/);

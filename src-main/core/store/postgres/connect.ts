@@ -87,3 +87,21 @@ export function storeError(err: unknown, target: StoreTarget): Error {
       return new StoreError(`the store at ${where} failed: ${e.message ?? String(err)}`);
   }
 }
+
+/** Runs fn in one transaction on a pooled connection; any failure rolls back and becomes one line. */
+export async function inTransaction<T>(pool: pg.Pool, target: StoreTarget, fn: (client: pg.PoolClient) => Promise<T>, options: { readOnly?: boolean } = {}): Promise<T> {
+  const client = await pool.connect().catch((err: unknown) => {
+    throw storeError(err, target);
+  });
+  try {
+    await client.query(options.readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw storeError(err, target);
+  } finally {
+    client.release();
+  }
+}

@@ -6,7 +6,7 @@ import type pg from 'pg';
 import type { Catalog } from '../../catalog/catalog.ts';
 import { SearchError } from '../../search/errors.ts';
 import { collectionName, type Collection, type NearestQuery, type StoredHit, type VectorStore } from '../store.ts';
-import { openPool, storeError, storeTarget, type StoreTarget } from './connect.ts';
+import { inTransaction, openPool, storeError, storeTarget, type StoreTarget } from './connect.ts';
 import { checkStoreSchema, vectorTable } from './schema.ts';
 import { vectorLiteral } from './literal.ts';
 
@@ -52,27 +52,22 @@ export class PostgresStore implements VectorStore {
     const sql = `SELECT item_id, dataset, modality, key, path, text, 1 - (embedding <=> $1::${cast}) AS score
       FROM ${vectorTable(stored.id)} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY embedding <=> $1::${cast} LIMIT $2`;
-    const client = await pool.connect().catch((err: unknown) => {
-      throw storeError(err, this.target);
-    });
-    try {
-      await client.query('BEGIN READ ONLY');
-      await client.query(`SET LOCAL hnsw.ef_search = ${Math.max(q.k, Math.round(this.options.efSearch ?? 100))}`);
-      if (where.length > 0) await client.query('SET LOCAL hnsw.iterative_scan = strict_order');
-      if (this.options.exact) await client.query('SET LOCAL enable_indexscan = off');
-      // pgvector's cost model does not count reading the (TOASTed) vectors of a full scan, so at a
-      // small ef_search the planner can prefer scanning everything. Unfiltered (but for the query
-      // item itself) the index is always the better plan; selective filters are left to the planner.
-      else if (!q.datasets && !(q.splits && q.splits.length > 0) && q.minScore === undefined) await client.query('SET LOCAL enable_seqscan = off');
-      const rows = await client.query<{ item_id: number; dataset: string; modality: StoredHit['modality']; key: string; path: string | null; text: string | null; score: number }>(sql, params);
-      await client.query('COMMIT');
-      return rows.rows.map((r) => ({ itemId: r.item_id, dataset: r.dataset, modality: r.modality, key: r.key, path: r.path, text: r.text, score: r.score }));
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw storeError(err, this.target);
-    } finally {
-      client.release();
-    }
+    return inTransaction(
+      pool,
+      this.target,
+      async (client) => {
+        await client.query(`SET LOCAL hnsw.ef_search = ${Math.max(q.k, Math.round(this.options.efSearch ?? 100))}`);
+        if (where.length > 0) await client.query('SET LOCAL hnsw.iterative_scan = strict_order');
+        if (this.options.exact) await client.query('SET LOCAL enable_indexscan = off');
+        // pgvector's cost model does not count reading the (TOASTed) vectors of a full scan, so at a
+        // small ef_search the planner can prefer scanning everything. Unfiltered (but for the query
+        // item itself) the index is always the better plan; selective filters are left to the planner.
+        else if (!q.datasets && !(q.splits && q.splits.length > 0) && q.minScore === undefined) await client.query('SET LOCAL enable_seqscan = off');
+        const rows = await client.query<{ item_id: number; dataset: string; modality: StoredHit['modality']; key: string; path: string | null; text: string | null; score: number }>(sql, params);
+        return rows.rows.map((r) => ({ itemId: r.item_id, dataset: r.dataset, modality: r.modality, key: r.key, path: r.path, text: r.text, score: r.score }));
+      },
+      { readOnly: true },
+    );
   }
 
   async close(): Promise<void> {

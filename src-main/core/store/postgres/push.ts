@@ -17,7 +17,7 @@ import { UnavailableError } from '../../search/errors.ts';
 import { pickRun, servedStamp } from '../../search/pick-run.ts';
 import { collectionDim, collectionRows, type GalleryFor } from '../gallery.ts';
 import { collectionName, type Collection } from '../store.ts';
-import { openPool, StoreError, storeError, storeTarget, type StoreTarget } from './connect.ts';
+import { inTransaction, openPool, StoreError, storeError, storeTarget, type StoreTarget } from './connect.ts';
 import { vectorLiteral } from './literal.ts';
 import { migrateStore, vectorTable } from './schema.ts';
 
@@ -187,21 +187,7 @@ async function pushCollection(
       throw storeError(err, target);
     }
   };
-  const tx = async (fn: (client: pg.PoolClient) => Promise<void>): Promise<void> => {
-    const client = await pool.connect().catch((err: unknown) => {
-      throw storeError(err, target);
-    });
-    try {
-      await client.query('BEGIN');
-      await fn(client);
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw storeError(err, target);
-    } finally {
-      client.release();
-    }
-  };
+  const tx = (fn: (client: pg.PoolClient) => Promise<void>): Promise<void> => inTransaction(pool, target, fn);
   const catalogId = catalog.info.catalogId();
   let id = 0;
   let dropped = 0;
@@ -281,7 +267,15 @@ async function pushCollection(
   const indexStart = Date.now();
   const m = options.m ?? 16;
   const ef = options.efConstruction ?? 64;
-  await q(`CREATE INDEX IF NOT EXISTS ${table}_hnsw ON ${table} USING hnsw (embedding ${kind}_cosine_ops) WITH (m = ${m}, ef_construction = ${ef})`);
+  await tx(async (client) => {
+    // pgvector builds the graph in maintenance_work_mem and, when it does not fit, on disk, many
+    // times slower; the session default (64 MB) holds ~25k vectors of d=512. This build alone gets
+    // room for the whole graph (capped at 1 GB; raise the server's setting beyond that).
+    const bytes = seen.size * (dim * (kind === 'halfvec' ? 2 : 4) + m * 2 * 8 + 128) * 1.3;
+    const mb = Math.min(1024, Math.max(64, Math.ceil(bytes / 2 ** 20)));
+    await client.query(`SET LOCAL maintenance_work_mem = '${mb}MB'`);
+    await client.query(`CREATE INDEX IF NOT EXISTS ${table}_hnsw ON ${table} USING hnsw (embedding ${kind}_cosine_ops) WITH (m = ${m}, ef_construction = ${ef})`);
+  });
   const indexSeconds = (Date.now() - indexStart) / 1000;
   // Fresh statistics: without them the planner misjudges a scan of the (TOASTed) vectors as cheap
   // and skips the HNSW index at small ef_search.

@@ -3,7 +3,7 @@
 // vectors of each collection live in their own table (altmoe_v_<id>): pgvector's HNSW index needs a
 // column of one fixed dimension, and dropping a replaced model's collection is one DROP TABLE.
 import type pg from 'pg';
-import { StoreError, storeError, type StoreTarget } from './connect.ts';
+import { inTransaction, StoreError, storeError, type StoreTarget } from './connect.ts';
 
 interface PgMigration {
   version: number;
@@ -55,11 +55,11 @@ function refuseNewer(version: number, target: StoreTarget): void {
 
 /** Brings the store's schema up to date (for a push), creating it on an empty database. */
 export async function migrateStore(pool: pg.Pool, target: StoreTarget): Promise<void> {
-  const client = await pool.connect();
-  try {
-    const available = await client.query("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'");
-    if (available.rowCount === 0) throw new StoreError(`the store at ${target.where} has no pgvector extension: install pgvector on the server (https://github.com/pgvector/pgvector)`);
-    await client.query('BEGIN');
+  const available = await pool.query("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'").catch((err: unknown) => {
+    throw storeError(err, target);
+  });
+  if (available.rowCount === 0) throw new StoreError(`the store at ${target.where} has no pgvector extension: install pgvector on the server (https://github.com/pgvector/pgvector)`);
+  await inTransaction(pool, target, async (client) => {
     await client.query('CREATE TABLE IF NOT EXISTS altmoe_schema (version integer NOT NULL)');
     // Two pushes migrating at once: the second waits here, then sees the first one's version.
     await client.query('LOCK TABLE altmoe_schema IN EXCLUSIVE MODE');
@@ -68,13 +68,7 @@ export async function migrateStore(pool: pg.Pool, target: StoreTarget): Promise<
     for (const m of MIGRATIONS) if (m.version > version) await client.query(m.sql);
     if (version === 0) await client.query('INSERT INTO altmoe_schema (version) VALUES ($1)', [STORE_SCHEMA_VERSION]);
     else if (version < STORE_SCHEMA_VERSION) await client.query('UPDATE altmoe_schema SET version = $1', [STORE_SCHEMA_VERSION]);
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw storeError(err, target);
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /** Checks, without writing, that the store holds this app's schema (for a search). */
