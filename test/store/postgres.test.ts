@@ -124,14 +124,21 @@ describe('PostgreSQL + pgvector store', () => {
     expectSameHits(a, JSON.parse(viaLocal.out) as SearchHit[]);
     expect(a.length).toBe(20);
 
-    // The service (HTTP and IPC API) started on the store answers the same, sections included.
+    // The service (HTTP and IPC API) started on the store answers the same, sections included;
+    // with its defaults (as `serve --store URL` starts it: HNSW) it finds the same neighbours.
     const service = new EngineService(c, { version: 't', mode: 'server', store: server.url, exact: true });
+    const defaults = new EngineService(c, { version: 't', mode: 'server', store: server.url });
     try {
-      const r = await service.handle('search:query', validatePayload('search:query', { query: { item: Number(item) }, to: ['text', 'image'], k: 10 }));
+      const payload = validatePayload('search:query', { query: { item: Number(item) }, to: ['text', 'image'], k: 10 });
+      const r = await service.handle('search:query', payload);
       expectSameHits(r.hits, JSON.parse(viaLocal.out) as SearchHit[]);
       expect(r.unavailable).toEqual([]);
+      const d = await defaults.handle('search:query', payload);
+      const want = new Set(ids(JSON.parse(viaLocal.out) as SearchHit[]));
+      expect(ids(d.hits).filter((x) => want.has(x)).length / want.size).toBeGreaterThanOrEqual(0.95);
     } finally {
       await service.close();
+      await defaults.close();
     }
   }, 240_000);
 

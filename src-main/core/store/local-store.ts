@@ -13,7 +13,7 @@ import { UserError } from '../errors.ts';
 import { buildHnsw, loadHnsw, saveHnsw, searchHnsw, type HnswIndex } from '../search/hnsw.ts';
 import { buildIvf, loadIvf, saveIvf, searchIvf, type IvfIndex } from '../search/ivf.ts';
 import { buildInt8Scorer, candidateCount, quantizeRows, topKInt8, type Int8Scorer } from '../search/quantized.ts';
-import { unitRows, type GalleryFor } from './gallery.ts';
+import { collectionRows, unitRows, type GalleryFor, type RowBlock } from './gallery.ts';
 import { collectionName, type Collection, type NearestQuery, type StoredHit, type VectorStore } from './store.ts';
 
 export interface LocalStoreOptions {
@@ -162,18 +162,15 @@ export class LocalStore implements VectorStore {
     if (cached && cached.stamp === stamp) return cached;
     // The replaced index's int8 codes live in ORT (not the JS heap): free them explicitly.
     if (cached?.int8) void releaseScorer(cached.int8.scorer);
-    const rows = [...this.catalog.embeddings.iterateModality(enc.id, enc.modality)];
-    const ids = new Int32Array(rows.length);
-    const datasets = new Int32Array(rows.length);
-    const raw = new Float32Array(rows.length * enc.dim);
-    rows.forEach((r, i) => {
-      ids[i] = r.itemId;
-      datasets[i] = r.datasetId;
-      new Uint8Array(raw.buffer, i * enc.dim * 4, enc.dim * 4).set(r.vector);
-    });
+    // The same rows, in the same order and form, that a store push copies.
+    const blocks: RowBlock[] = [];
+    // Each block's raw bytes are dropped at once: only the unit rows are kept.
+    for await (const block of collectionRows(this.catalog, c, this.gallery, 65_536)) blocks.push({ ...block, raw: [] });
+    const ids = concat(blocks.map((b) => b.ids), Int32Array);
+    const datasets = concat(blocks.map((b) => b.datasets), Int32Array);
+    const unit = concat(blocks.map((b) => b.unit), Float32Array);
     const mapper = c.run && (await this.gallery(c.run, enc.modality));
     const dim = mapper?.dim ?? enc.dim;
-    const unit = await unitRows(raw, enc.dim, mapper);
     // int8 keeps only the codes in memory; the few candidates per query are read back exactly.
     const exact = (picked: Int32Array): Promise<Float32Array> => {
       const out = new Float32Array(picked.length * enc.dim);
@@ -200,4 +197,14 @@ function rescore(vectors: Float32Array, rows: Int32Array, query: Float32Array, d
 
 async function releaseScorer(scorer: Promise<Int8Scorer>): Promise<void> {
   await (await scorer.catch(() => null))?.session.release();
+}
+
+function concat<T extends Int32Array | Float32Array>(parts: T[], Type: { new (n: number): T }): T {
+  const out = new Type(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }

@@ -16,7 +16,6 @@ export class EmbeddingsRepo {
   private readonly countCurrentInDataset;
   private readonly deleteStale;
   private readonly inDataset;
-  private readonly ofModality;
   private readonly pageOfModality;
   private readonly generationStmt;
   private readonly missingStmt;
@@ -58,10 +57,6 @@ export class EmbeddingsRepo {
          AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.encoder_id = ? AND e.item_id = i.id AND e.encoder_hash = ?)`,
     );
     this.generationStmt = db.prepare<[], { value: number }>("SELECT value FROM counters WHERE name = 'embeddings'");
-    this.ofModality = db.prepare<[number, string], { item_id: number; dataset_id: number; vector: Buffer }>(
-      `SELECT e.item_id, i.dataset_id, e.vector FROM embeddings e JOIN encoders x ON x.id = e.encoder_id JOIN items i ON i.id = e.item_id
-       WHERE e.encoder_id = ? AND i.modality = ? AND e.encoder_hash = x.file_hash ORDER BY e.item_id`,
-    );
     this.pageOfModality = db.prepare<[number, string, number, number], { item_id: number; dataset_id: number; vector: Buffer }>(
       `SELECT e.item_id, i.dataset_id, e.vector FROM embeddings e JOIN encoders x ON x.id = e.encoder_id JOIN items i ON i.id = e.item_id
        WHERE e.encoder_id = ? AND i.modality = ? AND e.encoder_hash = x.file_hash AND e.item_id > ? ORDER BY e.item_id LIMIT ?`,
@@ -97,11 +92,6 @@ export class EmbeddingsRepo {
   /** Grows with every inserted, changed or deleted vector (a trigger counts them). */
   generation(): number {
     return this.generationStmt.get()!.value;
-  }
-
-  /** Every current vector of an encoder for items of one modality, in item order. */
-  *iterateModality(encoderId: number, modality: string): Generator<{ itemId: number; datasetId: number; vector: Buffer }> {
-    for (const row of this.ofModality.iterate(encoderId, modality)) yield { itemId: row.item_id, datasetId: row.dataset_id, vector: row.vector };
   }
 
   /**

@@ -56,13 +56,15 @@ export class PostgresStore implements VectorStore {
       pool,
       this.target,
       async (client) => {
-        await client.query(`SET LOCAL hnsw.ef_search = ${Math.max(q.k, Math.round(this.options.efSearch ?? 100))}`);
-        if (where.length > 0) await client.query('SET LOCAL hnsw.iterative_scan = strict_order');
-        if (this.options.exact) await client.query('SET LOCAL enable_indexscan = off');
+        // The query's settings in one round trip (a simple query may hold several statements).
+        const settings = [`SET LOCAL hnsw.ef_search = ${Math.max(q.k, Math.round(this.options.efSearch ?? 100))}`];
+        if (where.length > 0) settings.push('SET LOCAL hnsw.iterative_scan = strict_order');
+        if (this.options.exact) settings.push('SET LOCAL enable_indexscan = off');
         // pgvector's cost model does not count reading the (TOASTed) vectors of a full scan, so at a
         // small ef_search the planner can prefer scanning everything. Unfiltered (but for the query
         // item itself) the index is always the better plan; selective filters are left to the planner.
-        else if (!q.datasets && !(q.splits && q.splits.length > 0) && q.minScore === undefined) await client.query('SET LOCAL enable_seqscan = off');
+        else if (!q.datasets && !(q.splits && q.splits.length > 0) && q.minScore === undefined) settings.push('SET LOCAL enable_seqscan = off');
+        await client.query(settings.join('; '));
         const rows = await client.query<{ item_id: number; dataset: string; modality: StoredHit['modality']; key: string; path: string | null; text: string | null; score: number }>(sql, params);
         return rows.rows.map((r) => ({ itemId: r.item_id, dataset: r.dataset, modality: r.modality, key: r.key, path: r.path, text: r.text, score: r.score }));
       },
