@@ -17,6 +17,8 @@ export default defineConfig({
           'search-worker': resolve(import.meta.dirname, 'src-main/core/search/search-worker.ts'),
           'connector-worker': resolve(import.meta.dirname, 'src-main/core/connector/connector-worker.ts'),
           'demo-worker': resolve(import.meta.dirname, 'src-main/core/demo/demo-worker.ts'),
+          'map-worker': resolve(import.meta.dirname, 'src-main/core/explore/map-worker.ts'),
+          'duplicates-worker': resolve(import.meta.dirname, 'src-main/core/duplicates/duplicates-worker.ts'),
         },
         // Shared chunks sit next to the entries, not in chunks/: workers.ts, wherever it is bundled,
         // finds the worker entries next to itself (new URL('./<name>.js', import.meta.url)).

@@ -16,7 +16,7 @@ for (const [pairs, seed] of jobs) {
   const config = runConfig(catalog, r.runId);
   const values = runParams(config);
   const spec = altMoeModel(config.model);
-  const d = runData(catalog, config)[0]!;
+  const d = (await runData(catalog, config))[0]!;
   const rows = trainingRows(d.splits.train, d.aDim);
   const set = (s: { aVecs: Float32Array; bVecs: Float32Array; owner: Int32Array }) => ({ a: d.a, b: d.b, aVecs: s.aVecs, bVecs: s.bVecs, owner: s.owner });
   const out: Record<string, string> = {};

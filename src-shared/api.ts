@@ -96,6 +96,8 @@ export interface TrainRequest {
   connector?: 'moe' | 'mlp';
   schedule?: 'alternating' | 'joint';
   loss?: 'pred+cl' | 'pred' | 'cl';
+  /** Media duplicates across train and val/test: warn (default), drop the training copies, or merge them into the held-out split. */
+  duplicates?: 'warn' | 'drop' | 'merge';
 }
 
 export interface RunInfo {
@@ -123,7 +125,7 @@ export interface MetricPoint {
 
 export interface JobInfo {
   jobId: string;
-  kind: 'import' | 'embed' | 'train' | 'demo';
+  kind: 'import' | 'embed' | 'train' | 'demo' | 'map';
   title: string;
   /**
    * queued: waiting for an import (which writes alone) or for other jobs to finish before one;
@@ -173,6 +175,89 @@ export interface SearchResult {
   ms: number;
 }
 
+/** What a map lays out: an encoder's vectors, or a run's modalities in its shared space. */
+export type MapSourceRequest = { encoder: string } | { run: number };
+
+export type MapStartRequest = MapSourceRequest & {
+  /** Most points UMAP lays out itself (default 10,000); the rest are placed by their nearest neighbours. */
+  sample?: number;
+  seed?: number;
+  /** Lay out again even when the cached map is current. */
+  force?: boolean;
+};
+
+/** A cached map: one entry per point in each array (columns, so 100k points stay compact). */
+export interface MapInfo {
+  source: string;
+  /** The space the points are in: an encoder, or "run 3 (text space)". */
+  space: string;
+  /** The vectors or the run changed since it was laid out. */
+  stale: boolean;
+  seconds: number;
+  createdAt: number;
+  datasets: string[];
+  modalities: Modality[];
+  splits: (Split | 'unassigned' | 'none')[];
+  ids: number[];
+  /** In [-1, 1]. */
+  x: number[];
+  y: number[];
+  /** Indexes into datasets, modalities and splits. */
+  dataset: number[];
+  modality: number[];
+  split: number[];
+}
+
+export interface DuplicatesRequest {
+  encoder?: string;
+  modality?: Modality;
+  /** Cosine similarity at or above which two items are near duplicates (default: DEFAULT_THRESHOLD). */
+  threshold?: number;
+  exactOnly?: boolean;
+  /** Groups returned (largest first; default 100). */
+  limit?: number;
+}
+
+/** A catalog item as pages show it (a map's selection, a duplicate group's member). */
+export interface ItemInfo {
+  itemId: number;
+  dataset: string;
+  modality: Modality;
+  key: string;
+  path: string | null;
+  text: string | null;
+  /** The splits of the pairs it belongs to. */
+  splits: (Split | 'unassigned')[];
+}
+
+export type DuplicateMember = ItemInfo;
+
+export interface DuplicateGroupInfo {
+  modality: Modality;
+  /** The member to keep (most links in the group); members[0]. */
+  representative: number;
+  /** Identical content (same hash) throughout. */
+  exact: boolean;
+  minSim: number;
+  maxSim: number;
+  /** Some member trains while another is in val or test. */
+  straddles: boolean;
+  members: DuplicateMember[];
+}
+
+export interface DuplicatesResult {
+  threshold: number;
+  searched: { modality: Modality; encoder: string | null; items: number }[];
+  /** Groups found (all, not only those returned). */
+  total: number;
+  /** Items in those groups beyond one per group: what removing duplicates would remove. */
+  redundant: number;
+  straddling: number;
+  groups: DuplicateGroupInfo[];
+  marks: number;
+  ms: number;
+}
+
 export interface ApiRequests {
   'app:info': { payload: void; result: AppInfo };
   'catalog:stats': { payload: void; result: CatalogStats };
@@ -196,6 +281,15 @@ export interface ApiRequests {
   /** Fills an empty catalog with the demo (real clipart, the npm encoders, a trained run) as a job. */
   'demo:start': { payload: { items?: number; budgetSeconds?: number }; result: { jobId: string } };
   'search:query': { payload: SearchRequest; result: SearchResult };
+  /** Lays out a map as a job (from the cache at once when current). */
+  'map:start': { payload: MapStartRequest; result: { jobId: string } };
+  /** The cached map of a source, or null when none was laid out. */
+  'map:get': { payload: MapSourceRequest; result: MapInfo | null };
+  /** Items by id (at most 2,000), in the order asked; unknown ids are left out. */
+  'items:get': { payload: { ids: number[] }; result: ItemInfo[] };
+  'duplicates:find': { payload: DuplicatesRequest; result: DuplicatesResult };
+  /** Marks `item` as not a duplicate of each of `others` (different: true), or takes the marks back. */
+  'duplicates:mark': { payload: { item: number; others: number[]; different: boolean }; result: { changed: number } };
 }
 
 export interface ApiEvents {
@@ -238,6 +332,11 @@ export const REQUEST_CHANNELS = [
   'jobs:resume',
   'demo:start',
   'search:query',
+  'map:start',
+  'map:get',
+  'items:get',
+  'duplicates:find',
+  'duplicates:mark',
 ] as const satisfies readonly RequestChannel[];
 export const EVENT_CHANNELS = ['job:update', 'train:event'] as const satisfies readonly EventChannel[];
 

@@ -98,6 +98,7 @@ export const trainSchema = z
     connector: oneOf('the connector', ['moe', 'mlp'] as const).optional(),
     schedule: oneOf('the schedule', ['alternating', 'joint'] as const).optional(),
     loss: oneOf('the loss', ['pred+cl', 'pred', 'cl'] as const).optional(),
+    duplicates: oneOf('the duplicates policy', ['warn', 'drop', 'merge'] as const).optional(),
   })
   .strict()
   .superRefine((r, ctx) => {
@@ -167,6 +168,25 @@ export const searchSchema = z
   })
   .strict();
 
+const mapSource = z.union([z.object({ encoder: name('the encoder') }).strict(), z.object({ run: runId }).strict()], { error: 'a map is of an encoder or of a run' });
+
+const mapSettings = { sample: wholeNumber('the sample size', 100, 1_000_000).optional(), seed: wholeNumber('the seed', 0, LIMITS.seed).optional(), force: z.boolean().optional() };
+
+export const mapStartSchema = z.union([z.object({ encoder: name('the encoder'), ...mapSettings }).strict(), z.object({ run: runId, ...mapSettings }).strict()], { error: 'a map is of an encoder or of a run' });
+
+export const duplicatesSchema = z
+  .object({
+    encoder: name('the encoder').optional(),
+    modality: modality.optional(),
+    threshold: z.number({ error: 'the threshold must be a cosine similarity above 0 and at most 1' }).gt(0, { error: 'the threshold must be a cosine similarity above 0 and at most 1' }).max(1, { error: 'the threshold must be a cosine similarity above 0 and at most 1' }).optional(),
+    exactOnly: z.boolean().optional(),
+    limit: wholeNumber('the number of groups', 1, 10_000).optional(),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.exactOnly && r.encoder !== undefined) ctx.addIssue({ code: 'custom', path: ['exactOnly'], message: 'choose an encoder or exact-only, not both' });
+  });
+
 export const SCHEMAS: { [C in RequestChannel]: z.ZodType<ApiRequests[C]['payload']> } = {
   'app:info': none,
   'catalog:stats': none,
@@ -188,6 +208,11 @@ export const SCHEMAS: { [C in RequestChannel]: z.ZodType<ApiRequests[C]['payload
   'jobs:cancel': z.object({ jobId: z.string({ error: 'the job id must be a string' }).min(1).max(100, { error: 'the job id is too long' }) }).strict(),
   'jobs:resume': z.object({ jobId: z.string({ error: 'the job id must be a string' }).min(1).max(100, { error: 'the job id is too long' }) }).strict(),
   'search:query': searchSchema,
+  'map:start': mapStartSchema,
+  'map:get': mapSource,
+  'items:get': z.object({ ids: z.array(itemId).max(2000, { error: 'at most 2,000 items at once' }) }).strict(),
+  'duplicates:find': duplicatesSchema,
+  'duplicates:mark': z.object({ item: itemId, others: z.array(itemId).min(1, { error: 'others must name at least one item' }).max(10_000, { error: 'at most 10,000 items at once' }), different: z.boolean({ error: 'different must be true or false' }) }).strict(),
   'demo:start': z.object({ items: wholeNumber('the number of drawings', 20, 100_000).optional(), budgetSeconds: positive('the time budget (seconds)', LIMITS.budgetSeconds).optional() }).strict(),
 };
 

@@ -35,7 +35,7 @@ export function writeFiles(dir: string, files: Record<string, string | Buffer>):
   }
 }
 
-const TABLES = ['datasets', 'imports', 'items', 'pairs', 'encoders', 'embeddings', 'runs', 'checkpoints', 'metrics', 'jobs', 'counters', 'catalog_info'];
+const TABLES = ['datasets', 'imports', 'items', 'pairs', 'encoders', 'embeddings', 'runs', 'checkpoints', 'metrics', 'jobs', 'counters', 'catalog_info', 'layouts', 'duplicate_marks'];
 
 /** Every row of every table, in a stable order: equal dumps mean an unchanged catalog. */
 export function dump(c: Catalog): string {

@@ -17,7 +17,7 @@ describe('catalog database', () => {
     const tables = c.db
       .prepare("SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
       .all() as { name: string; strict: number }[];
-    expect(tables.map((t) => t.name)).toEqual(['catalog_info', 'checkpoints', 'counters', 'datasets', 'embeddings', 'encoders', 'imports', 'items', 'jobs', 'metrics', 'pairs', 'runs']);
+    expect(tables.map((t) => t.name)).toEqual(['catalog_info', 'checkpoints', 'counters', 'datasets', 'duplicate_marks', 'embeddings', 'encoders', 'imports', 'items', 'jobs', 'layouts', 'metrics', 'pairs', 'runs']);
     expect(tables.every((t) => t.strict === 1)).toBe(true);
   });
 

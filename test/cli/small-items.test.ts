@@ -35,7 +35,9 @@ describe('small things', () => {
     expect(mapped.code).toBe(0);
     expect(mapped.out).toMatch(/warning: this run trained only the prediction loss/);
     const pred = await cli(['eval', '1'], c.file);
-    expect(pred.out).not.toMatch(/warning/);
+    // The prediction head is the trained one: no head warning (this synthetic set's near-duplicate
+    // images do straddle train and test, and that warning stays).
+    expect(pred.out).not.toMatch(/warning: this run trained only/);
   }, 120_000);
 
   it('a Clotho CSV whose name carries no split says every pair is unassigned', async () => {

@@ -153,7 +153,7 @@ describe('the default run is Alt-MoE on every path', () => {
       const ev = (await evaluateRun(c, runId, 'test')).pairs[0]!;
       const out = path.join(dir, `export-${runId}`);
       exportConnector(c, runId, out);
-      const test = (await import('../../src-main/core/connector/run.ts')).runData(c, runConfig(c, runId))[0]!.splits.test;
+      const test = (await (await import('../../src-main/core/connector/run.ts')).runData(c, runConfig(c, runId)))[0]!.splits.test;
       const run = async (file: string, input: string, x: Float32Array, d: number) => {
         const s = await createSession(fs.readFileSync(path.join(out, file)));
         const r = await s.run({ [input]: tensor('float32', [x.length / d, d], x) });

@@ -11,6 +11,8 @@ import { ImportsRepo } from './repos/imports.ts';
 import { InfoRepo } from './repos/info.ts';
 import { ItemsRepo } from './repos/items.ts';
 import { JobsRepo } from './repos/jobs.ts';
+import { LayoutsRepo } from './repos/layouts.ts';
+import { DuplicateMarksRepo } from './repos/duplicate-marks.ts';
 import { MetricsRepo } from './repos/metrics.ts';
 import { PairsRepo } from './repos/pairs.ts';
 import { RunsRepo } from './repos/runs.ts';
@@ -28,6 +30,8 @@ export class Catalog {
   readonly metrics: MetricsRepo;
   readonly jobs: JobsRepo;
   readonly info: InfoRepo;
+  readonly layouts: LayoutsRepo;
+  readonly duplicateMarks: DuplicateMarksRepo;
 
   private constructor(
     readonly file: string,
@@ -44,6 +48,8 @@ export class Catalog {
     this.metrics = new MetricsRepo(db);
     this.jobs = new JobsRepo(db);
     this.info = new InfoRepo(db);
+    this.layouts = new LayoutsRepo(db);
+    this.duplicateMarks = new DuplicateMarksRepo(db);
   }
 
   static open(file: string, options: OpenOptions = {}): Catalog {

@@ -210,6 +210,35 @@ export const MIGRATIONS: readonly Migration[] = [
       INSERT INTO catalog_info (name, value) VALUES ('id', lower(hex(randomblob(16))));
     `,
   },
+  {
+    version: 5,
+    name: 'embedding maps and duplicate marks',
+    sql: `
+      -- A 2-D layout per source ('encoder:<name>' or 'run:<id>'), valid while its stamp (model hash,
+      -- the vectors' change counter, what a run serves) still matches; xy holds (item id int32,
+      -- x float32, y float32) rows. Recomputed rather than migrated, so one row per source.
+      CREATE TABLE layouts (
+        source TEXT PRIMARY KEY,
+        stamp TEXT NOT NULL,
+        params TEXT NOT NULL ${JSON_CHECK('params')},
+        points INTEGER NOT NULL CHECK (points >= 0),
+        xy BLOB NOT NULL CHECK (length(xy) = 12 * points),
+        seconds REAL NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+
+      -- "Not a duplicate": the user's word that two items differ, whatever their similarity.
+      -- Stored once per pair (a < b); gone with either item.
+      CREATE TABLE duplicate_marks (
+        a_item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        b_item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        created_at INTEGER NOT NULL,
+        CHECK (a_item_id < b_item_id),
+        PRIMARY KEY (a_item_id, b_item_id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX duplicate_marks_b ON duplicate_marks(b_item_id);
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -69,6 +69,14 @@ export const OPTIONS = {
   halfvec: { type: 'boolean' },
   m: { type: 'string' },
   'ef-construction': { type: 'string' },
+  duplicates: { type: 'string' },
+  threshold: { type: 'string' },
+  'exact-only': { type: 'boolean' },
+  limit: { type: 'string' },
+  out: { type: 'string' },
+  color: { type: 'string' },
+  sample: { type: 'string' },
+  force: { type: 'boolean' },
 } satisfies ParseArgsConfig['options'];
 
 

@@ -39,6 +39,13 @@ Usage:
                                                 copy vectors (and runs' mapped galleries) into PostgreSQL +
                                                 pgvector with HNSW indexes; incremental, resumable
   altmoe store status --to postgres://...       what the store holds of this catalog
+  altmoe map --encoder E | --run R [--out map.png] [--color dataset|split|modality] [--sample N] [--seed N] [--force]
+                                                a 2-D map (UMAP) of an encoder's vectors or of a run's modalities in
+                                                its shared space; cached in the catalog until the vectors change
+  altmoe duplicates [--encoder E] [--modality M] [--threshold T] [--exact-only] [--limit N]
+                                                exact (same content) and near (cosine >= T, default 0.95) duplicates,
+                                                grouped; flags groups that straddle train and val/test
+  altmoe duplicates not ITEM OTHER...           mark ITEM as not a duplicate of the others (undo: duplicates undo)
   altmoe demo [--items N] [--budget S] [--no-serve] [--reset]
                                                 a trained, searchable demo catalog from real data on this
                                                 machine (openclipart-svg, encoders from npm), then the UI
@@ -75,6 +82,8 @@ Train options:
   --train-pairs N    train on at most N pairs (a seeded subset): learning curves
   --steps N, --batch N, --lr X, --eval-every N, --patience N
   --connector moe|mlp, --schedule alternating|joint, --loss pred+cl|pred|cl
+  --duplicates warn|drop|merge   media duplicates across train and val/test: warn (default), leave the
+                     training copies out, or move them to the held-out split
   --threads N, --provider cpu|webgpu|cuda, --name NAME
 
 Store options (credentials: in the URL, PG* variables or ~/.pgpass; never stored or printed):

@@ -17,6 +17,7 @@ import { search } from './commands/search.ts';
 import { serve } from './commands/serve.ts';
 import { demo } from './commands/demo.ts';
 import { store } from './commands/store.ts';
+import { duplicates, map } from './commands/explore.ts';
 
 export type { CliIo };
 
@@ -36,6 +37,8 @@ export const COMMANDS: Record<string, Command> = {
   serve,
   demo,
   store,
+  map,
+  duplicates,
 };
 
 /** Runs one CLI command; returns the process exit code. */

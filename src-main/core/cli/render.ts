@@ -5,6 +5,11 @@ import { BASELINE_LABELS } from '../model/ensemble.ts';
 import type { CrossModalResult } from '../model/retrieval.ts';
 
 /** A plain left-aligned text table. */
+/** Dataset text for a terminal: control characters (escape sequences, newlines) shown as U+FFFD, never obeyed. */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '\ufffd');
+}
+
 export function table(header: string[], rows: (string | number)[][]): string {
   if (rows.length === 0) return '(none)';
   const cells = [header, ...rows.map((r) => r.map(String))];

@@ -2,6 +2,7 @@ import type { Split } from '../../../src-shared/types.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { describeServed } from '../model/ensemble.ts';
 import { UserError } from '../errors.ts';
+import { straddleWarning } from '../duplicates/straddle.ts';
 import { evaluatePair, recordEvaluation, runConfig, runData, runParams, type PairEvaluation } from './run.ts';
 
 export interface RunEvaluation {
@@ -28,13 +29,15 @@ export async function evaluateRun(catalog: Catalog, runId: number, split: Split,
   const values = runParams(config);
   const warning = untrainedHead(config.model.loss, head);
   const out: RunEvaluation = { runId, split, head, pairs: [], warnings: warning ? [warning] : [] };
-  for (const d of runData(catalog, config)) {
+  for (const d of await runData(catalog, config)) {
     const { a, b } = d;
     if (d.encoders.a.hash !== config.encoders[a]?.hash || d.encoders.b.hash !== config.encoders[b]?.hash) {
       throw new UserError(`the catalog's ${a} or ${b} encoder changed since run ${runId} was trained`);
     }
     if (d.splits[split].owner.length === 0) throw new UserError(`no ${a}-${b} pairs in the ${split} split`);
     const pair = `${a}-${b}`;
+    const straddle = split === 'train' || !d.duplicates ? null : straddleWarning(d.duplicates, pair);
+    if (straddle) out.warnings.push(straddle);
     const e = await evaluatePair(config, values, d, split, head);
     const ens = config.served?.[pair];
     out.pairs.push({ pair, ...e, ...(ens && head === 'mapped' ? { served: describeServed(ens) } : {}) });

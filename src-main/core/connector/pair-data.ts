@@ -5,12 +5,15 @@ import { UserError } from '../errors.ts';
 import type { Modality, Split } from '../../../src-shared/types.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { deriveSeed, mulberry32, permutation } from '../train/rng.ts';
+import type { StraddleReport } from '../duplicates/straddle.ts';
 
 export interface SplitData {
   /** Media vectors [items, dA] and caption vectors [captions, dB]; owner[j] = media row of caption j. */
   aVecs: Float32Array;
   bVecs: Float32Array;
   owner: Int32Array;
+  /** The catalog item id of each media row (what duplicate checks look up). */
+  ids?: Int32Array;
 }
 
 export interface PairData {
@@ -24,6 +27,8 @@ export interface PairData {
   skipped: number;
   /** True when no pair had the val split and validation items were drawn from train. */
   valFromTrain: boolean;
+  /** Media duplicates across train and the held-out splits, and what was done about them (see duplicates/apply.ts). */
+  duplicates?: StraddleReport;
 }
 
 export class ConnectorDataError extends UserError {}
@@ -103,7 +108,7 @@ export function loadPairData(catalog: Catalog, opts: { a: Modality; b: Modality;
         owner[j++] = i;
       }
     });
-    return { aVecs, bVecs, owner };
+    return { aVecs, bVecs, owner, ids: Int32Array.from(list, (m) => m.id) };
   };
   return {
     a: opts.a,
@@ -138,7 +143,7 @@ export function trainingRows(s: SplitData, aDim: number): { a: Float32Array; b: 
 }
 
 /** Pick rows of a split: the given media items (in order) with all their captions. */
-function pickMedia(s: SplitData, aDim: number, bDim: number, media: readonly number[]): SplitData {
+export function pickMedia(s: SplitData, aDim: number, bDim: number, media: readonly number[]): SplitData {
   const byMedia: number[][] = Array.from({ length: s.aVecs.length / aDim }, () => []);
   s.owner.forEach((m, j) => byMedia[m]!.push(j));
   const caps = media.flatMap((m) => byMedia[m]!);
@@ -153,7 +158,22 @@ function pickMedia(s: SplitData, aDim: number, bDim: number, media: readonly num
       owner[j++] = i;
     }
   });
-  return { aVecs, bVecs, owner };
+  return { aVecs, bVecs, owner, ...(s.ids ? { ids: Int32Array.from(media, (m) => s.ids![m]!) } : {}) };
+}
+
+/** Two splits' media (each with all its captions) as one split, a's rows first. */
+export function joinSplits(a: SplitData, b: SplitData, aDim: number): SplitData {
+  const na = a.aVecs.length / aDim;
+  const aVecs = new Float32Array(a.aVecs.length + b.aVecs.length);
+  aVecs.set(a.aVecs);
+  aVecs.set(b.aVecs, a.aVecs.length);
+  const bVecs = new Float32Array(a.bVecs.length + b.bVecs.length);
+  bVecs.set(a.bVecs);
+  bVecs.set(b.bVecs, a.bVecs.length);
+  const owner = new Int32Array(a.owner.length + b.owner.length);
+  owner.set(a.owner);
+  b.owner.forEach((m, j) => (owner[a.owner.length + j] = m + na));
+  return { aVecs, bVecs, owner, ...(a.ids && b.ids ? { ids: Int32Array.from([...a.ids, ...b.ids]) } : {}) };
 }
 
 /**

@@ -24,6 +24,8 @@ import { startTraining } from '../train/runner.ts';
 import type { Dataset } from '../train/data.ts';
 import { CHECKPOINT_FILE, readCheckpoint, type TrainEvent, type TrainJob } from '../train/trainer.ts';
 import { definedOnly } from '../../../src-shared/objects.ts';
+import { DUPLICATE_POLICIES, straddleWarning, type DuplicatePolicy } from '../duplicates/straddle.ts';
+import { withDuplicatePolicy } from '../duplicates/apply.ts';
 import { ConnectorDataError, limitTraining, loadPairData, requireSplits, trainingRows, type PairData } from './pair-data.ts';
 
 export interface RunConfig {
@@ -42,6 +44,8 @@ export interface RunConfig {
   trainPairs?: number | null;
   /** The auto preset's plan (absent for fixed presets). */
   auto?: AutoPlan | null;
+  /** What was done about duplicates across splits (absent in older runs: warn). */
+  duplicates?: DuplicatePolicy;
   /** Per pair ("a-b"), the ensemble the run serves (absent: the connector alone); arrays in ENSEMBLE_FILE. */
   served?: Record<string, EnsembleConfig> | null;
   dir: string;
@@ -80,6 +84,8 @@ export interface ConnectorRunOptions {
   seed?: number;
   /** Train on at most this many pairs (whole media items, drawn with the seed): learning curves. */
   trainPairs?: number;
+  /** Media duplicates across train and val/test: warn (default), drop the training copies, or merge them into the held-out split. */
+  duplicates?: DuplicatePolicy;
   threads?: number;
   provider?: Provider;
 }
@@ -134,6 +140,8 @@ export function planRun(catalog: Catalog, opts: ConnectorRunOptions): { config: 
   const seed = opts.seed ?? 1;
   if (!Number.isInteger(seed) || seed < 0) throw new ConnectorDataError(`the seed must be a whole number >= 0, not ${opts.seed}`);
   if (opts.trainPairs !== undefined && (!Number.isInteger(opts.trainPairs) || opts.trainPairs < 1)) throw new ConnectorDataError(`the number of training pairs must be a whole number >= 1, not ${opts.trainPairs}`);
+  const duplicates = opts.duplicates ?? 'warn';
+  if (!DUPLICATE_POLICIES.includes(duplicates)) throw new ConnectorDataError(`unknown duplicates policy "${opts.duplicates}" (${DUPLICATE_POLICIES.join(', ')})`);
   const data = opts.pairs.map(([a, b]) => limitTraining(loadPairData(catalog, { a, b, encoders: opts.encoders ?? {}, datasets: opts.datasets }), opts.trainPairs, seed));
   for (const d of data) requireSplits(d);
   const modalities: Record<string, number> = {};
@@ -149,14 +157,19 @@ export function planRun(catalog: Catalog, opts: ConnectorRunOptions): { config: 
   checkTrainingMemory(altMoeModel(model), model, batchSize); // validate before anything is written
   const optimizer: OptimizerConfig = { ...preset.optimizer, lr: lr ?? preset.optimizer.lr, ...(weightDecay !== undefined ? { weightDecay } : {}), schedule: preset.optimizer.schedule && { ...preset.optimizer.schedule, totalSteps: steps, warmupSteps: Math.min(preset.optimizer.schedule.warmupSteps, Math.floor(steps / 10)) } };
   const presetConfig = { preset: presetName, ...(isAuto ? { auto: { budgetSeconds: budget, trials: AUTO.trials } } : {}) };
-  return { config: { ...presetConfig, model, optimizer, steps, batchSize, evalEvery, patience, seed, pairs: opts.pairs, encoders, datasets: opts.datasets ?? null, trainPairs: opts.trainPairs ?? null }, data };
+  return { config: { ...presetConfig, model, optimizer, steps, batchSize, evalEvery, patience, seed, pairs: opts.pairs, encoders, datasets: opts.datasets ?? null, trainPairs: opts.trainPairs ?? null, duplicates }, data };
 }
 
 /** Creates a run in the catalog from a preset and overrides, then trains it. */
 export async function trainConnector(catalog: Catalog, opts: ConnectorRunOptions, onEvent: (e: RunEvent) => void = () => {}, signal?: AbortSignal): Promise<RunSummary> {
-  const { config: planned, data } = planRun(catalog, opts);
+  const { config: planned, data: loaded } = planRun(catalog, opts);
+  // Duplicates across splits are looked for here, in the job (a scan of every media vector), not
+  // while the request is checked.
+  const data = await Promise.all(loaded.map((d) => withDuplicatePolicy(catalog, d, planned.duplicates ?? 'warn')));
   for (const d of data) {
     if (d.skipped > 0) onEvent({ type: 'warning', message: `${d.skipped} ${d.a}-${d.b} pair(s) are left out: a side has no vector of the run's encoders yet (embed them first)` });
+    const straddle = d.duplicates && straddleWarning(d.duplicates, `${d.a}-${d.b}`);
+    if (straddle) onEvent({ type: 'warning', message: straddle });
   }
   const now = Date.now();
   const name = opts.name ?? `${opts.pairs.map((p) => p.join('-')).join('+')} ${planned.preset}`;
@@ -174,7 +187,7 @@ export async function trainConnector(catalog: Catalog, opts: ConnectorRunOptions
 /** Continues a run that was cancelled or interrupted, from its last checkpoint. */
 export async function resumeConnector(catalog: Catalog, runId: number, onEvent: (e: RunEvent) => void = () => {}, signal?: AbortSignal, exec: { threads?: number; provider?: Provider } = {}): Promise<RunSummary> {
   const config = runConfig(catalog, runId);
-  const data = runData(catalog, config);
+  const data = await runData(catalog, config);
   for (const d of data) {
     if (d.encoders.a.hash !== config.encoders[d.a]?.hash || d.encoders.b.hash !== config.encoders[d.b]?.hash) {
       throw new ConnectorDataError(`run ${runId} was trained on vectors of another encoder model; start a new run`);
@@ -241,9 +254,11 @@ export function parseRunConfig(catalog: Catalog, json: string): RunConfig {
 }
 
 /** The pair data a run was trained on (the same training subset), from the catalog. */
-export function runData(catalog: Catalog, config: RunConfig): PairData[] {
+export function runData(catalog: Catalog, config: RunConfig): Promise<PairData[]> {
   const encoders = Object.fromEntries(Object.entries(config.encoders).map(([m, e]) => [m, e!.name]));
-  return config.pairs.map(([a, b]) => limitTraining(loadPairData(catalog, { a, b, encoders, datasets: config.datasets ?? undefined }), config.trainPairs ?? undefined, config.seed));
+  return Promise.all(
+    config.pairs.map(([a, b]) => withDuplicatePolicy(catalog, limitTraining(loadPairData(catalog, { a, b, encoders, datasets: config.datasets ?? undefined }), config.trainPairs ?? undefined, config.seed), config.duplicates ?? 'warn')),
+  );
 }
 
 export function runConfig(catalog: Catalog, runId: number): RunConfig {

@@ -5,7 +5,7 @@
 import type { Catalog } from '../catalog/catalog.ts';
 import type { JobRow } from '../catalog/repos/jobs.ts';
 
-export type JobKind = 'import' | 'embed' | 'train' | 'demo';
+export type JobKind = 'import' | 'embed' | 'train' | 'demo' | 'map';
 
 /** What a job's row keeps besides its status: who runs it and what it was asked, to resume it. */
 export interface JobParams {

@@ -25,6 +25,11 @@ import { listProviders } from '../onnx/runtime.ts';
 import type { QueryInput } from '../search/engine.ts';
 import { SearchWorker } from '../search/search-client.ts';
 import { JobManager } from './jobs.ts';
+import { duplicatesInWorker } from '../duplicates/duplicates-runner.ts';
+import { itemInfos, markDuplicates } from '../duplicates/report.ts';
+import { readMap } from '../explore/map.ts';
+import { mapInWorker } from '../explore/map-runner.ts';
+import { sourceKey, sourceStamp } from '../explore/map-source.ts';
 
 export type Listener = <E extends EventChannel>(event: E, payload: ApiEvents[E]) => void;
 
@@ -156,6 +161,15 @@ export class EngineService {
     );
   }
 
+  private startMap(p: ApiRequests['map:start']['payload']): string {
+    const c = this.catalog;
+    const source = 'encoder' in p ? { encoder: p.encoder } : { run: p.run };
+    sourceStamp(c, source); // an unknown encoder or unfinished run fails here, not in the job
+    const options = definedOnly({ seed: p.seed, sample: p.sample, force: p.force, threads: this.options.threads });
+    const phases = { vectors: 'reading vectors', neighbours: 'finding neighbours', layout: 'laying out (UMAP)', placing: 'placing the rest' };
+    return this.jobs.start('map', `map of ${sourceKey(source).replace(':', ' ')}`, (ctx) => mapInWorker(c.file, source, options, (e) => ctx.progress({ phase: phases[e.phase], done: e.done, total: e.total }), ctx.signal), { request: p });
+  }
+
   /** Starts an interrupted, cancelled or failed job again where it stopped. */
   private resumeJob(jobId: string): string {
     if (this.jobs.list().some((j) => j.jobId === jobId && (j.status === 'running' || j.status === 'queued'))) throw new UserError(`job ${jobId} is still running`);
@@ -176,6 +190,7 @@ export class EngineService {
       return this.startEmbed({ encoder: p.encoder, ...(p.provider ? { provider: p.provider } : {}) }, jobId);
     }
     if (row.kind === 'import' && params.request) return this.startImport(params.request as ApiRequests['import:start']['payload']);
+    if (row.kind === 'map' && params.request) return this.startMap(params.request as ApiRequests['map:start']['payload']);
     if (row.kind === 'demo') return this.startDemo((params.request ?? {}) as ApiRequests['demo:start']['payload']);
     throw new UserError(`job ${jobId} (${row.kind}) cannot be resumed here`);
   }
@@ -228,6 +243,11 @@ export class EngineService {
       'jobs:cancel': (p) => ({ cancelled: this.jobs.cancel(p.jobId) }),
       'jobs:resume': (p) => ({ jobId: this.resumeJob(p.jobId) }),
       'demo:start': (p) => ({ jobId: this.startDemo(p) }),
+      'map:start': (p) => ({ jobId: this.startMap(p) }),
+      'map:get': (p) => readMap(c, p),
+      'items:get': (p) => itemInfos(c, p.ids),
+      'duplicates:find': (p) => duplicatesInWorker(c.file, p),
+      'duplicates:mark': (p) => ({ changed: markDuplicates(c, p.item, p.others, p.different) }),
       'search:query': async (p) => {
         const started = performance.now();
         const { query, cleanup } = materialise(p.query);

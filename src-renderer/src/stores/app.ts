@@ -14,6 +14,8 @@ export const useAppStore = defineStore('app', () => {
   const trainEvents = ref<Record<string, TrainEventInfo[]>>({});
   const error = ref<string | null>(null);
   const loading = ref(false);
+  /** Items picked on the map, to open in the search grid. */
+  const mapSelection = ref<{ ids: number[]; label: string } | null>(null);
 
   async function refresh(): Promise<void> {
     loading.value = true;
@@ -39,5 +41,5 @@ export const useAppStore = defineStore('app', () => {
     (trainEvents.value[jobId] ??= []).push(event);
   });
 
-  return { stats, runs, formats, providers, jobs, trainEvents, error, loading, refresh };
+  return { stats, runs, formats, providers, jobs, trainEvents, error, loading, mapSelection, refresh };
 });

@@ -42,6 +42,8 @@ export class ItemsRepo {
 
   private readonly deleteStmt;
   private readonly orphanTexts;
+  private readonly sameHash;
+  private readonly briefStmt;
 
   constructor(db: Db) {
     this.insertStmt = db.prepare<[number, string, string, string | null, string | null, string | null, string]>(
@@ -67,6 +69,11 @@ export class ItemsRepo {
       'SELECT * FROM items WHERE dataset_id = ? AND id > ? ORDER BY id LIMIT ?',
     );
     this.deleteStmt = db.prepare<[number]>('DELETE FROM items WHERE id = ?');
+    this.briefStmt = db.prepare<[], { id: number; dataset_id: number; modality: Modality }>('SELECT id, dataset_id, modality FROM items');
+    this.sameHash = db.prepare<[string], { ids: string }>(
+      `SELECT group_concat(id) AS ids FROM items WHERE modality = ? AND content_hash IS NOT NULL
+       GROUP BY content_hash HAVING count(*) > 1`,
+    );
     // Captions whose every media item is gone (their pairs went with it, by cascade).
     this.orphanTexts = db.prepare<[number, number]>(
       "DELETE FROM items WHERE dataset_id = ? AND modality = 'text' AND id NOT IN (SELECT b_item_id FROM pairs WHERE dataset_id = ?)",
@@ -122,6 +129,18 @@ export class ItemsRepo {
     const out: Partial<Record<Modality, number>> = {};
     for (const row of this.countByModality.all(datasetId)) out[row.modality] = row.n;
     return out;
+  }
+
+  /** Every item's dataset and modality (a map's colours), by id. */
+  briefs(): Map<number, { datasetId: number; modality: Modality }> {
+    const out = new Map<number, { datasetId: number; modality: Modality }>();
+    for (const r of this.briefStmt.iterate()) out.set(r.id, { datasetId: r.dataset_id, modality: r.modality });
+    return out;
+  }
+
+  /** Sets of two or more items of a modality with the same content hash (identical bytes or text). */
+  sameContent(modality: Modality): number[][] {
+    return this.sameHash.all(modality).map((r) => r.ids.split(',').map(Number));
   }
 
   list(datasetId: number, afterId: number, limit: number): ItemRow[] {

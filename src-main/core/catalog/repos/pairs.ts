@@ -7,6 +7,8 @@ export class PairsRepo {
   private readonly splitCounts;
   private readonly ofDataset;
   private readonly inSplit;
+  private readonly splitsOfItem;
+  private readonly everySplit;
 
   constructor(db: Db) {
     this.insertStmt = db.prepare<[number, number, number, string | null]>(
@@ -21,6 +23,10 @@ export class PairsRepo {
        WHERE p.dataset_id = ? AND ia.modality = ? AND ib.modality = ? ORDER BY p.a_item_id, p.b_item_id`,
     );
     this.inSplit = db.prepare<[string], { a: number; b: number }>('SELECT a_item_id AS a, b_item_id AS b FROM pairs WHERE split = ?');
+    this.everySplit = db.prepare<[], { a: number; b: number; split: Split | null }>('SELECT a_item_id AS a, b_item_id AS b, split FROM pairs');
+    this.splitsOfItem = db.prepare<[number, number], { split: Split | null }>(
+      'SELECT DISTINCT split FROM pairs WHERE a_item_id = ? UNION SELECT DISTINCT split FROM pairs WHERE b_item_id = ?',
+    );
     this.splitCounts = db.prepare<[number], { split: Split | null; n: number }>(
       'SELECT split, count(*) AS n FROM pairs WHERE dataset_id = ? GROUP BY split',
     );
@@ -36,6 +42,28 @@ export class PairsRepo {
       }
     }
     return ids;
+  }
+
+  /**
+   * Each paired item's split (either side of any pair), a held-out split winning over train when
+   * an item is in both: what a map colours by, so leaked items show as held out.
+   */
+  itemSplits(): Map<number, Split | 'unassigned'> {
+    const rank = { unassigned: 0, train: 1, val: 2, test: 3 } as const;
+    const out = new Map<number, Split | 'unassigned'>();
+    for (const p of this.everySplit.iterate()) {
+      const s = p.split ?? 'unassigned';
+      for (const id of [p.a, p.b]) {
+        const was = out.get(id);
+        if (!was || rank[s] > rank[was]) out.set(id, s);
+      }
+    }
+    return out;
+  }
+
+  /** The splits of the pairs an item belongs to (either side), null for unassigned. */
+  splitsOf(itemId: number): (Split | null)[] {
+    return this.splitsOfItem.all(itemId, itemId).map((r) => r.split);
   }
 
   /** Adds a pair; returns false when it already exists (then nothing changes). */

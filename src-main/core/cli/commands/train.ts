@@ -56,6 +56,7 @@ export function trainRequest(values: Values): TrainRequest {
       connector: values.connector,
       schedule: values.schedule,
       loss: values.loss,
+      duplicates: values.duplicates,
     }),
   ) as TrainRequest;
 }

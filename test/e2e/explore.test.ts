@@ -1,0 +1,140 @@
+// The Map and Duplicates pages in Debian's Chromium against server mode, on real data: the demo's
+// openclipart drawings with MobileNetV2 and GloVe vectors and a trained run. Lay out a map (a job),
+// see it drawn by WebGL, lasso points and open them in the search grid, map the run's shared space;
+// find duplicates, flag the ones straddling train and test, and mark one as not a duplicate.
+// Screenshots go to test/e2e/screenshots/.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Catalog } from '../../src-main/core/catalog/catalog.ts';
+import { CLIPART_DIR } from '../../src-main/core/demo/clipart.ts';
+import { runDemo } from '../../src-main/core/demo/demo.ts';
+import { startServer, type RunningServer } from '../../src-main/core/server/server.ts';
+import { EngineService } from '../../src-main/core/service/service.ts';
+
+const UI = path.resolve(import.meta.dirname, '../../out/renderer');
+const SHOTS = path.resolve(import.meta.dirname, 'screenshots');
+const CHROMIUM = '/usr/bin/chromium';
+
+describe.runIf(existsSync(CLIPART_DIR))('the Map and Duplicates pages on real data', () => {
+  let dir: string;
+  let catalog: Catalog;
+  let service: EngineService;
+  let server: RunningServer;
+  let context: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    if (!existsSync(path.join(UI, 'index.html'))) throw new Error('the UI is not built: run "npm run build" first (npm test does)');
+    dir = mkdtempSync(path.join(os.tmpdir(), 'altmoe-e2e-map-'));
+    catalog = Catalog.open(path.join(dir, 'catalog.db'));
+    await runDemo(catalog, { items: 400, budgetSeconds: 15, threads: 2 });
+    service = new EngineService(catalog, { version: 'test', mode: 'server', threads: 2 });
+    server = await startServer(service, { staticDir: UI });
+    mkdirSync(SHOTS, { recursive: true });
+    context = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      // No GPU here: WebGL runs on SwiftShader, Chromium's software renderer.
+      args: ['--headless', '--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking', '--disable-component-update'],
+      viewport: { width: 1280, height: 900 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(30_000);
+    page.on('pageerror', (err) => console.error('page error:', err.message));
+    await page.goto(`${server.url}?token=${server.token}`);
+  }, 240_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await server?.close();
+    await service?.close();
+    catalog?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+
+  /** How many distinct colours the WebGL canvas itself holds (not the legend over it): a drawn map has the palette's, a blank one only white. */
+  async function canvasColours(): Promise<number> {
+    const url = await page.locator('[data-testid="map-canvas"]').evaluate((c) => (c as unknown as { toDataURL(): string }).toDataURL());
+    const { data } = await sharp(Buffer.from(url.split(',')[1]!, 'base64')).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const seen = new Set<number>();
+    for (let i = 0; i < data.length; i += 3) seen.add((data[i]! >> 4) * 256 + (data[i + 1]! >> 4) * 16 + (data[i + 2]! >> 4));
+    return seen.size;
+  }
+
+  it('lays out a map, draws it, and opens lassoed points in the search grid', async () => {
+    await page.click('nav [data-page="map"]');
+    await expect.poll(() => page.locator('select[aria-label="map source"] option').allInnerTexts()).toEqual([
+      expect.stringMatching(/^glove \(text, \d+ vectors\)$/),
+      expect.stringMatching(/^mobilenet \(image, \d+ vectors\)$/),
+      expect.stringMatching(/^run 1 · demo \(shared space\)$/),
+    ]);
+    await page.selectOption('select[aria-label="map source"]', 'encoder:mobilenet');
+    await page.click('[data-action="lay-out"]');
+    await page.locator('.job[data-kind="map"][data-status="done"]').first().waitFor({ timeout: 120_000 });
+    await expect.poll(() => page.locator('.map-info').innerText()).toMatch(/^\d+ points of mobilenet · laid out in \d+\.\d s/);
+    await expect.poll(canvasColours).toBeGreaterThan(4);
+    await page.selectOption('select[aria-label="colour by"]', 'split');
+    expect(await page.locator('.legend li').allInnerTexts()).toEqual([expect.stringMatching(/^train\s+\d+$/), expect.stringMatching(/^val\s+\d+$/), expect.stringMatching(/^test\s+\d+$/)]);
+    await shot('map');
+
+    // A lasso around the middle of the plot picks points; they open in the search grid.
+    await page.selectOption('select[aria-label="mouse mode"]', 'lasso');
+    const box = (await page.locator('[data-testid="map-canvas"]').boundingBox())!;
+    const [cx, cy, r] = [box.x + box.width / 2, box.y + box.height / 2, Math.min(box.width, box.height) * 0.3];
+    await page.mouse.move(cx + r, cy);
+    await page.mouse.down();
+    // It ends short of where it began: a release at the press point would count as a click.
+    for (let a = 0; a <= 1.8 * Math.PI; a += Math.PI / 16) {
+      await page.mouse.move(cx + r * Math.cos(a), cy + r * Math.sin(a), { steps: 2 });
+      // The lasso records a point at most every 10 ms.
+      await page.waitForTimeout(20);
+    }
+    await page.mouse.up();
+    await expect.poll(() => page.locator('[data-action="open-selection"]').innerText()).toMatch(/^Open [1-9][\d,]* selected in Search$/);
+    const n = Number((await page.locator('[data-action="open-selection"]').innerText()).replace(/\D/g, ''));
+    await page.click('[data-action="open-selection"]');
+    await page.locator('[data-section="map-selection"] .hit').first().waitFor();
+    expect(await page.locator('[data-section="map-selection"] .hit').count()).toBe(Math.min(n, 2000));
+    expect(await page.locator('[data-section="map-selection"] h3').innerText()).toMatch(new RegExp(`${n.toLocaleString('en-US')} point\\(s\\) picked on the map of mobilenet`));
+    await expect.poll(() => page.locator('[data-section="map-selection"] .hit img').first().evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
+
+    // The run's shared space: drawings and their titles together.
+    await page.click('nav [data-page="map"]');
+    await page.selectOption('select[aria-label="map source"]', 'run:1');
+    await page.click('[data-action="lay-out"]');
+    await expect.poll(() => page.locator('.map-info').innerText(), { timeout: 120_000 }).toMatch(/points of run 1 \(text space\)/);
+    await page.selectOption('select[aria-label="colour by"]', 'modality');
+    expect(await page.locator('.legend li').allInnerTexts()).toEqual([expect.stringMatching(/^image\s+\d+$/), expect.stringMatching(/^text\s+\d+$/)]);
+    await expect.poll(canvasColours).toBeGreaterThan(2);
+    await shot('map-run');
+  }, 240_000);
+
+  it('finds duplicates, flags the ones straddling train and test, and remembers "not a duplicate"', async () => {
+    await page.click('nav [data-page="duplicates"]');
+    // The defaults: images, by the encoder with the most vectors, at the default threshold.
+    await page.click('[data-action="find-duplicates"]');
+    await expect.poll(() => page.locator('[data-testid="duplicates-summary"]').innerText()).toMatch(/^\d+ group\(s\), \d+ redundant item\(s\) · compared \d+ image vectors of mobilenet at cosine ≥ 0\.969/);
+    expect(await page.locator('.group').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: path.join(SHOTS, 'duplicates.png') });
+    // Every modality: the titles too, by GloVe.
+    await page.selectOption('select[aria-label="modality"]', '');
+    await page.click('[data-action="find-duplicates"]');
+    await expect.poll(() => page.locator('[data-testid="duplicates-summary"]').innerText()).toMatch(/compared \d+ image vectors of mobilenet, \d+ text vectors of glove/);
+    // "Not a duplicate" on a member marks it against each other member of its group; the scan
+    // runs again without it.
+    const marksIn = async (): Promise<number> => Number(/(\d+) “not a duplicate” mark/.exec(await page.locator('[data-testid="duplicates-summary"]').innerText())![1]);
+    const before = await marksIn();
+    const first = page.locator('.group').first();
+    const size = Number(/(\d+) \w+ item\(s\)/.exec(await first.locator('h3').innerText())![1]);
+    const key = await first.locator('.member').nth(1).locator('.key').innerText();
+    await first.locator('[data-action="not-duplicate"]').nth(1).click();
+    await expect.poll(marksIn).toBe(before + size - 1);
+    expect(await page.locator('.group').first().locator('.member .key').allInnerTexts()).not.toContain(key);
+  }, 120_000);
+});
