@@ -156,13 +156,17 @@ export interface SearchRequest {
   run?: number;
 }
 
-export interface SearchHit {
+/** What identifies and shows a catalog item on a page. */
+export interface ItemFields {
   itemId: number;
   dataset: string;
   modality: Modality;
   key: string;
   path: string | null;
   text: string | null;
+}
+
+export interface SearchHit extends ItemFields {
   score: number;
   /** 'same space (encoder)' or 'image->text (run 3)' */
   via: string;
@@ -219,13 +223,7 @@ export interface DuplicatesRequest {
 }
 
 /** A catalog item as pages show it (a map's selection, a duplicate group's member). */
-export interface ItemInfo {
-  itemId: number;
-  dataset: string;
-  modality: Modality;
-  key: string;
-  path: string | null;
-  text: string | null;
+export interface ItemInfo extends ItemFields {
   /** The splits of the pairs it belongs to. */
   splits: (Split | 'unassigned')[];
 }

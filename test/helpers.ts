@@ -50,3 +50,22 @@ export function dump(c: Catalog): string {
 
 /** Writes a .npy file (C order) for tests; any dtype string, so bad files can be made too. */
 export { writeNpy } from '../src-main/core/datasets/npy.ts';
+
+/** Runs the CLI in-process on a catalog file, capturing what it prints and its exit code. */
+export async function cliOn(file: string, args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const { runCli } = await import('../src-main/core/cli/main.ts');
+  let out = '';
+  let err = '';
+  const io = { out: (t: string) => (out += `${t}\n`), err: { write: (t: string) => ((err += t), true) } as unknown as NodeJS.WriteStream };
+  const code = await runCli([...args, '--catalog', file], io);
+  return { code, out, err };
+}
+
+/** Waits until `cond` holds, polling every 20 ms; throws after `ms`. */
+export async function until(cond: () => boolean, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

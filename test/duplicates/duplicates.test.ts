@@ -3,7 +3,6 @@
 // the train/test straddle warning on a crafted set, through the CLI, the service and training.
 import { describe, expect, it } from 'vitest';
 import { Catalog } from '../../src-main/core/catalog/catalog.ts';
-import { runCli } from '../../src-main/core/cli/main.ts';
 import { scanDuplicates } from '../../src-main/core/duplicates/find.ts';
 import { withDuplicatePolicy } from '../../src-main/core/duplicates/apply.ts';
 import { loadPairData } from '../../src-main/core/connector/pair-data.ts';
@@ -11,6 +10,7 @@ import { EngineService } from '../../src-main/core/service/service.ts';
 import { validatePayload } from '../../src-main/core/service/validate.ts';
 import { mulberry32 } from '../../src-main/core/train/rng.ts';
 import { catalogWithVectors, DIMS } from '../connector/fixtures.ts';
+import { cliOn as cli } from '../helpers.ts';
 
 type Cat = Awaited<ReturnType<typeof catalogWithVectors>>['c'];
 
@@ -88,14 +88,6 @@ function bruteGroups(c: Cat, t: number): number[][] {
 }
 
 const canon = (groups: number[][]): string[] => groups.map((g) => [...g].sort((a, b) => a - b).join(',')).sort();
-
-async function cli(file: string, args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io = { out: (t: string) => (out += `${t}\n`), err: { write: (t: string) => ((err += t), true) } as unknown as NodeJS.WriteStream };
-  const code = await runCli([...args, '--catalog', file], io);
-  return { code, out, err };
-}
 
 describe('duplicates', () => {
   it('groups equal the brute-force reference at several thresholds (graph search included)', async () => {

@@ -1,77 +1,55 @@
 // End to end: the real Vue renderer in Debian's Chromium against server mode. Import a small dataset,
 // add encoders and embed it, train with the default preset (auto, shortened), then search by text, image and
 // audio and check the results on screen. Screenshots of every page go to test/e2e/screenshots/.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Catalog } from '../../src-main/core/catalog/catalog.ts';
-import { startServer, type RunningServer } from '../../src-main/core/server/server.ts';
-import { EngineService } from '../../src-main/core/service/service.ts';
+import type { RunningServer } from '../../src-main/core/server/server.ts';
 import { writeImage, writeWav } from '../encoders/media.ts';
 import { makeAudioEncoder, makeImageEncoder, makeTextEncoder } from '../encoders/tiny-encoders.ts';
 import { writeFiles } from '../helpers.ts';
-
-const UI = path.resolve(import.meta.dirname, '../../out/renderer');
-const SHOTS = path.resolve(import.meta.dirname, 'screenshots');
-const CHROMIUM = '/usr/bin/chromium';
+import { openApp, SHOTS, type BrowserSession } from './browser.ts';
 
 const COLORS: Record<string, [number, number, number]> = { red: [220, 30, 30], green: [30, 190, 30], blue: [30, 30, 220] };
 const THINGS = ['ball', 'car', 'tree', 'bird'];
 
 describe('the app in a browser, against server mode', () => {
+  let app: BrowserSession;
   let dir: string;
-  let catalog: Catalog;
-  let service: EngineService;
   let server: RunningServer;
-  let context: BrowserContext;
   let page: Page;
 
   beforeAll(async () => {
-    if (!existsSync(path.join(UI, 'index.html'))) throw new Error('the UI is not built: run "npm run build" first (npm test does)');
-    if (!existsSync(CHROMIUM)) throw new Error('Chromium is missing: apt-get install chromium');
-    // Not the per-test temp folder of helpers.ts: these files must outlive each test.
-    dir = mkdtempSync(path.join(os.tmpdir(), 'altmoe-e2e-'));
-    const media = path.join(dir, 'media');
-    for (const [color, rgb] of Object.entries(COLORS)) {
-      for (const [t, thing] of THINGS.entries()) {
-        // Each image its own shade and size, so an image query has exactly one perfect match.
-        const shade = rgb.map((v) => Math.min(255, v + 12 * t)) as [number, number, number];
-        await writeImage(path.join(media, `${color}-${thing}.png`), shade, [40 + 4 * t, 36]);
-        writeFiles(media, { [`${color}-${thing}.txt`]: `a ${color} ${thing}\nthe ${thing} is ${color}` });
-      }
-    }
-    for (const [name, freq] of [['low', 220], ['mid', 660], ['high', 1760]] as const) {
-      writeWav(path.join(media, `${name}.wav`), 0.5, { freq });
-      writeFiles(media, { [`${name}.txt`]: `a ${name} bird sings\nthe ${name} car` });
-    }
-    makeTextEncoder(path.join(dir, 'enc/text'));
-    makeImageEncoder(path.join(dir, 'enc/image'));
-    makeAudioEncoder(path.join(dir, 'enc/audio'));
-    catalog = Catalog.open(path.join(dir, 'catalog.db'));
-    service = new EngineService(catalog, { version: 'test', mode: 'server', threads: 1 });
-    server = await startServer(service, { staticDir: UI });
     mkdirSync(SHOTS, { recursive: true });
-    context = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
+    app = await openApp({
+      prefix: 'altmoe-e2e-',
+      fill: async (_catalog, folder) => {
+        const media = path.join(folder, 'media');
+        for (const [color, rgb] of Object.entries(COLORS)) {
+          for (const [t, thing] of THINGS.entries()) {
+            // Each image its own shade and size, so an image query has exactly one perfect match.
+            const shade = rgb.map((v) => Math.min(255, v + 12 * t)) as [number, number, number];
+            await writeImage(path.join(media, `${color}-${thing}.png`), shade, [40 + 4 * t, 36]);
+            writeFiles(media, { [`${color}-${thing}.txt`]: `a ${color} ${thing}\nthe ${thing} is ${color}` });
+          }
+        }
+        for (const [name, freq] of [['low', 220], ['mid', 660], ['high', 1760]] as const) {
+          writeWav(path.join(media, `${name}.wav`), 0.5, { freq });
+          writeFiles(media, { [`${name}.txt`]: `a ${name} bird sings\nthe ${name} car` });
+        }
+        makeTextEncoder(path.join(folder, 'enc/text'));
+        makeImageEncoder(path.join(folder, 'enc/image'));
+        makeAudioEncoder(path.join(folder, 'enc/audio'));
+      },
       // The fake media flags give Chromium a synthetic microphone (a beeping tone) for the recording test.
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
-      viewport: { width: 1280, height: 900 },
+      args: ['--disable-gpu', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
     });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(30_000);
-    page.on('pageerror', (err) => console.error('page error:', err.message));
-    await page.goto(`${server.url}?token=${server.token}`);
+    ({ dir, server, page } = app);
   }, 120_000);
 
   afterAll(async () => {
-    await context?.close();
-    await server?.close();
-    await service?.close();
-    catalog?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await app?.close();
   });
 
   const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });

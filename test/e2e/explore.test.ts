@@ -3,57 +3,33 @@
 // see it drawn by WebGL, lasso points and open them in the search grid, map the run's shared space;
 // find duplicates, flag the ones straddling train and test, and mark one as not a duplicate.
 // Screenshots go to test/e2e/screenshots/.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Catalog } from '../../src-main/core/catalog/catalog.ts';
 import { CLIPART_DIR } from '../../src-main/core/demo/clipart.ts';
 import { runDemo } from '../../src-main/core/demo/demo.ts';
-import { startServer, type RunningServer } from '../../src-main/core/server/server.ts';
-import { EngineService } from '../../src-main/core/service/service.ts';
-
-const UI = path.resolve(import.meta.dirname, '../../out/renderer');
-const SHOTS = path.resolve(import.meta.dirname, 'screenshots');
-const CHROMIUM = '/usr/bin/chromium';
+import { openApp, SHOTS, type BrowserSession } from './browser.ts';
 
 describe.runIf(existsSync(CLIPART_DIR))('the Map and Duplicates pages on real data', () => {
-  let dir: string;
-  let catalog: Catalog;
-  let service: EngineService;
-  let server: RunningServer;
-  let context: BrowserContext;
+  let app: BrowserSession;
   let page: Page;
 
   beforeAll(async () => {
-    if (!existsSync(path.join(UI, 'index.html'))) throw new Error('the UI is not built: run "npm run build" first (npm test does)');
-    dir = mkdtempSync(path.join(os.tmpdir(), 'altmoe-e2e-map-'));
-    catalog = Catalog.open(path.join(dir, 'catalog.db'));
-    await runDemo(catalog, { items: 400, budgetSeconds: 15, threads: 2 });
-    service = new EngineService(catalog, { version: 'test', mode: 'server', threads: 2 });
-    server = await startServer(service, { staticDir: UI });
     mkdirSync(SHOTS, { recursive: true });
-    context = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
+    app = await openApp({
+      prefix: 'altmoe-e2e-map-',
+      threads: 2,
+      fill: async (catalog) => void (await runDemo(catalog, { items: 400, budgetSeconds: 15, threads: 2 })),
       // No GPU here: WebGL runs on SwiftShader, Chromium's software renderer.
-      args: ['--headless', '--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking', '--disable-component-update'],
-      viewport: { width: 1280, height: 900 },
+      args: ['--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
     });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(30_000);
-    page.on('pageerror', (err) => console.error('page error:', err.message));
-    await page.goto(`${server.url}?token=${server.token}`);
+    page = app.page;
   }, 240_000);
 
   afterAll(async () => {
-    await context?.close();
-    await server?.close();
-    await service?.close();
-    catalog?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await app?.close();
   });
 
   const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });

@@ -6,28 +6,12 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import type { JobInfo } from '../../src-shared/api.ts';
-import { runCli } from '../../src-main/core/cli/main.ts';
 import { computeMap, readMap } from '../../src-main/core/explore/map.ts';
 import { EngineService } from '../../src-main/core/service/service.ts';
 import { validatePayload } from '../../src-main/core/service/validate.ts';
 import { catalogWithVectors, SMALL } from '../connector/fixtures.ts';
+import { cliOn as cli, until } from '../helpers.ts';
 import { trainConnector } from '../../src-main/core/connector/run.ts';
-
-async function cli(file: string, args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io = { out: (t: string) => (out += `${t}\n`), err: { write: (t: string) => ((err += t), true) } as unknown as NodeJS.WriteStream };
-  const code = await runCli([...args, '--catalog', file], io);
-  return { code, out, err };
-}
-
-const until = async (cond: () => boolean, ms = 60_000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 describe('map', () => {
   it('altmoe map lays out an encoder, writes a PNG, and uses the cache until the vectors change', async () => {
