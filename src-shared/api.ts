@@ -154,6 +154,8 @@ export interface SearchRequest {
   datasets?: string[];
   splits?: Split[];
   run?: number;
+  /** Text queries: fuse keyword matches (captions, file names) with the semantic ranking (default true). */
+  hybrid?: boolean;
 }
 
 /** What identifies and shows a catalog item on a page. */
@@ -170,6 +172,8 @@ export interface SearchHit extends ItemFields {
   score: number;
   /** 'same space (encoder)' or 'image->text (run 3)' */
   via: string;
+  /** A text query's words matched it (keyword search, fused with the semantic ranking). */
+  keyword?: boolean;
 }
 
 export interface SearchResult {

@@ -118,6 +118,7 @@ export const searchOptionsShape = {
   datasets: z.array(name('a dataset')).optional(),
   splits: z.array(split).optional(),
   run: runId.optional(),
+  hybrid: z.boolean({ error: 'hybrid must be true or false' }).optional(),
 };
 
 export const searchOptionsSchema = z.object(searchOptionsShape).strict();

@@ -7,6 +7,7 @@ import { importDataset } from '../../src-main/core/datasets/import.ts';
 import { runEmbedJob } from '../../src-main/core/encoders/embed-job.ts';
 import { addEncoder } from '../../src-main/core/encoders/registry.ts';
 import { SearchEngine } from '../../src-main/core/search/engine.ts';
+import { keywordMatches } from '../../src-main/core/search/keywords.ts';
 import { SMALL } from '../connector/fixtures.ts';
 import { writeImage, writeWav } from '../encoders/media.ts';
 import { makeAudioEncoder, makeImageEncoder, makeTextEncoder } from '../encoders/tiny-encoders.ts';
@@ -43,7 +44,8 @@ describe('search by text, image and audio', () => {
     const { c, media } = await catalogWithMedia();
     const engine = new SearchEngine(c);
     try {
-      const byText = await engine.search({ query: { text: 'the dog is blue' }, to: ['text'], k: 5 });
+      // The vectors alone (hybrid: false): a text query ranks as the stored caption's vector does.
+      const byText = await engine.search({ query: { text: 'the dog is blue' }, to: ['text'], k: 5, hybrid: false });
       expect(byText[0]).toMatchObject({ text: 'the dog is blue', modality: 'text', via: 'same space (txt)' });
       expect(byText[0]!.score).toBeCloseTo(1, 5);
       const item = byText[0]!.itemId;
@@ -67,7 +69,8 @@ describe('search by text, image and audio', () => {
     const s = await trainConnector(c, { pairs: [['image', 'text']], runsDir: path.join(d, 'runs'), overrides: { ...SMALL, dim: 16, steps: 60, evalEvery: 30, batchSize: 16 }, threads: 1 });
     const engine = new SearchEngine(c);
     try {
-      const hits = await engine.search({ query: { text: 'a red ball' }, to: ['image'], k: 6 });
+      // The vectors alone (hybrid: false): the query maps as the stored caption does.
+      const hits = await engine.search({ query: { text: 'a red ball' }, to: ['image'], k: 6, hybrid: false });
       expect(hits).toHaveLength(6);
       expect(hits.every((h) => h.modality === 'image' && h.via === `text->image (run ${s.runId})`)).toBe(true);
       const caption = c.db.prepare<[], { id: number }>("SELECT id FROM items WHERE text = 'a red ball'").get()!;
@@ -76,7 +79,10 @@ describe('search by text, image and audio', () => {
       hits.forEach((h, i) => expect(h.score).toBeCloseTo(same[i]!.score, 5));
       // Filters: a split no pair has leaves nothing; the dataset filter keeps everything here.
       expect(await engine.search({ query: { text: 'a red ball' }, to: ['image'], splits: ['test'] })).toEqual([]);
-      expect((await engine.search({ query: { text: 'a red ball' }, to: ['image'], k: 6, datasets: ['colors'] })).map((h) => h.itemId)).toEqual(hits.map((h) => h.itemId));
+      expect((await engine.search({ query: { text: 'a red ball' }, to: ['image'], k: 6, datasets: ['colors'], hybrid: false })).map((h) => h.itemId)).toEqual(hits.map((h) => h.itemId));
+      // By default its words count too: the images whose captions say "red ball" come first.
+      const worded = await engine.search({ query: { text: 'a red ball' }, to: ['image'], k: 6 });
+      expect(worded[0]).toMatchObject({ key: 'red-ball.png', keyword: true });
     } finally {
       await engine.close();
     }
@@ -94,6 +100,37 @@ describe('search by text, image and audio', () => {
       await expect(engine.search({ query: { text: 'a red car' }, to: ['text'], encoder: 'img' })).rejects.toThrow(/no text encoder named "img"/);
       c.write(() => c.db.prepare("DELETE FROM encoders WHERE name = 'aud'").run());
       await expect(engine.search({ query: { audio: path.join(media, 'low.wav') }, to: ['audio'] })).rejects.toThrow(/no audio encoder that can encode a query/);
+    } finally {
+      await engine.close();
+    }
+  });
+  it('a text query counts its exact words: keyword matches are fused in by rank, each hit keeps its cosine', async () => {
+    const d = tempDir();
+    const c = tempCatalog(d);
+    const captions = ['a red cat', 'the cat is red', 'a blue dog', 'a piggybank on a shelf', 'red things', 'a cat and a dog'];
+    writeFiles(d, { 'm.jsonl': captions.map((t, i) => JSON.stringify({ path: `shelf/${i}-${i === 2 ? 'blue_dog' : 'item'}.png`, caption: t, split: i < 4 ? 'train' : 'test' })).join('\n') });
+    await importDataset(c, 'manifest', path.join(d, 'm.jsonl'), { name: 'm', hashMedia: false });
+    await addEncoder(c, makeTextEncoder(path.join(d, 'enc/txt')), { name: 'txt' });
+    await runEmbedJob(c, { encoder: 'txt' });
+    const engine = new SearchEngine(c);
+    try {
+      // The tiny encoder ranks "red things" above the one caption with the word; the words put it first.
+      const semantic = await engine.search({ query: { text: 'piggybank' }, to: ['text'], k: 3, hybrid: false });
+      expect(semantic[0]!.text).toBe('red things');
+      expect(semantic.some((h) => h.keyword)).toBe(false);
+      const hybrid = await engine.search({ query: { text: 'piggybank' }, to: ['text'], k: 3 });
+      expect(hybrid[0]).toMatchObject({ text: 'a piggybank on a shelf', keyword: true });
+      expect(hybrid.slice(1).some((h) => h.keyword)).toBe(false);
+      // Every hit keeps its cosine in the same space (equal to the semantic search's).
+      const cosine = new Map((await engine.search({ query: { text: 'piggybank' }, to: ['text'], k: 50, hybrid: false })).map((h) => [h.itemId, h.score]));
+      for (const h of hybrid) expect(h.score).toBeCloseTo(cosine.get(h.itemId)!, 5);
+      // Filters hold for keyword matches: the piggybank caption is in train, not test.
+      expect((await engine.search({ query: { text: 'piggybank' }, to: ['text'], k: 3, splits: ['test'] })).some((h) => h.text === 'a piggybank on a shelf')).toBe(false);
+      // Media match by their file name and through their captions.
+      const key = (id: number) => c.items.getById(id)!.key;
+      expect(keywordMatches(c, { text: 'piggybank', modality: 'image', limit: 5 }).map(key)).toEqual(['shelf/3-item.png']);
+      expect(keywordMatches(c, { text: 'blue_dog', modality: 'image', limit: 5 }).map(key)[0]).toBe('shelf/2-blue_dog.png');
+      expect(keywordMatches(c, { text: 'OR "NEAR(', modality: 'text', limit: 5 })).toEqual([]);
     } finally {
       await engine.close();
     }

@@ -239,6 +239,27 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX duplicate_marks_b ON duplicate_marks(b_item_id);
     `,
   },
+  {
+    version: 6,
+    name: 'keyword search',
+    sql: `
+      -- The words of every item for keyword search (FTS5, BM25 ranking): a caption's text, a media
+      -- file's path with its separators as spaces ('cars/red_car-01.png' -> 'cars red car 01 png').
+      -- Kept in step with items by triggers; rowid = item id.
+      CREATE VIRTUAL TABLE items_fts USING fts5(words, tokenize = 'unicode61 remove_diacritics 2');
+      INSERT INTO items_fts (rowid, words)
+        SELECT id, CASE modality WHEN 'text' THEN text ELSE replace(replace(replace(replace(key, '/', ' '), '_', ' '), '-', ' '), '.', ' ') END FROM items;
+      CREATE TRIGGER items_fts_insert AFTER INSERT ON items BEGIN
+        INSERT INTO items_fts (rowid, words) VALUES (new.id, CASE new.modality WHEN 'text' THEN new.text ELSE replace(replace(replace(replace(new.key, '/', ' '), '_', ' '), '-', ' '), '.', ' ') END);
+      END;
+      CREATE TRIGGER items_fts_update AFTER UPDATE OF text, key ON items BEGIN
+        UPDATE items_fts SET words = CASE new.modality WHEN 'text' THEN new.text ELSE replace(replace(replace(replace(new.key, '/', ' '), '_', ' '), '-', ' '), '.', ' ') END WHERE rowid = new.id;
+      END;
+      CREATE TRIGGER items_fts_delete AFTER DELETE ON items BEGIN
+        DELETE FROM items_fts WHERE rowid = old.id;
+      END;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -77,6 +77,7 @@ export const OPTIONS = {
   color: { type: 'string' },
   sample: { type: 'string' },
   force: { type: 'boolean' },
+  semantic: { type: 'boolean' },
 } satisfies ParseArgsConfig['options'];
 
 

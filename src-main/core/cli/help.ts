@@ -32,6 +32,8 @@ Usage:
   altmoe search --image FILE | --audio FILE | --item ID --to text,image
                 [--min-score S] [--run RUN] [--datasets D,...] [--splits S,...] [--encoder NAME]
                 [--storage float32|int8]        int8 storage: a quarter of the memory, results re-scored exactly
+                [--semantic]                    text queries: the vectors alone (default: fused with keyword
+                                                matches in captions and file names)
                 [--store postgres://... [--exact] [--ef-search N]]
                                                 nearest items of each modality to the query
   altmoe store push --to postgres://USER@HOST/DB [--encoder E] [--run R] [--halfvec]

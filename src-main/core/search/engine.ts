@@ -19,11 +19,13 @@ import { Encoder } from '../encoders/encoder.ts';
 import { EncoderError } from '../encoders/errors.ts';
 import { encoderSpec } from '../encoders/registry.ts';
 import type { EncoderInput } from '../encoders/preprocess.ts';
-import type { GalleryFor } from '../store/gallery.ts';
+import { unitRows, type GalleryFor } from '../store/gallery.ts';
+import { reciprocalRankFusion } from './fusion.ts';
+import { ftsExpression, keywordMatches } from './keywords.ts';
 import { LocalStore, type LocalStoreOptions } from '../store/local-store.ts';
 import { PostgresStore } from '../store/postgres/pg-store.ts';
 import type { PostgresSearchOptions } from '../store/postgres/pg-store.ts';
-import type { Collection, VectorStore } from '../store/store.ts';
+import type { Collection, StoredHit, VectorStore } from '../store/store.ts';
 
 import { SearchError, UnavailableError, type Unavailable } from './errors.ts';
 
@@ -50,6 +52,8 @@ export interface ItemQuery {
   minScore?: number;
   /** Connector run to map across modalities (default: the newest finished run with that direction). */
   run?: number;
+  /** Text queries: fuse the semantic ranking with keyword matches (default true); false: semantic only. */
+  hybrid?: boolean;
 }
 
 /** One result (the contract's type, shared with the renderer). */
@@ -88,12 +92,56 @@ export class SearchEngine {
     for (const name of q.datasets ?? []) if (!this.catalog.datasets.get(name)) throw new SearchError(`no dataset named "${name}"`);
     const exclude = 'item' in q.query ? q.query.item : undefined;
     const hits: SearchHit[] = [];
+    const words = 'text' in q.query && (q.hybrid ?? true) && ftsExpression(q.query.text) !== null ? q.query.text : null;
     for (const target of q.to) {
       const { query, collection, via } = await this.plan(q.query, source, target, q.run, q.encoder);
-      const found = await this.store.nearest(collection, { vector: query, k, ...definedOnly({ datasets: q.datasets, splits: q.splits, minScore: q.minScore, exclude }) });
+      const found = words !== null ? await this.hybrid(words, target, query, collection, k, { ...q, exclude }) : await this.store.nearest(collection, { vector: query, k, ...definedOnly({ datasets: q.datasets, splits: q.splits, minScore: q.minScore, exclude }) });
       hits.push(...found.map((h) => ({ ...h, via })));
     }
     return hits;
+  }
+
+  /**
+   * A text query's semantic top items and its keyword matches (captions, file names), fused by
+   * reciprocal rank; every hit keeps its cosine score, and says whether its words matched.
+   */
+  private async hybrid(text: string, target: Modality, query: Float32Array, collection: Collection, k: number, q: Pick<SearchQuery, 'datasets' | 'splits' | 'minScore'> & { exclude: number | undefined }): Promise<StoredHit[]> {
+    const pool = Math.max(50, 3 * k);
+    const filters = definedOnly({ datasets: q.datasets, splits: q.splits, exclude: q.exclude });
+    const semantic = await this.store.nearest(collection, { vector: query, k: pool, ...filters });
+    const keyword = keywordMatches(this.catalog, { text, modality: target, limit: pool, ...filters });
+    const byId = new Map(semantic.map((h) => [h.itemId, h]));
+    // Keyword matches the semantic pool missed: scored in the collection's space, as the store
+    // would (items without a current vector are not in the collection and drop out).
+    for (const h of await this.scoreItems(collection, query, keyword.filter((id) => !byId.has(id)))) byId.set(h.itemId, h);
+    const matched = new Set(keyword);
+    const fused = reciprocalRankFusion([semantic.map((h) => h.itemId), keyword.filter((id) => byId.has(id))]);
+    return fused
+      .map((f) => ({ ...byId.get(f.id)!, keyword: matched.has(f.id) }))
+      .filter((h) => q.minScore === undefined || h.score >= q.minScore)
+      .slice(0, k);
+  }
+
+  /** Items of a collection with their cosine to a query in its space (the store's score, computed here). */
+  private async scoreItems(collection: Collection, query: Float32Array, ids: readonly number[]): Promise<StoredHit[]> {
+    const enc = collection.encoder;
+    const rows = ids.flatMap((id) => {
+      const v = this.catalog.embeddings.get(enc.id, id);
+      return v ? [{ id, v }] : [];
+    });
+    if (rows.length === 0) return [];
+    const raw = new Float32Array(rows.length * enc.dim);
+    rows.forEach((r, i) => raw.set(r.v, i * enc.dim));
+    const mapper = collection.run ? await this.mapper(collection.run, collection.run.source, enc.modality, 'gallery') : null;
+    const unit = await unitRows(raw, enc.dim, mapper);
+    const dim = unit.length / rows.length;
+    const datasets = new Map(this.catalog.datasets.list().map((d) => [d.id, d.name]));
+    return rows.map((r, i) => {
+      const item = this.catalog.items.getById(r.id)!;
+      let score = 0;
+      for (let j = 0; j < dim; j++) score += unit[i * dim + j]! * query[j]!;
+      return { itemId: r.id, dataset: datasets.get(item.dataset_id) ?? '?', modality: item.modality, key: item.key, path: item.path, text: item.text, score };
+    });
   }
 
   /**

@@ -44,6 +44,8 @@ export class ItemsRepo {
   private readonly orphanTexts;
   private readonly sameHash;
   private readonly briefStmt;
+  private readonly matchText;
+  private readonly matchMediaStmt;
 
   constructor(db: Db) {
     this.insertStmt = db.prepare<[number, string, string, string | null, string | null, string | null, string]>(
@@ -69,6 +71,20 @@ export class ItemsRepo {
       'SELECT * FROM items WHERE dataset_id = ? AND id > ? ORDER BY id LIMIT ?',
     );
     this.deleteStmt = db.prepare<[number]>('DELETE FROM items WHERE id = ?');
+    this.matchText = db.prepare<[string, number], { id: number; dataset_id: number }>(
+      `SELECT i.id, i.dataset_id FROM items_fts f JOIN items i ON i.id = f.rowid
+       WHERE items_fts MATCH ? AND i.modality = 'text' ORDER BY f.rank LIMIT ?`,
+    );
+    // A media item by its own file name or through its best-matching caption, whichever ranks it higher.
+    this.matchMediaStmt = db.prepare<[string, string, string, string, number], { id: number; dataset_id: number }>(
+      `SELECT id, dataset_id FROM (
+         SELECT i.id, i.dataset_id, f.rank AS r FROM items_fts f JOIN items i ON i.id = f.rowid
+           WHERE items_fts MATCH ? AND i.modality = ?
+         UNION ALL
+         SELECT m.id, m.dataset_id, f.rank AS r FROM items_fts f JOIN pairs p ON p.b_item_id = f.rowid JOIN items m ON m.id = p.a_item_id
+           WHERE items_fts MATCH ? AND m.modality = ?
+       ) GROUP BY id ORDER BY min(r), id LIMIT ?`,
+    );
     this.briefStmt = db.prepare<[], { id: number; dataset_id: number; modality: Modality }>('SELECT id, dataset_id, modality FROM items');
     this.sameHash = db.prepare<[string], { ids: string }>(
       `SELECT group_concat(id) AS ids FROM items WHERE modality = ? AND content_hash IS NOT NULL
@@ -136,6 +152,16 @@ export class ItemsRepo {
     const out = new Map<number, { datasetId: number; modality: Modality }>();
     for (const r of this.briefStmt.iterate()) out.set(r.id, { datasetId: r.dataset_id, modality: r.modality });
     return out;
+  }
+
+  /** Captions matching an FTS5 expression, best (BM25) first. */
+  matchCaptions(expr: string, limit: number): { id: number; datasetId: number }[] {
+    return this.matchText.all(expr, limit).map((r) => ({ id: r.id, datasetId: r.dataset_id }));
+  }
+
+  /** Media items of a modality whose file name or a caption matches an FTS5 expression, best first. */
+  matchMedia(expr: string, modality: Modality, limit: number): { id: number; datasetId: number }[] {
+    return this.matchMediaStmt.all(expr, modality, expr, modality, limit).map((r) => ({ id: r.id, datasetId: r.dataset_id }));
   }
 
   /** Sets of two or more items of a modality with the same content hash (identical bytes or text). */

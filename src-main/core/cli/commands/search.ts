@@ -6,7 +6,7 @@ import { definedOnly } from '../../../../src-shared/objects.ts';
 import { MODALITIES } from '../../../../src-shared/types.ts';
 import { Catalog } from '../../catalog/catalog.ts';
 import { SearchEngine, type QueryInput } from '../../search/engine.ts';
-import { table } from '../render.ts';
+import { printable, table } from '../render.ts';
 import { csv, num, oneOf, UsageError, validated, type Command, type Values } from '../args.ts';
 
 /** --store URL [--exact] [--ef-search N]: search a Postgres store instead of the local catalog. */
@@ -32,7 +32,7 @@ export const search: Command = async ({ catalogFile, args, values, io }) => {
           : { item: validated(itemId, num(values.item)) };
   const options = validated(
     searchOptionsSchema,
-    definedOnly({ to: csv(values.to) ?? [...MODALITIES], k: num(values.k), minScore: num(values['min-score']), run: num(values.run), datasets: csv(values.datasets), splits: csv(values.splits) }),
+    definedOnly({ to: csv(values.to) ?? [...MODALITIES], k: num(values.k), minScore: num(values['min-score']), run: num(values.run), datasets: csv(values.datasets), splits: csv(values.splits), hybrid: values.semantic ? false : undefined }),
   );
   const storage = oneOf(values.storage, 'storage', ['float32', 'int8'] as const);
   const store = storeOptions(values);
@@ -41,7 +41,7 @@ export const search: Command = async ({ catalogFile, args, values, io }) => {
   try {
     const hits = await engine.search({ ...options, query, k: options.k ?? 10, ...(values.encoder ? { encoder: values.encoder } : {}) });
     if (values.json) io.out(JSON.stringify(hits, null, 2));
-    else io.out(table(['score', 'modality', 'item', 'dataset', 'what', 'via'], hits.map((h) => [h.score.toFixed(3), h.modality, h.itemId, h.dataset, h.text ?? h.path ?? h.key, h.via])));
+    else io.out(table(['score', 'words', 'modality', 'item', 'dataset', 'what', 'via'], hits.map((h) => [h.score.toFixed(3), h.keyword ? 'yes' : '', h.modality, h.itemId, printable(h.dataset), printable(h.text ?? h.path ?? h.key), h.via])));
     return 0;
   } finally {
     await engine.close();

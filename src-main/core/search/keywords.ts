@@ -1,0 +1,41 @@
+// Keyword search over the catalog (SQLite FTS5, BM25): the exact words of a text query in captions
+// and in media file names. A media item also matches through its captions, so "piggybank" finds the
+// drawing titled so. Search fuses this ranking with the semantic one (fusion.ts).
+import type { Modality, Split } from '../../../src-shared/types.ts';
+import type { Catalog } from '../catalog/catalog.ts';
+
+export interface KeywordQuery {
+  text: string;
+  modality: Modality;
+  limit: number;
+  datasets?: string[];
+  splits?: Split[];
+  exclude?: number;
+}
+
+/** The query's words as an FTS5 expression: any of them, each quoted (so no word is an operator). */
+export function ftsExpression(text: string): string | null {
+  const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  const unique = [...new Set(words)].slice(0, 32);
+  return unique.length > 0 ? unique.map((w) => `"${w}"`).join(' OR ') : null;
+}
+
+/** Item ids of the modality matching the query's words, best first. */
+export function keywordMatches(catalog: Catalog, q: KeywordQuery): number[] {
+  const expr = ftsExpression(q.text);
+  if (!expr) return [];
+  const datasetIds = q.datasets?.map((name) => catalog.datasets.get(name)?.id ?? -1);
+  const inSplits = q.splits ? catalog.pairs.itemsInSplits(q.splits) : null;
+  // Filters apply after the match: ask for more rows than needed when they may drop some.
+  const fetch = datasetIds || inSplits || q.exclude !== undefined ? q.limit * 4 + 16 : q.limit;
+  const ranked = q.modality === 'text' ? catalog.items.matchCaptions(expr, fetch) : catalog.items.matchMedia(expr, q.modality, fetch);
+  const out: number[] = [];
+  for (const r of ranked) {
+    if (r.id === q.exclude) continue;
+    if (datasetIds && !datasetIds.includes(r.datasetId)) continue;
+    if (inSplits && !inSplits.has(r.id)) continue;
+    out.push(r.id);
+    if (out.length >= q.limit) break;
+  }
+  return out;
+}
