@@ -67,12 +67,21 @@ describe('the app in a browser, against server mode', () => {
   it('imports a folder dataset through the wizard, with a preview', async () => {
     await page.click('nav [data-page="datasets"]');
     await page.selectOption('select[aria-label="format"]', 'folder');
+    // The source field's example is the chosen format's, not COCO's.
+    expect(await page.getAttribute('input[aria-label="source"]', 'placeholder')).toMatch(/Pictures\/holiday/);
+    // An empty folder previews as nothing to import, and Import stays off.
+    mkdirSync(path.join(dir, 'empty'), { recursive: true });
+    await page.fill('input[aria-label="source"]', path.join(dir, 'empty'));
+    await page.click('text=Preview');
+    await expect.poll(() => page.locator('[data-testid="preview"]').innerText()).toMatch(/Nothing to import here/);
+    expect(await page.isDisabled('[data-testid="import"]')).toBe(true);
     await page.fill('input[aria-label="source"]', path.join(dir, 'media'));
     await page.fill('input[aria-label="dataset name"]', 'toys');
     await page.click('text=Preview');
     await expect.poll(() => page.locator('[data-testid="preview"]').innerText()).toMatch(/toys.*12 images, 3 audio clips, 30 captions, 30 pairs/s);
     await page.click('[data-testid="import"]');
     await page.locator('[data-testid="import-report"]').waitFor();
+    expect(await page.locator('[data-testid="import-report"]').innerText()).toMatch(/^Imported “toys” in \d+\.\d s: 12 image item\(s\) added, 3 audio item\(s\) added, 30 text item\(s\) added, 30 pair\(s\) added$/);
     await expect.poll(() => page.locator('tr[data-dataset="toys"]').innerText()).toMatch(/toys\s+folder\s+12\s+30\s+3/);
     await shot('datasets');
   });
@@ -91,6 +100,8 @@ describe('the app in a browser, against server mode', () => {
     }
     await expect.poll(() => page.locator('tr[data-encoder="text"]').innerText()).toMatch(/text\s+text\s+16\s+30/);
     await expect.poll(() => page.locator('tr[data-encoder="audio"]').innerText()).toMatch(/audio\s+audio\s+10\s+3/);
+    // One line per provider, each saying what it needs (never run together, CPU always there).
+    expect(await page.locator('[data-testid="providers"] li').first().innerText()).toBe('cpu: always available');
     await shot('models');
   }, 120_000);
 
@@ -127,6 +138,13 @@ describe('the app in a browser, against server mode', () => {
     await page.click('form button[type="submit"]');
     await page.locator('.hit').first().waitFor();
     expect(await page.locator('.hit .caption').first().innerText()).toBe('the car is blue');
+    // Its words matched (hybrid search, on by default): the hit says so; unticked, no hit does.
+    expect(await page.locator('.hit').first().locator('.words').innerText()).toBe('words');
+    await page.uncheck('input[aria-label="exact words"]');
+    await page.click('form button[type="submit"]');
+    await expect.poll(() => page.locator('.hit .words').count()).toBe(0);
+    expect(await page.locator('.hit .caption').first().innerText()).toBe('the car is blue');
+    await page.check('input[aria-label="exact words"]');
     // Text to images and audio through the trained connector.
     await page.check('[data-target="image"]');
     await page.check('[data-target="audio"]');
