@@ -112,6 +112,10 @@ describe('the app in a browser, against server mode', () => {
     await page.click('text=add pair');
     await page.selectOption('select[aria-label="text encoder"]', 'text');
     await page.check('[data-testid="custom"]');
+    // 0 steps is refused with the engine's message, not silently replaced by the preset's.
+    await page.fill('input[aria-label="steps"]', '0');
+    await page.click('[data-testid="start-training"]');
+    await expect.poll(() => page.locator('[role="alert"]').first().innerText()).toMatch(/steps must be a whole number from 1/);
     await page.fill('input[aria-label="steps"]', '40');
     await page.fill('input[aria-label="batch size"]', '8');
     await page.fill('input[aria-label="eval every"]', '20');
