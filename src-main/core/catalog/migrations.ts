@@ -245,13 +245,12 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: `
       -- The words of every item for keyword search (FTS5, BM25 ranking): a caption's text, a media
       -- file's path with its separators as spaces ('cars/red_car-01.png' -> 'cars red car 01 png').
-      -- Kept in step with items by triggers; rowid = item id.
+      -- rowid = item id. Updates and deletes are followed by triggers; new items are indexed in one
+      -- statement at the end of the import that wrote them (ItemsRepo.indexNewWords): a per-row
+      -- insert trigger made a COCO-sized import 2.4x slower.
       CREATE VIRTUAL TABLE items_fts USING fts5(words, tokenize = 'unicode61 remove_diacritics 2');
       INSERT INTO items_fts (rowid, words)
         SELECT id, CASE modality WHEN 'text' THEN text ELSE replace(replace(replace(replace(key, '/', ' '), '_', ' '), '-', ' '), '.', ' ') END FROM items;
-      CREATE TRIGGER items_fts_insert AFTER INSERT ON items BEGIN
-        INSERT INTO items_fts (rowid, words) VALUES (new.id, CASE new.modality WHEN 'text' THEN new.text ELSE replace(replace(replace(replace(new.key, '/', ' '), '_', ' '), '-', ' '), '.', ' ') END);
-      END;
       CREATE TRIGGER items_fts_update AFTER UPDATE OF text, key ON items BEGIN
         UPDATE items_fts SET words = CASE new.modality WHEN 'text' THEN new.text ELSE replace(replace(replace(replace(new.key, '/', ' '), '_', ' '), '-', ' '), '.', ' ') END WHERE rowid = new.id;
       END;

@@ -150,6 +150,8 @@ export async function writePlan(catalog: Catalog, plan: ImportPlan, opts: WriteO
       tick();
     }
     progress({ phase: 'write', done: totalRows, total: totalRows });
+    // The new items' words for keyword search, in one statement (see migration 6).
+    catalog.items.indexNewWords();
 
     const changed =
       report.pairs.added + report.pairs.updated +

@@ -45,6 +45,7 @@ export class ItemsRepo {
   private readonly sameHash;
   private readonly briefStmt;
   private readonly matchText;
+  private readonly indexWordsStmt;
   private readonly matchMediaStmt;
 
   constructor(db: Db) {
@@ -71,6 +72,11 @@ export class ItemsRepo {
       'SELECT * FROM items WHERE dataset_id = ? AND id > ? ORDER BY id LIMIT ?',
     );
     this.deleteStmt = db.prepare<[number]>('DELETE FROM items WHERE id = ?');
+    this.indexWordsStmt = db.prepare(
+      `INSERT INTO items_fts (rowid, words)
+         SELECT id, CASE modality WHEN 'text' THEN text ELSE replace(replace(replace(replace(key, '/', ' '), '_', ' '), '-', ' '), '.', ' ') END
+         FROM items WHERE id > (SELECT coalesce(max(rowid), 0) FROM items_fts)`,
+    );
     this.matchText = db.prepare<[string, number], { id: number; dataset_id: number }>(
       `SELECT i.id, i.dataset_id FROM items_fts f JOIN items i ON i.id = f.rowid
        WHERE items_fts MATCH ? AND i.modality = 'text' ORDER BY f.rank LIMIT ?`,
@@ -152,6 +158,14 @@ export class ItemsRepo {
     const out = new Map<number, { datasetId: number; modality: Modality }>();
     for (const r of this.briefStmt.iterate()) out.set(r.id, { datasetId: r.dataset_id, modality: r.modality });
     return out;
+  }
+
+  /**
+   * Adds the words of items not yet in the keyword index (every id above its highest): run once at
+   * the end of a write that inserted items, in its transaction. Returns how many.
+   */
+  indexNewWords(): number {
+    return this.indexWordsStmt.run().changes;
   }
 
   /** Captions matching an FTS5 expression, best (BM25) first. */
