@@ -41,7 +41,7 @@ const CASES: Case[] = [
   { name: 'non-UTF-8 token file', format: 'flickr-token', file: 'r.token', content: Buffer.from([0x31, 0x2e, 0x6a, 0x70, 0x67, 0x23, 0x30, 0x09, 0xff, 0x0a]), error: /not valid UTF-8/ },
   { name: 'path escaping the root (coco)', format: 'coco', file: 'c.json', content: JSON.stringify({ images: [{ id: 1, file_name: '../../etc/passwd' }], annotations: [] }), error: /media path "\.\.\/\.\.\/etc\/passwd" escapes the dataset root/ },
   { name: 'path escaping the root (karpathy filepath)', format: 'coco-karpathy', file: 'k.json', content: JSON.stringify({ images: [{ filepath: 'val/../..', filename: 'x.jpg', split: 'train', sentences: [] }] }), error: /escapes the dataset root/ },
-  { name: 'absolute path (manifest)', format: 'manifest', file: 'm.jsonl', content: '{"path": "/etc/shadow.png", "caption": "x"}\n', error: /is absolute; paths must be relative to the dataset root/ },
+  { name: 'absolute path (manifest)', format: 'manifest', file: 'm.jsonl', content: '{"path": "/etc/shadow.png", "caption": "x"}\n', error: /is absolute and not inside the dataset root \(.*\); paths must be relative to it or inside it/ },
   { name: 'escaping path with backslashes (manifest)', format: 'manifest', file: 'm.csv', content: 'path,caption\n..\\..\\x.png,hi\n', error: /escapes the dataset root/ },
   { name: 'malformed JSONL line', format: 'manifest', file: 'm.jsonl', content: '{"path": "a.jpg", "caption": "x"}\n{"path": \n', error: /m\.jsonl:2: malformed JSON line/ },
   { name: 'empty caption', format: 'coco', file: 'c.json', content: JSON.stringify({ images: [{ id: 1, file_name: 'a.jpg' }], annotations: [{ id: 1, image_id: 1, caption: '   ' }] }), error: /annotations\[0\]: empty caption/ },

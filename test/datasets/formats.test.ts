@@ -188,6 +188,17 @@ describe('importers', () => {
     expect(captionsOf(c, 'm')).toEqual({ 'a.jpg [train]': ['first', 'second'], 's.bin [val]': ['a sound', 'a noise'] });
   });
 
+  it('manifest: an absolute path inside the root is taken relative to it; one outside is refused', async () => {
+    const dir = tempDir();
+    writeFiles(dir, { 'media/x/a.png': 'png', 'm.jsonl': [JSON.stringify({ path: path.join(dir, 'media', 'x', 'a.png'), caption: 'inside' }), JSON.stringify({ path: 'x/b.png', caption: 'relative' })].join('\n') });
+    const c = tempCatalog();
+    await importDataset(c, 'manifest', path.join(dir, 'm.jsonl'), { name: 'm', root: path.join(dir, 'media') });
+    expect(captionsOf(c, 'm')).toEqual({ 'x/a.png [-]': ['inside'], 'x/b.png [-]': ['relative'] });
+    // A sibling folder whose name starts like the root's is not inside it.
+    writeFiles(dir, { 'n.jsonl': JSON.stringify({ path: path.join(dir, 'media2', 'a.png'), caption: 'outside' }) });
+    await expect(importDataset(c, 'manifest', path.join(dir, 'n.jsonl'), { name: 'n', root: path.join(dir, 'media') })).rejects.toThrow(/is absolute and not inside the dataset root/);
+  });
+
   it('manifest: CSV with a header', async () => {
     const dir = tempDir();
     writeFiles(dir, { 'm.csv': 'path,caption,split\nx/a.png,"a, b",test\nx/b.mp3,a song,\n' });

@@ -5,21 +5,31 @@ import type { Modality } from '../../../src-shared/types.ts';
 
 /**
  * Normalises a media path from a source file to a POSIX path relative to the dataset root.
- * Absolute paths and paths that climb out of the root (`../`) are refused: a catalog must never
- * read files outside the folders the user registered.
+ * Paths that climb out of the root (`../`) are refused, and so are absolute paths, unless they lie
+ * inside the root (then they are taken relative to it): a catalog must never read files outside
+ * the folders the user registered. (Links are checked where files are read: checkMediaPath.)
  */
-export function safeRelativePath(raw: string, where: string): string {
+export function safeRelativePath(raw: string, where: string, root?: string): string {
   if (typeof raw !== 'string' || raw.trim() === '') throw new ImportError(`${where}: empty media path`);
   if (raw.includes('\0')) throw new ImportError(`${where}: media path contains a NUL byte`);
-  const unified = raw.trim().replace(/\\/g, '/');
+  let unified = raw.trim().replace(/\\/g, '/');
   if (unified.startsWith('/') || /^[A-Za-z]:\//.test(unified)) {
-    throw new ImportError(`${where}: media path "${raw}" is absolute; paths must be relative to the dataset root`);
+    const inside = root !== undefined ? insideRoot(unified, root) : null;
+    if (inside === null) throw new ImportError(`${where}: media path "${raw}" is absolute and not inside the dataset root${root !== undefined ? ` (${root})` : ''}; paths must be relative to it or inside it`);
+    unified = inside;
   }
   const norm = path.posix.normalize(unified);
   if (norm === '..' || norm.startsWith('../') || norm === '.') {
     throw new ImportError(`${where}: media path "${raw}" escapes the dataset root`);
   }
   return norm.replace(/^\.\//, '');
+}
+
+/** An absolute path's part below root (POSIX), or null when it is not below it. */
+function insideRoot(absolute: string, root: string): string | null {
+  const base = path.posix.normalize(root.replace(/\\/g, '/')).replace(/\/+$/, '');
+  const norm = path.posix.normalize(absolute);
+  return norm.startsWith(`${base}/`) ? norm.slice(base.length + 1) : null;
 }
 
 /** Joins a validated relative path to a root (for reading the file). */

@@ -36,11 +36,13 @@ export class ImportPlan {
   constructor(
     readonly format: ImportFormat,
     readonly source: string,
+    /** The dataset root: an absolute media path inside it is taken as relative to it. */
+    readonly root?: string,
   ) {}
 
   /** Adds a media item; adding the same path twice is fine when it is the same item. */
   mediaItem(modality: MediaModality, rawPath: string, where: string, meta: Record<string, unknown> = {}): string {
-    const rel = safeRelativePath(rawPath, where);
+    const rel = safeRelativePath(rawPath, where, this.root);
     const existing = this.media.get(rel);
     if (existing) {
       if (existing.modality !== modality) {
@@ -54,7 +56,7 @@ export class ImportPlan {
 
   /** Adds a media item that must be new: a second one with the same path is a duplicate id. */
   uniqueMedia(modality: MediaModality, rawPath: string, where: string, meta: Record<string, unknown> = {}): string {
-    const rel = safeRelativePath(rawPath, where);
+    const rel = safeRelativePath(rawPath, where, this.root);
     if (this.media.has(rel)) throw new ImportError(`${where}: duplicate entry for "${rel}"`);
     return this.mediaItem(modality, rel, where, meta);
   }

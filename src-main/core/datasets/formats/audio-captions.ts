@@ -14,7 +14,7 @@ export const clothoReader: FormatReader = {
     return firstExistingDir(source, m ? [m[1]!, `clotho_audio_${m[1]}`, `audio/${m[1]}`] : []);
   },
   async parse(source, opts) {
-    const plan = new ImportPlan('clotho', source);
+    const plan = new ImportPlan('clotho', source, opts.root);
     const split = opts.split !== undefined ? opts.split : splitFromFileName(source);
     if (split === null && opts.split === undefined) plan.warn(noSplitWarning(source));
     let columns: string[] | null = null;
@@ -48,7 +48,7 @@ export const audiocapsReader: FormatReader = {
   input: 'file',
   defaultRoot: (source) => firstExistingDir(source, ['audio', 'audios', 'wav']),
   async parse(source, opts) {
-    const plan = new ImportPlan('audiocaps', source);
+    const plan = new ImportPlan('audiocaps', source, opts.root);
     const split = opts.split !== undefined ? opts.split : splitFromFileName(source);
     if (split === null && opts.split === undefined) plan.warn(noSplitWarning(source));
     // Downloaders name clips differently; look at what is actually in the root once.

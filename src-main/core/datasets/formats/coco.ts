@@ -23,7 +23,7 @@ export const cocoReader: FormatReader = {
     const images = arrayField(doc, 'images', source, hint);
     const annotations = arrayField(doc, 'annotations', source, hint);
     const split = opts.split !== undefined ? opts.split : splitFromFileName(source);
-    const plan = new ImportPlan('coco', source);
+    const plan = new ImportPlan('coco', source, opts.root);
 
     const pathById = new Map<string, string>();
     images.forEach((img, i) => {

@@ -12,7 +12,7 @@ export const flickrTokenReader: FormatReader = {
   input: 'file',
   defaultRoot: (source) => firstExistingDir(source, FLICKR_IMAGE_DIRS),
   async parse(source, opts) {
-    const plan = new ImportPlan('flickr-token', source);
+    const plan = new ImportPlan('flickr-token', source, opts.root);
     const split = opts.split ?? null;
     for await (const { line, no } of readLines(source, parseProgress(opts))) {
       if (line.trim() === '') continue;
@@ -39,7 +39,7 @@ export const flickrCsvReader: FormatReader = {
   input: 'file',
   defaultRoot: (source) => firstExistingDir(source, FLICKR_IMAGE_DIRS),
   async parse(source, opts) {
-    const plan = new ImportPlan('flickr-csv', source);
+    const plan = new ImportPlan('flickr-csv', source, opts.root);
     const split = opts.split ?? null;
     let header = true;
     // Quotes are ordinary characters in these captions; the column count varies only on known bad rows.

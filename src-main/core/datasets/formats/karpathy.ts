@@ -22,7 +22,7 @@ function karpathyReader(format: ImportFormat, label: string, rootCandidates: str
         throw new ImportError(`${source}: not a Karpathy split file (this looks like a COCO captions file: use format coco)`);
       }
       const images = arrayField(doc, 'images', source);
-      const plan = new ImportPlan(format, source);
+      const plan = new ImportPlan(format, source, opts.root);
       images.forEach((img, i) => {
         const where = `${source}: images[${i}]`;
         if (!isObject(img)) throw new ImportError(`${where}: not an object`);

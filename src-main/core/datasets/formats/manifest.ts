@@ -25,7 +25,7 @@ export const manifestReader: FormatReader = {
   input: 'file',
   defaultRoot: (source) => path.resolve(path.dirname(source)),
   async parse(source, opts) {
-    const plan = new ImportPlan('manifest', source);
+    const plan = new ImportPlan('manifest', source, opts.root);
     const state: RowState = { seen: new Set(), captionsPerMedia: new Map() };
     const add = (row: ManifestRow, where: string): void => addRow(plan, state, row, where, opts);
     if (/\.jsonl$|\.ndjson$/i.test(source)) {
