@@ -134,6 +134,10 @@ describe('duplicates', () => {
     const { c } = await catalogWithVectors();
     plant(c);
     const file = c.file;
+    // With no options: every modality, each by its encoder with most vectors, at the default threshold.
+    const defaults = await cli(file, ['duplicates']);
+    expect(defaults.code).toBe(0);
+    expect(defaults.out).toMatch(/^image: 300 vectors of img-enc at cosine >= 0\.969\ntext: 1,500 vectors of txt-enc at cosine >= 0\.969\n\d+ duplicate group\(s\)/);
     const listed = await cli(file, ['duplicates', '--encoder', 'img-enc', '--threshold', '0.999']);
     expect(listed.code).toBe(0);
     // The five test copies of train items, and the train/val pair sharing content.

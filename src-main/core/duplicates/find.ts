@@ -7,7 +7,7 @@ import { MODALITIES } from '../../../src-shared/types.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { EncoderRow } from '../catalog/repos/encoders.ts';
 import { UserError } from '../errors.ts';
-import { normalizeRows } from '../model/retrieval.ts';
+import { encoderRows } from '../store/gallery.ts';
 import { groupLinks, type Group, type Link } from './groups.ts';
 import { nearLinks } from './near.ts';
 
@@ -60,25 +60,6 @@ function encoderFor(catalog: Catalog, modality: Modality): EncoderRow | undefine
     .sort((x, y) => y.n - x.n || x.e.id - y.e.id)[0]?.e;
 }
 
-/** An encoder's current vectors as stored (raw) and as unit rows, with their item ids. */
-export function encoderRows(catalog: Catalog, e: EncoderRow, only?: ReadonlySet<number>): { ids: Int32Array; raw: Float32Array; unit: Float32Array } {
-  const ids: number[] = [];
-  const chunks: Buffer[] = [];
-  for (let after = 0; ; ) {
-    const rows = catalog.embeddings.pageModality(e.id, e.modality, after, 8192);
-    if (rows.length === 0) break;
-    after = rows[rows.length - 1]!.itemId;
-    for (const r of rows) {
-      if (only && !only.has(r.itemId)) continue;
-      ids.push(r.itemId);
-      chunks.push(r.vector);
-    }
-  }
-  const raw = new Float32Array(ids.length * e.dim);
-  chunks.forEach((c, i) => new Uint8Array(raw.buffer, i * e.dim * 4, e.dim * 4).set(c));
-  return { ids: Int32Array.from(ids), raw, unit: normalizeRows(raw, e.dim) };
-}
-
 /** Exact links (same content hash) among items of a modality, optionally only between `only`. */
 export function exactLinks(catalog: Catalog, modality: Modality, only?: ReadonlySet<number>): Link[] {
   const links: Link[] = [];
@@ -112,7 +93,7 @@ export async function scanDuplicates(catalog: Catalog, o: DuplicateOptions = {})
     const e = o.exactOnly ? undefined : (encoder ?? encoderFor(catalog, modality));
     let items = 0;
     if (e) {
-      const rows = encoderRows(catalog, e);
+      const rows = await encoderRows(catalog, e);
       items = rows.ids.length;
       links.push(...(await vectorLinks(rows.ids, rows.unit, e.dim, threshold, o.onProgress)));
     }

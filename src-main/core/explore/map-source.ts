@@ -7,11 +7,11 @@ import type { Modality } from '../../../src-shared/types.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { EncoderRow } from '../catalog/repos/encoders.ts';
 import { runConfig, runParams, servedFor, type RunConfig } from '../connector/run.ts';
-import { encoderRows } from '../duplicates/find.ts';
 import { UserError } from '../errors.ts';
 import { normalizeRows } from '../model/retrieval.ts';
 import { galleryMapper, queryMapper } from '../model/served.ts';
 import { servedStamp } from '../search/pick-run.ts';
+import { encoderRows } from '../store/gallery.ts';
 
 export type MapSource = { encoder: string } | { run: number };
 
@@ -63,7 +63,7 @@ export async function mapRows(catalog: Catalog, s: MapSource): Promise<MapRows> 
   const stamp = sourceStamp(catalog, s);
   if ('encoder' in s) {
     const e = encoderOf(catalog, s.encoder);
-    const rows = encoderRows(catalog, e);
+    const rows = await encoderRows(catalog, e);
     if (rows.ids.length === 0) throw new MapError(`encoder "${e.name}" has no vectors yet: run "altmoe embed --encoder ${e.name}" first`);
     return { key: sourceKey(s), stamp, ids: rows.ids, unit: rows.unit, dim: e.dim, space: e.name };
   }
@@ -76,7 +76,7 @@ export async function mapRows(catalog: Catalog, s: MapSource): Promise<MapRows> 
   let dim = 0;
   for (const m of [target, ...others] as Modality[]) {
     const e = encoderOf(catalog, config.encoders[m]!.name);
-    const rows = encoderRows(catalog, e);
+    const rows = await encoderRows(catalog, e);
     if (rows.ids.length === 0) continue;
     const served = servedFor(config, values, m === target ? others[0]! : m, target);
     const mapper = await (m === target ? galleryMapper(served, target) : queryMapper(served, m, target));
