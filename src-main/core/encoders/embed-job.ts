@@ -12,6 +12,7 @@ import { EncoderError } from './errors.ts';
 import { InferenceWorker } from './inference-client.ts';
 import { createPreprocessor, type EncoderInput, type PreparedBatch } from './preprocess.ts';
 import { checkUnchanged, encoderSpec, requireEncoder } from './registry.ts';
+import type { EncoderSpec } from './spec.ts';
 import { vectorProblem, type Pooled } from './run-encoder.ts';
 
 export interface EmbedOptions {
@@ -64,6 +65,15 @@ export interface EmbedReport {
 }
 
 export const DEFAULT_BATCH = 32;
+
+/**
+ * Raw-waveform audio models (input_values) take clips of any length, and a batch is zero-padded
+ * to its longest clip: with prompts of 1 to 30 s that tripled the work (Basic Pitch on the Asterisk
+ * prompts: 127 s at 32 per batch, 40 s one clip at a time), so such clips go one by one.
+ */
+export function defaultBatchSize(spec: EncoderSpec): number {
+  return spec.modality === 'audio' && 'input_values' in spec.inputs ? 1 : DEFAULT_BATCH;
+}
 const MAX_REPORTED_FAILURES = 1000;
 const PROGRESS_EVERY_MS = 500;
 
@@ -77,7 +87,7 @@ export async function runEmbedJob(catalog: Catalog, opts: EmbedOptions): Promise
   const row = requireEncoder(catalog, opts.encoder);
   const spec = encoderSpec(row);
   await checkUnchanged(row, spec);
-  const batchSize = opts.batchSize ?? DEFAULT_BATCH;
+  const batchSize = opts.batchSize ?? defaultBatchSize(spec);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new EncoderError(`batch size must be a positive integer, got ${batchSize}`);
   let datasetId: number | null = null;
   if (opts.dataset !== undefined) {

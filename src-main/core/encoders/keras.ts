@@ -32,8 +32,13 @@ export function decodeWeights(specs: readonly WeightSpec[], data: Uint8Array): M
     const size = spec.shape.reduce((a, b) => a * b, 1);
     const q = spec.quantization;
     const values = new Float32Array(size);
-    if (spec.dtype !== 'float32') throw new EncoderError(`weight ${spec.name} is ${spec.dtype}; only float32 weights are supported`);
-    if (q && (q.dtype === 'uint8' || q.dtype === 'uint16') && q.scale !== undefined && q.min !== undefined) {
+    if (spec.dtype === 'int32' && !q) {
+      // Graph models keep their shape and index constants as int32; they are small, so float32 holds them exactly.
+      const view = new DataView(data.buffer, data.byteOffset + offset, size * 4);
+      for (let i = 0; i < size; i++) values[i] = view.getInt32(i * 4, true);
+      offset += size * 4;
+    } else if (spec.dtype !== 'float32') throw new EncoderError(`weight ${spec.name} is ${spec.dtype}; only float32 and int32 weights are supported`);
+    else if (q && (q.dtype === 'uint8' || q.dtype === 'uint16') && q.scale !== undefined && q.min !== undefined) {
       const bytes = q.dtype === 'uint8' ? 1 : 2;
       const view = new DataView(data.buffer, data.byteOffset + offset, size * bytes);
       for (let i = 0; i < size; i++) values[i] = q.min + q.scale * (bytes === 1 ? view.getUint8(i) : view.getUint16(i * 2, true));

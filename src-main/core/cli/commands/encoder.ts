@@ -1,5 +1,6 @@
-// altmoe encoder add | glove | mobilenet: register an ONNX encoder, or build one from npm packages.
+// altmoe encoder add | glove | mobilenet | basic-pitch: register an ONNX encoder, or build one from npm packages.
 import { Catalog } from '../../catalog/catalog.ts';
+import { BASIC_PITCH_PACKAGE, makeBasicPitchEncoder } from '../../encoders/basic-pitch.ts';
 import { GLOVE_PACKAGE, makeGloveEncoder } from '../../encoders/glove.ts';
 import { makeMobileNetEncoder, MOBILENET_PACKAGE } from '../../encoders/mobilenet.ts';
 import { POOLINGS } from '../../encoders/pooling.ts';
@@ -22,7 +23,13 @@ export const encoder: Command = async ({ catalogFile, args, values, io }) => {
     io.out(values.json ? JSON.stringify(r) : `wrote ${r.dir} (MobileNetV2 from ${MOBILENET_PACKAGE}, layer ${r.layer}); register it with: altmoe encoder add ${r.dir}`);
     return 0;
   }
-  if (sub !== 'add') throw new UsageError(`unknown encoder command "${sub ?? ''}" (add, glove, mobilenet)`);
+  if (sub === 'basic-pitch') {
+    if (!dir) throw new UsageError('encoder basic-pitch needs an output folder, e.g. "altmoe encoder basic-pitch ./basic-pitch"');
+    const r = makeBasicPitchEncoder(dir);
+    io.out(values.json ? JSON.stringify(r) : `wrote ${r.dir} (Basic Pitch audio model from ${BASIC_PITCH_PACKAGE}, ${r.dim} dims per frame); register it with: altmoe encoder add ${r.dir}`);
+    return 0;
+  }
+  if (sub !== 'add') throw new UsageError(`unknown encoder command "${sub ?? ''}" (add, glove, mobilenet, basic-pitch)`);
   if (!dir) throw new UsageError('encoder add needs a folder, e.g. "altmoe encoder add ./dinov2-small"');
   const pooling = oneOf(values.pooling, 'pooling', POOLINGS);
   const catalog = Catalog.open(catalogFile, { create: true });
