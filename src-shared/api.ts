@@ -75,6 +75,20 @@ export interface ProvidersResult {
   cudaHelp: string;
 }
 
+/** What a preset trains with, for the Train page's custom fields (blank keeps these). */
+export interface PresetInfo {
+  name: 'auto' | 'laptop' | 'paper';
+  steps: number;
+  batchSize: number;
+  evalEvery: number;
+  lr: number;
+  connector: string;
+  schedule: string;
+  loss: string;
+  /** auto: the default time budget. */
+  budgetSeconds?: number;
+}
+
 export interface TrainRequest {
   name?: string;
   pairs: [Modality, Modality][];
@@ -174,6 +188,8 @@ export interface SearchHit extends ItemFields {
   via: string;
   /** A text query's words matched it (keyword search, fused with the semantic ranking). */
   keyword?: boolean;
+  /** An image or audio hit's first caption, when it has one. */
+  caption?: string;
 }
 
 export interface SearchResult {
@@ -269,6 +285,7 @@ export interface ApiRequests {
   'encoders:add': { payload: EncoderAddRequest; result: EncoderAdded };
   'embed:start': { payload: EmbedRequest; result: { jobId: string } };
   'providers:list': { payload: void; result: ProvidersResult };
+  'presets:list': { payload: void; result: PresetInfo[] };
   'runs:list': { payload: void; result: RunInfo[] };
   'runs:metrics': { payload: { run: number }; result: MetricPoint[] };
   'runs:delete': { payload: { run: number }; result: { deleted: number } };
@@ -303,7 +320,8 @@ export interface ApiEvents {
 
 /** What the renderer charts from a training job. */
 export type TrainEventInfo =
-  | { type: 'progress'; step: number; steps: number; task: string; loss: number; lr: number; stepsPerSec: number; load?: number[] }
+  /** `losses`: every direction's latest loss (`loss` is the one of `task`, the step's own direction). */
+  | { type: 'progress'; step: number; steps: number; task: string; loss: number; losses: Record<string, number>; lr: number; stepsPerSec: number; load?: number[] }
   | { type: 'recall'; step: number; pair: string; rsum: number; r1: number; best: boolean }
   | { type: 'started'; provider: string; parameters: number; step: number }
   | { type: 'trial'; index: number; of: number; settings: string; bestSoFar: number | null; secondsLeft: number }
@@ -323,6 +341,7 @@ export const REQUEST_CHANNELS = [
   'encoders:add',
   'embed:start',
   'providers:list',
+  'presets:list',
   'runs:list',
   'runs:metrics',
   'runs:delete',

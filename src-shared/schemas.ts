@@ -199,6 +199,7 @@ export const SCHEMAS: { [C in RequestChannel]: z.ZodType<ApiRequests[C]['payload
     .strict(),
   'embed:start': embedSchema,
   'providers:list': none,
+  'presets:list': none,
   'runs:list': none,
   'runs:metrics': runRequest,
   'runs:delete': runRequest,

@@ -9,7 +9,7 @@ import type { RunningServer } from '../../src-main/core/server/server.ts';
 import { writeImage, writeWav } from '../encoders/media.ts';
 import { makeAudioEncoder, makeImageEncoder, makeTextEncoder } from '../encoders/tiny-encoders.ts';
 import { writeFiles } from '../helpers.ts';
-import { openApp, SHOTS, type BrowserSession } from './browser.ts';
+import { openApp, screenshots, SHOTS, type BrowserSession } from './browser.ts';
 
 const COLORS: Record<string, [number, number, number]> = { red: [220, 30, 30], green: [30, 190, 30], blue: [30, 30, 220] };
 const THINGS = ['ball', 'car', 'tree', 'bird'];
@@ -52,7 +52,7 @@ describe('the app in a browser, against server mode', () => {
     await app?.close();
   });
 
-  const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  const shot = (name: string) => screenshots(page, name);
   const jobDone = (kind: string) => page.locator(`.job[data-kind="${kind}"][data-status="done"]`).first().waitFor({ timeout: 90_000 });
 
   it('refuses the API without the token', async () => {
@@ -110,8 +110,14 @@ describe('the app in a browser, against server mode', () => {
     await page.selectOption('select[aria-label="pair a"]', 'audio');
     await page.selectOption('select[aria-label="pair b"]', 'text');
     await page.click('text=add pair');
+    // Each encoder drop-down starts on the encoder that has the vectors, not blank.
+    for (const m of ['image', 'text', 'audio']) await expect.poll(() => page.inputValue(`select[aria-label="${m} encoder"]`)).toBe(m);
     await page.selectOption('select[aria-label="text encoder"]', 'text');
     await page.check('[data-testid="custom"]');
+    // Blank custom fields show the preset's values (auto trains the laptop Alt-MoE).
+    expect(await page.getAttribute('input[aria-label="steps"]', 'placeholder')).toBe('3000 (preset)');
+    expect(await page.getAttribute('input[aria-label="eval every"]', 'placeholder')).toBe('100 (preset)');
+    expect(await page.getAttribute('input[aria-label="budget seconds"]', 'placeholder')).toBe('300 (preset)');
     // 0 steps is refused with the engine's message, not silently replaced by the preset's.
     await page.fill('input[aria-label="steps"]', '0');
     await page.click('[data-testid="start-training"]');
@@ -130,7 +136,35 @@ describe('the app in a browser, against server mode', () => {
     expect(summary).toMatch(/audio-text: training (beat|tied with|did not beat) the best baseline/);
     expect(await page.locator('[data-testid="auto-status"]').innerText()).toMatch(/auto: kept trial \d/);
     expect(await page.locator('figure svg path').count()).toBeGreaterThan(0);
+    // Readable charts: tick labels on both axes, the x axis in steps, each direction its own legend entry.
+    const loss = page.locator('figure', { has: page.locator('figcaption', { hasText: 'training loss per direction' }) });
+    expect(await loss.locator('[data-axis="x"] text.tick').count()).toBeGreaterThan(1);
+    expect(await loss.locator('[data-axis="y"] text.tick').count()).toBeGreaterThan(1);
+    expect(await loss.locator('[data-axis="x"] text.label').textContent()).toBe('step');
+    expect((await loss.locator('[data-testid="legend-entry"]').allInnerTexts()).sort()).toEqual(['■ audio->text', '■ image->text', '■ text->audio', '■ text->image']);
+    // Hovering shows the values at the nearest step.
+    const box = (await loss.locator('svg').boundingBox())!;
+    await loss.locator('svg').hover({ position: { x: box.width * 0.6, y: box.height / 2 } });
+    await expect.poll(() => loss.locator('[data-testid="chart-readout"]').innerText()).toMatch(/^step \d+: .*(audio->text|text->audio) \d/);
     await shot('train');
+
+    // The run's page, by URL: after a reload it rebuilds the charts and the held-out table from the catalog.
+    await page.click('[data-testid="open-run-page"]');
+    await expect.poll(() => page.evaluate(() => (globalThis as unknown as { location: { hash: string } }).location.hash)).toBe('#/runs/1');
+    await page.reload();
+    await page.locator('[data-testid="run-page"]').waitFor();
+    const runLoss = page.locator('[data-testid="run-page"] figure', { has: page.locator('figcaption', { hasText: 'training loss per direction' }) });
+    await expect.poll(async () => (await runLoss.locator('[data-testid="legend-entry"]').allInnerTexts()).sort()).toEqual(['■ audio->text', '■ image->text', '■ text->audio', '■ text->image']);
+    expect(await runLoss.locator('[data-axis="x"] text.tick').count()).toBeGreaterThan(1);
+    expect(await runLoss.locator('circle').count()).toBeGreaterThan(1);
+    const recall = page.locator('[data-testid="run-page"] figure', { has: page.locator('figcaption', { hasText: 'validation recall' }) });
+    expect(await recall.locator('circle').count()).toBeGreaterThan(0);
+    const table = page.locator('[data-testid="held-out-table"]').first();
+    expect(await table.locator('h3').innerText()).toMatch(/^(image|audio)-text on (test|val): \d+ items, \d+ captions/);
+    for (const name of ['ridge', 'cca', 'knn', 'asif']) expect(await table.locator(`tr[data-baseline="${name}"] td`).count()).toBe(9);
+    expect(await table.locator('tr', { hasText: 'chance' }).innerText()).toMatch(/chance\s+\d+\.\d/);
+    expect(await table.locator('[data-testid="run-verdict"]').innerText()).toMatch(/^Training (beat|did not beat) the best baseline \(.+\) by -?\d+\.\d RSUM on (test|val)\.$/);
+    await shot('run');
   }, 150_000);
 
   it('searches by text, by image and by audio', async () => {
@@ -156,6 +190,9 @@ describe('the app in a browser, against server mode', () => {
     await expect.poll(() => page.locator('.hit[data-modality="image"]').count()).toBeGreaterThan(0);
     await expect.poll(() => page.locator('.hit[data-modality="audio"]').count()).toBeGreaterThan(0);
     expect(await page.locator('.hit[data-modality="image"] .key').first().innerText()).toMatch(/text->image \(run 1\)/);
+    // Media hits show their caption; sounds a waveform thumbnail beside the player.
+    expect(await page.locator('.hit[data-modality="image"] .media-caption').first().innerText()).toMatch(/^(a|the) \w+ (\w+ )?(ball|car|tree|bird|is \w+)/);
+    await expect.poll(() => page.locator('.hit[data-modality="audio"] img.wave').first().evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(100);
     // One section per modality, with its count and the run that served it.
     expect(await page.locator('[data-section="image"] h3').innerText()).toMatch(/image \d+ result\(s\) · cosine in text->image \(run 1\)/);
     // The run picker lists the finished run with its test RSUM; choosing it serves the hits.

@@ -61,3 +61,12 @@ export async function openApp(opts: { prefix: string; fill?: (catalog: Catalog, 
     },
   };
 }
+
+/** Full-page screenshots of what the page shows, at 1280 px wide (`name.png`) and at 800 px (`name-800.png`). */
+export async function screenshots(page: Page, name: string): Promise<void> {
+  const size = page.viewportSize() ?? { width: 1280, height: 900 };
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  await page.setViewportSize({ width: 800, height: size.height });
+  await page.screenshot({ path: path.join(SHOTS, `${name}-800.png`), fullPage: true });
+  await page.setViewportSize(size);
+}

@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIPART_DIR } from '../../src-main/core/demo/clipart.ts';
 import { runDemo } from '../../src-main/core/demo/demo.ts';
-import { openApp, SHOTS, type BrowserSession } from './browser.ts';
+import { openApp, screenshots, SHOTS, type BrowserSession } from './browser.ts';
 
 describe.runIf(existsSync(CLIPART_DIR))('the Map and Duplicates pages on real data', () => {
   let app: BrowserSession;
@@ -32,7 +32,7 @@ describe.runIf(existsSync(CLIPART_DIR))('the Map and Duplicates pages on real da
     await app?.close();
   });
 
-  const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  const shot = (name: string) => screenshots(page, name);
 
   /** How many distinct colours the WebGL canvas itself holds (not the legend over it): a drawn map has the palette's, a blank one only white. */
   async function canvasColours(): Promise<number> {
@@ -97,7 +97,7 @@ describe.runIf(existsSync(CLIPART_DIR))('the Map and Duplicates pages on real da
     await page.click('[data-action="find-duplicates"]');
     await expect.poll(() => page.locator('[data-testid="duplicates-summary"]').innerText()).toMatch(/^\d+ group\(s\), \d+ redundant item\(s\) · compared \d+ image vectors of mobilenet at cosine ≥ 0\.969/);
     expect(await page.locator('.group').count()).toBeGreaterThan(0);
-    await page.screenshot({ path: path.join(SHOTS, 'duplicates.png') });
+    await shot('duplicates');
     // Every modality: the titles too, by GloVe.
     await page.selectOption('select[aria-label="modality"]', '');
     await page.click('[data-action="find-duplicates"]');
@@ -113,4 +113,16 @@ describe.runIf(existsSync(CLIPART_DIR))('the Map and Duplicates pages on real da
     await expect.poll(marksIn).toBe(before + size - 1);
     expect(await page.locator('.group').first().locator('.member .key').allInnerTexts()).not.toContain(key);
   }, 120_000);
+
+  it("opens the demo run's page by URL: the chosen trial's curves and the test table beside every tuned baseline", async () => {
+    await page.evaluate(() => void ((globalThis as unknown as { location: { hash: string } }).location.hash = '#/runs/1'));
+    await page.locator('[data-testid="held-out-table"]').waitFor();
+    expect(await page.locator('[data-testid="run-page"] p').first().innerText()).toMatch(/curves of auto trial \d/);
+    const loss = page.locator('figure', { has: page.locator('figcaption', { hasText: 'training loss per direction' }) });
+    expect((await loss.locator('[data-testid="legend-entry"]').allInnerTexts()).sort()).toEqual(['■ image->text', '■ text->image']);
+    const table = page.locator('[data-testid="held-out-table"]');
+    expect(await table.locator('h3').innerText()).toMatch(/^image-text on test: \d+ items, \d+ captions/);
+    for (const name of ['ridge', 'cca', 'knn', 'asif']) expect(await table.locator(`tr[data-baseline="${name}"] td`).count()).toBe(9);
+    await shot('run-demo');
+  }, 60_000);
 });

@@ -15,7 +15,7 @@ import { evaluateServed, type Served } from '../model/served.ts';
 import { readSafetensors } from '../train/safetensors.ts';
 import type { AutoPlan } from '../model/presets.ts';
 import { runAuto, type AutoReport } from './auto.ts';
-import { AUTO, PRESET_NAMES, PRESETS, type Preset, type PresetName } from '../model/presets.ts';
+import { AUTO, PRESET_NAMES, presetBase, type Preset, type PresetName } from '../model/presets.ts';
 import { microScore } from '../model/baselines/recall.ts';
 import type { CrossModalResult } from '../model/retrieval.ts';
 import type { OptimizerConfig } from '../onnx/optim.ts';
@@ -133,7 +133,7 @@ export function planRun(catalog: Catalog, opts: ConnectorRunOptions): { config: 
   if (!Number.isFinite(budget) || budget <= 0) throw new ConnectorDataError(`the time budget must be a number of seconds above 0, not ${opts.budgetSeconds}`);
   if (opts.budgetSeconds !== undefined && !isAuto) throw new ConnectorDataError('a time budget goes with the auto preset');
   // auto trains the laptop model with finer validation; its trials vary a few settings.
-  const preset: Preset = isAuto ? { ...PRESETS.laptop, evalEvery: AUTO.evalEvery, patience: AUTO.patience } : PRESETS[presetName];
+  const preset: Preset = presetBase(presetName);
   // Options not given must be absent, never undefined: a spread of undefined over the preset would
   // silently turn the default run into another model (it once made it an MLP with the joint schedule).
   const o = definedOnly(opts.overrides ?? {});
@@ -338,6 +338,7 @@ export async function trainLoop(catalog: Catalog, runId: number, config: RunConf
     resume: true,
     initialValues: standardisation(config, data),
   };
+  const trainSplit = opts.valSplit.replace(/val$/, 'train');
   const recorded = catalog.metrics.forRun(runId).filter((m) => m.split === opts.valSplit && m.name === 'score');
   let best = recorded.reduce((b, m) => (m.value > b.score ? { step: m.step, score: m.value } : b), { step: 0, score: -1 });
   let sinceBest = recorded.filter((m) => m.step > best.step).length;
@@ -356,9 +357,11 @@ export async function trainLoop(catalog: Catalog, runId: number, config: RunConf
       // Each chunk trains to the next evaluation; progress reports the run's planned total (and a
       // 'started' that is a chunk boundary, not a resume the user asked for, says so: resumed false).
       const chunkStart = step;
-      const handle = startTraining({ ...job, steps: target }, { train }, (e) =>
-        onEvent(e.type === 'progress' ? { ...e, steps: config.steps } : e.type === 'started' && chunkStart > 0 && e.step === chunkStart && !firstChunk ? { ...e, resumed: false } : e),
-      );
+      const handle = startTraining({ ...job, steps: target }, { train }, (e) => {
+        // The curves a run page redraws after a reload: each direction's loss and the learning rate.
+        if (e.type === 'progress') catalog.write(() => catalog.metrics.record(runId, e.step, trainSplit, { ...Object.fromEntries(Object.entries(e.losses).map(([task, l]) => [`loss ${task}`, l])), lr: e.lr }));
+        onEvent(e.type === 'progress' ? { ...e, steps: config.steps } : e.type === 'started' && chunkStart > 0 && e.step === chunkStart && !firstChunk ? { ...e, resumed: false } : e);
+      });
       firstChunk = false;
       const onAbort = (): void => handle.cancel();
       signal?.addEventListener('abort', onAbort);

@@ -94,3 +94,26 @@ export const AUTO = {
   patience: 4,
   trials: [{ dropout: 0.5 }, { dropout: 0.3 }, { dropout: 0.5, temperature: 0.1 }, { dropout: 0.7 }, { dropout: 0.5, lr: 5e-4 }] as TrialSettings[],
 };
+
+/** The settings a preset trains with (auto: the laptop Alt-MoE with auto's validation cadence). */
+export function presetBase(name: PresetName): Preset {
+  return name === 'auto' ? { ...PRESETS.laptop, evalEvery: AUTO.evalEvery, patience: AUTO.patience } : PRESETS[name];
+}
+
+/** Each preset's user-facing settings (the Train page shows them in its custom fields). */
+export function presetInfos(): { name: PresetName; steps: number; batchSize: number; evalEvery: number; lr: number; connector: string; schedule: string; loss: string; budgetSeconds?: number }[] {
+  return PRESET_NAMES.map((name) => {
+    const p = presetBase(name);
+    return {
+      name,
+      steps: p.steps,
+      batchSize: p.batchSize,
+      evalEvery: p.evalEvery,
+      lr: p.optimizer.lr,
+      connector: p.model.connector,
+      schedule: p.model.schedule,
+      loss: p.model.loss,
+      ...(name === 'auto' ? { budgetSeconds: AUTO.budgetSeconds } : {}),
+    };
+  });
+}

@@ -98,7 +98,8 @@ export class SearchEngine {
       const found = words !== null ? await this.hybrid(words, target, query, collection, k, { ...q, exclude }) : await this.store.nearest(collection, { vector: query, k, ...definedOnly({ datasets: q.datasets, splits: q.splits, minScore: q.minScore, exclude }) });
       hits.push(...found.map((h) => ({ ...h, via })));
     }
-    return hits;
+    const captions = this.catalog.pairs.firstCaptions(hits.filter((h) => h.modality !== 'text').map((h) => h.itemId));
+    return hits.map((h) => (captions.has(h.itemId) ? { ...h, caption: captions.get(h.itemId)! } : h));
   }
 
   /**

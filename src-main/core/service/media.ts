@@ -6,6 +6,8 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { Catalog } from '../catalog/catalog.ts';
 import { checkMediaPath, realRootOf } from '../datasets/paths.ts';
+import { decodeAudio } from '../encoders/media.ts';
+import { waveformImage } from './waveform.ts';
 
 export class MediaError extends UserError {
   constructor(
@@ -75,10 +77,22 @@ export function mediaStream(catalog: Catalog, itemId: number): { stream: ReadStr
   return { stream: createReadStream(file), type, size };
 }
 
-/** A WebP thumbnail (at most `size` px on its longer side) of an image item. */
+const MAX_WAVEFORM_BYTES = 16 * 1024 * 1024;
+
+/** A WebP thumbnail: of an image item, at most `size` px on its longer side; of a sound, its waveform. */
 export async function thumbnail(catalog: Catalog, itemId: number, size = 320): Promise<Buffer> {
-  const { file, type } = itemFile(catalog, itemId);
-  if (!type.startsWith('image/')) throw new MediaError(`item ${itemId} is not an image`, 415);
+  const { file, type, size: bytes } = itemFile(catalog, itemId);
+  if (type.startsWith('audio/')) {
+    // Decoding is CPU work on the caller's thread: long recordings get no waveform rather than a stall.
+    if (bytes > MAX_WAVEFORM_BYTES) throw new MediaError(`item ${itemId} is too long a sound for a waveform`, 415);
+    try {
+      // 8 kHz is plenty for an envelope and keeps long clips cheap to decode.
+      return await waveformImage(await decodeAudio(file, 8000), size, Math.round(size / 5));
+    } catch {
+      throw new MediaError(`cannot decode the sound of item ${itemId}`, 415);
+    }
+  }
+  if (!type.startsWith('image/')) throw new MediaError(`item ${itemId} is not an image or a sound`, 415);
   try {
     return await sharp(file, { limitInputPixels: 268_402_689 }).rotate().resize({ width: size, height: size, fit: 'inside', withoutEnlargement: true }).webp({ quality: 80 }).toBuffer();
   } catch {

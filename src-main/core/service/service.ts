@@ -21,6 +21,7 @@ import { previewImport, READERS } from '../datasets/import.ts';
 import { importInWorker } from '../datasets/import-runner.ts';
 import { resumeEmbedJob, runEmbedJob, type EmbedOptions } from '../encoders/embed-job.ts';
 import { addEncoder } from '../encoders/registry.ts';
+import { presetInfos } from '../model/presets.ts';
 import { listProviders } from '../onnx/runtime.ts';
 import type { QueryInput } from '../search/engine.ts';
 import { SearchWorker } from '../search/search-client.ts';
@@ -220,6 +221,7 @@ export class EngineService {
         return { jobId: this.startEmbed(p) };
       },
       'providers:list': () => ({ providers: listProviders(), cudaHelp: CUDA_HELP }),
+      'presets:list': () => presetInfos(),
       'runs:list': () => c.runs.list().map((r) => runInfo(r, c.metrics.forRun(r.id))),
       'runs:metrics': (p) => c.metrics.forRun(p.run).map((m) => ({ step: m.step, split: m.split, name: m.name, value: m.value })),
       'runs:delete': (p) => {
@@ -291,7 +293,7 @@ function trainEventInfo(e: RunEvent): TrainEventInfo | null {
   switch (e.type) {
     case 'progress': {
       const load = e.metrics.load ?? e.metrics.expert_load;
-      return { type: 'progress', step: e.step, steps: e.steps, task: e.task, loss: e.loss, lr: e.lr, stepsPerSec: e.stepsPerSec, ...(Array.isArray(load) ? { load } : {}) };
+      return { type: 'progress', step: e.step, steps: e.steps, task: e.task, loss: e.loss, losses: e.losses, lr: e.lr, stepsPerSec: e.stepsPerSec, ...(Array.isArray(load) ? { load } : {}) };
     }
     case 'recall':
       return { type: 'recall', step: e.step, pair: e.pair, rsum: e.result.rsum, r1: (e.result.forward.r1 + e.result.backward.r1) / 2, best: e.best };

@@ -49,7 +49,8 @@ export interface TrainJob {
 
 export type TrainEvent =
   | { type: 'started'; provider: Provider; step: number; resumed: boolean; parameters: number }
-  | { type: 'progress'; step: number; steps: number; task: string; loss: number; lr: number; gradNorm: number; stepsPerSec: number; metrics: Record<string, number | number[]> }
+  /** `losses`: each task's (direction's) latest loss, so an alternating schedule reports every direction. */
+  | { type: 'progress'; step: number; steps: number; task: string; loss: number; losses: Record<string, number>; lr: number; gradNorm: number; stepsPerSec: number; metrics: Record<string, number | number[]> }
   | { type: 'eval'; step: number; task: string; loss: number; metrics: Record<string, number | number[]> }
   | { type: 'checkpoint'; step: number; file: string }
   | { type: 'warning'; message: string }
@@ -247,6 +248,7 @@ export async function train(job: TrainJob, data: TrainData, emit: (e: TrainEvent
   let runs = 0;
 
   let lastLoss = NaN;
+  const lossByTask: Record<string, number> = {};
   let windowStart = performance.now();
   let windowSteps = 0;
   let lastEmit = 0;
@@ -267,12 +269,13 @@ export async function train(job: TrainJob, data: TrainData, emit: (e: TrainEvent
       windowSteps++;
       lastLoss = await r.loss();
       if (!Number.isFinite(lastLoss)) throw new Error(`the loss became ${lastLoss} at step ${t} (${r.task}); lower the learning rate or check the data`);
+      lossByTask[r.task] = lastLoss;
       const now = performance.now();
       const final = t === job.steps;
       // A run's steps are reported together: a throttled report shows the run's last step, the newest.
       const due = throttle <= 0 || (i === done.length - 1 && now - lastEmit >= throttle);
       if (due || final || t % job.checkpointEvery === 0) {
-        emit({ type: 'progress', step: t, steps: job.steps, task: r.task, loss: lastLoss, ...(await r.details()), stepsPerSec: (windowSteps * 1000) / Math.max(1e-9, now - windowStart) });
+        emit({ type: 'progress', step: t, steps: job.steps, task: r.task, loss: lastLoss, losses: { ...lossByTask }, ...(await r.details()), stepsPerSec: (windowSteps * 1000) / Math.max(1e-9, now - windowStart) });
         lastEmit = now;
         windowStart = now;
         windowSteps = 0;

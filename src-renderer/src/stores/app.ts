@@ -12,6 +12,8 @@ export const useAppStore = defineStore('app', () => {
   const providers = ref<ProvidersResult | null>(null);
   const jobs = ref<JobInfo[]>([]);
   const trainEvents = ref<Record<string, TrainEventInfo[]>>({});
+  /** The run each training job writes (known from its first event). */
+  const trainRuns = ref<Record<string, number>>({});
   const error = ref<string | null>(null);
   const loading = ref(false);
   /** Items picked on the map, to open in the search grid. */
@@ -37,9 +39,10 @@ export const useAppStore = defineStore('app', () => {
     else jobs.value.push(job);
     if (job.status !== 'running') void refresh();
   });
-  api.on('train:event', ({ jobId, event }) => {
+  api.on('train:event', ({ jobId, runId, event }) => {
     (trainEvents.value[jobId] ??= []).push(event);
+    if (runId !== null) trainRuns.value[jobId] = runId;
   });
 
-  return { stats, runs, formats, providers, jobs, trainEvents, error, loading, mapSelection, refresh };
+  return { stats, runs, formats, providers, jobs, trainEvents, trainRuns, error, loading, mapSelection, refresh };
 });

@@ -9,6 +9,7 @@ export class PairsRepo {
   private readonly inSplit;
   private readonly splitsOfItem;
   private readonly everySplit;
+  private readonly captionsOf;
 
   constructor(db: Db) {
     this.insertStmt = db.prepare<[number, number, number, string | null]>(
@@ -26,6 +27,10 @@ export class PairsRepo {
     this.everySplit = db.prepare<[], { a: number; b: number; split: Split | null }>('SELECT a_item_id AS a, b_item_id AS b, split FROM pairs');
     this.splitsOfItem = db.prepare<[number, number], { split: Split | null }>(
       'SELECT DISTINCT split FROM pairs WHERE a_item_id = ? UNION SELECT DISTINCT split FROM pairs WHERE b_item_id = ?',
+    );
+    this.captionsOf = db.prepare<[string], { id: number; text: string }>(
+      `SELECT p.a_item_id AS id, i.text AS text FROM pairs p JOIN items i ON i.id = p.b_item_id
+       WHERE p.a_item_id IN (SELECT value FROM json_each(?)) AND i.modality = 'text' ORDER BY p.a_item_id, p.b_item_id`,
     );
     this.splitCounts = db.prepare<[number], { split: Split | null; n: number }>(
       'SELECT split, count(*) AS n FROM pairs WHERE dataset_id = ? GROUP BY split',
@@ -58,6 +63,14 @@ export class PairsRepo {
         if (!was || rank[s] > rank[was]) out.set(id, s);
       }
     }
+    return out;
+  }
+
+  /** Each media item's first caption (the first imported), for showing a hit by its words. */
+  firstCaptions(mediaIds: readonly number[]): Map<number, string> {
+    const out = new Map<number, string>();
+    if (mediaIds.length === 0) return out;
+    for (const r of this.captionsOf.iterate(JSON.stringify(mediaIds))) if (!out.has(r.id)) out.set(r.id, r.text);
     return out;
   }
 

@@ -1,0 +1,100 @@
+// A run's charts and summary rebuilt from the metrics the catalog keeps (runs:metrics), so a run
+// page shows the same after a reload as it did live. Metric splits, as the engine writes them:
+//   train | trialN.train   step > 0: `loss <direction>` per direction, `lr`
+//   val | trialN.val       step > 0: score, rsum; `val.<pair>` per pair: fwd_r1 ... rsum
+//   <split>.<pair>         step 0: the held-out evaluation of what the run serves (items, captions)
+//   <split>.<pair>.baseline.<name>  step 0: each tuned baseline (val_score, hp_* settings)
+import type { MetricPoint } from '../../../src-shared/api.ts';
+import type { Series } from '../charts/series.ts';
+
+export interface Recall {
+  fwd: [number, number, number];
+  bwd: [number, number, number];
+  rsum: number;
+}
+
+export interface HeldOutTable {
+  pair: string;
+  split: string;
+  items: number;
+  captions: number;
+  served: Recall;
+  baselines: { name: string; recall: Recall; settings: string }[];
+  chance: Recall;
+}
+
+export const BASELINE_NAMES: Record<string, string> = { ridge: 'ridge (linear)', cca: 'CCA', knn: 'neighbours', asif: 'ASIF (relative)' };
+
+/** The auto preset's chosen trial (1-based), or null for a run without trials. */
+export function chosenTrial(points: readonly MetricPoint[]): number | null {
+  const p = points.find((m) => m.split === 'val' && m.name === 'chosen_trial');
+  if (p) return p.value;
+  // A running auto run: its latest trial so far.
+  const trials = points.map((m) => /^trial(\d+)\.(train|val)$/.exec(m.split)).filter((m) => m !== null);
+  return trials.length ? Math.max(...trials.map((m) => Number(m[1]))) : null;
+}
+
+const byStep = (points: [number, number][]): [number, number][] => points.sort((a, b) => a[0] - b[0]);
+
+/** Loss per direction, learning rate and val RSUM per pair, of the run (or of its chosen trial). */
+export function runCurves(points: readonly MetricPoint[]): { loss: Series[]; lr: Series[]; recall: Series[]; trial: number | null } {
+  const trial = chosenTrial(points);
+  const train = trial ? `trial${trial}.train` : 'train';
+  const val = trial ? `trial${trial}.val` : 'val';
+  const loss = new Map<string, [number, number][]>();
+  const lr: [number, number][] = [];
+  const recall = new Map<string, [number, number][]>();
+  for (const m of points) {
+    if (m.split === train && m.step > 0) {
+      if (m.name.startsWith('loss ')) (loss.get(m.name.slice(5)) ?? loss.set(m.name.slice(5), []).get(m.name.slice(5))!).push([m.step, m.value]);
+      else if (m.name === 'lr') lr.push([m.step, m.value]);
+    } else if (m.split.startsWith(`${val}.`) && m.step > 0 && m.name === 'rsum') {
+      const pair = m.split.slice(val.length + 1);
+      (recall.get(pair) ?? recall.set(pair, []).get(pair)!).push([m.step, m.value]);
+    }
+  }
+  return {
+    loss: [...loss].map(([name, p]) => ({ name, points: byStep(p) })),
+    lr: [{ name: 'learning rate', points: byStep(lr) }],
+    recall: [...recall].map(([name, p]) => ({ name: `${name} RSUM`, points: byStep(p) })),
+    trial,
+  };
+}
+
+function recallOf(values: Map<string, number>): Recall {
+  const v = (k: string): number => 100 * (values.get(k) ?? 0);
+  return { fwd: [v('fwd_r1'), v('fwd_r5'), v('fwd_r10')], bwd: [v('bwd_r1'), v('bwd_r5'), v('bwd_r10')], rsum: values.get('rsum') ?? 0 };
+}
+
+/** Recall of a random ranking: R@K = K / gallery size, each way (captions are the text gallery). */
+export function chanceRecall(items: number, captions: number): Recall {
+  const r = (k: number, n: number): number => 100 * Math.min(1, k / Math.max(1, n));
+  const fwd: [number, number, number] = [r(1, captions), r(5, captions), r(10, captions)];
+  const bwd: [number, number, number] = [r(1, items), r(5, items), r(10, items)];
+  return { fwd, bwd, rsum: [...fwd, ...bwd].reduce((a, b) => a + b, 0) };
+}
+
+/** The held-out table per pair: test when the run was evaluated on test, else val. */
+export function heldOutTables(points: readonly MetricPoint[]): HeldOutTable[] {
+  const groups = new Map<string, Map<string, number>>();
+  for (const m of points) {
+    if (m.step !== 0) continue;
+    (groups.get(m.split) ?? groups.set(m.split, new Map()).get(m.split)!).set(m.name, m.value);
+  }
+  const tables: HeldOutTable[] = [];
+  const pairs = new Set([...groups.keys()].map((s) => /^(test|val)\.([a-z]+-[a-z]+)$/.exec(s)).filter((m) => m !== null).map((m) => m[2]!));
+  for (const pair of pairs) {
+    const split = groups.has(`test.${pair}`) ? 'test' : 'val';
+    const main = groups.get(`${split}.${pair}`)!;
+    const baselines = Object.keys(BASELINE_NAMES).flatMap((name) => {
+      const b = groups.get(`${split}.${pair}.baseline.${name}`);
+      if (!b) return [];
+      const settings = [...b].filter(([k]) => k.startsWith('hp_')).map(([k, v]) => `${k.slice(3)}=${Number(v.toPrecision(3))}`).join(' ');
+      return [{ name, recall: recallOf(b), settings }];
+    });
+    const items = main.get('items') ?? 0;
+    const captions = main.get('captions') ?? 0;
+    tables.push({ pair, split, items, captions, served: recallOf(main), baselines, chance: chanceRecall(items, captions) });
+  }
+  return tables;
+}
