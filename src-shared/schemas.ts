@@ -198,6 +198,7 @@ export const SCHEMAS: { [C in RequestChannel]: z.ZodType<ApiRequests[C]['payload
     .object({ dir: filePath('the folder'), name: name('the encoder name').optional(), file: filePath('the file').optional(), pooling: oneOf('the pooling', ['cls', 'mean', 'mean-last-two', 'none'] as const).optional(), replace: z.boolean().optional() })
     .strict(),
   'embed:start': embedSchema,
+  'encoders:build': z.object({ kind: oneOf('the encoder to build', ['glove', 'mobilenet', 'basic-pitch'] as const) }).strict(),
   'providers:list': none,
   'presets:list': none,
   'runs:list': none,
