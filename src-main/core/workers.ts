@@ -1,5 +1,8 @@
 // Starts an engine worker thread the same way from the TypeScript sources (CLI via tsx, tests) and
 // from the built app, where electron-vite emits each worker as out/main/<name>.js next to the main chunk.
+import { fork } from 'node:child_process';
+import type { EventEmitter } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { UserError } from './errors.ts';
 
@@ -21,7 +24,7 @@ export type JobMessage<U, R> = { kind: 'update'; update: U } | { kind: 'result';
  * The result of a worker that runs one job (see JobMessage): updates go to onUpdate; an error comes
  * back as userError(message) when the worker marked it user-facing (bad input), else as a plain Error.
  */
-export function jobResult<U, R>(worker: Worker, onUpdate: (u: U) => void, userError: (message: string) => Error): Promise<R> {
+export function jobResult<U, R>(worker: EventEmitter, onUpdate: (u: U) => void, userError: (message: string) => Error): Promise<R> {
   return new Promise<R>((resolve, reject) => {
     let settled = false;
     worker.on('message', (m: JobMessage<U, R>) => {
@@ -35,8 +38,8 @@ export function jobResult<U, R>(worker: Worker, onUpdate: (u: U) => void, userEr
       settled = true;
       reject(err);
     });
-    worker.on('exit', (code) => {
-      if (!settled) reject(new Error(`a worker thread exited unexpectedly (code ${code})`));
+    worker.on('exit', (code: number | null) => {
+      if (!settled) reject(new Error(`a worker exited unexpectedly (code ${code})`));
     });
   });
 }
@@ -48,4 +51,33 @@ export async function postJobOutcome<R>(post: (m: JobMessage<never, R>) => void,
   } catch (err) {
     post({ kind: 'error', message: err instanceof Error ? err.message : String(err), user: err instanceof UserError });
   }
+}
+
+/** A job in its own process, driven like a worker thread: messages both ways, then its exit. */
+export interface JobProcess extends EventEmitter {
+  postMessage(message: unknown): void;
+  terminate(): void;
+}
+
+/**
+ * Starts a one-job worker as a child process instead of a thread, for jobs that allocate a lot of
+ * native memory (training: ONNX Runtime's arenas, every paired vector): when a process ends, the
+ * system gets all of it back, whereas memory a finished thread freed mostly stays with this
+ * process (the allocator keeps it). The child reads its data with jobData() and ends when this
+ * process does (its IPC channel closes), as a thread would.
+ */
+export function spawnJobProcess(entry: URL, builtName: string, data: unknown): JobProcess {
+  const fromSources = entry.pathname.endsWith('.ts') && import.meta.url.endsWith('.ts');
+  const file = fromSources ? fileURLToPath(entry) : fileURLToPath(new URL(`./${builtName}.js`, import.meta.url));
+  const child = fork(file, [], {
+    execArgv: fromSources ? ['--import', 'tsx'] : [],
+    serialization: 'advanced',
+    // In the desktop app, process.execPath is Electron: run it as plain Node.
+    env: { ...process.env, ALTMOE_JOB_DATA: JSON.stringify(data), ...(process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {}) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return Object.assign(child, {
+    postMessage: (message: unknown) => void (child.connected && child.send(message as never)),
+    terminate: () => void child.kill(),
+  });
 }

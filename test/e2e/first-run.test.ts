@@ -39,7 +39,7 @@ describe('the first-run checklist', () => {
   it('starts at the import, then builds the missing encoders and embeds from the checklist', async () => {
     await step('import').waitFor();
     expect(await step('import').getAttribute('data-done')).toBe('false');
-    await app.service.handle('import:start', { format: 'folder', source: path.join(app.dir, 'media'), dataset: 'morning' });
+    await app.service.handle('import:start', { format: 'folder', source: path.join(app.dir, 'media'), name: 'morning' });
     // The page refreshes when the job ends.
     await expect.poll(() => step('import').getAttribute('data-done'), { timeout: 30_000 }).toBe('true');
     await expect.poll(() => step('encoders').innerText()).toMatch(/no encoder for image, text, audio/);

@@ -68,7 +68,7 @@ describe('jobs', () => {
     await service.close();
   });
 
-  it('connector training runs in a worker thread: events arrive, cancel stops it, resume finishes it, bad requests fail clearly', async () => {
+  it('connector training runs in its own process: events arrive, cancel stops it, resume finishes it, bad requests fail clearly', async () => {
     const { c } = await catalogWithVectors();
     const service = new EngineService(c, { version: 't', mode: 'server', threads: 1 });
     const updates: JobInfo[] = [];

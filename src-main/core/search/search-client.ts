@@ -1,31 +1,33 @@
-// The caller's side of the search worker (see search-worker.ts): one promise per query.
+// The caller's side of the search worker (see search-worker.ts): one promise per query. The worker
+// starts with the first query and is let go after a minute without one: its query encoders and
+// indexes are hundreds of MB (GloVe's tokenizer alone), and a thread that ends returns them, where
+// a live one would keep them for an app left open. The next query starts it again (about a second,
+// the indexes reload from their cache on disk).
 import type { Worker } from 'node:worker_threads';
 import { spawnWorker } from '../workers.ts';
 import { SearchError, type SearchHit, type SearchOptions, type SearchQuery, type Unavailable } from './engine.ts';
 import type { SearchReply, SearchRequest } from './search-worker.ts';
 
-export class SearchWorker {
-  private readonly worker: Worker;
-  private readonly pending = new Map<number, { resolve: (r: { hits: SearchHit[]; unavailable: Unavailable[] }) => void; reject: (e: Error) => void }>();
-  private nextId = 0;
-  private failure: Error | undefined;
+export const SEARCH_IDLE_MS = 60_000;
 
-  constructor(catalogFile: string, options: SearchOptions = {}) {
-    this.worker = spawnWorker(new URL('./search-worker.ts', import.meta.url), 'search-worker', { catalogFile, options });
-    this.worker.on('message', (m: SearchReply) => {
-      const p = this.pending.get(m.id);
-      this.pending.delete(m.id);
-      if ('hits' in m) p?.resolve({ hits: m.hits, unavailable: m.unavailable ?? [] });
-      // Errors cross the thread boundary as text; user-facing ones (a bad query) stay SearchErrors.
-      else p?.reject(m.user ? new SearchError(m.error) : new Error(m.error));
-    });
-    const fail = (err: Error): void => {
-      this.failure = err;
-      for (const p of this.pending.values()) p.reject(err);
-      this.pending.clear();
-    };
-    this.worker.on('error', fail);
-    this.worker.on('exit', (code) => fail(new Error(`the search worker exited (code ${code})`)));
+type Pending = { resolve: (r: { hits: SearchHit[]; unavailable: Unavailable[] }) => void; reject: (e: Error) => void };
+
+export class SearchWorker {
+  private worker: Worker | null = null;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private closing: Promise<void> | null = null;
+
+  constructor(
+    private readonly catalogFile: string,
+    private readonly options: SearchOptions = {},
+    private readonly idleMs = Number(process.env.ALTMOE_SEARCH_IDLE_MS ?? SEARCH_IDLE_MS),
+  ) {}
+
+  /** Whether a worker thread is running now (tests). */
+  get running(): boolean {
+    return this.worker !== null;
   }
 
   async search(query: SearchQuery): Promise<SearchHit[]> {
@@ -37,21 +39,62 @@ export class SearchWorker {
     return this.ask(query, true);
   }
 
-  private ask(query: SearchQuery, sections: boolean): Promise<{ hits: SearchHit[]; unavailable: Unavailable[] }> {
-    if (this.failure) return Promise.reject(this.failure);
+  private start(): Worker {
+    const worker = spawnWorker(new URL('./search-worker.ts', import.meta.url), 'search-worker', { catalogFile: this.catalogFile, options: this.options });
+    worker.on('message', (m: SearchReply) => {
+      const p = this.pending.get(m.id);
+      this.pending.delete(m.id);
+      if ('hits' in m) p?.resolve({ hits: m.hits, unavailable: m.unavailable ?? [] });
+      // Errors cross the thread boundary as text; user-facing ones (a bad query) stay SearchErrors.
+      else p?.reject(m.user ? new SearchError(m.error) : new Error(m.error));
+      this.armIdle();
+    });
+    const fail = (err: Error): void => {
+      if (this.worker !== worker) return;
+      this.worker = null;
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`the search worker exited (code ${code})`)));
+    return worker;
+  }
+
+  private async ask(query: SearchQuery, sections: boolean): Promise<{ hits: SearchHit[]; unavailable: Unavailable[] }> {
+    clearTimeout(this.idleTimer);
+    // A worker being let go finishes first; the query then gets a fresh one.
+    if (this.closing) await this.closing;
+    this.worker ??= this.start();
+    const worker = this.worker;
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, query, sections } satisfies SearchRequest);
+      worker.postMessage({ id, query, sections } satisfies SearchRequest);
     });
   }
 
+  private armIdle(): void {
+    clearTimeout(this.idleTimer);
+    if (this.pending.size > 0 || !(this.idleMs > 0)) return;
+    this.idleTimer = setTimeout(() => void this.stop(), this.idleMs);
+    this.idleTimer.unref();
+  }
+
+  /** Ends the worker thread (it closes its catalog connection and sessions first). */
+  private stop(force = false): Promise<void> {
+    const worker = this.worker;
+    if (!worker || (this.pending.size > 0 && !force)) return Promise.resolve();
+    this.worker = null;
+    this.closing = new Promise<void>((resolve) => {
+      worker.once('exit', () => resolve());
+      worker.postMessage({ id: -1, close: true } satisfies SearchRequest);
+      setTimeout(() => void worker.terminate(), 5000).unref();
+    }).finally(() => (this.closing = null));
+    return this.closing;
+  }
+
   async close(): Promise<void> {
-    if (this.failure) return;
-    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
-    this.worker.postMessage({ id: -1, close: true } satisfies SearchRequest);
-    const timer = setTimeout(() => void this.worker.terminate(), 5000);
-    await exited;
-    clearTimeout(timer);
+    clearTimeout(this.idleTimer);
+    await (this.closing ?? this.stop(true));
   }
 }

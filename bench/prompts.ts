@@ -1,0 +1,35 @@
+// Real audio-caption data for the quality benchmarks: Debian's Asterisk prompts with their
+// transcripts (src-main/core/demo/prompts.ts), embedded by the npm-built encoders (Basic Pitch for
+// the sound, GloVe for the words). Built once into bench/data/ (ignored by git) and reused.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Catalog } from '../src-main/core/catalog/catalog.ts';
+import { importDataset } from '../src-main/core/datasets/import.ts';
+import { PROMPTS_DIR, writePromptsManifest } from '../src-main/core/demo/prompts.ts';
+import { makeBasicPitchEncoder } from '../src-main/core/encoders/basic-pitch.ts';
+import { runEmbedJob } from '../src-main/core/encoders/embed-job.ts';
+import { makeGloveEncoder } from '../src-main/core/encoders/glove.ts';
+import { addEncoder } from '../src-main/core/encoders/registry.ts';
+
+export async function promptsCatalog(dir: string): Promise<{ file: string; drawn: number; splits: string }> {
+  const file = path.join(dir, 'prompts.db');
+  const done = path.join(dir, 'prompts.done');
+  const info = { file, drawn: 0, splits: 'in name order, i % 10 == 8: val, i % 10 == 9: test, else train' };
+  const manifest = path.join(dir, 'prompts.jsonl');
+  if (fs.existsSync(done)) return { ...info, drawn: fs.readFileSync(manifest, 'utf8').trim().split('\n').length };
+  fs.mkdirSync(dir, { recursive: true });
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
+  const drawn = writePromptsManifest(manifest);
+  const catalog = Catalog.open(file);
+  try {
+    await importDataset(catalog, 'manifest', manifest, { root: PROMPTS_DIR, name: 'prompts', hashMedia: false });
+    await addEncoder(catalog, makeBasicPitchEncoder(path.join(dir, 'basic-pitch')).dir, { name: 'basic-pitch' });
+    await addEncoder(catalog, makeGloveEncoder(path.join(dir, 'glove'), { words: 100_000 }).dir, { name: 'glove' });
+    await runEmbedJob(catalog, { encoder: 'basic-pitch' });
+    await runEmbedJob(catalog, { encoder: 'glove' });
+  } finally {
+    catalog.close();
+  }
+  fs.writeFileSync(done, new Date().toISOString());
+  return { ...info, drawn };
+}
