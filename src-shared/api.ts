@@ -190,6 +190,8 @@ export interface SearchHit extends ItemFields {
   keyword?: boolean;
   /** An image or audio hit's first caption, when it has one. */
   caption?: string;
+  /** A caption hit's media item: what it describes. */
+  of?: { itemId: number; modality: 'image' | 'audio'; key: string };
 }
 
 export interface SearchResult {

@@ -98,8 +98,10 @@ export class SearchEngine {
       const found = words !== null ? await this.hybrid(words, target, query, collection, k, { ...q, exclude }) : await this.store.nearest(collection, { vector: query, k, ...definedOnly({ datasets: q.datasets, splits: q.splits, minScore: q.minScore, exclude }) });
       hits.push(...found.map((h) => ({ ...h, via })));
     }
+    // Each hit shown by what goes with it: media by their first caption, captions by their media.
     const captions = this.catalog.pairs.firstCaptions(hits.filter((h) => h.modality !== 'text').map((h) => h.itemId));
-    return hits.map((h) => (captions.has(h.itemId) ? { ...h, caption: captions.get(h.itemId)! } : h));
+    const media = this.catalog.pairs.mediaOf(hits.filter((h) => h.modality === 'text').map((h) => h.itemId));
+    return hits.map((h) => (captions.has(h.itemId) ? { ...h, caption: captions.get(h.itemId)! } : media.has(h.itemId) ? { ...h, of: media.get(h.itemId)! } : h));
   }
 
   /**

@@ -10,6 +10,7 @@ export class PairsRepo {
   private readonly splitsOfItem;
   private readonly everySplit;
   private readonly captionsOf;
+  private readonly mediaOfStmt;
 
   constructor(db: Db) {
     this.insertStmt = db.prepare<[number, number, number, string | null]>(
@@ -31,6 +32,10 @@ export class PairsRepo {
     this.captionsOf = db.prepare<[string], { id: number; text: string }>(
       `SELECT p.a_item_id AS id, i.text AS text FROM pairs p JOIN items i ON i.id = p.b_item_id
        WHERE p.a_item_id IN (SELECT value FROM json_each(?)) AND i.modality = 'text' ORDER BY p.a_item_id, p.b_item_id`,
+    );
+    this.mediaOfStmt = db.prepare<[string], { caption: number; id: number; modality: 'image' | 'audio'; key: string }>(
+      `SELECT p.b_item_id AS caption, i.id, i.modality, i.key FROM pairs p JOIN items i ON i.id = p.a_item_id
+       WHERE p.b_item_id IN (SELECT value FROM json_each(?)) AND i.modality != 'text' ORDER BY p.b_item_id, p.a_item_id`,
     );
     this.splitCounts = db.prepare<[number], { split: Split | null; n: number }>(
       'SELECT split, count(*) AS n FROM pairs WHERE dataset_id = ? GROUP BY split',
@@ -71,6 +76,14 @@ export class PairsRepo {
     const out = new Map<number, string>();
     if (mediaIds.length === 0) return out;
     for (const r of this.captionsOf.iterate(JSON.stringify(mediaIds))) if (!out.has(r.id)) out.set(r.id, r.text);
+    return out;
+  }
+
+  /** The media item each caption describes (its first, when it describes several). */
+  mediaOf(captionIds: readonly number[]): Map<number, { itemId: number; modality: 'image' | 'audio'; key: string }> {
+    const out = new Map<number, { itemId: number; modality: 'image' | 'audio'; key: string }>();
+    if (captionIds.length === 0) return out;
+    for (const r of this.mediaOfStmt.iterate(JSON.stringify(captionIds))) if (!out.has(r.caption)) out.set(r.caption, { itemId: r.id, modality: r.modality, key: r.key });
     return out;
   }
 
