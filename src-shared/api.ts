@@ -67,6 +67,10 @@ export interface EmbedRequest {
 export interface ProviderInfo {
   name: 'cpu' | 'webgpu' | 'cuda';
   bundled: boolean;
+  /** A session could be made on it on this machine (absent: not tried, as for a provider not installed). */
+  usable?: boolean;
+  /** Why it cannot be used here. */
+  reason?: string;
 }
 
 export interface ProvidersResult {

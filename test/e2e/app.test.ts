@@ -102,6 +102,12 @@ describe('the app in a browser, against server mode', () => {
     await expect.poll(() => page.locator('tr[data-encoder="audio"]').innerText()).toMatch(/audio\s+audio\s+10\s+3/);
     // One line per provider, each saying what it needs (never run together, CPU always there).
     expect(await page.locator('[data-testid="providers"] li').first().innerText()).toBe('cpu: always available');
+    // WebGPU is tried on this machine: without a GPU adapter its line says it cannot be used, and Train cannot pick it.
+    const webgpu = (await app.service.handle('providers:list', undefined)).providers.find((p) => p.name === 'webgpu');
+    if (webgpu?.usable === false) {
+      expect(await page.locator('[data-testid="providers"] li', { hasText: 'webgpu' }).innerText()).toMatch(/not usable on this machine/);
+      expect(webgpu.reason).toBeTruthy();
+    }
     await shot('models');
   }, 120_000);
 

@@ -18,6 +18,32 @@ export interface ProviderInfo {
   name: Provider;
   /** Shipped inside onnxruntime-node (cpu, webgpu) or installed separately (cuda). */
   bundled: boolean;
+  /** Whether a session could be made on it on this machine (bundled GPU providers are tried once). */
+  usable?: boolean;
+  /** Why not, in ORT's words (first line), when it is not usable. */
+  reason?: string;
+}
+
+const probed = new Map<Provider, Promise<{ usable: boolean; reason?: string }>>();
+
+/**
+ * Whether this machine can run sessions on a provider: a one-node model is tried on it, once per
+ * process (WebGPU ships with the app but needs a GPU adapter; without one ORT fails in ~0.1 s).
+ */
+export function probeProvider(provider: Provider, tiny: Uint8Array): Promise<{ usable: boolean; reason?: string }> {
+  if (provider === 'cpu') return Promise.resolve({ usable: true });
+  let p = probed.get(provider);
+  if (!p) {
+    p = createOrt(tiny, { executionProviders: [provider] }).then(
+      async (s) => {
+        await s.release();
+        return { usable: true };
+      },
+      (err: unknown) => ({ usable: false, reason: firstLine(err) }),
+    );
+    probed.set(provider, p);
+  }
+  return p;
 }
 
 /** Providers this build of onnxruntime-node knows about. CUDA needs ORT's opt-in install (see README). */

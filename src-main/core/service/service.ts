@@ -24,7 +24,7 @@ import { addEncoder } from '../encoders/registry.ts';
 import { buildEncoderInWorker } from '../encoders/build-runner.ts';
 import { NPM_ENCODERS } from '../encoders/npm-encoders.ts';
 import { presetInfos } from '../model/presets.ts';
-import { listProviders } from '../onnx/runtime.ts';
+import { providersHere } from '../onnx/probe.ts';
 import type { QueryInput } from '../search/engine.ts';
 import { SearchWorker } from '../search/search-client.ts';
 import { JobManager } from './jobs.ts';
@@ -229,7 +229,7 @@ export class EngineService {
         if (p.dataset !== undefined && !c.datasets.get(p.dataset)) throw new UserError(`no dataset named "${p.dataset}"`);
         return { jobId: this.startEmbed(p) };
       },
-      'providers:list': () => ({ providers: listProviders(), cudaHelp: CUDA_HELP }),
+      'providers:list': async () => ({ providers: await providersHere(), cudaHelp: CUDA_HELP }),
       'presets:list': () => presetInfos(),
       'runs:list': () => c.runs.list().map((r) => runInfo(r, c.metrics.forRun(r.id))),
       'runs:metrics': (p) => c.metrics.forRun(p.run).map((m) => ({ step: m.step, split: m.split, name: m.name, value: m.value })),
