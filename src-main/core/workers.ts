@@ -56,7 +56,7 @@ export async function postJobOutcome<R>(post: (m: JobMessage<never, R>) => void,
 /** A job in its own process, driven like a worker thread: messages both ways, then its exit. */
 export interface JobProcess extends EventEmitter {
   postMessage(message: unknown): void;
-  terminate(): void;
+  terminate(): unknown;
 }
 
 /**
@@ -67,13 +67,15 @@ export interface JobProcess extends EventEmitter {
  * process does (its IPC channel closes), as a thread would.
  */
 export function spawnJobProcess(entry: URL, builtName: string, data: unknown): JobProcess {
+  // The desktop app's packages turn Electron's RunAsNode fuse off (see electron-builder.json), so
+  // its executable cannot be forked as Node: there the job runs as a thread, as before.
+  if (process.versions.electron) return spawnWorker(entry, builtName, data);
   const fromSources = entry.pathname.endsWith('.ts') && import.meta.url.endsWith('.ts');
   const file = fromSources ? fileURLToPath(entry) : fileURLToPath(new URL(`./${builtName}.js`, import.meta.url));
   const child = fork(file, [], {
     execArgv: fromSources ? ['--import', 'tsx'] : [],
     serialization: 'advanced',
-    // In the desktop app, process.execPath is Electron: run it as plain Node.
-    env: { ...process.env, ALTMOE_JOB_DATA: JSON.stringify(data), ...(process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {}) },
+    env: { ...process.env, ALTMOE_JOB_DATA: JSON.stringify(data) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return Object.assign(child, {
