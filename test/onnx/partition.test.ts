@@ -21,12 +21,12 @@ describe('provider partition report', () => {
       total: 7,
       onProvider: 3,
       fallback: [
-        { op: 'TopK', provider: 'CPUExecutionProvider', count: 2, nodes: ['router/topk', 'layer1/router/topk'] },
-        { op: 'ScatterElements', provider: 'CPUExecutionProvider', count: 1, nodes: ['router/scatter'] },
+        { op: 'NonZero', provider: 'CPUExecutionProvider', count: 2, nodes: ['router/nonzero', 'layer1/router/nonzero'] },
+        { op: 'ConstantOfShape', provider: 'CPUExecutionProvider', count: 1, nodes: ['router/zeros'] },
         { op: 'Shape', provider: 'CPUExecutionProvider', count: 1, nodes: ['shape_0'] },
       ],
     });
-    expect(describeFallback(r)).toBe('4 of 7 nodes run on the CPU instead of WebGpuExecutionProvider, with copies at each boundary: TopK x2, ScatterElements x1, Shape x1');
+    expect(describeFallback(r)).toBe('4 of 7 nodes run on the CPU instead of WebGpuExecutionProvider, with copies at each boundary: NonZero x2, ConstantOfShape x1, Shape x1');
   });
 
   it('reads the recorded CPU profile and log line: everything on the CPU, nothing to report', () => {

@@ -7,7 +7,7 @@ import type { Tensor } from '../onnx/graph.ts';
 import { dropout, infoNCE, linear, mse, smoothL1 } from '../onnx/nn.ts';
 import * as op from '../onnx/ops.ts';
 import type { ForwardResult, ModelSpec, ParamSpec, TaskSpec } from '../train/spec.ts';
-import { mlpParams, mlpStack, moeParams, moeStack } from './moe.ts';
+import { mlpParams, mlpStack, moeParams, moeStack, type BuildOptions } from './moe.ts';
 
 export interface AltMoeConfig {
   kind: 'altmoe';
@@ -39,7 +39,7 @@ const dirPrefix = (s: string, t: string): string => `dir.${s}2${t}`;
 /** Parameters of the input standardisation, set from data statistics and never trained. */
 export const normParams = (m: string): [string, string] => [`norm.${m}.mean`, `norm.${m}.invstd`];
 
-export function altMoeModel(c: AltMoeConfig): ModelSpec {
+export function altMoeModel(c: AltMoeConfig, build: BuildOptions = {}): ModelSpec {
   for (const [a, b] of c.pairs) {
     if (!(a in c.modalities) || !(b in c.modalities)) throw new Error(`pair ${a}-${b} names a modality without a dimension`);
     if (a === b) throw new Error(`pair ${a}-${b} must join two different modalities`);
@@ -83,7 +83,7 @@ export function altMoeModel(c: AltMoeConfig): ModelSpec {
     const shared = linear(op.add(src, p[`mod.${s}.emb`]!), p[`mod.${s}.in.w`]!, p[`mod.${s}.in.b`]!);
     const run = (x: Tensor): { y: Tensor; balance: Tensor | null; load: Tensor | null } => {
       if (c.connector === 'moe') {
-        const r = moeStack(x, p, 'shared', stack);
+        const r = moeStack(x, p, 'shared', stack, build.dispatch);
         return { y: r.y, balance: r.balance, load: r.load };
       }
       return { y: mlpStack(x, p, 'shared', stack), balance: null, load: null };

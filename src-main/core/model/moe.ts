@@ -1,6 +1,10 @@
 // The Mixture-of-Experts stack shared by every direction of the connector (and the benchmarks):
-// L residual blocks x <- x + sum_{e in topk} g_e(x) FFN_e(LN(x)), with sparse dispatch: each
-// expert only sees the rows routed to it, so compute scales with k, not with the expert count.
+// L residual blocks x <- x + sum_{e in topk} g_e(x) FFN_e(LN(x)). Two dispatches compute the same
+// function and gradients: 'sparse' (the default) hands each expert only the rows routed to it, so
+// compute scales with k, not with the expert count; 'dense' runs every expert on every row and
+// zeroes the unrouted ones through their gate. Dense needs no NonZero / GatherND / ScatterND, whose
+// data-dependent shapes WebGPU either lacks (NonZero has no WebGPU kernel in ONNX Runtime 1.30)
+// or must read back to the CPU, so GPU training uses it.
 import type { Tensor } from '../onnx/graph.ts';
 import { gelu, linear } from '../onnx/nn.ts';
 import * as op from '../onnx/ops.ts';
@@ -12,6 +16,14 @@ export interface MoeConfig {
   experts: number;
   topK: number;
   layers: number;
+}
+
+export type Dispatch = 'sparse' | 'dense';
+
+/** How a model's graphs are built, not what they compute: either way gives the same function. */
+export interface BuildOptions {
+  /** The MoE's dispatch: 'dense' for providers without NonZero, e.g. WebGPU. */
+  dispatch?: Dispatch;
 }
 
 export function moeParams(prefix: string, c: MoeConfig): ParamSpec[] {
@@ -41,7 +53,7 @@ export interface MoeResult {
   load: Tensor;
 }
 
-export function moeStack(x: Tensor, params: Record<string, Tensor>, prefix: string, c: MoeConfig): MoeResult {
+export function moeStack(x: Tensor, params: Record<string, Tensor>, prefix: string, c: MoeConfig, dispatch: Dispatch = 'sparse'): MoeResult {
   let h = x;
   let balance: Tensor | null = null;
   const loads: Tensor[] = [];
@@ -54,12 +66,16 @@ export function moeStack(x: Tensor, params: Record<string, Tensor>, prefix: stri
     const picked = op.mul(probs, chosen);
     const gates = op.div(picked, op.add(op.reduceSum(picked, [-1], true), 1e-9));
     let mixed = op.zerosLike(h);
+    const expert = (e: number, rows: Tensor): Tensor =>
+      linear(gelu(linear(rows, params[`${p}.e${e}.w1`]!, params[`${p}.e${e}.b1`]!)), params[`${p}.e${e}.w2`]!, params[`${p}.e${e}.b2`]!);
     for (let e = 0; e < c.experts; e++) {
+      const gate = op.slice(gates, [e], [e + 1], [1]);
+      if (dispatch === 'dense') {
+        mixed = op.add(mixed, op.mul(expert(e, normed), gate));
+        continue;
+      }
       const rows = op.nonZeroRows(op.greater(op.reshape(op.slice(chosen, [e], [e + 1], [1]), [-1]), 0));
-      const xe = op.gatherRows(normed, rows);
-      const ye = linear(gelu(linear(xe, params[`${p}.e${e}.w1`]!, params[`${p}.e${e}.b1`]!)), params[`${p}.e${e}.w2`]!, params[`${p}.e${e}.b2`]!);
-      const ge = op.gatherRows(op.slice(gates, [e], [e + 1], [1]), rows);
-      mixed = op.scatterNDAdd(mixed, rows, op.mul(ye, ge));
+      mixed = op.scatterNDAdd(mixed, rows, op.mul(expert(e, op.gatherRows(normed, rows)), op.gatherRows(gate, rows)));
     }
     h = op.add(h, mixed);
     const fraction = op.div(op.reduceMean(chosen, [0]), c.topK);

@@ -34,26 +34,15 @@ export function shapeOf(x: Tensor): Tensor {
   return x.graph.node('Shape', [x], [{ dtype: 'int64', shape: [x.rank] }], {}, 'none')[0]!;
 }
 
-/** A tensor of zeros with x's shape and type (ConstantOfShape: valid for symbolic shapes). */
-export function zerosLike(x: Tensor): Tensor {
-  return x.graph.node('ConstantOfShape', [shapeOf(x)], [{ dtype: x.dtype, shape: x.shape }], {
-    value: { t: { dtype: x.dtype, dims: [1], data: zeroOf(x.dtype) } },
-  }, 'none')[0]!;
+/** A constant of x's type broadcast to a run-time shape (Expand, valid for symbolic shapes). */
+function filled(like: Tensor, shape: Tensor, outShape: Shape, value: number): Tensor {
+  // Expand of a scalar rather than ConstantOfShape, which has no WebGPU kernel (onnx/webgpu-ops.ts).
+  return like.graph.node('Expand', [like.graph.scalar(value, like.dtype), shape], [{ dtype: like.dtype, shape: outShape }], {}, 'none')[0]!;
 }
 
-function zeroOf(dtype: DType): ArrayBufferView {
-  switch (dtype) {
-    case 'float32':
-      return new Float32Array(1);
-    case 'float64':
-      return new Float64Array(1);
-    case 'int64':
-      return new BigInt64Array(1);
-    case 'int32':
-      return new Int32Array(1);
-    default:
-      return new Uint8Array(1);
-  }
+/** A tensor of zeros with x's shape and type. */
+export function zerosLike(x: Tensor): Tensor {
+  return filled(x, shapeOf(x), x.shape, 0);
 }
 
 // ---------------------------------------------------------------- elementwise arithmetic
@@ -147,9 +136,9 @@ export function abs(x: Tensor): Tensor {
   return unary('Abs', x, (g) => mul(g, sign(x)));
 }
 
-/** sign(x); piecewise constant, so it has no gradient. */
+/** sign(x) as (x > 0) - (x < 0): the same values as Sign, which WebGPU lacks. No gradient. */
 export function sign(x: Tensor): Tensor {
-  return unary('Sign', x);
+  return sub(cast(greater(x, 0), x.dtype), cast(less(x, 0), x.dtype));
 }
 
 export function erf(x: Tensor): Tensor {
@@ -468,9 +457,7 @@ export function topkMask(x: Tensor, k: number): Tensor {
     largest: { i: 1 },
     sorted: { i: 0 },
   }, 'none');
-  const ones = x.graph.node('ConstantOfShape', [shapeOf(indices!)], [{ dtype: x.dtype, shape: outShape }], {
-    value: { t: { dtype: x.dtype, dims: [1], data: x.dtype === 'float64' ? Float64Array.of(1) : Float32Array.of(1) } },
-  }, 'none')[0]!;
+  const ones = filled(x, shapeOf(indices!), outShape, 1);
   return x.graph.node('ScatterElements', [zerosLike(x), indices!, ones], [{ dtype: x.dtype, shape: x.shape }], { axis: { i: -1 } }, 'none')[0]!;
 }
 

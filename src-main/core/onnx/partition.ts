@@ -102,7 +102,7 @@ export function partitionReport(placements: Placements, provider: string): Parti
   return { provider, total, onProvider: placements.get(provider)?.length ?? 0, fallback };
 }
 
-/** One line for a report with fallbacks, e.g. "12 of 40 nodes run on CPUExecutionProvider, not WebGpuExecutionProvider: TopK x4, ...". */
+/** One line for a report with fallbacks, e.g. "12 of 40 nodes run on CPUExecutionProvider, not WebGpuExecutionProvider: NonZero x4, ...". */
 export function describeFallback(r: PartitionReport): string | null {
   if (r.fallback.length === 0) return null;
   const off = r.total - r.onProvider;

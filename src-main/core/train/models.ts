@@ -1,14 +1,15 @@
 import { altMoeModel, type AltMoeConfig } from '../model/altmoe.ts';
+import type { BuildOptions } from '../model/moe.ts';
 import { regressionModel, type RegressionConfig } from './regression.ts';
 import type { ModelSpec } from './spec.ts';
 
 /** Builds a model from its JSON config; a checkpoint's config therefore rebuilds the same graphs. */
-export function buildModel(config: { kind: string } & Record<string, unknown>): ModelSpec {
+export function buildModel(config: { kind: string } & Record<string, unknown>, build: BuildOptions = {}): ModelSpec {
   switch (config.kind) {
     case 'regression':
-      return regressionModel(config as unknown as RegressionConfig);
+      return regressionModel(config as unknown as RegressionConfig, build);
     case 'altmoe':
-      return altMoeModel(config as unknown as AltMoeConfig);
+      return altMoeModel(config as unknown as AltMoeConfig, build);
     default:
       throw new Error(`unknown model kind "${config.kind}"`);
   }

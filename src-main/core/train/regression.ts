@@ -3,7 +3,7 @@
 import type { Tensor } from '../onnx/graph.ts';
 import { dropout, linear, mse } from '../onnx/nn.ts';
 import * as op from '../onnx/ops.ts';
-import { mlpParams, mlpStack, moeParams, moeStack } from '../model/moe.ts';
+import { mlpParams, mlpStack, moeParams, moeStack, type BuildOptions } from '../model/moe.ts';
 import type { ForwardResult, ModelSpec, ParamSpec } from './spec.ts';
 
 export interface RegressionConfig {
@@ -22,7 +22,7 @@ export interface RegressionConfig {
   floatType?: 'float32' | 'float64';
 }
 
-export function regressionModel(c: RegressionConfig): ModelSpec {
+export function regressionModel(c: RegressionConfig, build: BuildOptions = {}): ModelSpec {
   const floatType = c.floatType ?? 'float32';
   const params: ParamSpec[] = [
     { name: 'in.w', shape: [c.inDim, c.dim], init: { kind: 'normal', std: 1 / Math.sqrt(c.inDim) } },
@@ -35,7 +35,7 @@ export function regressionModel(c: RegressionConfig): ModelSpec {
     const x = training && c.dropout > 0 ? dropout(inputs.x!, inputs['keep.x']!, c.dropout) : inputs.x!;
     const h = linear(x, p['in.w']!, p['in.b']!);
     if (c.block === 'moe') {
-      const r = moeStack(h, p, 'stack', c);
+      const r = moeStack(h, p, 'stack', c, build.dispatch);
       const pred = linear(r.y, p['out.w']!, p['out.b']!);
       const err = mse(pred, inputs.y!);
       return { loss: op.add(err, op.mul(r.balance, c.balanceWeight)), outputs: { pred }, metrics: { mse: err, expert_load: r.load } };

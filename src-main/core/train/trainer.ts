@@ -136,7 +136,10 @@ interface TaskRuntime {
 }
 
 export async function train(job: TrainJob, data: TrainData, emit: (e: TrainEvent) => void, shouldStop: () => boolean = () => false): Promise<{ step: number; loss: number }> {
-  const spec = buildModel(job.model);
+  // WebGPU gets graphs made only of operators it has a kernel for (onnx/webgpu-ops.ts): the MoE's
+  // dense dispatch instead of NonZero and single steps instead of the Loop of train_chain.
+  const onGpu = job.provider === 'webgpu';
+  const spec = buildModel(job.model, { dispatch: onGpu ? 'dense' : 'sparse' });
   const dtype = spec.floatType;
   const accumulation = job.accumulation ?? 1;
   fs.mkdirSync(job.dir, { recursive: true });
@@ -202,7 +205,9 @@ export async function train(job: TrainJob, data: TrainData, emit: (e: TrainEvent
   const T = tasks.length;
   const fixedRun = typeof job.stepsPerRun === 'number' ? Math.max(1, Math.floor(job.stepsPerRun)) : null;
   let chain: { session: Session; io: ChainIO } | null = null;
-  if (accumulation === 1 && (fixedRun === null || (fixedRun >= T && fixedRun >= 2))) {
+  // WebGPU has no Loop kernel: ORT would run the Loop on the CPU and copy every parameter through
+  // it each cycle, while single steps keep parameters and states on the GPU (outputsOnDevice).
+  if (!onGpu && accumulation === 1 && (fixedRun === null || (fixedRun >= T && fixedRun >= 2))) {
     const built = buildTrainChain(spec, tasks.map((t) => t.index), { optimizer: job.optimizer, trainable: job.trainable, countGroups });
     fs.writeFileSync(path.join(job.dir, 'train_chain.onnx'), built.model);
     try {
