@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeRows, topKScored } from '../../src-main/core/model/retrieval.ts';
-import { buildInt8Scorer, candidateCount, quantizeRows, topKInt8 } from '../../src-main/core/search/quantized.ts';
+import { buildInt8Scorer, candidateCount, quantizeRows, ROW_CODE_MAX, topKInt8 } from '../../src-main/core/search/quantized.ts';
 import { mulberry32, normal } from '../../src-main/core/train/rng.ts';
 
 describe('int8 vector storage', () => {
@@ -21,7 +21,7 @@ describe('int8 vector storage', () => {
     expect(q.scales.length).toBe(n);
     for (let r = 0; r < n; r += 97) {
       for (let j = 0; j < d; j++) expect(Math.abs(q.codes[r * d + j]! * q.scales[r]! - x[r * d + j]!)).toBeLessThanOrEqual(q.scales[r]! / 2 + 1e-7);
-      expect(Math.max(...Array.from(q.codes.subarray(r * d, (r + 1) * d), Math.abs))).toBe(127);
+      expect(Math.max(...Array.from(q.codes.subarray(r * d, (r + 1) * d), Math.abs))).toBe(ROW_CODE_MAX);
     }
   });
 
@@ -31,6 +31,21 @@ describe('int8 vector storage', () => {
       const query = normalizeRows(Float32Array.from(x.subarray(t * 150 * d, (t * 150 + 1) * d), (v) => v + 0.05 * normal(rand)), d);
       const exact = await topKScored(query, x, d, 10);
       const candidates = new Set(await topKInt8(q, query, candidateCount(10, n)));
+      expect([...exact.indices].filter((i) => !candidates.has(i))).toEqual([]);
+    }
+  });
+
+  it('keeps the exact top 10 among its candidates when codes are large and of one sign (no int16 saturation)', async () => {
+    // All-positive rows near one direction: every product of query and row codes is large. x86
+    // kernels without VNNI add u8 x s8 products in pairs into int16, which saturates at full 8-bit
+    // row codes (255 * 127 * 2 > 32767); this set then ranked wrongly on an AVX2-only AMD EPYC.
+    const m = 2000;
+    const pos = normalizeRows(Float32Array.from({ length: m * d }, () => 1 + 0.3 * Math.abs(normal(rand))), d);
+    const q = await buildInt8Scorer(quantizeRows(pos, d));
+    for (let t = 0; t < 10; t++) {
+      const query = normalizeRows(Float32Array.from(pos.subarray(t * 190 * d, (t * 190 + 1) * d), (v) => v + 0.02 * normal(rand)), d);
+      const exact = await topKScored(query, pos, d, 10);
+      const candidates = new Set(await topKInt8(q, query, candidateCount(10, m)));
       expect([...exact.indices].filter((i) => !candidates.has(i))).toEqual([]);
     }
   });

@@ -12,15 +12,24 @@ export interface Int8Rows {
   dim: number;
 }
 
-/** Symmetric per-row quantisation: the largest magnitude of each row maps to 127. */
-export function quantizeRows(x: Float32Array, dim: number): Int8Rows {
+/**
+ * The largest stored row code. The query is uint8 (code + 128, up to 255) and ONNX Runtime's u8 x s8
+ * kernels on x86 without VNNI (AVX2, AVX-512F) add products in pairs into int16, which saturates
+ * above 32767: 255 * 127 * 2 would, 255 * 63 * 2 = 32130 cannot (ORT's "reduce_range"). With 127
+ * the ranking broke on an AVX2-only AMD EPYC; 7-bit rows cost little, as candidates are re-scored.
+ */
+export const ROW_CODE_MAX = 63;
+const QUERY_CODE_MAX = 127;
+
+/** Symmetric per-row quantisation: the largest magnitude of each row maps to maxCode. */
+export function quantizeRows(x: Float32Array, dim: number, maxCode = ROW_CODE_MAX): Int8Rows {
   const n = x.length / dim;
   const codes = new Int8Array(x.length);
   const scales = new Float32Array(n);
   for (let r = 0; r < n; r++) {
     let max = 0;
     for (let i = r * dim; i < (r + 1) * dim; i++) max = Math.max(max, Math.abs(x[i]!));
-    const scale = max > 0 ? max / 127 : 1;
+    const scale = max > 0 ? max / maxCode : 1;
     scales[r] = scale;
     for (let i = r * dim; i < (r + 1) * dim; i++) codes[i] = Math.round(x[i]! / scale);
   }
@@ -69,7 +78,7 @@ export async function topKInt8(scorer: Int8Scorer, query: Float32Array, k: numbe
   const kk = Math.min(k, scorer.n);
   if (kk === 0) return new Int32Array(0);
   // The query's own scale is one positive factor for every row: it cannot change the order.
-  const q = Uint8Array.from(quantizeRows(query, scorer.dim).codes, (c) => c + 128);
+  const q = Uint8Array.from(quantizeRows(query, scorer.dim, QUERY_CODE_MAX).codes, (c) => c + 128);
   const r = await scorer.session.run({ q: tensor('uint8', [1, scorer.dim], q), k: tensor('int64', [1], BigInt64Array.of(BigInt(kk))) });
   return Int32Array.from(r.idx!.data as BigInt64Array, Number);
 }
