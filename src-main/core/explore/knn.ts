@@ -39,7 +39,9 @@ export async function nearestOf(data: Float32Array, queries: Float32Array, dim: 
   const want = Math.min(k + (self ? 1 : 0), n);
   const threads = o.threads ?? Math.max(1, os.availableParallelism());
   const exact = o.exact ?? n <= EXACT_LIMIT;
-  const graph = exact ? null : buildHnsw(data, dim, { threads, expansionSearch: Math.max(128, 2 * want) });
+  // A float32 graph: USearch's own distances are read as the cosines (near-duplicate thresholds need
+  // them exact), where the int8 graph would need a re-rank per query.
+  const graph = exact ? null : buildHnsw(data, dim, { threads, expansionSearch: Math.max(128, 2 * want), quantization: 'f32' });
   const rows = new Int32Array(m * k).fill(-1);
   const sims = new Float32Array(m * k);
   for (let start = 0; start < m; start += BLOCK) {
