@@ -14,84 +14,26 @@ import os from 'node:os';
 import path from 'node:path';
 import hnswlib from 'hnswlib-node';
 import { writeNpy } from '../src-main/core/datasets/npy.ts';
-import { crossProduct, ridgeSolve, applyMatrix } from '../src-main/core/model/linalg.ts';
-import { normalizeRows, topKScored } from '../src-main/core/model/retrieval.ts';
-import { buildHnsw, loadHnsw, saveHnsw, searchHnsw } from '../src-main/core/search/hnsw.ts';
+import { topKScored } from '../src-main/core/model/retrieval.ts';
+import { buildHnsw, loadHnsw, rerankCount, saveHnsw, searchHnsw, searchHnswBatch } from '../src-main/core/search/hnsw.ts';
 import { buildIvf, searchIvf } from '../src-main/core/search/ivf.ts';
 import { buildInt8Scorer, candidateCount, quantizeRows, topKInt8 } from '../src-main/core/search/quantized.ts';
-import { mulberry32, normal } from '../src-main/core/train/rng.ts';
+import { mulberry32 } from '../src-main/core/train/rng.ts';
 import { referenceEnv, referenceEnvRecord } from './python-env.ts';
+import { crossModalQueries, D, generate, inDistQueries, type Generator } from './search-data.ts';
 import { round } from './stats.ts';
 
-const D = 768;
 const K = 10;
 const TARGET = 0.95;
 const QUERIES = Number(process.env.SEARCH_QUERIES ?? 200);
 const SIZES = (process.env.SEARCH_SIZES ?? '100000,1000000').split(',').map(Number);
+const GENERATOR = (process.env.SEARCH_DATA ?? 'topics') as Generator;
+// hnswlib-node adds one point per call on one thread: 200 s at 100k, so about an hour at 1M.
+const HNSWLIB_MAX = Number(process.env.SEARCH_HNSWLIB_MAX ?? 200_000);
 const DATA = path.resolve(import.meta.dirname, 'data/search');
 const RESULTS = path.resolve(import.meta.dirname, process.env.SEARCH_OUT ?? 'results/search.json');
 const KINDS = ['in_dist', 'cross_modal'] as const;
 type Kind = (typeof KINDS)[number];
-
-/**
- * n unit vectors around 1000 random centres, with noise large enough that clusters overlap (at 0.8
- * every neighbour shared its point's cluster and IVF reached recall 1.0 probing one list).
- */
-function generate(n: number, rand: () => number): Float32Array {
-  const clusters = 1000;
-  const centres = Float32Array.from({ length: clusters * D }, () => normal(rand));
-  const x = new Float32Array(n * D);
-  for (let i = 0; i < n; i++) {
-    const c = Math.floor(rand() * clusters);
-    for (let k = 0; k < D; k++) x[i * D + k] = centres[c * D + k]! + 1.5 * normal(rand);
-  }
-  return normalizeRows(x, D);
-}
-
-/** Catalog vectors, slightly perturbed. */
-function inDistQueries(x: Float32Array, n: number, rand: () => number): Float32Array {
-  const q = new Float32Array(QUERIES * D);
-  for (let i = 0; i < QUERIES; i++) {
-    const src = Math.floor(rand() * n);
-    for (let k = 0; k < D; k++) q[i * D + k] = x[src * D + k]! + 0.02 * normal(rand);
-  }
-  return normalizeRows(q, D);
-}
-
-/**
- * Queries from another space: "captions" t = tanh(1.5 A x) + noise (d=384) of indexed items, a
- * ridge map t -> x fitted on 4,000 pairs, applied to the captions of other items. Like a
- * connector's output, the mapped vectors are shrunk towards the mean and lie off the data.
- */
-async function crossModalQueries(x: Float32Array, n: number, rand: () => number): Promise<Float32Array> {
-  const dt = 384;
-  const a = Float32Array.from({ length: D * dt }, () => normal(rand) / Math.sqrt(D));
-  const caption = (row: number): Float32Array => {
-    const t = new Float32Array(dt);
-    for (let j = 0; j < dt; j++) {
-      let s = 0;
-      for (let k = 0; k < D; k++) s += x[row * D + k]! * a[k * dt + j]!;
-      t[j] = Math.tanh(1.5 * s * Math.sqrt(D) / 4) + 0.2 * normal(rand);
-    }
-    return t;
-  };
-  const pairs = 4000;
-  const rows = Array.from({ length: pairs + QUERIES }, () => Math.floor(rand() * n));
-  const t = new Float32Array(pairs * dt);
-  const y = new Float32Array(pairs * D);
-  for (let i = 0; i < pairs; i++) {
-    t.set(caption(rows[i]!), i * dt);
-    y.set(x.subarray(rows[i]! * D, (rows[i]! + 1) * D), i * D);
-  }
-  const tt = await crossProduct(t, dt, t, dt);
-  const ty = await crossProduct(t, dt, y, D);
-  let trace = 0;
-  for (let i = 0; i < dt; i++) trace += tt[i * dt + i]!;
-  const w = ridgeSolve(tt, ty, dt, D, (1e-2 * trace) / dt);
-  const tq = new Float32Array(QUERIES * dt);
-  for (let i = 0; i < QUERIES; i++) tq.set(caption(rows[pairs + i]!), i * dt);
-  return normalizeRows(applyMatrix(tq, dt, w, D), D);
-}
 
 function percentiles(times: number[]): { p50_ms: number; p95_ms: number } {
   const s = [...times].sort((a, b) => a - b);
@@ -126,8 +68,24 @@ async function tune(q: Float32Array, truth: number[][], values: number[], make: 
   return chosen;
 }
 
-const EF = [16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512];
+const EF = [16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024];
 const NPROBE = [1, 2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 256];
+
+/** hnswlib-node (M=16, efConstruction=200), built point by point and tuned per query kind. */
+async function runHnswlib(x: Float32Array, n: number, queries: Record<Kind, Float32Array>, truth: Record<Kind, number[][]>, perKind: Record<Kind, Record<string, unknown>>, build: Record<string, unknown>): Promise<void> {
+  console.error(`n=${n}: hnswlib-node...`);
+  const t = performance.now();
+  const hl = new hnswlib.HierarchicalNSW('ip', D);
+  hl.initIndex(n, 16, 200, 100);
+  for (let i = 0; i < n; i++) hl.addPoint(Array.from(x.subarray(i * D, (i + 1) * D)), i);
+  build.hnswlib_seconds = round((performance.now() - t) / 1000);
+  for (const kind of KINDS) {
+    perKind[kind].hnswlib = { M: 16, efConstruction: 200, ...(await tune(queries[kind], truth[kind], EF, async (ef) => {
+      hl.setEf(ef);
+      return (query) => hl.searchKnn(Array.from(query), K).neighbors;
+    })) };
+  }
+}
 
 const result: Record<string, unknown> = {
   benchmark: 'search',
@@ -135,6 +93,7 @@ const result: Record<string, unknown> = {
   machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version },
   dim: D,
   k: K,
+  generator: GENERATOR,
   queries_per_kind: QUERIES,
   target_recall_at_10: TARGET,
   reference_env: referenceEnvRecord(),
@@ -144,8 +103,8 @@ fs.mkdirSync(DATA, { recursive: true });
 for (const n of SIZES) {
   const rand = mulberry32(n);
   console.error(`n=${n}: generating...`);
-  const x = generate(n, rand);
-  const queries: Record<Kind, Float32Array> = { in_dist: inDistQueries(x, n, rand), cross_modal: await crossModalQueries(x, n, rand) };
+  const x = generate(GENERATOR, n, rand);
+  const queries: Record<Kind, Float32Array> = { in_dist: inDistQueries(x, n, QUERIES, rand), cross_modal: await crossModalQueries(x, n, QUERIES, rand) };
   const files = { x: path.join(DATA, `vectors_${n}.npy`), in_dist: path.join(DATA, `queries_in_${n}.npy`), cross_modal: path.join(DATA, `queries_cross_${n}.npy`) };
   writeNpy(files.x, '<f4', [n, D], x);
   for (const kind of KINDS) writeNpy(files[kind], '<f4', [QUERIES, D], queries[kind]);
@@ -160,10 +119,11 @@ for (const n of SIZES) {
     perKind[kind].ours_exact = { ...percentiles(r.times), recall_at_10: 1 };
   }
 
-  console.error(`n=${n}: ours hnsw (usearch)...`);
+  console.error(`n=${n}: ours hnsw (usearch, int8 graph + exact re-rank)...`);
   let t = performance.now();
   const graph = buildHnsw(x, D);
   build.ours_hnsw_seconds = round((performance.now() - t) / 1000);
+  build.ours_hnsw_settings = { connectivity: 16, expansion_add: 128, quantization: graph.quantization, reranked: rerankCount(K) };
   const file = path.join(DATA, `hnsw_${n}.usearch`);
   saveHnsw(file, graph, 'bench');
   for (const kind of KINDS) {
@@ -171,20 +131,22 @@ for (const n of SIZES) {
       const h = loadHnsw(file, x, D, 'bench', { expansionSearch: ef })!;
       return (query) => searchHnsw(h, query, K).rows;
     });
-    // USearch's own batch call on the same graph, at the chosen setting.
+    // USearch's own batch call on the same graph (re-ranked as single queries are), at the chosen setting.
     const h = loadHnsw(file, x, D, 'bench', { expansionSearch: (perKind[kind].ours_hnsw as { param: number }).param })!;
-    const all = Array.from({ length: QUERIES }, (_, i) => queries[kind].subarray(i * D, (i + 1) * D));
     t = performance.now();
-    h.index.search(all, K, os.availableParallelism());
+    searchHnswBatch(h, queries[kind], K, os.availableParallelism());
     (perKind[kind].ours_hnsw as Record<string, unknown>).batch_ms_per_query = round((performance.now() - t) / QUERIES);
   }
 
-  console.error(`n=${n}: ours ivf...`);
-  const lists = n >= 1_000_000 ? 2048 : 512;
-  t = performance.now();
-  const ivf = await buildIvf(x, D, { lists, sample: 32 * lists, iterations: 6, seed: 1 });
-  build.ours_ivf_seconds = round((performance.now() - t) / 1000);
-  for (const kind of KINDS) perKind[kind].ours_ivf = { lists, ...(await tune(queries[kind], truth[kind], NPROBE, async (nprobe) => async (query) => (await searchIvf(ivf, query, K, nprobe)).rows)) };
+  {
+    // In a block, so its lists (a copy of the vectors) can be collected before the peers run.
+    console.error(`n=${n}: ours ivf...`);
+    const lists = n >= 1_000_000 ? 2048 : 512;
+    t = performance.now();
+    const ivf = await buildIvf(x, D, { lists, sample: 32 * lists, iterations: 6, seed: 1 });
+    build.ours_ivf_seconds = round((performance.now() - t) / 1000);
+    for (const kind of KINDS) perKind[kind].ours_ivf = { lists, ...(await tune(queries[kind], truth[kind], NPROBE, async (nprobe) => async (query) => (await searchIvf(ivf, query, K, nprobe)).rows)) };
+  }
 
   console.error(`n=${n}: ours int8...`);
   t = performance.now();
@@ -208,18 +170,8 @@ for (const n of SIZES) {
   }
   await scorer.session.release();
 
-  console.error(`n=${n}: hnswlib-node...`);
-  t = performance.now();
-  const hl = new hnswlib.HierarchicalNSW('ip', D);
-  hl.initIndex(n, 16, 200, 100);
-  for (let i = 0; i < n; i++) hl.addPoint(Array.from(x.subarray(i * D, (i + 1) * D)), i);
-  build.hnswlib_seconds = round((performance.now() - t) / 1000);
-  for (const kind of KINDS) {
-    perKind[kind].hnswlib = { M: 16, efConstruction: 200, ...(await tune(queries[kind], truth[kind], EF, async (ef) => {
-      hl.setEf(ef);
-      return (query) => hl.searchKnn(Array.from(query), K).neighbors;
-    })) };
-  }
+  if (n > HNSWLIB_MAX) build.hnswlib_skipped = `above SEARCH_HNSWLIB_MAX=${HNSWLIB_MAX}: its build adds one point per call on one thread (about an hour at 1M here)`;
+  else await runHnswlib(x, n, queries, truth, perKind, build);
 
   console.error(`n=${n}: faiss...`);
   const threads = Math.min(2, os.availableParallelism());
