@@ -15,6 +15,7 @@ import { openEncoderSession, runEncoder } from '../src-main/core/encoders/run-en
 import { mulberry32 } from '../src-main/core/train/rng.ts';
 import { writeImage } from '../test/encoders/media.ts';
 import { makeImageEncoder, makeTextEncoder, WORDS } from '../test/encoders/tiny-encoders.ts';
+import type { Provider } from '../src-main/core/onnx/runtime.ts';
 import { median } from './stats.ts';
 
 const BATCH = Number(process.env.EMBED_BATCH ?? DEFAULT_BATCH);
@@ -24,7 +25,9 @@ const REPEATS = Number(process.env.EMBED_REPEATS ?? 5);
 const IMAGES = Number(process.env.EMBED_IMAGES ?? 256);
 const CAPTIONS = Number(process.env.EMBED_CAPTIONS ?? 4096);
 const THREADS = Number(process.env.EMBED_THREADS ?? os.availableParallelism());
-const RESULTS = path.resolve(import.meta.dirname, 'results/embed.json');
+const RESULTS = path.resolve(import.meta.dirname, process.env.EMBED_OUT ?? 'results/embed.json');
+// bench:gpu runs this with EMBED_PROVIDER=webgpu (default: the CPU).
+const PROVIDER = (process.env.EMBED_PROVIDER ?? 'cpu') as Provider;
 
 interface Workload {
   items: number;
@@ -45,7 +48,7 @@ async function bare(encoderName: string, catalog: Catalog, inputs: EncoderInput[
   const pre = await createPreprocessor(spec.dir, spec.modality, spec.inputs);
   const batches = [];
   for (let i = 0; i < inputs.length; i += BATCH) batches.push(await pre.prepare(inputs.slice(i, i + BATCH)));
-  const session = await openEncoderSession(path.join(spec.dir, spec.onnxFile), { threads: THREADS });
+  const session = await openEncoderSession(path.join(spec.dir, spec.onnxFile), { threads: THREADS, provider: PROVIDER, onWarning: (m) => console.error(m) });
   await runEncoder(session, spec, batches[0]!); // warm-up, as the pipeline's probe/first batch
   const t0 = performance.now();
   for (const b of batches) await runEncoder(session, spec, b);
@@ -55,7 +58,7 @@ async function bare(encoderName: string, catalog: Catalog, inputs: EncoderInput[
 }
 
 async function pipeline(catalog: Catalog, encoder: string): Promise<{ steady: number; total: number; startup: number }> {
-  const r = await runEmbedJob(catalog, { encoder, batchSize: BATCH, threads: THREADS });
+  const r = await runEmbedJob(catalog, { encoder, batchSize: BATCH, threads: THREADS, provider: PROVIDER, onWarning: (m) => console.error(m) });
   if (r.failed > 0) throw new Error(`${r.failed} items failed: ${r.failures[0]?.error}`);
   return { steady: r.embedded / (r.seconds - r.startupSeconds), total: r.embedded / r.seconds, startup: r.startupSeconds };
 }
@@ -102,6 +105,7 @@ async function main(): Promise<void> {
     const out = {
       ...results.image,
       batch: BATCH,
+      provider: PROVIDER,
       repeats: REPEATS,
       threads: THREADS,
       workloads: results,

@@ -11,6 +11,7 @@ import { ACCUM_COUNT, accName, buildAccumulate, buildEval, buildInfer, buildTrai
 import { atPosition, buildTrainChain, CYCLES, STEPS, type ChainIO } from './chain.ts';
 import { BatchStream, rowsOf, type Cursor, type Dataset } from './data.ts';
 import { buildModel } from './models.ts';
+import { providerUsable } from '../onnx/probe.ts';
 import { deriveSeed, mulberry32, normal, STREAM } from './rng.ts';
 import { readSafetensors, writeSafetensors, type StArray } from './safetensors.ts';
 import type { ModelSpec, TaskSpec } from './spec.ts';
@@ -137,8 +138,17 @@ interface TaskRuntime {
 
 export async function train(job: TrainJob, data: TrainData, emit: (e: TrainEvent) => void, shouldStop: () => boolean = () => false): Promise<{ step: number; loss: number }> {
   // WebGPU gets graphs made only of operators it has a kernel for (onnx/webgpu-ops.ts): the MoE's
-  // dense dispatch instead of NonZero and single steps instead of the Loop of train_chain.
-  const onGpu = job.provider === 'webgpu';
+  // dense dispatch instead of NonZero and single steps instead of the Loop of train_chain. Where it
+  // cannot run, the CPU gets its own (faster) graphs, and the fallback is announced.
+  let provider = job.provider;
+  if (provider === 'webgpu') {
+    const probe = await providerUsable('webgpu');
+    if (!probe.usable) {
+      emit({ type: 'warning', message: `execution provider "webgpu" is not available (${probe.reason ?? 'no adapter'}); FALLING BACK TO THE CPU, which is much slower` });
+      provider = 'cpu';
+    }
+  }
+  const onGpu = provider === 'webgpu';
   const spec = buildModel(job.model, { dispatch: onGpu ? 'dense' : 'sparse' });
   const dtype = spec.floatType;
   const accumulation = job.accumulation ?? 1;
@@ -151,7 +161,7 @@ export async function train(job: TrainJob, data: TrainData, emit: (e: TrainEvent
   }
 
   const warn = (message: string): void => emit({ type: 'warning', message });
-  const opts = { provider: job.provider, threads: job.threads, onWarning: warn, outputsOnDevice: job.provider === 'webgpu' };
+  const opts = { provider, threads: job.threads, onWarning: warn, outputsOnDevice: onGpu };
   const shapeOf = new Map(spec.params.map((p) => [p.name, p.shape]));
   const ckptFile = path.join(job.dir, CHECKPOINT_FILE);
   const ck = job.resume && fs.existsSync(ckptFile) ? readCheckpoint(ckptFile) : null;
@@ -218,8 +228,8 @@ export async function train(job: TrainJob, data: TrainData, emit: (e: TrainEvent
     }
   }
   const stepSession = async (rt: TaskRuntime): Promise<Session> => (rt.step ??= await createSession(rt.stepModel, opts));
-  const provider = chain ? chain.session.provider : (await stepSession(tasks[0]!)).provider;
-  emit({ type: 'started', provider, step: state.step, resumed: ck !== null, parameters: spec.params.reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0) });
+  const running = chain ? chain.session.provider : (await stepSession(tasks[0]!)).provider;
+  emit({ type: 'started', provider: running, step: state.step, resumed: ck !== null, parameters: spec.params.reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0) });
 
   const save = async (): Promise<void> => {
     const tensors: Record<string, { shape: number[]; data: StArray }> = {};
