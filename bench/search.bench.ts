@@ -1,13 +1,14 @@
-// npm run bench:search — search over 100k and 1M clustered unit vectors at d=768, k=10, for two
-// kinds of query: `in_dist` (catalog vectors, slightly perturbed: "more like this") and
-// `cross_modal` (vectors of a second, differently distributed space mapped into the indexed one by
-// a ridge map fitted on pairs, as a connector maps a caption: off the indexed distribution, with
-// their true neighbours by exact search). Ours: exact, the HNSW graph the engine uses above its size
-// threshold (search/hnsw.ts, USearch), the IVF lists (search/ivf.ts) and int8 storage. Peers in the
-// same run on the same data: FAISS flat / HNSW (M=32) / IVF-flat / IVF-PQ (Debian's python3-faiss,
-// one BLAS thread per caller thread) and hnswlib-node. Every approximate index is tuned per query
-// kind to the smallest setting that reaches recall@10 >= 0.95; p50 / p95 of single queries (and, for
-// peers with a batch call, the per-query time of one batch). Writes bench/results/search.json.
+// npm run bench:search — search over 100k and 1M unit vectors (bench/search-data.ts) at d=768,
+// k=10, for two kinds of query: `in_dist` (catalog vectors, slightly perturbed: "more like this")
+// and `cross_modal` (vectors of a second, differently distributed space mapped into the indexed one
+// by a ridge map fitted on pairs, as a connector maps a caption: off the indexed distribution, with
+// their true neighbours by exact search). Ours: exact, the IVF lists the engine uses above its size
+// threshold (search/ivf.ts), the HNSW graph it offers instead (search/hnsw.ts, USearch) and int8
+// storage. Peers in the same run on the same data: FAISS flat / HNSW (M=32) / IVF-flat / IVF-PQ
+// (Debian's python3-faiss, one BLAS thread per caller thread) and hnswlib-node. Every approximate
+// index is tuned per query kind to the smallest setting that reaches recall@10 >= 0.95; p50 / p95
+// of single queries (and, for peers with a batch call, the per-query time of one batch). Writes
+// bench/results/search.json; bench/search-summary.ts makes its headline.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,6 +22,7 @@ import { buildInt8Scorer, candidateCount, quantizeRows, topKInt8 } from '../src-
 import { mulberry32 } from '../src-main/core/train/rng.ts';
 import { referenceEnv, referenceEnvRecord } from './python-env.ts';
 import { crossModalQueries, D, generate, inDistQueries, type Generator } from './search-data.ts';
+import { KINDS, summarize, type Kind } from './search-summary.ts';
 import { round } from './stats.ts';
 
 const K = 10;
@@ -32,8 +34,6 @@ const GENERATOR = (process.env.SEARCH_DATA ?? 'topics') as Generator;
 const HNSWLIB_MAX = Number(process.env.SEARCH_HNSWLIB_MAX ?? 200_000);
 const DATA = path.resolve(import.meta.dirname, 'data/search');
 const RESULTS = path.resolve(import.meta.dirname, process.env.SEARCH_OUT ?? 'results/search.json');
-const KINDS = ['in_dist', 'cross_modal'] as const;
-type Kind = (typeof KINDS)[number];
 
 function percentiles(times: number[]): { p50_ms: number; p95_ms: number } {
   const s = [...times].sort((a, b) => a - b);
@@ -194,18 +194,7 @@ for (const n of SIZES) {
     }
   }
 
-  // The headline: our approximate index at the one setting that reaches the target on both kinds,
-  // against the fastest peer (each at its own setting for that kind).
-  const summary: Record<string, unknown> = {};
-  for (const kind of KINDS) {
-    const ok = Object.entries(perKind[kind]).filter(([name, r]) => !name.startsWith('ours') && name !== 'faiss_flat' && (r as { recall_at_10: number }).recall_at_10 >= TARGET);
-    const fastest = ok.reduce<[string, { p50_ms: number }] | null>((b, [name, r]) => (!b || (r as { p50_ms: number }).p50_ms < b[1].p50_ms ? [name, r as { p50_ms: number }] : b), null);
-    const ours = perKind[kind].ours_hnsw as { p50_ms: number; recall_at_10: number };
-    summary[kind] = { fastest_peer: fastest?.[0] ?? null, fastest_peer_p50_ms: fastest?.[1].p50_ms ?? null, ours_hnsw_p50_ms: ours.p50_ms, ours_hnsw_recall_at_10: ours.recall_at_10, ratio: fastest ? round(ours.p50_ms / fastest[1].p50_ms) : null };
-  }
-  const both = Math.max(...KINDS.map((k) => (perKind[k].ours_hnsw as { param: number }).param));
-  summary.ours_hnsw_expansion_search_for_both_kinds = both;
-  summary.exact_vs_faiss_flat_p50 = Object.fromEntries(KINDS.map((k) => [k, perKind[k].faiss_flat ? round((perKind[k].ours_exact as { p50_ms: number }).p50_ms / (perKind[k].faiss_flat as { p50_ms: number }).p50_ms) : null]));
+  const summary = summarize(perKind, TARGET);
   (result.sizes as Record<string, unknown>)[String(n)] = { build, ...perKind, summary };
   console.error(JSON.stringify((result.sizes as Record<string, unknown>)[String(n)]));
   fs.rmSync(file, { force: true });

@@ -110,7 +110,7 @@ for (const n of SIZES) {
 
     console.error(`n=${n}: queries...`);
     const exact = await measure(c, items, {});
-    const hnsw = await measure(c, items, { annThreshold: 0 });
+    const hnsw = await measure(c, items, { annThreshold: 0, ann: 'hnsw' });
     const ivf = await measure(c, items, { annThreshold: 0, ann: 'ivf' });
     const pgExact = await measure(c, items, { store: server.url, exact: true });
     const pgHnsw = [];

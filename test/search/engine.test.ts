@@ -104,11 +104,11 @@ describe('search by catalog item', () => {
     }
   });
 
-  it('above the size threshold it searches an HNSW graph by default (exact scores, filters ranked exactly), saved and reused until the vectors change', async () => {
+  it('with ann: hnsw it searches an HNSW graph above the size threshold (exact scores, filters ranked exactly), saved and reused until the vectors change', async () => {
     const { dir, c } = await catalogWithVectors();
     const cacheDir = path.join(dir, 'index');
     const exact = new SearchEngine(c);
-    const opts = { annThreshold: 100, cacheDir };
+    const opts = { annThreshold: 100, ann: 'hnsw' as const, cacheDir };
     const hnsw = new SearchEngine(c, opts);
     let found = 0;
     for (const item of [2, 50, 120, 200, 280]) {
@@ -161,13 +161,25 @@ describe('search by catalog item', () => {
     await int8.close();
   }, 60_000);
 
-  it('saves the IVF lists and reuses them until the vectors change', async () => {
+  it('above the size threshold it searches IVF lists by default (default nprobe), saved and reused until the vectors change', async () => {
     const { dir, c } = await catalogWithVectors();
     const cacheDir = path.join(dir, 'index');
-    const opts = { annThreshold: 100, ann: 'ivf' as const, nprobe: 4, cacheDir };
+    // Only the threshold and the cache folder given: the index kind and nprobe are the defaults.
+    const opts = { annThreshold: 100, cacheDir };
+    const exact = new SearchEngine(c);
+    const engine = new SearchEngine(c, opts);
+    let found = 0;
+    for (const item of [2, 50, 120, 200, 280]) {
+      const a = await exact.searchByItem({ item, to: ['image'], k: 10 });
+      const b = await engine.searchByItem({ item, to: ['image'], k: 10 });
+      found += b.filter((h) => a.some((x) => x.itemId === h.itemId)).length;
+    }
+    expect(found / 50).toBeGreaterThanOrEqual(0.9);
+    await exact.close();
+    await engine.close();
     const first = await new SearchEngine(c, opts).searchByItem({ item: 5, to: ['image'], k: 5 });
     const files = fs.readdirSync(cacheDir);
-    expect(files).toHaveLength(1);
+    expect(files).toEqual([expect.stringMatching(/^ivf-[0-9a-f]{16}\.safetensors$/)]);
     const file = path.join(cacheDir, files[0]!);
     const saved = fs.readFileSync(file);
     // A new engine (a restart) loads the lists instead of redoing the k-means: same answers, file untouched.

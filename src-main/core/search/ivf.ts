@@ -29,6 +29,14 @@ export interface IvfIndex {
   positions: BigInt64Array;
 }
 
+/**
+ * The list count the local store builds for n vectors: about 2·sqrt(n) (2000 at 1M), within
+ * 16..4096. bench:ivf-nprobe measures recall per nprobe at this count.
+ */
+export function defaultListCount(n: number): number {
+  return Math.min(4096, Math.max(16, Math.round(2 * Math.sqrt(n))));
+}
+
 /** k-means (spherical: centroids kept at unit length) with ONNX Runtime doing the assignment products. */
 export async function buildIvf(vectors: Float32Array, dim: number, o: IvfOptions): Promise<IvfIndex> {
   const n = vectors.length / dim;
