@@ -4,6 +4,7 @@
 // benchmark so a recorded result can be summarised again from its own rows (`npx tsx
 // bench/search-summary.ts bench/results/search.json`).
 import fs from 'node:fs';
+import path from 'node:path';
 import { round } from './stats.ts';
 
 export const KINDS = ['in_dist', 'cross_modal'] as const;
@@ -54,7 +55,7 @@ export function summarize(perKind: PerKind, target: number): Record<string, unkn
   return summary;
 }
 
-if (process.argv[1] && import.meta.filename === (await import('node:path')).resolve(process.argv[1])) {
+if (process.argv[1] && import.meta.filename === path.resolve(process.argv[1])) {
   const file = process.argv[2] ?? 'bench/results/search.json';
   const result = JSON.parse(fs.readFileSync(file, 'utf8')) as { target_recall_at_10: number; sizes: Record<string, PerKind & { summary: unknown }> };
   for (const size of Object.values(result.sizes)) size.summary = summarize(size, result.target_recall_at_10);

@@ -1,7 +1,7 @@
 // The local vector store: the catalog's own vectors, ranked in this process. Exact (blocked matrix
 // products + top-k in ONNX Runtime) below a size threshold, through IVF lists (or an HNSW graph)
-// above it, or from int8 codes with the best candidates re-scored exactly. Indexes are kept in memory per collection and
-// rebuilt when the catalog's vectors or the run's served model change.
+// above it, or from int8 codes with the best candidates re-scored exactly. Indexes are kept in
+// memory per collection and rebuilt when the catalog's vectors or the run's served model change.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { definedOnly } from '../../../src-shared/objects.ts';
