@@ -28,6 +28,27 @@ describe('training runner (worker thread)', () => {
     expect(readCheckpoint(path.join(dir, CHECKPOINT_FILE)).step).toBe(r.step);
   });
 
+  it('a held job stops at each target with its checkpoint saved, goes on as told, and ends as one straight run', async () => {
+    const data = { train: { main: synthetic(256, 8, 4, 0.1, 3) } };
+    const straight = tempDir();
+    await train(base(straight, 30), data, () => {});
+    const dir = tempDir();
+    const holds: [number, number][] = [];
+    const starts: TrainEvent[] = [];
+    // The same job as the straight one (its schedule spans 30 steps), started with a target of 10.
+    const h = startTraining({ ...base(dir, 30), steps: 10 }, data, (e) => e.type === 'started' && starts.push(e), async (step) => {
+      // What the caller sees while the worker waits: the checkpoint of exactly this step.
+      holds.push([step, readCheckpoint(path.join(dir, CHECKPOINT_FILE)).step]);
+      return step < 30 ? step + 10 : 0;
+    });
+    expect((await h.done).step).toBe(30);
+    expect(holds).toEqual([[10, 10], [20, 20], [30, 30]]);
+    expect(starts).toHaveLength(1); // one job, one set of sessions
+    const a = readCheckpoint(path.join(straight, CHECKPOINT_FILE)).params;
+    const b = readCheckpoint(path.join(dir, CHECKPOINT_FILE)).params;
+    for (const [name, v] of a) expect(Array.from(b.get(name)!), name).toEqual(Array.from(v));
+  });
+
   it('reports a failing job as a rejected promise with the reason', async () => {
     const bad = { train: { main: { x: synthetic(16, 8, 4, 0.1, 1).x! } } };
     const h = startTraining(base(tempDir(), 5), bad, () => {});

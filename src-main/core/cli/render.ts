@@ -1,7 +1,7 @@
 import type { CatalogStats, ImportReport } from '../../../src-shared/types.ts';
 import type { RunEvaluation } from '../connector/evaluate-run.ts';
 import type { PairEvaluation, RunSummary } from '../connector/run.ts';
-import { BASELINE_LABELS } from '../model/ensemble.ts';
+import { BASELINE_LABELS, TRAINED_MEMBERS, type MemberName } from '../model/ensemble.ts';
 import type { CrossModalResult } from '../model/retrieval.ts';
 
 /** A plain left-aligned text table. */
@@ -86,7 +86,7 @@ export function formatRunSummary(name: string, status: string, s: RunSummary, ke
   if (s.auto) {
     lines.push(`auto kept trial ${s.auto.trial} (${s.auto.settings})`);
     for (const [pair, r] of Object.entries(s.auto.pairs)) {
-      const [bestName, bestScore] = Object.entries(r.single).filter(([m]) => m !== 'connector').reduce((m, x) => (x[1] > m[1] ? x : m));
+      const [bestName, bestScore] = Object.entries(r.single).filter(([m]) => !TRAINED_MEMBERS.includes(m as MemberName)).reduce((m, x) => (x[1] > m[1] ? x : m));
       lines.push(`${pair} serves ${r.served}: val score ${r.valScore.toFixed(1)}, connector alone ${r.single.connector.toFixed(1)}, best training-free ${BASELINE_LABELS[bestName] ?? bestName} ${bestScore.toFixed(1)} (${r.valScore - bestScore >= 0 ? '+' : ''}${(r.valScore - bestScore).toFixed(1)})`);
     }
   }

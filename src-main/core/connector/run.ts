@@ -345,24 +345,68 @@ export async function trainLoop(catalog: Catalog, runId: number, config: RunConf
   let step = fs.existsSync(path.join(config.dir, CHECKPOINT_FILE)) ? readCheckpoint(path.join(config.dir, CHECKPOINT_FILE)).step : 0;
   let stoppedEarly = sinceBest >= config.patience;
   let outOfTime = false;
-  let firstChunk = true;
-  try {
-    while (step < config.steps && !stoppedEarly) {
-      if (signal?.aborted) break;
-      if (opts.deadline !== undefined && Date.now() >= opts.deadline) {
-        outOfTime = true;
-        break;
+  /** Validation of the checkpoint at `at`: records it, keeps the best, counts patience. */
+  const validate = async (at: number): Promise<void> => {
+    const values = readCheckpoint(path.join(config.dir, CHECKPOINT_FILE)).params;
+    const perPair: [string, CrossModalResult][] = [];
+    const weighed: { result: CrossModalResult; media: number; captions: number }[] = [];
+    for (const d of data) {
+      const v = d.splits.val;
+      const r = await evaluateConnector(spec, values, { a: d.a, b: d.b, aVecs: v.aVecs, bVecs: v.bVecs, owner: v.owner });
+      perPair.push([`${d.a}-${d.b}`, r]);
+      weighed.push({ result: r, media: v.aVecs.length / d.aDim, captions: v.owner.length });
+    }
+    // Every val query weighs the same, whichever pair it belongs to.
+    const score = microScore(weighed);
+    const rsum = perPair.reduce((t, [, r]) => t + r.rsum, 0);
+    const improved = score > best.score;
+    catalog.write(() => {
+      catalog.metrics.record(runId, at, opts.valSplit, { score, rsum });
+      for (const [pair, r] of perPair) catalog.metrics.record(runId, at, `${opts.valSplit}.${pair}`, flatten(r));
+      if (improved) {
+        fs.copyFileSync(path.join(config.dir, CHECKPOINT_FILE), path.join(config.dir, BEST_FILE));
+        catalog.checkpoints.save(runId, at, fileHash(path.join(config.dir, BEST_FILE)), { path: path.join(config.dir, BEST_FILE) }, { score, rsum }, Date.now());
       }
-      const target = Math.min(config.steps, step + config.evalEvery);
-      // Each chunk trains to the next evaluation; progress reports the run's planned total (and a
-      // 'started' that is a chunk boundary, not a resume the user asked for, says so: resumed false).
-      const chunkStart = step;
-      const handle = startTraining({ ...job, steps: target }, { train }, (e) => {
-        // The curves a run page redraws after a reload: each direction's loss and the learning rate.
-        if (e.type === 'progress') catalog.write(() => catalog.metrics.record(runId, e.step, trainSplit, { ...Object.fromEntries(Object.entries(e.losses).map(([task, l]) => [`loss ${task}`, l])), lr: e.lr }));
-        onEvent(e.type === 'progress' ? { ...e, steps: config.steps } : e.type === 'started' && chunkStart > 0 && e.step === chunkStart && !firstChunk ? { ...e, resumed: false } : e);
-      });
-      firstChunk = false;
+    });
+    for (const [pair, r] of perPair) onEvent({ type: 'recall', step: at, pair, split: 'val', result: r, best: improved });
+    if (improved) {
+      best = { step: at, score };
+      sinceBest = 0;
+    } else if (++sinceBest >= config.patience) {
+      stoppedEarly = true;
+    }
+  };
+  /** Whether training goes on from `at`: steps left, patience left, time left, not cancelled. */
+  const goesOn = (at: number): boolean => {
+    if (at >= config.steps || stoppedEarly || signal?.aborted) return false;
+    if (opts.deadline !== undefined && Date.now() >= opts.deadline) outOfTime = true;
+    return !outOfTime;
+  };
+  const nextTarget = (from: number): number => Math.min(config.steps, from + config.evalEvery);
+  let failure: unknown = null;
+  try {
+    if (goesOn(step)) {
+      // One training job for the whole loop: it holds at every evaluation (its checkpoint saved)
+      // while the checkpoint is validated here, then goes on or ends. Progress reports the run's
+      // planned total.
+      const handle = startTraining(
+        { ...job, steps: nextTarget(step) },
+        { train },
+        (e) => {
+          // The curves a run page redraws after a reload: each direction's loss and the learning rate.
+          if (e.type === 'progress') catalog.write(() => catalog.metrics.record(runId, e.step, trainSplit, { ...Object.fromEntries(Object.entries(e.losses).map(([task, l]) => [`loss ${task}`, l])), lr: e.lr }));
+          onEvent(e.type === 'progress' ? { ...e, steps: config.steps } : e);
+        },
+        async (at) => {
+          try {
+            await validate(at);
+            return goesOn(at) ? nextTarget(at) : 0;
+          } catch (err) {
+            failure = err;
+            return 0;
+          }
+        },
+      );
       const onAbort = (): void => handle.cancel();
       signal?.addEventListener('abort', onAbort);
       try {
@@ -370,35 +414,7 @@ export async function trainLoop(catalog: Catalog, runId: number, config: RunConf
       } finally {
         signal?.removeEventListener('abort', onAbort);
       }
-      if (step < target) break; // cancelled mid-chunk: its checkpoint is saved
-      const values = readCheckpoint(path.join(config.dir, CHECKPOINT_FILE)).params;
-      const perPair: [string, CrossModalResult][] = [];
-      const weighed: { result: CrossModalResult; media: number; captions: number }[] = [];
-      for (const d of data) {
-        const v = d.splits.val;
-        const r = await evaluateConnector(spec, values, { a: d.a, b: d.b, aVecs: v.aVecs, bVecs: v.bVecs, owner: v.owner });
-        perPair.push([`${d.a}-${d.b}`, r]);
-        weighed.push({ result: r, media: v.aVecs.length / d.aDim, captions: v.owner.length });
-      }
-      // Every val query weighs the same, whichever pair it belongs to.
-      const score = microScore(weighed);
-      const rsum = perPair.reduce((t, [, r]) => t + r.rsum, 0);
-      const improved = score > best.score;
-      catalog.write(() => {
-        catalog.metrics.record(runId, step, opts.valSplit, { score, rsum });
-        for (const [pair, r] of perPair) catalog.metrics.record(runId, step, `${opts.valSplit}.${pair}`, flatten(r));
-        if (improved) {
-          fs.copyFileSync(path.join(config.dir, CHECKPOINT_FILE), path.join(config.dir, BEST_FILE));
-          catalog.checkpoints.save(runId, step, fileHash(path.join(config.dir, BEST_FILE)), { path: path.join(config.dir, BEST_FILE) }, { score, rsum }, Date.now());
-        }
-      });
-      for (const [pair, r] of perPair) onEvent({ type: 'recall', step, pair, split: 'val', result: r, best: improved });
-      if (improved) {
-        best = { step, score };
-        sinceBest = 0;
-      } else if (++sinceBest >= config.patience) {
-        stoppedEarly = true;
-      }
+      if (failure) throw failure;
     }
   } catch (err) {
     catalog.write(() => catalog.runs.setStatus(runId, 'failed', Date.now()));

@@ -136,7 +136,13 @@ interface TaskRuntime {
   stream: BatchStream;
 }
 
-export async function train(job: TrainJob, data: TrainData, emit: (e: TrainEvent) => void, shouldStop: () => boolean = () => false): Promise<{ step: number; loss: number }> {
+/**
+ * Trains job.steps steps. With `hold`, a job that reaches its target does not end: it calls
+ * hold(step) (its checkpoint is saved) and goes on to the step it returns, or ends when that is not
+ * beyond the current one. A caller that validates every N steps keeps one job, with its graphs and
+ * sessions, instead of starting one per N steps (that cost about 5 s per start on two cores).
+ */
+export async function train(job: TrainJob, data: TrainData, emit: (e: TrainEvent) => void, shouldStop: () => boolean = () => false, hold?: (step: number) => Promise<number>): Promise<{ step: number; loss: number }> {
   // WebGPU gets graphs made only of operators it has a kernel for (onnx/webgpu-ops.ts): the MoE's
   // dense dispatch instead of NonZero and single steps instead of the Loop of train_chain. Where it
   // cannot run, the CPU gets its own (faster) graphs, and the fallback is announced.
@@ -247,9 +253,11 @@ export async function train(job: TrainJob, data: TrainData, emit: (e: TrainEvent
   };
 
   let msPerStep: number | null = null;
+  /** The step this job trains to now (a held job moves it on). */
+  let target = job.steps;
   const nextBoundary = (from: number): number => {
     const after = (every: number | undefined): number => (every && every > 0 ? (Math.floor(from / every) + 1) * every : Infinity);
-    return Math.min(job.steps, after(job.checkpointEvery), after(job.evalEvery));
+    return Math.min(target, after(job.checkpointEvery), after(job.evalEvery));
   };
   /** Cycles the next run covers (0: one train_step run instead). */
   const cyclesAt = (from: number): number => {
@@ -268,7 +276,12 @@ export async function train(job: TrainJob, data: TrainData, emit: (e: TrainEvent
   let windowSteps = 0;
   let lastEmit = 0;
   let reason: 'finished' | 'cancelled' = 'finished';
-  while (state.step < job.steps) {
+  for (;;) {
+    if (state.step >= target) {
+      const next = hold ? await hold(state.step) : target;
+      if (next <= state.step) break;
+      target = next;
+    }
     if (shouldStop()) {
       reason = 'cancelled';
       break;
@@ -286,11 +299,11 @@ export async function train(job: TrainJob, data: TrainData, emit: (e: TrainEvent
       if (!Number.isFinite(lastLoss)) throw new Error(`the loss became ${lastLoss} at step ${t} (${r.task}); lower the learning rate or check the data`);
       lossByTask[r.task] = lastLoss;
       const now = performance.now();
-      const final = t === job.steps;
+      const final = t === target;
       // A run's steps are reported together: a throttled report shows the run's last step, the newest.
       const due = throttle <= 0 || (i === done.length - 1 && now - lastEmit >= throttle);
       if (due || final || t % job.checkpointEvery === 0) {
-        emit({ type: 'progress', step: t, steps: job.steps, task: r.task, loss: lastLoss, losses: { ...lossByTask }, ...(await r.details()), stepsPerSec: (windowSteps * 1000) / Math.max(1e-9, now - windowStart) });
+        emit({ type: 'progress', step: t, steps: target, task: r.task, loss: lastLoss, losses: { ...lossByTask }, ...(await r.details()), stepsPerSec: (windowSteps * 1000) / Math.max(1e-9, now - windowStart) });
         lastEmit = now;
         windowStart = now;
         windowSteps = 0;
