@@ -57,6 +57,10 @@ export function summarize(perKind: PerKind, target: number): Record<string, unkn
 
 if (process.argv[1] && import.meta.filename === path.resolve(process.argv[1])) {
   const file = process.argv[2] ?? 'bench/results/search.json';
+  if (!fs.existsSync(file)) {
+    console.error(`${file} does not exist: run npm run bench:search first, or name a search result file`);
+    process.exit(1);
+  }
   const result = JSON.parse(fs.readFileSync(file, 'utf8')) as { target_recall_at_10: number; sizes: Record<string, PerKind & { summary: unknown }> };
   for (const size of Object.values(result.sizes)) size.summary = summarize(size, result.target_recall_at_10);
   fs.writeFileSync(file, JSON.stringify(result, null, 2) + '\n');

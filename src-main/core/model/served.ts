@@ -153,8 +153,8 @@ export interface FitOptions {
   /**
    * How weights are chosen on val: 'ascent' (default), coordinate ascent over WEIGHT_GRID, or 'topk',
    * per direction the equal-weight sum of the k members best alone (k = 1 .. all), which has fewer
-   * free choices to fit val's noise with. On real clipart (1000-4000 pairs, 4 runs) 'topk' was
-   * not better on test: i2t R@1 0.4-0.6 lower in each run, t2i mixed.
+   * free choices to fit val's noise with. On real clipart (1000-4000 pairs, 8 runs) 'topk' was
+   * below 'ascent' on image -> text test R@1 in 6 (bench/results/ensemble-reverse-ab.jsonl).
    */
   search?: 'topk' | 'ascent';
   /** The members that may take part (default: all). */
