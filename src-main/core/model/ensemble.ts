@@ -9,7 +9,8 @@
 // first block; every gallery row has the same length, so the ranking is the weighted sum's).
 // The reverse member is the connector's other direction t -> s applied to the gallery: a query is
 // scored in its own space against the gallery mapped into it, so a query meets both of the pair's
-// trained directions (on real clipart it lifted text -> image R@1 of the connector by 2-3 points).
+// trained directions (on real clipart, one seed, the connector plus its reverse lifted the
+// connector's text -> image test R@1 from 15.8 to 19.2 at 4000 pairs and 14.6 to 15.4 at 2000).
 // Each direction has its own weights (the query graph of s -> t and the gallery graph of t serve only
 // that direction) and, optionally, a hubness correction (CSLS): a gallery item g scores
 // cos(q, g) - beta * r(g), where r(g) is g's mean score against its k nearest training queries (a
