@@ -99,6 +99,8 @@ export interface TrainRequest {
   /** auto (the default): Alt-MoE trials within budgetSeconds, then the best ensemble on val. */
   preset?: 'auto' | 'laptop' | 'paper';
   budgetSeconds?: number;
+  /** auto: try only the first N trial settings (default: all of them). */
+  trials?: number;
   seed?: number;
   /** Train on at most this many pairs (a seeded subset). */
   trainPairs?: number;

@@ -28,6 +28,8 @@ export const LIMITS = {
   evalEvery: 1_000_000,
   patience: 1_000,
   budgetSeconds: 7 * 24 * 3600,
+  /** The auto preset's trial settings (AUTO.trials in presets.ts; a test keeps the two equal). */
+  autoTrials: 5,
   seed: 2 ** 31 - 1,
   trainPairs: 100_000_000,
   lr: 1,
@@ -85,6 +87,7 @@ export const trainSchema = z
     pairs: pairsSchema,
     preset: oneOf('the preset', ['auto', 'laptop', 'paper'] as const).optional(),
     budgetSeconds: positive('the time budget (seconds)', LIMITS.budgetSeconds).optional(),
+    trials: wholeNumber('the number of trials', 1, LIMITS.autoTrials).optional(),
     seed: wholeNumber('the seed', 0, LIMITS.seed).optional(),
     trainPairs: wholeNumber('the number of training pairs', 1, LIMITS.trainPairs).optional(),
     datasets: z.array(name('a dataset')).min(1, { error: 'datasets must name at least one dataset' }).optional(),
@@ -103,6 +106,7 @@ export const trainSchema = z
   .strict()
   .superRefine((r, ctx) => {
     if (r.budgetSeconds !== undefined && r.preset !== undefined && r.preset !== 'auto') ctx.addIssue({ code: 'custom', path: ['budgetSeconds'], message: 'a time budget goes with the auto preset' });
+    if (r.trials !== undefined && r.preset !== undefined && r.preset !== 'auto') ctx.addIssue({ code: 'custom', path: ['trials'], message: 'a number of trials goes with the auto preset' });
     if (r.evalEvery !== undefined && r.steps !== undefined && r.evalEvery > r.steps) ctx.addIssue({ code: 'custom', path: ['evalEvery'], message: `the evaluation interval (${r.evalEvery}) must not exceed steps (${r.steps})` });
   });
 

@@ -11,6 +11,7 @@ import { exportConnector } from '../../src-main/core/connector/export.ts';
 import { planRun, runConfig, trainConnector, type ConnectorRunOptions, type RunConfig } from '../../src-main/core/connector/run.ts';
 import { altMoeModel } from '../../src-main/core/model/altmoe.ts';
 import { AUTO, PRESETS } from '../../src-main/core/model/presets.ts';
+import { LIMITS } from '../../src-shared/schemas.ts';
 import { crossModalRecall } from '../../src-main/core/model/retrieval.ts';
 import { createSession, tensor } from '../../src-main/core/onnx/runtime.ts';
 import { EngineService } from '../../src-main/core/service/service.ts';
@@ -53,7 +54,10 @@ describe('the default run is Alt-MoE on every path', () => {
       }
     }
     // No preset named: auto.
-    expect(planRun(c, { pairs: [['image', 'text']], runsDir: dir }).config).toMatchObject({ preset: 'auto', auto: { budgetSeconds: AUTO.budgetSeconds } });
+    expect(planRun(c, { pairs: [['image', 'text']], runsDir: dir }).config).toMatchObject({ preset: 'auto', auto: { budgetSeconds: AUTO.budgetSeconds, trials: AUTO.trials } });
+    // --trials N keeps the first N settings, in auto's order; the schema's limit is auto's count.
+    expect(planRun(c, { pairs: [['image', 'text']], runsDir: dir, trials: 2 }).config.auto?.trials).toEqual(AUTO.trials.slice(0, 2));
+    expect(LIMITS.autoTrials).toBe(AUTO.trials.length);
     expect(fs.existsSync(path.join(dir, 'runs'))).toBe(false);
     expect(c.runs.list()).toHaveLength(0);
   });
@@ -130,6 +134,9 @@ describe('the default run is Alt-MoE on every path', () => {
       [{ trainPairs: 3 }, /fewer than one media item's captions/],
 
       [{ preset: 'laptop', budgetSeconds: 10 }, /budget goes with the auto preset/],
+      [{ trials: 0 }, /number of trials must be a whole number from 1 to 5/],
+      [{ trials: 2.5 }, /number of trials must be a whole number/],
+      [{ preset: 'laptop', trials: 2 }, /trials goes with the auto preset/],
       [{ preset: 'huge' as never }, /unknown preset "huge"/],
     ];
     for (const [opts, message] of bad) await expect(trainConnector(c, { ...base, ...opts }), JSON.stringify(opts)).rejects.toThrow(message);

@@ -30,6 +30,7 @@ export const OPTIONS = {
   datasets: { type: 'string' },
   preset: { type: 'string' },
   budget: { type: 'string' },
+  trials: { type: 'string' },
   seed: { type: 'string' },
   'train-pairs': { type: 'string' },
   steps: { type: 'string' },

@@ -82,6 +82,8 @@ Train options:
   --preset P         auto (default: Alt-MoE trials within --budget, then the ensemble with the tuned
                      training-free baselines that is best on val), laptop or paper (fixed settings)
   --budget SECONDS   auto: time for the trials (default: 300)
+  --trials N         auto: try only its first N settings (default: all 5); with a budget they cannot
+                     spend, the run is the same on any machine for the same seed
   --seed N           seed of initialisation, dropout, batches and --train-pairs (default: 1)
   --train-pairs N    train on at most N pairs (a seeded subset): learning curves
   --steps N, --batch N, --lr X, --eval-every N, --patience N

@@ -77,6 +77,11 @@ export interface ConnectorRunOptions {
   preset?: PresetName;
   /** auto: seconds for the trials (default AUTO.budgetSeconds). */
   budgetSeconds?: number;
+  /**
+   * auto: try only the first N of its trial settings (default: all). With a budget the trials
+   * cannot exhaust, the run no longer depends on the machine's speed: the same seed, the same model.
+   */
+  trials?: number;
   /** Any model field, plus the training settings. */
   overrides?: Partial<Omit<AltMoeConfig, 'kind' | 'modalities' | 'pairs'>> & Partial<Pick<Preset, 'steps' | 'batchSize' | 'evalEvery' | 'patience'>> & { lr?: number; weightDecay?: number };
   /** Folder that holds one sub-folder per run. */
@@ -132,6 +137,9 @@ export function planRun(catalog: Catalog, opts: ConnectorRunOptions): { config: 
   const budget = opts.budgetSeconds ?? AUTO.budgetSeconds;
   if (!Number.isFinite(budget) || budget <= 0) throw new ConnectorDataError(`the time budget must be a number of seconds above 0, not ${opts.budgetSeconds}`);
   if (opts.budgetSeconds !== undefined && !isAuto) throw new ConnectorDataError('a time budget goes with the auto preset');
+  const trials = opts.trials ?? AUTO.trials.length;
+  if (!Number.isInteger(trials) || trials < 1 || trials > AUTO.trials.length) throw new ConnectorDataError(`the number of trials must be a whole number from 1 to ${AUTO.trials.length}, not ${opts.trials}`);
+  if (opts.trials !== undefined && !isAuto) throw new ConnectorDataError('a number of trials goes with the auto preset');
   // auto trains the laptop model with finer validation; its trials vary a few settings.
   const preset: Preset = presetBase(presetName);
   // Options not given must be absent, never undefined: a spread of undefined over the preset would
@@ -156,7 +164,7 @@ export function planRun(catalog: Catalog, opts: ConnectorRunOptions): { config: 
   const model: AltMoeConfig = { kind: 'altmoe', modalities, pairs: opts.pairs, ...preset.model, ...modelOver };
   checkTrainingMemory(altMoeModel(model), model, batchSize); // validate before anything is written
   const optimizer: OptimizerConfig = { ...preset.optimizer, lr: lr ?? preset.optimizer.lr, ...(weightDecay !== undefined ? { weightDecay } : {}), schedule: preset.optimizer.schedule && { ...preset.optimizer.schedule, totalSteps: steps, warmupSteps: Math.min(preset.optimizer.schedule.warmupSteps, Math.floor(steps / 10)) } };
-  const presetConfig = { preset: presetName, ...(isAuto ? { auto: { budgetSeconds: budget, trials: AUTO.trials } } : {}) };
+  const presetConfig = { preset: presetName, ...(isAuto ? { auto: { budgetSeconds: budget, trials: AUTO.trials.slice(0, trials) } } : {}) };
   return { config: { ...presetConfig, model, optimizer, steps, batchSize, evalEvery, patience, seed, pairs: opts.pairs, encoders, datasets: opts.datasets ?? null, trainPairs: opts.trainPairs ?? null, duplicates }, data };
 }
 

@@ -43,6 +43,7 @@ export function trainRequest(values: Values): TrainRequest {
       pairs: parsePairs(values.pairs),
       preset: values.preset,
       budgetSeconds: num(values.budget),
+      trials: num(values.trials),
       seed: num(values.seed),
       trainPairs: num(values['train-pairs']),
       datasets: csv(values.datasets),
