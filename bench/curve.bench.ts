@@ -69,7 +69,7 @@ async function worker(jobs: [number, number][]): Promise<void> {
       const l = laptop.test[KEY]!;
       const out: Record<Method, Row> = { auto: row(a.connector), altmoe: row(l.connector), ridge: row(a.baselines.ridge.result), cca: row(a.baselines.cca.result), knn: row(a.baselines.knn.result), asif: row(a.baselines.asif.result), chance: chance(a) };
       const served = auto.auto?.pairs[KEY];
-      console.log(JSON.stringify({ pairs, seed, test: { items: a.items, captions: a.captions }, auto_seconds: +tAuto.toFixed(1), auto_trial: auto.auto?.trial, served: served?.weights, val: { auto: served?.valScore, alone: served?.single }, results: out }));
+      console.log(JSON.stringify({ pairs, seed, test: { items: a.items, captions: a.captions }, auto_seconds: +tAuto.toFixed(1), auto_trial: auto.auto?.trial, served: served?.weights, served_b2a: served?.weightsB2a, weighing: served?.weighing, val: { auto: served?.valScore, alone: served?.single }, results: out }));
     } finally {
       catalog.close();
       fs.rmSync(work, { recursive: true, force: true });

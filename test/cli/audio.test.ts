@@ -45,6 +45,8 @@ describe('audio end to end on the Asterisk prompts', () => {
       // on the machine's speed.
       const trained = await ok(['train', '--pairs', 'audio:text', '--trials', '1', '--steps', '600', '--budget', '600', '--seed', '1']);
       const run = Number(/run (\d+) "/.exec(trained)![1]);
+      // The summary says how the ensemble's weights were chosen on val.
+      expect(trained).toMatch(/audio-text serves .*; weights (audio->text )?by (coordinate ascent|equal weights)/);
       const evaluation = JSON.parse(await ok(['eval', String(run), '--split', 'test', '--json'])) as {
         pairs: { items: number; served?: string; connector: { rsum: number } }[];
       };

@@ -8,7 +8,7 @@ import type { Catalog } from '../catalog/catalog.ts';
 import { altMoeModel } from '../model/altmoe.ts';
 import { describeServed, type EnsembleConfig, type MemberName } from '../model/ensemble.ts';
 import type { TrialSettings } from '../model/presets.ts';
-import { fitEnsemble } from '../model/served.ts';
+import { fitEnsemble, type EnsembleFit } from '../model/served.ts';
 import type { Provider } from '../onnx/runtime.ts';
 import { CHECKPOINT_FILE } from '../train/trainer.ts';
 import { writeSafetensors } from '../train/safetensors.ts';
@@ -68,7 +68,7 @@ export async function runAuto(catalog: Catalog, runId: number, config: RunConfig
     const fit = await fitEnsemble(spec, values, { a: d.a, b: d.b, trainA: rows.a, trainB: rows.b, val: { a: d.a, b: d.b, aVecs: v.aVecs, bVecs: v.bVecs, owner: v.owner } }, config.seed);
     served[key] = fit.ensemble;
     for (const [n, x] of Object.entries(fit.tensors)) tensors[`${key}/${n}`] = { shape: [x.length], data: x };
-    report[key] = { served: describeServed(fit.ensemble), weights: fit.ensemble.weights, weightsB2a: fit.ensemble.weightsB2a ?? fit.ensemble.weights, hub: { a2b: fit.ensemble.hub?.a2b?.beta ?? 0, b2a: fit.ensemble.hub?.b2a?.beta ?? 0 }, single: fit.single, valScore: fit.valScore };
+    report[key] = { served: describeServed(fit.ensemble), weights: fit.ensemble.weights, weightsB2a: fit.ensemble.weightsB2a ?? fit.ensemble.weights, hub: { a2b: fit.ensemble.hub?.a2b?.beta ?? 0, b2a: fit.ensemble.hub?.b2a?.beta ?? 0 }, single: fit.single, valScore: fit.valScore, weighing: fit.weighing };
   }
   writeSafetensors(path.join(config.dir, ENSEMBLE_FILE), tensors);
   final = { ...final, served };
@@ -90,9 +90,9 @@ export interface AutoReport {
   /**
    * Per pair: what it serves in words, the weights chosen per direction (a -> b and b -> a), the
    * hubness correction's beta per direction (0: off), each member's val micro-score alone, and the
-   * served graphs' own val score.
+   * served graphs' own val score, and how each direction's weights were chosen (fitEnsemble).
    */
-  pairs: Record<string, { served: string; weights: Record<MemberName, number>; weightsB2a: Record<MemberName, number>; hub: { a2b: number; b2a: number }; single: Record<MemberName, number>; valScore: number }>;
+  pairs: Record<string, { served: string; weights: Record<MemberName, number>; weightsB2a: Record<MemberName, number>; hub: { a2b: number; b2a: number }; single: Record<MemberName, number>; valScore: number; weighing: EnsembleFit['weighing'] }>;
 }
 
 function bestTrial(catalog: Catalog, runId: number, n: number): { index: number; score: number; step: number } | null {

@@ -8,7 +8,7 @@ import type { AltMoeConfig } from './altmoe.ts';
 import { normParams } from './altmoe.ts';
 import { tuneBaselines } from './baselines/tuned.ts';
 import { meanRecall } from './baselines/recall.ts';
-import { buildGallery, buildQuery, ensembleValues, MEMBERS, NO_MEMBERS, servedDim, type Direction, type EnsembleConfig, type MemberName } from './ensemble.ts';
+import { buildGallery, buildQuery, ensembleValues, MEMBERS, NO_MEMBERS, servedDim, TRAINED_MEMBERS, type Direction, type EnsembleConfig, type MemberName } from './ensemble.ts';
 import type { EvalSet } from './evaluate.ts';
 import { standardise } from './evaluate.ts';
 import { crossModalRecall, normalizeRows, type CrossModalResult } from './retrieval.ts';
@@ -64,15 +64,20 @@ export const WEIGHT_VAL_ITEMS = 2000;
 function capMedia(set: EvalSet, da: number, db: number, max: number, seed: number): EvalSet {
   const n = set.aVecs.length / da;
   if (n <= max) return set;
-  const keep = Array.from(permutation(n, mulberry32(seed + 101)).slice(0, max)).sort((x, y) => x - y);
-  const slot = new Int32Array(n).fill(-1);
-  keep.forEach((m, i) => (slot[m] = i));
+  return mediaSubset(set, da, db, Array.from(permutation(n, mulberry32(seed + 101)).slice(0, max))).set;
+}
+
+/** The media items `items` of an evaluation set with all their captions, and which captions those are. */
+function mediaSubset(set: EvalSet, da: number, db: number, items: readonly number[]): { set: EvalSet; media: number[]; caps: number[] } {
+  const media = [...items].sort((x, y) => x - y);
+  const slot = new Int32Array(set.aVecs.length / da).fill(-1);
+  media.forEach((m, i) => (slot[m] = i));
   const caps = [...set.owner.keys()].filter((j) => slot[set.owner[j]!]! >= 0);
-  const aVecs = new Float32Array(keep.length * da);
-  keep.forEach((m, i) => aVecs.set(set.aVecs.subarray(m * da, (m + 1) * da), i * da));
+  const aVecs = new Float32Array(media.length * da);
+  media.forEach((m, i) => aVecs.set(set.aVecs.subarray(m * da, (m + 1) * da), i * da));
   const bVecs = new Float32Array(caps.length * db);
   caps.forEach((j, i) => bVecs.set(set.bVecs.subarray(j * db, (j + 1) * db), i * db));
-  return { ...set, aVecs, bVecs, owner: Int32Array.from(caps, (j) => slot[set.owner[j]!]!) };
+  return { set: { ...set, aVecs, bVecs, owner: Int32Array.from(caps, (j) => slot[set.owner[j]!]!) }, media, caps };
 }
 
 /** One member's unit query and gallery rows on val, both directions. */
@@ -83,6 +88,18 @@ interface MemberRows {
   qb: Float32Array;
   ga: Float32Array;
   dba: number;
+}
+
+/** Rows i of x [n, d]. */
+function pickRows(x: Float32Array, d: number, rows: readonly number[]): Float32Array {
+  const out = new Float32Array(rows.length * d);
+  rows.forEach((r, i) => out.set(x.subarray(r * d, (r + 1) * d), i * d));
+  return out;
+}
+
+/** A member's rows restricted to some media items and their captions (no graph runs again). */
+function sliceRows(r: MemberRows, media: readonly number[], caps: readonly number[]): MemberRows {
+  return { qa: pickRows(r.qa, r.dab, media), gb: pickRows(r.gb, r.dab, caps), dab: r.dab, qb: pickRows(r.qb, r.dba, caps), ga: pickRows(r.ga, r.dba, media), dba: r.dba };
 }
 
 async function memberRows(base: Served, e: EnsembleConfig, m: MemberName, set: EvalSet): Promise<MemberRows> {
@@ -142,6 +159,8 @@ export interface EnsembleFit {
   /** Validation micro-score of each member alone and of the chosen weights. */
   single: Record<MemberName, number>;
   valScore: number;
+  /** How each direction's weights were chosen: coordinate ascent, equal weights, top-k sums. */
+  weighing: Record<Direction, Search>;
 }
 
 /** Ablations of the ensemble fit: per-direction weights on, the hubness correction off by default (on real clipart it raised val and RSUM but not test R@1). */
@@ -151,20 +170,26 @@ export interface FitOptions {
   /** The hubness correction as a candidate. */
   hubness?: boolean;
   /**
-   * How weights are chosen on val: 'ascent' (default), coordinate ascent over WEIGHT_GRID, or 'topk',
-   * per direction the equal-weight sum of the k members best alone (k = 1 .. all), which has fewer
-   * free choices to fit val's noise with. On real clipart (1000-4000 pairs, 8 runs) 'topk' was
+   * How weights are chosen on val: 'heldout' (default), per direction whichever of 'ascent' and
+   * 'equal' generalises better from one half of val to the other; 'ascent', coordinate ascent over
+   * WEIGHT_GRID; 'equal', every member weighted 1; or 'topk', per direction the equal-weight sum of
+   * the k members best alone (k = 1 .. all). On real clipart (1000-4000 pairs, 8 runs) 'topk' was
    * below 'ascent' on image -> text test R@1 in 6 (bench/results/ensemble-reverse-ab.jsonl).
    */
-  search?: 'topk' | 'ascent';
+  search?: 'topk' | 'ascent' | 'equal' | 'heldout';
+  /** 'heldout' only: how many random halvings of val the searches are compared on. */
+  splits?: number;
+  /** Ascent only: the least val gain (mean recall, 0..1) a weight change must bring to be kept. */
+  margin?: number;
   /** The members that may take part (default: all). */
   members?: readonly MemberName[];
 }
 
 /**
  * Fits the training-free members on the run's standardised training rows, scores every member on
- * val, then chooses the weights that maximise each direction's validation recall (FitOptions.search).
- * Each member alone is a candidate, so the result is never worse on val than the best single member.
+ * val, then chooses each direction's weights on val (FitOptions.search). The result is never worse
+ * on val than the best training-free member ('ascent' starts from the best member alone and only
+ * climbs; 'heldout' falls back to the ascent where equal weights would be below that member).
  */
 export async function fitEnsemble(
   spec: ModelSpec,
@@ -173,7 +198,7 @@ export async function fitEnsemble(
   seed: number,
   options: FitOptions = {},
 ): Promise<EnsembleFit> {
-  const { perDirection = true, hubness = false, search = 'ascent', members = MEMBERS } = options;
+  const { perDirection = true, hubness = false, search = 'heldout', members = MEMBERS, margin = 1e-9, splits = HELD_OUT_SPLITS } = options;
   const c = spec.config as unknown as AltMoeConfig;
   const { a, b } = pair;
   const [da, db] = [c.modalities[a]!, c.modalities[b]!];
@@ -217,24 +242,105 @@ export async function fitEnsemble(
   const wval = capMedia(pair.val, da, db, WEIGHT_VAL_ITEMS, seed);
   const rows: Partial<Record<MemberName, MemberRows>> = {};
   for (const m of members) rows[m] = await memberRows(base, ensemble, m, wval);
-  const zero: Weights = { ...NO_MEMBERS };
-  const single = {} as Record<MemberName, number>;
-  const alone = {} as Record<MemberName, Record<Direction, number>>;
-  for (const m of members) {
-    alone[m] = await comboScore(rows, { ...zero, [m]: 1 }, { ...zero, [m]: 1 }, wval);
-    single[m] = micro(wval, da, alone[m]);
-  }
-  const { w, best } = search === 'topk' ? await topEqualWeights(rows, alone, wval, members) : await ascentWeights(rows, alone, single, wval, da, perDirection, members);
+  const how: SearchOptions = { perDirection, margin, members, da, splits };
+  const { single } = await aloneScores(rows, wval, da, members);
+  const { w, best, by: weighing = { a2b: search as Search, b2a: search as Search } } = search === 'heldout' ? await heldOutWeights(rows, wval, da, db, seed, how) : await chooseWeights(search, rows, wval, how);
   const weighted: EnsembleConfig = { ...ensemble, weights: w.a2b, ...(sameWeights(w.a2b, w.b2a) ? {} : { weightsB2a: w.b2a }) };
   // The val score reported is the served graphs' own (what search and export see).
-  if (!hubness) return { ensemble: weighted, tensors, single, valScore: micro(wval, da, best) };
+  if (!hubness) return { ensemble: weighted, tensors, single, valScore: micro(wval, da, best), weighing };
   const hub = await fitHubness({ ...base, ensemble: weighted }, tensors, pair, keep, wval, seed);
-  return { ensemble: hub.ensemble, tensors: hub.tensors, single, valScore: hub.valScore };
+  return { ensemble: hub.ensemble, tensors: hub.tensors, single, valScore: hub.valScore, weighing };
 }
 
 type Alone = Record<MemberName, Record<Direction, number>>;
 type Rows = Partial<Record<MemberName, MemberRows>>;
 const DIRECTIONS = ['a2b', 'b2a'] as const;
+type Search = Exclude<FitOptions['search'], undefined | 'heldout'>;
+interface SearchOptions {
+  perDirection: boolean;
+  splits: number;
+  margin: number;
+  members: readonly MemberName[];
+  da: number;
+}
+interface Chosen {
+  w: Record<Direction, Weights>;
+  best: Record<Direction, number>;
+  /** The search that chose each direction's weights. */
+  by?: Record<Direction, Search>;
+}
+
+/** Each member alone on a set: mean recall per direction, and the micro-average of both. */
+async function aloneScores(rows: Rows, set: EvalSet, da: number, members: readonly MemberName[]): Promise<{ alone: Alone; single: Record<MemberName, number> }> {
+  const single = {} as Record<MemberName, number>;
+  const alone = {} as Alone;
+  for (const m of members) {
+    const only: Weights = { ...NO_MEMBERS, [m]: 1 };
+    alone[m] = await comboScore(rows, only, only, set);
+    single[m] = micro(set, da, alone[m]);
+  }
+  return { alone, single };
+}
+
+/** The weights one search chooses on a set. */
+async function chooseWeights(search: Search, rows: Rows, set: EvalSet, o: SearchOptions): Promise<Chosen> {
+  if (search === 'equal') return equalWeights(rows, set, o.members);
+  const { alone, single } = await aloneScores(rows, set, o.da, o.members);
+  return search === 'topk' ? topEqualWeights(rows, alone, set, o.members) : ascentWeights(rows, alone, single, set, o.da, o.perDirection, o.members, o.margin);
+}
+
+/** The searches 'heldout' chooses between, in order of preference on a tie. */
+export const HELD_OUT_SEARCHES: readonly Search[] = ['ascent', 'equal'];
+/** Random halvings of val the searches are compared on (each half fits, the other scores). */
+export const HELD_OUT_SPLITS = 3;
+/** Fewest val media items in each half for 'heldout' to compare searches (else it is the ascent). */
+export const HELD_OUT_MIN_ITEMS = 20;
+
+/**
+ * Per direction, the search (HELD_OUT_SEARCHES) whose weights, chosen on one half of val, recall
+ * best on the other half (both ways round, over o.splits random halvings); that search then chooses
+ * the weights on all of val. With few training pairs the ascent fits val's noise and equal weights
+ * generalise better; with more, the ascent's gains hold on the other half
+ * (bench/results/ensemble-small-ab.jsonl).
+ */
+async function heldOutWeights(rows: Rows, wval: EvalSet, da: number, db: number, seed: number, o: SearchOptions): Promise<Chosen> {
+  const n = wval.aVecs.length / da;
+  if (n < 2 * HELD_OUT_MIN_ITEMS) return { ...(await chooseWeights('ascent', rows, wval, o)), by: { a2b: 'ascent', b2a: 'ascent' } };
+  const held = Object.fromEntries(HELD_OUT_SEARCHES.map((s) => [s, { a2b: 0, b2a: 0 }])) as Record<Search, Record<Direction, number>>;
+  for (let split = 0; split < o.splits; split++) {
+    const order = Array.from(permutation(n, mulberry32(seed + 202 + split)));
+    const halves = [order.slice(0, n >> 1), order.slice(n >> 1)].map((items) => {
+      const sub = mediaSubset(wval, da, db, items);
+      const r: Rows = Object.fromEntries(Object.entries(rows).map(([m, x]) => [m, sliceRows(x, sub.media, sub.caps)]));
+      return { set: sub.set, rows: r };
+    });
+    for (const [fit, test] of [[halves[0]!, halves[1]!], [halves[1]!, halves[0]!]] as const) {
+      for (const search of HELD_OUT_SEARCHES) {
+        const { w } = await chooseWeights(search, fit.rows, fit.set, o);
+        const s = await comboScore(test.rows, w.a2b, w.b2a, test.set);
+        // Weighted by the half's queries, so each split's two halves count as one pass over val.
+        held[search].a2b += s.a2b * (test.set.aVecs.length / da);
+        held[search].b2a += s.b2a * test.set.owner.length;
+      }
+    }
+  }
+  const preferred = (d: Direction): Search => HELD_OUT_SEARCHES.reduce((x, s) => (held[s][d] > held[x][d] + 1e-12 ? s : x));
+  const full: Partial<Record<Search, Chosen>> = {};
+  const on = async (s: Search): Promise<Chosen> => (full[s] ??= await chooseWeights(s, rows, wval, o));
+  // The ascent starts from the best member alone and only climbs; a search that would serve less on
+  // all of val than some training-free member alone gives way to it, so the run is never worse on
+  // val than the best training-free mapping.
+  const { alone } = await aloneScores(rows, wval, o.da, o.members);
+  const free = o.members.filter((m) => !TRAINED_MEMBERS.includes(m));
+  const bestAlone = (d: Direction): number => Math.max(-Infinity, ...free.map((m) => alone[m][d]));
+  const winner: Record<Direction, Search> = { a2b: 'ascent', b2a: 'ascent' };
+  for (const d of DIRECTIONS) {
+    const s = preferred(d);
+    if ((await on(s)).best[d] >= bestAlone(d)) winner[d] = s;
+  }
+  const [ab, ba] = [await on(winner.a2b), await on(winner.b2a)];
+  return { w: { a2b: ab.w.a2b, b2a: ba.w.b2a }, best: { a2b: ab.best.a2b, b2a: ba.best.b2a }, by: winner };
+}
 
 /** Per direction, the best on val of: the k members best alone, each weighted 1 (k = 1 .. all). */
 async function topEqualWeights(rows: Rows, alone: Alone, wval: EvalSet, members: readonly MemberName[]): Promise<{ w: Record<Direction, Weights>; best: Record<Direction, number> }> {
@@ -256,12 +362,18 @@ async function topEqualWeights(rows: Rows, alone: Alone, wval: EvalSet, members:
   return { w, best };
 }
 
+/** Every member weighted 1, both directions. */
+async function equalWeights(rows: Rows, wval: EvalSet, members: readonly MemberName[]): Promise<{ w: Record<Direction, Weights>; best: Record<Direction, number> }> {
+  const all: Weights = { ...NO_MEMBERS, ...Object.fromEntries(members.map((m) => [m, 1])) };
+  return { w: { a2b: all, b2a: all }, best: await comboScore(rows, all, all, wval) };
+}
+
 /**
  * Coordinate ascent for both directions at once (two passes over WEIGHT_GRID, starting from the
  * best single member): each trial changes the same member's weight in each direction's current
  * best, and each direction keeps its own improvements.
  */
-async function ascentWeights(rows: Rows, alone: Alone, single: Record<MemberName, number>, wval: EvalSet, da: number, perDirection: boolean, members: readonly MemberName[]): Promise<{ w: Record<Direction, Weights>; best: Record<Direction, number> }> {
+async function ascentWeights(rows: Rows, alone: Alone, single: Record<MemberName, number>, wval: EvalSet, da: number, perDirection: boolean, members: readonly MemberName[], margin: number): Promise<{ w: Record<Direction, Weights>; best: Record<Direction, number> }> {
   const zero: Weights = { ...NO_MEMBERS };
   const start = (d: Direction): Weights => ({ ...zero, [members.reduce((x, m) => (alone[m][d] > alone[x][d] ? m : x))]: 1 });
   const first = members.reduce((x, m) => (single[m] > single[x] ? m : x));
@@ -276,11 +388,11 @@ async function ascentWeights(rows: Rows, alone: Alone, single: Record<MemberName
         const s = await comboScore(rows, trial.a2b, trial.b2a, wval);
         if (!perDirection) {
           const both = micro(wval, da, s);
-          if (both > micro(wval, da, best) + 1e-9) [best.a2b, best.b2a, w.a2b, w.b2a] = [s.a2b, s.b2a, trial.a2b, trial.b2a];
+          if (both > micro(wval, da, best) + 100 * margin) [best.a2b, best.b2a, w.a2b, w.b2a] = [s.a2b, s.b2a, trial.a2b, trial.b2a];
           continue;
         }
         for (const d of DIRECTIONS) {
-          if (s[d] > best[d] + 1e-9) {
+          if (s[d] > best[d] + margin) {
             best[d] = s[d];
             w[d] = trial[d];
           }

@@ -1,0 +1,85 @@
+// How the auto preset chooses its ensemble weights on val (served.ts: fitEnsemble's searches), on
+// small hand-made views of one latent, with an untrained connector as the member that is noise.
+import { describe, expect, it } from 'vitest';
+import { altMoeModel, normParams, type AltMoeConfig } from '../../src-main/core/model/altmoe.ts';
+import { microScore } from '../../src-main/core/model/baselines/recall.ts';
+import { ensembleValues, MEMBERS, NO_MEMBERS, TRAINED_MEMBERS, type MemberName } from '../../src-main/core/model/ensemble.ts';
+import { PRESETS } from '../../src-main/core/model/presets.ts';
+import { evaluateServed, fitEnsemble, HELD_OUT_MIN_ITEMS, type EnsembleFit, type FitOptions } from '../../src-main/core/model/served.ts';
+import { initParams } from '../../src-main/core/train/trainer.ts';
+import { seeded } from '../onnx/gradcheck.ts';
+
+const DIMS = { image: 6, text: 5 };
+const CONFIG: AltMoeConfig = { kind: 'altmoe', modalities: DIMS, pairs: [['image', 'text']], ...PRESETS.laptop.model, dim: 8, hidden: 12, layers: 1 };
+
+/** Views a = x and b = x M + noise of one latent x (M shared by train and val). */
+function views(n: number, noise: number, rand: () => number, mix: Float64Array) {
+  const [da, db] = [DIMS.image, DIMS.text];
+  const a = Float32Array.from({ length: n * da }, () => rand() * 2 - 1);
+  const b = new Float32Array(n * db);
+  for (let r = 0; r < n; r++) {
+    for (let j = 0; j < db; j++) {
+      let s = noise * (rand() * 2 - 1);
+      for (let k = 0; k < da; k++) s += a[r * da + k]! * mix[k * db + j]!;
+      b[r * db + j] = s;
+    }
+  }
+  return { a, b };
+}
+
+const spec = altMoeModel(CONFIG);
+const values = initParams(spec, 3);
+for (const [m, d] of Object.entries(DIMS)) {
+  const [mean, invstd] = normParams(m);
+  values.set(mean, new Float32Array(d));
+  values.set(invstd, new Float32Array(d).fill(1));
+}
+const rand = seeded(5);
+const mix = Float64Array.from({ length: DIMS.image * DIMS.text }, () => rand() * 2 - 1);
+const train = views(300, 0.8, rand, mix);
+const v = views(120, 0.8, rand, mix);
+const val = { a: 'image', b: 'text', aVecs: v.a, bVecs: v.b, owner: Int32Array.from({ length: 120 }, (_, i) => i) };
+const fit = (options: FitOptions): Promise<EnsembleFit> => fitEnsemble(spec, values, { a: 'image', b: 'text', trainA: train.a, trainB: train.b, val }, 1, options);
+const b2a = (f: EnsembleFit) => f.ensemble.weightsB2a ?? f.ensemble.weights;
+
+/** The val micro-score of what a fit serves, measured through the served graphs. */
+async function servedScore(f: EnsembleFit): Promise<number> {
+  const r = await evaluateServed({ spec, values: new Map([...values, ...ensembleValues(f.tensors)]), ensemble: f.ensemble }, val);
+  return microScore([{ result: r, media: 120, captions: 120 }]);
+}
+
+describe('ensemble weights chosen on val', () => {
+  it("'equal' weighs every member 1 both ways and reports the served graphs' own val score", async () => {
+    const equal = await fit({ search: 'equal' });
+    const all = { ...NO_MEMBERS, ...Object.fromEntries(MEMBERS.map((m) => [m, 1])) };
+    expect(equal.ensemble.weights).toEqual(all);
+    expect(b2a(equal)).toEqual(all);
+    expect(equal.valScore).toBeCloseTo(await servedScore(equal), 6);
+  });
+
+  it("'heldout' serves, per direction, the weights of the ascent or of equal weights, and its val score is the served one", async () => {
+    const [ascent, equal, heldout] = [await fit({ search: 'ascent' }), await fit({ search: 'equal' }), await fit({ search: 'heldout' })];
+    expect([ascent.ensemble.weights, equal.ensemble.weights]).toContainEqual(heldout.ensemble.weights);
+    expect([b2a(ascent), b2a(equal)]).toContainEqual(b2a(heldout));
+    expect(heldout.valScore).toBeCloseTo(await servedScore(heldout), 6);
+    const free = Object.entries(heldout.single).filter(([m]) => !TRAINED_MEMBERS.includes(m as MemberName));
+    expect(heldout.valScore).toBeGreaterThanOrEqual(Math.max(...free.map(([, v]) => v)) - 1e-9);
+  });
+
+  it("'heldout' keeps the ascent when equal weights would give noise (an untrained connector) as much say as signal", async () => {
+    const members = ['ridge', 'connector'] as const;
+    const [ascent, equal, heldout] = [await fit({ search: 'ascent', members }), await fit({ search: 'equal', members }), await fit({ search: 'heldout', members })];
+    expect(ascent.valScore).toBeGreaterThan(equal.valScore + 5);
+    expect(heldout.ensemble.weights).toEqual(ascent.ensemble.weights);
+    expect(b2a(heldout)).toEqual(b2a(ascent));
+  });
+
+  it("'heldout' is the ascent on a val set too small to halve (fewer than 2 x HELD_OUT_MIN_ITEMS items)", async () => {
+    const n = 2 * HELD_OUT_MIN_ITEMS - 1;
+    const small = { ...val, aVecs: val.aVecs.slice(0, n * DIMS.image), bVecs: val.bVecs.slice(0, n * DIMS.text), owner: val.owner.slice(0, n) };
+    const on = (search: FitOptions['search']) => fitEnsemble(spec, values, { a: 'image', b: 'text', trainA: train.a, trainB: train.b, val: small }, 1, { search });
+    const [ascent, heldout] = [await on('ascent'), await on('heldout')];
+    expect(heldout.ensemble).toEqual(ascent.ensemble);
+    expect(heldout.weighing).toEqual({ a2b: 'ascent', b2a: 'ascent' });
+  });
+});
