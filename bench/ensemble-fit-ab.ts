@@ -1,6 +1,6 @@
-// Shared by the ensemble A/B scripts (ensemble-ab.ts, ensemble-reverse-ab.ts): per "SIZE:SEED" job,
-// one auto run on the clipart catalog (bench/clipart.ts), then every fit variant on that same
-// trained connector, evaluated on the test split. One JSON line per job.
+// Shared by the ensemble A/B scripts (ensemble-ab.ts, ensemble-reverse-ab.ts, ensemble-small-ab.ts):
+// per "SIZE:SEED" job, one auto run on the clipart catalog (bench/clipart.ts), then every fit
+// variant on that same trained connector, evaluated on the test split. One JSON line per job.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +8,7 @@ import { Catalog } from '../src-main/core/catalog/catalog.ts';
 import { trainingRows } from '../src-main/core/connector/pair-data.ts';
 import { runConfig, runData, runParams, trainConnector, type PairEvaluation } from '../src-main/core/connector/run.ts';
 import { altMoeModel } from '../src-main/core/model/altmoe.ts';
-import { ensembleValues } from '../src-main/core/model/ensemble.ts';
+import { ensembleValues, type MemberName } from '../src-main/core/model/ensemble.ts';
 import type { EvalSet } from '../src-main/core/model/evaluate.ts';
 import type { CrossModalResult } from '../src-main/core/model/retrieval.ts';
 import { evaluateServed, fitEnsemble, type EnsembleFit, type FitOptions } from '../src-main/core/model/served.ts';
@@ -45,5 +45,16 @@ export async function abJobs(jobs: readonly string[], variants: [string, FitOpti
     }
   }
 }
+
+/** "connector1+asif0.5": the members a fit weighs, with their weights. */
+export const memberList = (w: Record<MemberName, number>): string =>
+  Object.entries(w)
+    .filter(([, v]) => v > 0)
+    .map(([k, v]) => `${k}${v}`)
+    .join('+');
+const pct = (x: number): number => +(100 * x).toFixed(1);
+
+/** One fit's line: its val score, test R@1 both ways, RSUM and the weights of each direction. */
+export const describeFit: Describe = (fit, t) => ({ val: +fit.valScore.toFixed(2), i2t: pct(t.forward.r1), t2i: pct(t.backward.r1), rsum: +t.rsum.toFixed(1), w: memberList(fit.ensemble.weights), wb: memberList(fit.ensemble.weightsB2a ?? fit.ensemble.weights) });
 
 export const r1 = (r: CrossModalResult): string => `${(100 * r.forward.r1).toFixed(1)}/${(100 * r.backward.r1).toFixed(1)}`;

@@ -2,17 +2,10 @@
 // connector per job (clipart, bench/clipart.ts; BUDGET seconds, default 60): coordinate ascent or
 // top-k equal sums (FitOptions.search), each with and without the reverse member. One JSON line per
 // job; recorded results in bench/results/ensemble-reverse-ab.jsonl.
-import { MEMBERS, type MemberName } from '../src-main/core/model/ensemble.ts';
-import { abJobs, r1 } from './ensemble-fit-ab.ts';
+import { MEMBERS } from '../src-main/core/model/ensemble.ts';
+import { abJobs, describeFit, r1 } from './ensemble-fit-ab.ts';
 
 const withoutReverse = MEMBERS.filter((m) => m !== 'reverse');
-const members = (w: Record<MemberName, number>): string =>
-  Object.entries(w)
-    .filter(([, v]) => v > 0)
-    .map(([k, v]) => `${k}${v}`)
-    .join('+');
-const pct = (x: number): number => +(100 * x).toFixed(1);
-
 await abJobs(
   process.argv.slice(2),
   [
@@ -24,7 +17,7 @@ await abJobs(
   {
     budget: Number(process.env.BUDGET ?? 60),
     threads: 1,
-    describe: (fit, t) => ({ val: +fit.valScore.toFixed(2), i2t: pct(t.forward.r1), t2i: pct(t.backward.r1), rsum: +t.rsum.toFixed(1), w: members(fit.ensemble.weights), wb: members(fit.ensemble.weightsB2a ?? fit.ensemble.weights) }),
+    describe: describeFit,
     baselines: (b) => ({ knn: r1(b.knn.result), asif: r1(b.asif.result) }),
   },
 );

@@ -5,15 +5,7 @@
 // one). An earlier round also had ascent keeping a change only for a val gain above 0.3 points
 // ('ascent-m3') and top-k equal sums ('topk'). One JSON line per job; recorded results
 // in bench/results/ensemble-small-ab.jsonl.
-import type { MemberName } from '../src-main/core/model/ensemble.ts';
-import { abJobs, r1 } from './ensemble-fit-ab.ts';
-
-const members = (w: Record<MemberName, number>): string =>
-  Object.entries(w)
-    .filter(([, v]) => v > 0)
-    .map(([k, v]) => `${k}${v}`)
-    .join('+');
-const pct = (x: number): number => +(100 * x).toFixed(1);
+import { abJobs, describeFit, r1 } from './ensemble-fit-ab.ts';
 
 await abJobs(
   process.argv.slice(2),
@@ -26,7 +18,7 @@ await abJobs(
   {
     budget: Number(process.env.BUDGET ?? 60),
     threads: 1,
-    describe: (fit, t) => ({ val: +fit.valScore.toFixed(2), i2t: pct(t.forward.r1), t2i: pct(t.backward.r1), rsum: +t.rsum.toFixed(1), w: members(fit.ensemble.weights), wb: members(fit.ensemble.weightsB2a ?? fit.ensemble.weights) }),
+    describe: describeFit,
     baselines: (b) => ({ knn: r1(b.knn.result), asif: r1(b.asif.result), cca: r1(b.cca.result) }),
   },
 );
