@@ -243,8 +243,10 @@ export async function fitEnsemble(
   const rows: Partial<Record<MemberName, MemberRows>> = {};
   for (const m of members) rows[m] = await memberRows(base, ensemble, m, wval);
   const how: SearchOptions = { perDirection, margin, members, da, splits };
-  const { single } = await aloneScores(rows, wval, da, members);
-  const { w, best, by: weighing = { a2b: search as Search, b2a: search as Search } } = search === 'heldout' ? await heldOutWeights(rows, wval, da, db, seed, how) : await chooseWeights(search, rows, wval, how);
+  const scores = await aloneScores(rows, wval, da, members);
+  const { single } = scores;
+  const { w, best, by: weighing = { a2b: search as Search, b2a: search as Search } } =
+    search === 'heldout' ? await heldOutWeights(rows, wval, da, db, seed, how, scores) : await chooseWeights(search, rows, wval, how, scores);
   const weighted: EnsembleConfig = { ...ensemble, weights: w.a2b, ...(sameWeights(w.a2b, w.b2a) ? {} : { weightsB2a: w.b2a }) };
   // The val score reported is the served graphs' own (what search and export see).
   if (!hubness) return { ensemble: weighted, tensors, single, valScore: micro(wval, da, best), weighing };
@@ -282,10 +284,12 @@ async function aloneScores(rows: Rows, set: EvalSet, da: number, members: readon
   return { alone, single };
 }
 
-/** The weights one search chooses on a set. */
-async function chooseWeights(search: Search, rows: Rows, set: EvalSet, o: SearchOptions): Promise<Chosen> {
+type AloneScores = Awaited<ReturnType<typeof aloneScores>>;
+
+/** The weights one search chooses on a set (known: the members' scores alone on that set, if already measured). */
+async function chooseWeights(search: Search, rows: Rows, set: EvalSet, o: SearchOptions, known?: AloneScores): Promise<Chosen> {
   if (search === 'equal') return equalWeights(rows, set, o.members);
-  const { alone, single } = await aloneScores(rows, set, o.da, o.members);
+  const { alone, single } = known ?? (await aloneScores(rows, set, o.da, o.members));
   return search === 'topk' ? topEqualWeights(rows, alone, set, o.members) : ascentWeights(rows, alone, single, set, o.da, o.perDirection, o.members, o.margin);
 }
 
@@ -303,9 +307,9 @@ export const HELD_OUT_MIN_ITEMS = 20;
  * generalise better; with more, the ascent's gains hold on the other half
  * (bench/results/ensemble-small-ab.jsonl).
  */
-async function heldOutWeights(rows: Rows, wval: EvalSet, da: number, db: number, seed: number, o: SearchOptions): Promise<Chosen> {
+async function heldOutWeights(rows: Rows, wval: EvalSet, da: number, db: number, seed: number, o: SearchOptions, scores: AloneScores): Promise<Chosen> {
   const n = wval.aVecs.length / da;
-  if (n < 2 * HELD_OUT_MIN_ITEMS) return { ...(await chooseWeights('ascent', rows, wval, o)), by: { a2b: 'ascent', b2a: 'ascent' } };
+  if (n < 2 * HELD_OUT_MIN_ITEMS) return { ...(await chooseWeights('ascent', rows, wval, o, scores)), by: { a2b: 'ascent', b2a: 'ascent' } };
   const held = Object.fromEntries(HELD_OUT_SEARCHES.map((s) => [s, { a2b: 0, b2a: 0 }])) as Record<Search, Record<Direction, number>>;
   for (let split = 0; split < o.splits; split++) {
     const order = Array.from(permutation(n, mulberry32(seed + 202 + split)));
@@ -326,11 +330,11 @@ async function heldOutWeights(rows: Rows, wval: EvalSet, da: number, db: number,
   }
   const preferred = (d: Direction): Search => HELD_OUT_SEARCHES.reduce((x, s) => (held[s][d] > held[x][d] + 1e-12 ? s : x));
   const full: Partial<Record<Search, Chosen>> = {};
-  const on = async (s: Search): Promise<Chosen> => (full[s] ??= await chooseWeights(s, rows, wval, o));
+  const on = async (s: Search): Promise<Chosen> => (full[s] ??= await chooseWeights(s, rows, wval, o, scores));
   // The ascent starts from the best member alone and only climbs; a search that would serve less on
   // all of val than some training-free member alone gives way to it, so the run is never worse on
   // val than the best training-free mapping.
-  const { alone } = await aloneScores(rows, wval, o.da, o.members);
+  const { alone } = scores;
   const free = o.members.filter((m) => !TRAINED_MEMBERS.includes(m));
   const bestAlone = (d: Direction): number => Math.max(-Infinity, ...free.map((m) => alone[m][d]));
   const winner: Record<Direction, Search> = { a2b: 'ascent', b2a: 'ascent' };
