@@ -9,17 +9,11 @@ export default defineConfig({
       rollupOptions: {
         input: {
           index: resolve(import.meta.dirname, 'src-main/app/main.ts'),
-          // The training worker (train/runner.ts loads it next to itself in a built app).
-          'train-worker': resolve(import.meta.dirname, 'src-main/core/train/worker.ts'),
+          // Every background job (util/job-host.ts starts it by kind; jobs/kinds.ts holds the bodies).
+          'job-worker': resolve(import.meta.dirname, 'src-main/core/jobs/job-worker.ts'),
           // The encoder's inference thread (encoders/inference-client.ts loads it the same way).
           'inference-worker': resolve(import.meta.dirname, 'src-main/core/encoders/inference-worker.ts'),
-          'import-worker': resolve(import.meta.dirname, 'src-main/core/datasets/import-worker.ts'),
           'search-worker': resolve(import.meta.dirname, 'src-main/core/search/search-worker.ts'),
-          'connector-worker': resolve(import.meta.dirname, 'src-main/core/connector/connector-worker.ts'),
-          'demo-worker': resolve(import.meta.dirname, 'src-main/core/demo/demo-worker.ts'),
-          'map-worker': resolve(import.meta.dirname, 'src-main/core/explore/map-worker.ts'),
-          'duplicates-worker': resolve(import.meta.dirname, 'src-main/core/duplicates/duplicates-worker.ts'),
-          'build-worker': resolve(import.meta.dirname, 'src-main/core/encoders/build-worker.ts'),
         },
         // Shared chunks sit next to the entries, not in chunks/: workers.ts, wherever it is bundled,
         // finds the worker entries next to itself (new URL('./<name>.js', import.meta.url)).

@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import LongestFirst from './test/sequencer.ts';
 
 export default defineConfig({
   test: {
@@ -7,6 +8,11 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Native addons (better-sqlite3, onnxruntime) are safest in separate processes.
     pool: 'forks',
+    // Two files at a time: vitest's default on a 2-core machine is one (cores - 1), which left a core
+    // idle while a file waited on its child processes, Chromium or a worker; longest files first
+    // (test/sequencer.ts) so the long end-to-end files overlap instead of one running alone at the end.
+    maxWorkers: Number(process.env.ALTMOE_TEST_WORKERS ?? 2),
+    sequence: { sequencer: LongestFirst },
     reporters: ['default', './test/summary-reporter.ts'],
   },
 });

@@ -10,8 +10,10 @@ import { altMoeModel, directionName, normParams, type AltMoeConfig } from '../sr
 import { columnStats, evaluateBaselines, evaluateConnector } from '../src-main/core/model/evaluate.ts';
 import { PRESETS } from '../src-main/core/model/presets.ts';
 import type { CrossModalResult } from '../src-main/core/model/retrieval.ts';
-import { pairRows, syntheticPairs } from '../src-main/core/model/synthetic.ts';
-import { CHECKPOINT_FILE, readCheckpoint, train } from '../src-main/core/train/trainer.ts';
+import { pairRows, syntheticPairs } from '../test/model/synthetic.ts';
+import { train } from '../src-main/core/train/trainer.ts';
+import { CHECKPOINT_FILE, readCheckpoint } from '../src-main/core/train/checkpoint.ts';
+import { buildModel } from '../src-main/core/model/build.ts';
 
 const DIMS = { a: 48, b: 32 };
 const WORLD = { latent: 12, dimA: DIMS.a, dimB: DIMS.b, noise: 0.2, captionSpread: 0.5, captionsPerItem: 5 };
@@ -67,6 +69,7 @@ for (const [name, over] of Object.entries(VARIANTS)) {
     const spec = altMoeModel(cfg);
     const data = Object.fromEntries(spec.tasks.map((task) => [task.name, rows]));
     await train(
+      buildModel,
       { dir, model: { ...cfg }, optimizer: { kind: 'adamw', lr: 2e-3, weightDecay: 0.01, clipNorm: 1, schedule: { warmupSteps: 100, totalSteps: STEPS, minLrRatio: 0.05 } }, steps: STEPS, batchSize: 256, seed: 1, checkpointEvery: STEPS, initialValues: { [ma]: sa.mean, [ia]: sa.invstd, [mb]: sb.mean, [ib]: sb.invstd } },
       { train: data },
       (e) => {

@@ -10,7 +10,7 @@ import { runEmbedJob } from '../src-main/core/encoders/embed-job.ts';
 import { makeGloveEncoder } from '../src-main/core/encoders/glove.ts';
 import { makeMobileNetEncoder } from '../src-main/core/encoders/mobilenet.ts';
 import { addEncoder } from '../src-main/core/encoders/registry.ts';
-import { mulberry32, permutation } from '../src-main/core/train/rng.ts';
+import { mulberry32, permutation } from '../src-main/core/util/rng.ts';
 import { CLIPART_DIR, titledDrawings } from '../src-main/core/demo/clipart.ts';
 
 export const CLIPART = CLIPART_DIR;

@@ -11,8 +11,8 @@ import { CLIPART_DIR, titledDrawings } from '../src-main/core/demo/clipart.ts';
 import { Encoder } from '../src-main/core/encoders/encoder.ts';
 import { makeMobileNetEncoder } from '../src-main/core/encoders/mobilenet.ts';
 import { describeEncoder } from '../src-main/core/encoders/describe.ts';
-import { normalizeRows } from '../src-main/core/model/retrieval.ts';
-import { mulberry32, permutation } from '../src-main/core/train/rng.ts';
+import { normalizeRows } from '../src-main/core/index/exact.ts';
+import { mulberry32, permutation } from '../src-main/core/util/rng.ts';
 
 /** At most 1 in 10,000 pairs of different drawings linked. */
 const MAX_FALSE_PAIR_RATE = 1e-4;

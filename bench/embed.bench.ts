@@ -12,7 +12,7 @@ import { DEFAULT_BATCH, runEmbedJob } from '../src-main/core/encoders/embed-job.
 import { createPreprocessor, type EncoderInput } from '../src-main/core/encoders/preprocess.ts';
 import { addEncoder, encoderSpec } from '../src-main/core/encoders/registry.ts';
 import { openEncoderSession, runEncoder } from '../src-main/core/encoders/run-encoder.ts';
-import { mulberry32 } from '../src-main/core/train/rng.ts';
+import { mulberry32 } from '../src-main/core/util/rng.ts';
 import { writeImage } from '../test/encoders/media.ts';
 import { makeImageEncoder, makeTextEncoder, WORDS } from '../test/encoders/tiny-encoders.ts';
 import type { Provider } from '../src-main/core/onnx/runtime.ts';

@@ -13,9 +13,10 @@ import { providersHere } from '../src-main/core/onnx/probe.ts';
 import type { Provider } from '../src-main/core/onnx/runtime.ts';
 import { opsWithoutWebGpuKernel } from '../src-main/core/onnx/webgpu-ops.ts';
 import { buildTrainStep } from '../src-main/core/train/artifacts.ts';
-import { mulberry32, normal } from '../src-main/core/train/rng.ts';
+import { mulberry32, normal } from '../src-main/core/util/rng.ts';
 import { train } from '../src-main/core/train/trainer.ts';
 import { round } from './stats.ts';
+import { buildModel } from '../src-main/core/model/build.ts';
 
 const RESULTS = path.resolve(import.meta.dirname, process.env.GPU_OUT ?? 'results/gpu.json');
 const WARMUP = 8;
@@ -53,6 +54,7 @@ async function trainRate(preset: keyof typeof PRESET_RUNS, provider: Provider): 
   const model: AltMoeConfig = { kind: 'altmoe', modalities, pairs: [['image', 'text']], ...p.model };
   const run = (total: number, resume: boolean) =>
     train(
+      buildModel,
       { dir, model: { ...model }, optimizer: p.optimizer, steps: total, batchSize: p.batchSize, seed: 1, provider, checkpointEvery: 1_000_000, resume, progressEveryMs: 1 },
       { train: { [directionName('image', 'text')]: data, [directionName('text', 'image')]: data } },
       (e) => {

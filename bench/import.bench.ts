@@ -10,7 +10,7 @@ import { Catalog } from '../src-main/core/catalog/catalog.ts';
 import { importDataset } from '../src-main/core/datasets/import.ts';
 import { npyHeader } from '../src-main/core/datasets/npy.ts';
 import { importVectors } from '../src-main/core/datasets/vectors.ts';
-import { mulberry32 } from '../src-main/core/train/rng.ts';
+import { mulberry32 } from '../src-main/core/util/rng.ts';
 import { round } from './stats.ts';
 
 const IMAGES = 118_287;

@@ -5,9 +5,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { topKScored } from '../src-main/core/model/retrieval.ts';
-import { buildIvf, defaultListCount, searchIvf } from '../src-main/core/search/ivf.ts';
-import { mulberry32 } from '../src-main/core/train/rng.ts';
+import { topKScored } from '../src-main/core/index/exact.ts';
+import { buildIvf, defaultListCount, searchIvf } from '../src-main/core/index/ivf.ts';
+import { mulberry32 } from '../src-main/core/util/rng.ts';
 import { crossModalQueries, D, generate, inDistQueries } from './search-data.ts';
 import { round } from './stats.ts';
 

@@ -7,11 +7,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { UMAP } from 'umap-js';
-import { layout } from '../src-main/core/explore/layout.ts';
+import { layout } from '../src-main/core/map/layout.ts';
 import { nearLinks } from '../src-main/core/duplicates/near.ts';
 import { DEFAULT_THRESHOLD } from '../src-main/core/duplicates/find.ts';
-import { normalizeRows } from '../src-main/core/model/retrieval.ts';
-import { mulberry32, normal } from '../src-main/core/train/rng.ts';
+import { normalizeRows } from '../src-main/core/index/exact.ts';
+import { mulberry32, normal } from '../src-main/core/util/rng.ts';
 import { thresholdStudy } from './duplicate-threshold.ts';
 
 const DIM = 512;

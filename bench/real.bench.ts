@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Catalog } from '../src-main/core/catalog/catalog.ts';
-import { evaluateRun } from '../src-main/core/connector/evaluate-run.ts';
-import { trainConnector } from '../src-main/core/connector/run.ts';
+import { evaluateRun } from '../src-main/core/runs/evaluate-run.ts';
+import { trainConnector } from '../src-main/core/runs/run.ts';
 import type { CrossModalResult } from '../src-main/core/model/retrieval.ts';
 import { clipartCatalog } from './clipart.ts';
 

@@ -8,8 +8,8 @@
 // `clusters` is the first generator (1000 equal, isotropic clusters): there each cluster nearly
 // filled one of FAISS's 1024 IVF lists at 100k, and IVF-flat reached recall 0.96 probing one list.
 import { applyMatrix, crossProduct, ridgeSolve } from '../src-main/core/model/linalg.ts';
-import { normalizeRows } from '../src-main/core/model/retrieval.ts';
-import { normal } from '../src-main/core/train/rng.ts';
+import { normalizeRows } from '../src-main/core/index/exact.ts';
+import { normal } from '../src-main/core/util/rng.ts';
 
 export const D = 768;
 export type Generator = 'topics' | 'clusters';

@@ -3,7 +3,7 @@
 // and `cross_modal` (vectors of a second, differently distributed space mapped into the indexed one
 // by a ridge map fitted on pairs, as a connector maps a caption: off the indexed distribution, with
 // their true neighbours by exact search). Ours: exact, the IVF lists the engine uses above its size
-// threshold (search/ivf.ts), the HNSW graph it offers instead (search/hnsw.ts, USearch) and int8
+// threshold (index/ivf.ts), the HNSW graph it offers instead (index/hnsw.ts, USearch) and int8
 // storage. Peers in the same run on the same data: FAISS flat / HNSW (M=32) / IVF-flat / IVF-PQ
 // (Debian's python3-faiss, one BLAS thread per caller thread) and hnswlib-node. Every approximate
 // index is tuned per query kind to the smallest setting that reaches recall@10 >= 0.95; p50 / p95
@@ -15,11 +15,11 @@ import os from 'node:os';
 import path from 'node:path';
 import hnswlib from 'hnswlib-node';
 import { writeNpy } from '../src-main/core/datasets/npy.ts';
-import { topKScored } from '../src-main/core/model/retrieval.ts';
-import { buildHnsw, loadHnsw, rerankCount, saveHnsw, searchHnsw, searchHnswBatch } from '../src-main/core/search/hnsw.ts';
-import { buildIvf, searchIvf } from '../src-main/core/search/ivf.ts';
-import { buildInt8Scorer, candidateCount, quantizeRows, topKInt8 } from '../src-main/core/search/quantized.ts';
-import { mulberry32 } from '../src-main/core/train/rng.ts';
+import { topKScored } from '../src-main/core/index/exact.ts';
+import { buildHnsw, loadHnsw, rerankCount, saveHnsw, searchHnsw, searchHnswBatch } from '../src-main/core/index/hnsw.ts';
+import { buildIvf, searchIvf } from '../src-main/core/index/ivf.ts';
+import { buildInt8Scorer, candidateCount, quantizeRows, topKInt8 } from '../src-main/core/index/quantized.ts';
+import { mulberry32 } from '../src-main/core/util/rng.ts';
 import { referenceEnv, referenceEnvRecord } from './python-env.ts';
 import { crossModalQueries, D, generate, inDistQueries, type Generator } from './search-data.ts';
 import { KINDS, summarize, type Kind } from './search-summary.ts';

@@ -14,7 +14,7 @@ import { importVectors } from '../src-main/core/datasets/vectors.ts';
 import { writeNpy } from '../src-main/core/datasets/npy.ts';
 import { SearchEngine, type SearchOptions } from '../src-main/core/search/engine.ts';
 import { pushToStore } from '../src-main/core/store/postgres/push.ts';
-import { mulberry32, normal } from '../src-main/core/train/rng.ts';
+import { mulberry32, normal } from '../src-main/core/util/rng.ts';
 import { startPgServer } from '../test/store/pg-server.ts';
 import { round } from './stats.ts';
 

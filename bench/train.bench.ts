@@ -8,11 +8,12 @@ import { referenceEnv, referenceEnvRecord } from './python-env.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { mulberry32, normal } from '../src-main/core/train/rng.ts';
-import type { RegressionConfig } from '../src-main/core/train/regression.ts';
+import { mulberry32, normal } from '../src-main/core/util/rng.ts';
+import type { RegressionConfig } from '../src-main/core/model/regression.ts';
 import { train } from '../src-main/core/train/trainer.ts';
 import type { Provider } from '../src-main/core/onnx/runtime.ts';
 import { median, round } from './stats.ts';
+import { buildModel } from '../src-main/core/model/build.ts';
 
 const MODEL: RegressionConfig = { kind: 'regression', block: 'moe', inDim: 512, outDim: 512, dim: 512, hidden: 1024, layers: 2, experts: 8, topK: 2, dropout: 0, balanceWeight: 0.01 };
 const BATCH = 256;
@@ -35,6 +36,7 @@ async function ours(threads: number): Promise<{ stepsPerS: number; provider: str
   let runs = 0;
   try {
     await train(
+      buildModel,
       {
         dir,
         model: { ...MODEL },

@@ -48,8 +48,8 @@ describe('desktop packaging (electron-builder)', () => {
     expect(existsSync(main), 'out/main is missing: run npm run build').toBe(true);
     const names = walk(path.join(ROOT, 'src-main'))
       .filter((f) => f.endsWith('.ts'))
-      .flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/(?:spawnWorker|spawnJobProcess)\(new URL\('[^']+', import\.meta\.url\), '([\w-]+)'/g)].map((m) => m[1]!));
-    expect(names).toEqual(expect.arrayContaining(['train-worker', 'inference-worker', 'import-worker', 'search-worker', 'connector-worker', 'demo-worker', 'build-worker']));
+      .flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/(?:spawnWorker|spawnJobProcess)\(new URL\('[^']+', import\.meta\.url\), '([\w-]+)'|JOB_WORKER = '([\w-]+)'/g)].map((m) => (m[1] ?? m[2])!));
+    expect(names).toEqual(expect.arrayContaining(['job-worker', 'inference-worker', 'search-worker']));
     for (const name of names) expect(existsSync(path.join(main, `${name}.js`)), name).toBe(true);
     const spawners = walk(main).filter((f) => f.endsWith('.js') && readFileSync(f, 'utf8').includes('function spawnWorker('));
     expect(spawners.length).toBeGreaterThan(0);

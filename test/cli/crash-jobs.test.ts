@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { JobInfo } from '../../src-shared/api.ts';
 import { Catalog } from '../../src-main/core/catalog/catalog.ts';
 import { EngineService } from '../../src-main/core/service/service.ts';
-import { catalogWithVectors } from '../connector/fixtures.ts';
+import { catalogWithVectors } from '../runs/fixtures.ts';
 import { makeTextEncoder } from '../encoders/tiny-encoders.ts';
 import { tempDir, writeFiles } from '../helpers.ts';
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src-main/core/cli/main.ts';
 import { importDataset } from '../../src-main/core/datasets/import.ts';
 import { writeFiles } from '../helpers.ts';
-import { catalogWithVectors } from '../connector/fixtures.ts';
+import { catalogWithVectors } from '../runs/fixtures.ts';
 
 async function cli(args: string[], file: string): Promise<{ code: number; err: string; out: string }> {
   let err = '';

@@ -10,7 +10,7 @@ import { runCli } from '../../src-main/core/cli/main.ts';
 import { EngineService } from '../../src-main/core/service/service.ts';
 import { validatePayload } from '../../src-main/core/service/validate.ts';
 import { dump } from '../helpers.ts';
-import { catalogWithVectors } from '../connector/fixtures.ts';
+import { catalogWithVectors } from '../runs/fixtures.ts';
 
 let c: Catalog;
 let file: string;

@@ -4,12 +4,12 @@
 import { describe, expect, it } from 'vitest';
 import { Catalog } from '../../src-main/core/catalog/catalog.ts';
 import { scanDuplicates } from '../../src-main/core/duplicates/find.ts';
-import { withDuplicatePolicy } from '../../src-main/core/duplicates/apply.ts';
-import { loadPairData } from '../../src-main/core/connector/pair-data.ts';
+import { withDuplicatePolicy } from '../../src-main/core/runs/duplicate-policy.ts';
+import { loadPairData } from '../../src-main/core/runs/pair-data.ts';
 import { EngineService } from '../../src-main/core/service/service.ts';
 import { validatePayload } from '../../src-main/core/service/validate.ts';
-import { mulberry32 } from '../../src-main/core/train/rng.ts';
-import { catalogWithVectors, DIMS } from '../connector/fixtures.ts';
+import { mulberry32 } from '../../src-main/core/util/rng.ts';
+import { catalogWithVectors, DIMS } from '../runs/fixtures.ts';
 import { cliOn as cli } from '../helpers.ts';
 
 type Cat = Awaited<ReturnType<typeof catalogWithVectors>>['c'];

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { BASIC_PITCH_FEATURES, BASIC_PITCH_FRAMES, BASIC_PITCH_WINDOW, convertBasicPitch, loadShippedBasicPitch, makeBasicPitchEncoder } from '../../src-main/core/encoders/basic-pitch.ts';
 import { describeEncoder } from '../../src-main/core/encoders/describe.ts';
 import { createSession, tensor } from '../../src-main/core/onnx/runtime.ts';
-import { mulberry32 } from '../../src-main/core/train/rng.ts';
+import { mulberry32 } from '../../src-main/core/util/rng.ts';
 import { tempDir } from '../helpers.ts';
 
 const WIDTH = BASIC_PITCH_FEATURES.reduce((n, f) => n + f.width, 0);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadImageProcessor, RawImage } from '../../src-main/core/encoders/hf.ts';
-import { mulberry32 } from '../../src-main/core/train/rng.ts';
+import { mulberry32 } from '../../src-main/core/util/rng.ts';
 import { tempDir } from '../helpers.ts';
 
 // The fused image path must give exactly what transformers.js' own processor gives, for the

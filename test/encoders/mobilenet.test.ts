@@ -6,7 +6,7 @@ import { convertKerasImageModel } from '../../src-main/core/encoders/keras.ts';
 import { loadShippedMobileNet, makeMobileNetEncoder } from '../../src-main/core/encoders/mobilenet.ts';
 import { describeEncoder } from '../../src-main/core/encoders/describe.ts';
 import { createSession, tensor } from '../../src-main/core/onnx/runtime.ts';
-import { mulberry32 } from '../../src-main/core/train/rng.ts';
+import { mulberry32 } from '../../src-main/core/util/rng.ts';
 import { tempDir } from '../helpers.ts';
 import path from 'node:path';
 

@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Graph, type Tensor } from '../../src-main/core/onnx/graph.ts';
-import { mulberry32 } from '../../src-main/core/train/rng.ts';
+import { mulberry32 } from '../../src-main/core/util/rng.ts';
 
 export const WORDS = ['a', 'the', 'dog', 'cat', 'bird', 'bark', 'sing', 'red', 'blue', 'ball', 'tree', 'car', 'on', 'in', 'runs', 'sleeps', 'loud', 'quiet'];
 

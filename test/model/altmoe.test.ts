@@ -3,12 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { altMoeModel, directionName, normParams, type AltMoeConfig } from '../../src-main/core/model/altmoe.ts';
 import { PRESETS } from '../../src-main/core/model/presets.ts';
 import { columnStats, evaluateBaselines, evaluateConnector } from '../../src-main/core/model/evaluate.ts';
-import { pairRows, syntheticPairs } from '../../src-main/core/model/synthetic.ts';
+import { pairRows, syntheticPairs } from './synthetic.ts';
 import { buildTrainStep } from '../../src-main/core/train/artifacts.ts';
 import { createSession, tensor } from '../../src-main/core/onnx/runtime.ts';
-import { CHECKPOINT_FILE, initParams, readCheckpoint, train, type TrainJob } from '../../src-main/core/train/trainer.ts';
+import { train } from '../../src-main/core/train/trainer.ts';
+import { CHECKPOINT_FILE, initParams, readCheckpoint } from '../../src-main/core/train/checkpoint.ts';
+import { type TrainJob } from '../../src-main/core/train/job.ts';
 import { gradCheck } from '../onnx/gradcheck.ts';
 import { tempDir } from '../helpers.ts';
+import { buildModel } from '../../src-main/core/model/build.ts';
 
 const SMALL: AltMoeConfig = {
   kind: 'altmoe',
@@ -96,7 +99,7 @@ describe('Alt-MoE connector model', () => {
     const spec = altMoeModel(SMALL);
     for (const [steps, task] of [[1, 'image->text'], [2, 'text->image']] as const) {
       const dir = tempDir();
-      await train(job(dir, steps), { train: { 'image->text': rows, 'text->image': rows } }, () => {});
+      await train(buildModel, job(dir, steps), { train: { 'image->text': rows, 'text->image': rows } }, () => {});
       const after = readCheckpoint(path.join(dir, CHECKPOINT_FILE)).params;
       const changed = spec.params.filter((p) => Array.from(after.get(p.name)!).some((v, i) => v !== before.get(p.name)![i])).map((p) => p.name);
       // Step 1 trains image->text only; step 2 adds text->image.
@@ -120,6 +123,7 @@ describe('Alt-MoE connector model', () => {
     const n = trainSet.owner.length;
     const rows = { image: { dtype: 'float32' as const, shape: [n, dims.a], data: trainA }, text: { dtype: 'float32' as const, shape: [n, dims.b], data: trainSet.b } };
     await train(
+      buildModel,
       { dir, model: { ...cfg }, optimizer: { kind: 'adamw', lr: 2e-3, weightDecay: 0.01, clipNorm: 1, schedule: { warmupSteps: 50, totalSteps: 1200, minLrRatio: 0.05 } }, steps: 1200, batchSize: 128, seed: 1, threads: 2, checkpointEvery: 1200, initialValues: { [ma]: sa.mean, [ia]: sa.invstd, [mb]: sb.mean, [ib]: sb.invstd } },
       { train: { [directionName('image', 'text')]: rows, [directionName('text', 'image')]: rows } },
       () => {},

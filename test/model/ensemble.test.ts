@@ -3,10 +3,10 @@ import { altMoeModel, normParams, type AltMoeConfig } from '../../src-main/core/
 import { describeServed, NO_MEMBERS, servedDim, type EnsembleConfig } from '../../src-main/core/model/ensemble.ts';
 import { mapDirection, standardise } from '../../src-main/core/model/evaluate.ts';
 import { PRESETS } from '../../src-main/core/model/presets.ts';
-import { normalizeRows } from '../../src-main/core/model/retrieval.ts';
+import { normalizeRows } from '../../src-main/core/index/exact.ts';
 import { galleryMapper, queryMapper, type Served } from '../../src-main/core/model/served.ts';
-import { mulberry32 } from '../../src-main/core/train/rng.ts';
-import { initParams } from '../../src-main/core/train/trainer.ts';
+import { mulberry32 } from '../../src-main/core/util/rng.ts';
+import { initParams } from '../../src-main/core/train/checkpoint.ts';
 
 const DIMS = { image: 12, text: 7 };
 const CONFIG: AltMoeConfig = { kind: 'altmoe', modalities: DIMS, pairs: [['image', 'text']], ...PRESETS.laptop.model, dim: 16, hidden: 24, layers: 1 };

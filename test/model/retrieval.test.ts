@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { crossModalRecall, normalizeRows, scoreRanking, topK } from '../../src-main/core/model/retrieval.ts';
+import { crossModalRecall, scoreRanking } from '../../src-main/core/model/retrieval.ts';
+import { normalizeRows, topK } from '../../src-main/core/index/exact.ts';
 import { leadingEigen, ridgeSolve, svd, symmetricEigen } from '../../src-main/core/model/linalg.ts';
 import { seeded } from '../onnx/gradcheck.ts';
 

@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import { gradients } from '../../src-main/core/onnx/autodiff.ts';
 import { Graph, type FloatType, type Tensor } from '../../src-main/core/onnx/graph.ts';
 import { createSession, tensor, type Feeds, type Value } from '../../src-main/core/onnx/runtime.ts';
-import { mulberry32 } from '../../src-main/core/train/rng.ts';
+import { mulberry32 } from '../../src-main/core/util/rng.ts';
 
 /** Deterministic pseudo-random numbers in [-1, 1). */
 export function seeded(seed: number): () => number {

@@ -14,9 +14,10 @@ import * as op from '../../src-main/core/onnx/ops.ts';
 import { providerUsable } from '../../src-main/core/onnx/probe.ts';
 import { createSession, tensor } from '../../src-main/core/onnx/runtime.ts';
 import { opCounts, opsWithoutWebGpuKernel } from '../../src-main/core/onnx/webgpu-ops.ts';
-import { buildModel } from '../../src-main/core/train/models.ts';
+import { buildModel } from '../../src-main/core/model/build.ts';
 import { buildEval, buildTrainStep } from '../../src-main/core/train/artifacts.ts';
-import { train, type TrainEvent } from '../../src-main/core/train/trainer.ts';
+import { train } from '../../src-main/core/train/trainer.ts';
+import { type TrainEvent } from '../../src-main/core/train/job.ts';
 import { tempDir } from '../helpers.ts';
 import { seeded } from './gradcheck.ts';
 import { moeJob, SMALL_MOE, synthetic } from '../train/fixtures.ts';
@@ -88,7 +89,7 @@ describe('training graphs for WebGPU', () => {
   it('a run asked for on WebGPU trains with those graphs and single steps where WebGPU works, else announces the CPU and uses its graphs', async () => {
     const dir = tempDir();
     const events: TrainEvent[] = [];
-    const r = await train({ ...moeJob(dir, 12), provider: 'webgpu' }, { train: { main: synthetic(64, 8, 4, 0.1, 1) } }, (e) => events.push(e));
+    const r = await train(buildModel, { ...moeJob(dir, 12), provider: 'webgpu' }, { train: { main: synthetic(64, 8, 4, 0.1, 1) } }, (e) => events.push(e));
     expect(r.step).toBe(12);
     expect(Number.isFinite(r.loss)).toBe(true);
     const started = events.find((e) => e.type === 'started') as { provider: string };

@@ -1,14 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { readSafetensors } from '../../src-main/core/train/safetensors.ts';
+import { readSafetensors } from '../../src-main/core/util/safetensors.ts';
 import { describe, expect, it } from 'vitest';
-import { runConfig, runParams, servedFor, trainConnector } from '../../src-main/core/connector/run.ts';
+import { trainConnector } from '../../src-main/core/runs/run.ts';
+import { runConfig, runParams, servedFor } from '../../src-main/core/runs/config.ts';
 import { altMoeModel, normParams } from '../../src-main/core/model/altmoe.ts';
 import { mapDirection, standardise } from '../../src-main/core/model/evaluate.ts';
-import { normalizeRows } from '../../src-main/core/model/retrieval.ts';
+import { normalizeRows } from '../../src-main/core/index/exact.ts';
 import { galleryMapper, queryMapper } from '../../src-main/core/model/served.ts';
 import { SearchEngine } from '../../src-main/core/search/engine.ts';
-import { catalogWithVectors, DIMS, SMALL } from '../connector/fixtures.ts';
+import { catalogWithVectors, DIMS, SMALL } from '../runs/fixtures.ts';
 
 type Cat = Awaited<ReturnType<typeof catalogWithVectors>>['c'];
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeRows } from '../../src-main/core/model/retrieval.ts';
-import { buildIvf, searchIvf } from '../../src-main/core/search/ivf.ts';
-import { mulberry32, normal } from '../../src-main/core/train/rng.ts';
+import { normalizeRows } from '../../src-main/core/index/exact.ts';
+import { buildIvf, searchIvf } from '../../src-main/core/index/ivf.ts';
+import { mulberry32, normal } from '../../src-main/core/util/rng.ts';
 
 function clustered(n: number, d: number, clusters: number, seed: number): Float32Array {
   const rand = mulberry32(seed);

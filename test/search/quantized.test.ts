@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeRows, topKScored } from '../../src-main/core/model/retrieval.ts';
-import { buildInt8Scorer, candidateCount, quantizeRows, ROW_CODE_MAX, topKInt8 } from '../../src-main/core/search/quantized.ts';
-import { mulberry32, normal } from '../../src-main/core/train/rng.ts';
+import { normalizeRows, topKScored } from '../../src-main/core/index/exact.ts';
+import { buildInt8Scorer, candidateCount, quantizeRows, ROW_CODE_MAX, topKInt8 } from '../../src-main/core/index/quantized.ts';
+import { mulberry32, normal } from '../../src-main/core/util/rng.ts';
 
 describe('int8 vector storage', () => {
   const d = 64;

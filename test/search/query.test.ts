@@ -2,13 +2,13 @@
 // ranked exactly like stored vectors.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { trainConnector } from '../../src-main/core/connector/run.ts';
+import { trainConnector } from '../../src-main/core/runs/run.ts';
 import { importDataset } from '../../src-main/core/datasets/import.ts';
 import { runEmbedJob } from '../../src-main/core/encoders/embed-job.ts';
 import { addEncoder } from '../../src-main/core/encoders/registry.ts';
 import { SearchEngine } from '../../src-main/core/search/engine.ts';
 import { keywordMatches } from '../../src-main/core/search/keywords.ts';
-import { SMALL } from '../connector/fixtures.ts';
+import { SMALL } from '../runs/fixtures.ts';
 import { writeImage, writeWav } from '../encoders/media.ts';
 import { makeAudioEncoder, makeImageEncoder, makeTextEncoder } from '../encoders/tiny-encoders.ts';
 import { tempCatalog, tempDir, writeFiles } from '../helpers.ts';

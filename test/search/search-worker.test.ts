@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../../src-main/core/errors.ts';
+import { UserError } from '../../src-main/core/util/errors.ts';
 import { SearchEngine } from '../../src-main/core/search/engine.ts';
 import { SearchWorker } from '../../src-main/core/search/search-client.ts';
-import { catalogWithVectors } from '../connector/fixtures.ts';
+import { catalogWithVectors } from '../runs/fixtures.ts';
 
 describe('search worker (the engine in its own thread, as the service runs it)', () => {
   it('answers as the engine does in the caller\'s thread, and keeps a bad query a user error', async () => {

@@ -2,10 +2,10 @@
 // several modalities answers with what it can and says why the rest cannot.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { trainConnector } from '../../src-main/core/connector/run.ts';
+import { trainConnector } from '../../src-main/core/runs/run.ts';
 import { SearchEngine, valScoreOf } from '../../src-main/core/search/engine.ts';
-import { parseRunConfig } from '../../src-main/core/connector/run.ts';
-import { catalogWithVectors, SMALL } from '../connector/fixtures.ts';
+import { parseRunConfig } from '../../src-main/core/runs/config.ts';
+import { catalogWithVectors, SMALL } from '../runs/fixtures.ts';
 
 describe('search sections and run choice', () => {
   it('the default run is the best by validation even when a worse one is newer; an explicit run is used as asked', async () => {

@@ -4,7 +4,7 @@ import type { JobInfo } from '../../src-shared/api.ts';
 import { EngineService } from '../../src-main/core/service/service.ts';
 import { JobManager } from '../../src-main/core/service/jobs.ts';
 import { tempCatalog, tempDir, writeFiles, dump } from '../helpers.ts';
-import { catalogWithVectors } from '../connector/fixtures.ts';
+import { catalogWithVectors } from '../runs/fixtures.ts';
 
 const until = async (cond: () => boolean, ms = 20_000): Promise<void> => {
   const end = Date.now() + ms;
@@ -91,6 +91,7 @@ describe('jobs', () => {
     const runs = await service.handle('runs:list', undefined);
     expect(runs).toHaveLength(1);
     expect(runs[0]!.status).toBe('cancelled');
+    expect(last(job)?.runId).toBe(runs[0]!.id);
     const resumed = (await service.handle('train:resume', { run: runs[0]!.id })).jobId;
     await settled(resumed);
     expect(last(resumed)).toMatchObject({ status: 'done' });

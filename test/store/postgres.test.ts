@@ -9,14 +9,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SearchHit } from '../../src-shared/api.ts';
 import type { Catalog } from '../../src-main/core/catalog/catalog.ts';
 import { runCli } from '../../src-main/core/cli/main.ts';
-import { trainConnector } from '../../src-main/core/connector/run.ts';
+import { trainConnector } from '../../src-main/core/runs/run.ts';
 import { importDataset } from '../../src-main/core/datasets/import.ts';
 import { importVectors } from '../../src-main/core/datasets/vectors.ts';
 import { SearchEngine } from '../../src-main/core/search/engine.ts';
 import { EngineService } from '../../src-main/core/service/service.ts';
 import { validatePayload } from '../../src-main/core/service/validate.ts';
 import { tempDir, writeFiles, writeNpy } from '../helpers.ts';
-import { catalogWithVectors, DIMS, SMALL } from '../connector/fixtures.ts';
+import { catalogWithVectors, DIMS, SMALL } from '../runs/fixtures.ts';
 import { startPgServer, type PgServer } from './pg-server.ts';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/altmoe.js');

@@ -2,17 +2,20 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { altMoeModel } from '../../src-main/core/model/altmoe.ts';
 import { PRESETS } from '../../src-main/core/model/presets.ts';
-import { pairRows, syntheticPairs } from '../../src-main/core/model/synthetic.ts';
+import { pairRows, syntheticPairs } from '../model/synthetic.ts';
 import { ModelProto } from '../../src-main/core/onnx/proto.ts';
 import { buildTrainChain } from '../../src-main/core/train/chain.ts';
-import { CHECKPOINT_FILE, initParams, readCheckpoint, train, type TrainEvent, type TrainJob } from '../../src-main/core/train/trainer.ts';
+import { train } from '../../src-main/core/train/trainer.ts';
+import { CHECKPOINT_FILE, initParams, readCheckpoint } from '../../src-main/core/train/checkpoint.ts';
+import { type TrainEvent, type TrainJob } from '../../src-main/core/train/job.ts';
 import { tempDir } from '../helpers.ts';
+import { buildModel } from '../../src-main/core/model/build.ts';
 
 // Two alternating directions with dropout, per-direction Adam counts, warm-up + cosine and
 // clipping: everything a chain must reproduce step for step.
 const CFG = { kind: 'altmoe' as const, modalities: { image: 6, text: 5 }, pairs: [['image', 'text']] as [string, string][], ...PRESETS.laptop.model, dim: 8, hidden: 16, layers: 2, experts: 4, topK: 2, dropout: 0.1 };
 
-function data(): Parameters<typeof train>[1] {
+function data(): Parameters<typeof train>[2] {
   const d = syntheticPairs({ items: 64, captionsPerItem: 1, latent: 3, dimA: 6, dimB: 5, noise: 0.1, captionSpread: 0.1, seed: 3 });
   const rows = { image: { dtype: 'float32' as const, shape: [64, 6], data: pairRows(d, 6) }, text: { dtype: 'float32' as const, shape: [64, 5], data: d.b } };
   return { train: { 'image->text': rows, 'text->image': rows } };
@@ -22,6 +25,7 @@ async function run(stepsPerRun: TrainJob['stepsPerRun'], over: Partial<TrainJob>
   const dir = tempDir();
   const events: TrainEvent[] = [];
   await train(
+    buildModel,
     {
       dir,
       model: { ...CFG },

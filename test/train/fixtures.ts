@@ -1,7 +1,7 @@
 import type { Dataset } from '../../src-main/core/train/data.ts';
-import { mulberry32, normal } from '../../src-main/core/train/rng.ts';
-import type { RegressionConfig } from '../../src-main/core/train/regression.ts';
-import type { TrainJob } from '../../src-main/core/train/trainer.ts';
+import { mulberry32, normal } from '../../src-main/core/util/rng.ts';
+import type { RegressionConfig } from '../../src-main/core/model/regression.ts';
+import type { TrainJob } from '../../src-main/core/train/job.ts';
 
 /** y = tanh(x A) + noise: the best possible mean squared error is the noise variance. */
 export function synthetic(rows: number, inDim: number, outDim: number, noise: number, seed: number): Dataset {

@@ -2,9 +2,12 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startTraining } from '../../src-main/core/train/runner.ts';
-import { CHECKPOINT_FILE, readCheckpoint, train, type TrainEvent } from '../../src-main/core/train/trainer.ts';
+import { train } from '../../src-main/core/train/trainer.ts';
+import { CHECKPOINT_FILE, readCheckpoint } from '../../src-main/core/train/checkpoint.ts';
+import { type TrainEvent } from '../../src-main/core/train/job.ts';
 import { tempDir } from '../helpers.ts';
 import { moeJob, synthetic } from './fixtures.ts';
+import { buildModel } from '../../src-main/core/model/build.ts';
 
 const base = moeJob;
 
@@ -31,7 +34,7 @@ describe('training runner (worker thread)', () => {
   it('a held job stops at each target with its checkpoint saved, goes on as told, and ends as one straight run', async () => {
     const data = { train: { main: synthetic(256, 8, 4, 0.1, 3) } };
     const straight = tempDir();
-    await train(base(straight, 30), data, () => {});
+    await train(buildModel, base(straight, 30), data, () => {});
     const dir = tempDir();
     const holds: [number, number][] = [];
     const starts: TrainEvent[] = [];
@@ -59,7 +62,7 @@ describe('training runner (worker thread)', () => {
     const steps = 60;
     const data = { train: { main: synthetic(512, 8, 4, 0.1, 2) } };
     const straight = tempDir();
-    await train(base(straight, steps), data, () => {});
+    await train(buildModel, base(straight, steps), data, () => {});
 
     const dir = tempDir();
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'train-child.ts'), dir, String(steps)], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -83,7 +86,7 @@ describe('training runner (worker thread)', () => {
     expect(saved).toBeLessThan(steps);
 
     const events: TrainEvent[] = [];
-    await train({ ...base(dir, steps), resume: true }, data, (e) => events.push(e));
+    await train(buildModel, { ...base(dir, steps), resume: true }, data, (e) => events.push(e));
     expect(events[0]).toMatchObject({ type: 'started', resumed: true, step: saved });
     const a = readCheckpoint(path.join(straight, CHECKPOINT_FILE));
     const b = readCheckpoint(path.join(dir, CHECKPOINT_FILE));

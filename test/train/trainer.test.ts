@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readSafetensors } from '../../src-main/core/train/safetensors.ts';
-import { buildModel } from '../../src-main/core/train/models.ts';
-import { CHECKPOINT_FILE, exportRun, initParams, readCheckpoint, train, type TrainEvent, type TrainJob } from '../../src-main/core/train/trainer.ts';
-import { createSession, tensor } from '../../src-main/core/onnx/runtime.ts';
+import { buildModel } from '../../src-main/core/model/build.ts';
+import { train } from '../../src-main/core/train/trainer.ts';
+import { CHECKPOINT_FILE, initParams, readCheckpoint } from '../../src-main/core/train/checkpoint.ts';
+import { type TrainEvent, type TrainJob } from '../../src-main/core/train/job.ts';
 import { tempDir } from '../helpers.ts';
 import { SMALL_MLP, SMALL_MOE, synthetic } from './fixtures.ts';
 
@@ -32,7 +32,7 @@ describe('training engine', () => {
     const data = { train: { main: synthetic(4096, 8, 4, NOISE, 1) }, val: { main: synthetic(1024, 8, 4, NOISE, 2) } };
     const steps = 3000;
     const optimizer = { kind: 'adamw' as const, lr: 3e-3, weightDecay: 0, clipNorm: 1, schedule: { warmupSteps: 50, totalSteps: steps, minLrRatio: 0.05 } };
-    await train(job(dir, { steps, optimizer, checkpointEvery: 1000, evalEvery: 1000 }), data, (e) => events.push(e));
+    await train(buildModel, job(dir, { steps, optimizer, checkpointEvery: 1000, evalEvery: 1000 }), data, (e) => events.push(e));
     const evals = events.filter((e): e is Extract<TrainEvent, { type: 'eval' }> => e.type === 'eval');
     expect(evals.map((e) => e.step)).toEqual([1000, 2000, 3000]);
     // Validation loss keeps falling as training goes on.
@@ -52,12 +52,12 @@ describe('training engine', () => {
   it('save -> load -> continue gives the same parameters as training straight through', async () => {
     const data = { train: { main: synthetic(512, 8, 4, NOISE, 3) } };
     const straight = tempDir();
-    await train(job(straight, { model: { ...SMALL_MOE }, steps: 40, checkpointEvery: 40, evalEvery: 0 }), data, () => {});
+    await train(buildModel, job(straight, { model: { ...SMALL_MOE }, steps: 40, checkpointEvery: 40, evalEvery: 0 }), data, () => {});
     const split = tempDir();
-    await train(job(split, { model: { ...SMALL_MOE }, steps: 25, checkpointEvery: 25, evalEvery: 0 }), data, () => {});
+    await train(buildModel, job(split, { model: { ...SMALL_MOE }, steps: 25, checkpointEvery: 25, evalEvery: 0 }), data, () => {});
     expect(readCheckpoint(path.join(split, CHECKPOINT_FILE)).step).toBe(25);
     const events: TrainEvent[] = [];
-    await train(job(split, { model: { ...SMALL_MOE }, steps: 40, checkpointEvery: 40, evalEvery: 0, resume: true }), data, (e) => events.push(e));
+    await train(buildModel, job(split, { model: { ...SMALL_MOE }, steps: 40, checkpointEvery: 40, evalEvery: 0, resume: true }), data, (e) => events.push(e));
     expect(events[0]).toMatchObject({ type: 'started', step: 25, resumed: true });
     const a = readCheckpoint(path.join(straight, CHECKPOINT_FILE));
     const b = readCheckpoint(path.join(split, CHECKPOINT_FILE));
@@ -73,8 +73,8 @@ describe('training engine', () => {
     const big = tempDir();
     const small = tempDir();
     const opt = { kind: 'sgd' as const, lr: 0.05, momentum: 0.9, weightDecay: 0, schedule: null };
-    await train(job(big, { steps: 3, batchSize: 64, optimizer: opt, checkpointEvery: 3, evalEvery: 0 }), data, () => {});
-    await train(job(small, { steps: 3, batchSize: 16, accumulation: 4, optimizer: opt, checkpointEvery: 3, evalEvery: 0 }), data, () => {});
+    await train(buildModel, job(big, { steps: 3, batchSize: 64, optimizer: opt, checkpointEvery: 3, evalEvery: 0 }), data, () => {});
+    await train(buildModel, job(small, { steps: 3, batchSize: 16, accumulation: 4, optimizer: opt, checkpointEvery: 3, evalEvery: 0 }), data, () => {});
     const a = readCheckpoint(path.join(big, CHECKPOINT_FILE));
     const b = readCheckpoint(path.join(small, CHECKPOINT_FILE));
     expect(fs.existsSync(path.join(small, 'accumulate.main.onnx'))).toBe(true);
@@ -88,10 +88,10 @@ describe('training engine', () => {
   it('trains only the chosen parameters', async () => {
     const dir = tempDir();
     const data = { train: { main: synthetic(256, 8, 4, NOISE, 5) } };
-    await train(job(dir, { steps: 1, checkpointEvery: 1, evalEvery: 0 }), data, () => {});
+    await train(buildModel, job(dir, { steps: 1, checkpointEvery: 1, evalEvery: 0 }), data, () => {});
     const before = readCheckpoint(path.join(dir, CHECKPOINT_FILE)).params;
     const dir2 = tempDir();
-    await train(job(dir2, { steps: 1, checkpointEvery: 1, evalEvery: 0, trainable: ['out.w', 'out.b'] }), data, () => {});
+    await train(buildModel, job(dir2, { steps: 1, checkpointEvery: 1, evalEvery: 0, trainable: ['out.w', 'out.b'] }), data, () => {});
     const after = readCheckpoint(path.join(dir2, CHECKPOINT_FILE)).params;
     // Same init (same seed): frozen tensors keep their initial values, trained ones move.
     const init = initParams(buildModel({ ...SMALL_MLP }), 42);
@@ -106,7 +106,7 @@ describe('training engine', () => {
     const dir = tempDir();
     let steps = 0;
     const events: TrainEvent[] = [];
-    await train(job(dir, { steps: 1000, checkpointEvery: 500, evalEvery: 0 }), { train: { main: synthetic(256, 8, 4, NOISE, 6) } }, (e) => {
+    await train(buildModel, job(dir, { steps: 1000, checkpointEvery: 500, evalEvery: 0 }), { train: { main: synthetic(256, 8, 4, NOISE, 6) } }, (e) => {
       events.push(e);
       if (e.type === 'progress') steps = e.step;
     }, () => steps >= 5);
@@ -119,30 +119,14 @@ describe('training engine', () => {
   it('refuses to resume a checkpoint of another configuration', async () => {
     const dir = tempDir();
     const data = { train: { main: synthetic(128, 8, 4, NOISE, 7) } };
-    await train(job(dir, { steps: 2, checkpointEvery: 2, evalEvery: 0 }), data, () => {});
-    await expect(train(job(dir, { steps: 4, checkpointEvery: 2, evalEvery: 0, batchSize: 32, resume: true }), data, () => {})).rejects.toThrow(/different configuration/);
-  });
-
-  it('exports an inference model and the trained parameters', async () => {
-    const dir = tempDir();
-    const data = { train: { main: synthetic(256, 8, 4, NOISE, 8) } };
-    await train(job(dir, { steps: 5, checkpointEvery: 5, evalEvery: 0 }), data, () => {});
-    const out = tempDir();
-    const files = exportRun(dir, 'main', ['pred'], out);
-    const s = await createSession(fs.readFileSync(files.infer));
-    expect(s.inputNames).toEqual(['x']);
-    expect(s.outputNames).toEqual(['pred']);
-    const r = await s.run({ x: tensor('float32', [3, 8], data.train.main.x!.data.subarray(0, 24) as Float32Array) });
-    expect(r.pred!.dims).toEqual([3, 4]);
-    const st = readSafetensors(files.params);
-    expect(st.tensors['out.w']!.shape).toEqual([32, 4]);
-    expect(JSON.parse(st.metadata.model!)).toMatchObject({ kind: 'regression', block: 'mlp' });
+    await train(buildModel, job(dir, { steps: 2, checkpointEvery: 2, evalEvery: 0 }), data, () => {});
+    await expect(train(buildModel, job(dir, { steps: 4, checkpointEvery: 2, evalEvery: 0, batchSize: 32, resume: true }), data, () => {})).rejects.toThrow(/different configuration/);
   });
 });
 
 describe('per-parameter update counts (Adam bias correction under alternation)', () => {
   it('counts the steps that ran one of a group\'s tasks', async () => {
-    const { updatesUpTo } = await import('../../src-main/core/train/trainer.ts');
+    const { updatesUpTo } = await import('../../src-main/core/train/step-values.ts');
     // Two tasks alternate: steps 1, 3, 5 run task 0; 2, 4 run task 1.
     expect([1, 2, 3, 4, 5].map((t) => updatesUpTo(t, [0], 2))).toEqual([1, 1, 2, 2, 3]);
     expect([1, 2, 3, 4, 5].map((t) => updatesUpTo(t, [1], 2))).toEqual([0, 1, 1, 2, 2]);
@@ -155,13 +139,13 @@ describe('per-parameter update counts (Adam bias correction under alternation)',
     // (Adam's first step is lr * sign(g) without weight decay). With the global step (2) it would not.
     const { altMoeModel } = await import('../../src-main/core/model/altmoe.ts');
     const { PRESETS } = await import('../../src-main/core/model/presets.ts');
-    const { syntheticPairs, pairRows } = await import('../../src-main/core/model/synthetic.ts');
+    const { syntheticPairs, pairRows } = await import('../model/synthetic.ts');
     const cfg = { kind: 'altmoe' as const, modalities: { image: 6, text: 5 }, pairs: [['image', 'text']] as [string, string][], ...PRESETS.laptop.model, dim: 8, hidden: 8, layers: 1, dropout: 0 };
     const d = syntheticPairs({ items: 32, captionsPerItem: 1, latent: 3, dimA: 6, dimB: 5, noise: 0.1, captionSpread: 0.1, seed: 1 });
     const rows = { image: { dtype: 'float32' as const, shape: [32, 6], data: pairRows(d, 6) }, text: { dtype: 'float32' as const, shape: [32, 5], data: d.b } };
     const dir = tempDir();
     const lr = 0.01;
-    await train({ dir, model: { ...cfg }, optimizer: { kind: 'adamw', lr, weightDecay: 0, clipNorm: 0, schedule: null }, steps: 2, batchSize: 16, seed: 2, threads: 1, checkpointEvery: 2 }, { train: { 'image->text': rows, 'text->image': rows } }, () => {});
+    await train(buildModel, { dir, model: { ...cfg }, optimizer: { kind: 'adamw', lr, weightDecay: 0, clipNorm: 0, schedule: null }, steps: 2, batchSize: 16, seed: 2, threads: 1, checkpointEvery: 2 }, { train: { 'image->text': rows, 'text->image': rows } }, () => {});
     const after = readCheckpoint(path.join(dir, CHECKPOINT_FILE)).params;
     const before = initParams(altMoeModel(cfg), 2);
     // dir.text2image.* is first updated on step 2: its count is 1, so |delta| = lr (up to eps).

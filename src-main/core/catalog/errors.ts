@@ -2,7 +2,7 @@
  * One error type for everything the catalog refuses, with a message a user can act on.
  * SQLite's own errors are translated here so callers never show "SQLITE_FULL" to a person.
  */
-import { UserError } from '../errors.ts';
+import { UserError } from '../util/errors.ts';
 export class CatalogError extends UserError {
   constructor(
     message: string,

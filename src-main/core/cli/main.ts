@@ -4,7 +4,7 @@
 // included); never a stack trace for a user's mistake.
 import path from 'node:path';
 import { defaultCatalogPath } from '../catalog/location.ts';
-import { UserError } from '../errors.ts';
+import { UserError } from '../util/errors.ts';
 import { parseCommandLine, UsageError, type CliIo, type Command } from './args.ts';
 import { HELP } from './help.ts';
 import { init, list, stats } from './commands/catalog.ts';

@@ -1,6 +1,6 @@
 import type { CatalogStats, ImportReport } from '../../../src-shared/types.ts';
-import type { RunEvaluation } from '../connector/evaluate-run.ts';
-import type { PairEvaluation, RunSummary } from '../connector/run.ts';
+import type { RunEvaluation } from '../runs/evaluate-run.ts';
+import type { PairEvaluation, RunSummary } from '../runs/events.ts';
 import { BASELINE_LABELS, TRAINED_MEMBERS, type MemberName } from '../model/ensemble.ts';
 import type { CrossModalResult } from '../model/retrieval.ts';
 

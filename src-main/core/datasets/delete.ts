@@ -2,7 +2,7 @@
 // cascade from the dataset row). Media files are the user's and stay where they are; runs trained
 // on the dataset keep their own files.
 import type { Catalog } from '../catalog/catalog.ts';
-import { UserError } from '../errors.ts';
+import { UserError } from '../util/errors.ts';
 
 export function deleteDataset(catalog: Catalog, name: string): { deleted: string; items: number } {
   const d = catalog.datasets.get(name);

@@ -1,8 +1,17 @@
-// The caller's side of the import worker: a promise for the report, progress callbacks, cancel.
+// The caller's side of an import job: a promise for the report, progress callbacks, cancel.
+// Parsing a large caption file and its single write transaction take seconds, which must not freeze
+// the server or Electron's main thread (jobs/kinds.ts runs it in the job worker).
 import type { ImportFormat, ImportReport, Progress } from '../../../src-shared/types.ts';
-import { jobResult, spawnWorker } from '../workers.ts';
+import { runJob } from '../util/job-host.ts';
 import { ImportError } from './errors.ts';
 import type { DatasetImportOptions } from './import.ts';
+
+export interface ImportJobData {
+  catalogFile: string;
+  format: Exclude<ImportFormat, 'npy'>;
+  source: string;
+  options: Omit<DatasetImportOptions, 'onProgress' | 'signal'>;
+}
 
 export function importInWorker(
   catalogFile: string,
@@ -12,11 +21,6 @@ export function importInWorker(
   onProgress: (p: Progress) => void,
   signal: AbortSignal,
 ): Promise<ImportReport> {
-  const stop = new SharedArrayBuffer(4);
-  const worker = spawnWorker(new URL('./import-worker.ts', import.meta.url), 'import-worker', { catalogFile, format, source, options, stop });
-  const onAbort = (): void => {
-    Atomics.store(new Int32Array(stop), 0, 1);
-  };
-  signal.addEventListener('abort', onAbort, { once: true });
-  return jobResult<Progress, ImportReport>(worker, onProgress, (message) => new ImportError(message)).finally(() => signal.removeEventListener('abort', onAbort));
+  const data: ImportJobData = { catalogFile, format, source, options };
+  return runJob<Progress, ImportReport>('import', data, { onUpdate: onProgress, signal, userError: (message) => new ImportError(message) });
 }

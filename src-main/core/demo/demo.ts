@@ -8,14 +8,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Catalog } from '../catalog/catalog.ts';
 import { defaultCatalogPath } from '../catalog/location.ts';
-import { resumeConnector, runsFolderOf, trainConnector, type RunEvent, type RunSummary } from '../connector/run.ts';
+import { resumeConnector, trainConnector } from '../runs/run.ts';
+import { type RunEvent, type RunSummary } from '../runs/events.ts';
+import { runsFolderOf } from '../runs/config.ts';
 import { importDataset } from '../datasets/import.ts';
 import { runEmbedJob, type EmbedProgress } from '../encoders/embed-job.ts';
 import { makeGloveEncoder } from '../encoders/glove.ts';
 import { makeMobileNetEncoder } from '../encoders/mobilenet.ts';
 import { addEncoder } from '../encoders/registry.ts';
 import { SearchEngine } from '../search/engine.ts';
-import { mulberry32, permutation } from '../train/rng.ts';
+import { mulberry32, permutation } from '../util/rng.ts';
 import { CLIPART_DIR, titledDrawings } from './clipart.ts';
 
 export const DEMO_DATASET = 'openclipart';

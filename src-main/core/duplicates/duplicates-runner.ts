@@ -1,9 +1,15 @@
-// The caller's side of the duplicates worker.
+// The caller's side of a duplicate scan: a near-duplicate search over 100k vectors is seconds of
+// native work that must not hold the server's request thread.
 import type { DuplicatesRequest, DuplicatesResult } from '../../../src-shared/api.ts';
-import { jobResult, spawnWorker } from '../workers.ts';
+import { runJob } from '../util/job-host.ts';
 import { DuplicatesError } from './find.ts';
 
+export interface DuplicatesJobData {
+  catalogFile: string;
+  request: DuplicatesRequest;
+}
+
 export function duplicatesInWorker(catalogFile: string, request: DuplicatesRequest, onProgress: (p: { done: number; total: number }) => void = () => {}): Promise<DuplicatesResult> {
-  const worker = spawnWorker(new URL('./duplicates-worker.ts', import.meta.url), 'duplicates-worker', { catalogFile, request });
-  return jobResult<{ done: number; total: number }, DuplicatesResult>(worker, onProgress, (message) => new DuplicatesError(message));
+  const data: DuplicatesJobData = { catalogFile, request };
+  return runJob('duplicates', data, { onUpdate: onProgress, userError: (message) => new DuplicatesError(message) });
 }

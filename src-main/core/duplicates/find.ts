@@ -6,8 +6,8 @@ import type { Modality, Split } from '../../../src-shared/types.ts';
 import { MODALITIES } from '../../../src-shared/types.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { EncoderRow } from '../catalog/repos/encoders.ts';
-import { UserError } from '../errors.ts';
-import { encoderRows } from '../store/gallery.ts';
+import { UserError } from '../util/errors.ts';
+import { encoderRows } from '../catalog/encoder-rows.ts';
 import { groupLinks, type Group, type Link } from './groups.ts';
 import { nearLinks } from './near.ts';
 

@@ -1,7 +1,7 @@
 // Near-duplicate links: every pair of unit rows with cosine similarity >= a threshold. Starts from
 // each row's few nearest neighbours and widens the search for rows whose last neighbour still
 // clears the threshold, so a large cluster of copies is found whole, not only its first k.
-import { nearestOf, selfNeighbours, type KnnOptions } from '../explore/knn.ts';
+import { nearestOf, selfNeighbours, type KnnOptions } from '../index/knn.ts';
 import type { Link } from './groups.ts';
 
 const FIRST_K = 16;

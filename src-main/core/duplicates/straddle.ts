@@ -4,7 +4,7 @@
 // the held-out split.
 import type { Modality, Split } from '../../../src-shared/types.ts';
 import type { Catalog } from '../catalog/catalog.ts';
-import { normalizeRows } from '../model/retrieval.ts';
+import { normalizeRows } from '../index/exact.ts';
 import { DEFAULT_THRESHOLD, exactLinks, vectorLinks } from './find.ts';
 import { groupLinks } from './groups.ts';
 

@@ -1,5 +1,6 @@
-// The caller's side of the encoder-building worker: a promise for the registered encoder.
-import { jobResult, spawnWorker } from '../workers.ts';
+// The caller's side of building an npm-shipped encoder: GloVe's build parses a 300 MB JSON file,
+// which must not block the server or Electron's main thread.
+import { runJob } from '../util/job-host.ts';
 import { EncoderError } from './errors.ts';
 import type { NpmEncoderKind } from './npm-encoders.ts';
 
@@ -10,7 +11,12 @@ export interface BuiltEncoder {
   status: 'added' | 'unchanged' | 'replaced';
 }
 
+export interface BuildEncoderJobData {
+  catalogFile: string;
+  kind: NpmEncoderKind;
+}
+
 export function buildEncoderInWorker(catalogFile: string, kind: NpmEncoderKind): Promise<BuiltEncoder> {
-  const worker = spawnWorker(new URL('./build-worker.ts', import.meta.url), 'build-worker', { catalogFile, kind });
-  return jobResult<never, BuiltEncoder>(worker, () => undefined, (message) => new EncoderError(message));
+  const data: BuildEncoderJobData = { catalogFile, kind };
+  return runJob('build-encoder', data, { userError: (message) => new EncoderError(message) });
 }

@@ -7,7 +7,7 @@ import type { Catalog } from '../catalog/catalog.ts';
 import type { MissingItem } from '../catalog/repos/embeddings.ts';
 import { checkMediaPath, realRootOf, resolveUnderRoot } from '../datasets/paths.ts';
 import type { Provider } from '../onnx/runtime.ts';
-import { isProcessAlive, jobParams } from '../jobs/records.ts';
+import { isProcessAlive, jobParams } from '../catalog/job-records.ts';
 import { EncoderError } from './errors.ts';
 import { InferenceWorker } from './inference-client.ts';
 import { createPreprocessor, type EncoderInput, type PreparedBatch } from './preprocess.ts';
@@ -101,7 +101,7 @@ export async function runEmbedJob(catalog: Catalog, opts: EmbedOptions): Promise
   const jobId = opts.jobId ?? randomUUID();
   const params = { encoder: opts.encoder, dataset: opts.dataset ?? null, batchSize, provider: opts.provider ?? 'cpu' };
   // The job's row (maybe written already by the service or the CLI) keeps these to resume, and the
-  // process that runs it, so a crash is seen as one (jobs/records.ts).
+  // process that runs it, so a crash is seen as one (catalog/job-records.ts).
   const existing = catalog.jobs.get(jobId);
   catalog.write(() => {
     if (existing) catalog.jobs.setParams(jobId, { ...jobParams(existing), ...params, pid: process.pid }, Date.now());

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import type { Provider } from '../onnx/runtime.ts';
-import { spawnWorker } from '../workers.ts';
+import { spawnWorker } from '../util/workers.ts';
 import { EncoderError } from './errors.ts';
 import type { InferenceReply, InferenceRequest } from './inference-worker.ts';
 import type { PreparedBatch } from './preprocess.ts';

@@ -7,6 +7,7 @@ import { directionTask, normParams, type AltMoeConfig } from './altmoe.ts';
 import { recallOf } from './baselines/maps.ts';
 import { tuneBaselines, type BaselineName } from './baselines/tuned.ts';
 import { crossModalRecall, type CrossModalResult } from './retrieval.ts';
+import type { EvalSet } from './eval-set.ts';
 
 /**
  * Variance floor, relative to the mean variance over dimensions. Many CNN features are almost always
@@ -63,15 +64,6 @@ export async function mapDirection(spec: ModelSpec, values: ParamValues, s: stri
   } finally {
     await mapper.release();
   }
-}
-
-export interface EvalSet {
-  /** media modality (a) and caption modality (b) */
-  a: string;
-  b: string;
-  aVecs: Float32Array;
-  bVecs: Float32Array;
-  owner: Int32Array;
 }
 
 /**

@@ -6,7 +6,7 @@ import { CholeskyDecomposition, EigenvalueDecomposition, Matrix, QrDecomposition
 import { Graph } from '../onnx/graph.ts';
 import * as op from '../onnx/ops.ts';
 import { createSession, tensor, type Session } from '../onnx/runtime.ts';
-import { mulberry32, normal } from '../train/rng.ts';
+import { mulberry32, normal } from '../util/rng.ts';
 
 let gramSession: Promise<Session> | null = null;
 let productSession: Promise<Session> | null = null;

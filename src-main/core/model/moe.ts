@@ -8,7 +8,9 @@
 import type { Tensor } from '../onnx/graph.ts';
 import { gelu, linear } from '../onnx/nn.ts';
 import * as op from '../onnx/ops.ts';
-import type { ParamSpec } from '../train/spec.ts';
+import type { BuildOptions, Dispatch, ParamSpec } from '../train/spec.ts';
+
+export type { BuildOptions, Dispatch };
 
 export interface MoeConfig {
   dim: number;
@@ -16,14 +18,6 @@ export interface MoeConfig {
   experts: number;
   topK: number;
   layers: number;
-}
-
-export type Dispatch = 'sparse' | 'dense';
-
-/** How a model's graphs are built, not what they compute: either way gives the same function. */
-export interface BuildOptions {
-  /** The MoE's dispatch: 'dense' for providers without NonZero, e.g. WebGPU. */
-  dispatch?: Dispatch;
 }
 
 export function moeParams(prefix: string, c: MoeConfig): ParamSpec[] {

@@ -8,13 +8,13 @@ import { definedOnly } from '../../../src-shared/objects.ts';
 import type { Modality, Split } from '../../../src-shared/types.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { EncoderRow } from '../catalog/repos/encoders.ts';
-import type { RunConfig } from '../connector/run.ts';
-import { runParams, servedFor } from '../connector/run.ts';
+import type { RunConfig } from '../runs/config.ts';
+import { runParams, servedFor } from '../runs/config.ts';
 import { directionName } from '../model/altmoe.ts';
-import { pickRun, servedStamp } from './pick-run.ts';
+import { pickRun, servedStamp } from '../store/pick-run.ts';
 import type { RowMapper } from '../model/row-mapper.ts';
 import { galleryMapper, queryMapper } from '../model/served.ts';
-import { normalizeRows } from '../model/retrieval.ts';
+import { normalizeRows } from '../index/exact.ts';
 import { Encoder } from '../encoders/encoder.ts';
 import { EncoderError } from '../encoders/errors.ts';
 import { encoderSpec } from '../encoders/registry.ts';
@@ -27,7 +27,7 @@ import { PostgresStore } from '../store/postgres/pg-store.ts';
 import type { PostgresSearchOptions } from '../store/postgres/pg-store.ts';
 import type { Collection, StoredHit, VectorStore } from '../store/store.ts';
 
-import { SearchError, UnavailableError, type Unavailable } from './errors.ts';
+import { SearchError, UnavailableError, type Unavailable } from '../store/errors.ts';
 
 export { SearchError, UnavailableError, type Unavailable };
 
@@ -276,4 +276,4 @@ export class SearchEngine {
   }
 }
 
-export { servedStamp, valScoreOf } from './pick-run.ts';
+export { servedStamp, valScoreOf } from '../store/pick-run.ts';

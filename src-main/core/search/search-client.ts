@@ -4,7 +4,7 @@
 // a live one would keep them for an app left open. The next query starts it again (about a second,
 // the indexes reload from their cache on disk).
 import type { Worker } from 'node:worker_threads';
-import { spawnWorker } from '../workers.ts';
+import { spawnWorker } from '../util/workers.ts';
 import { SearchError, type SearchHit, type SearchOptions, type SearchQuery, type Unavailable } from './engine.ts';
 import type { SearchReply, SearchRequest } from './search-worker.ts';
 

@@ -4,7 +4,7 @@
 // Electron's main process must stay responsive meanwhile.
 import { parentPort, workerData } from 'node:worker_threads';
 import { Catalog } from '../catalog/catalog.ts';
-import { UserError } from '../errors.ts';
+import { UserError } from '../util/errors.ts';
 import { SearchEngine, type SearchOptions, type SearchQuery, type Unavailable } from './engine.ts';
 
 export type SearchRequest = { id: number; query: SearchQuery; sections?: boolean } | { id: -1; close: true };

@@ -12,7 +12,7 @@ import { MediaError, mediaHeaders, mediaStream, thumbnail } from '../service/med
 import { BASE_HEADERS, decodePath, Limiter, LOGIN_CSP, LOGIN_PAGE, NONE_CSP, originAllowed, PAGE_CSP, Sessions } from './security.ts';
 import type { EngineService } from '../service/service.ts';
 import { isRequestChannel, validatePayload } from '../service/validate.ts';
-import { UserError } from '../errors.ts';
+import { UserError } from '../util/errors.ts';
 
 export interface ServerOptions {
   host?: string;

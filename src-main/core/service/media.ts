@@ -1,6 +1,6 @@
 // Media for the renderer: only files of catalog items, under their dataset's registered root; never
 // an arbitrary path. Thumbnails are small WebP images made on demand.
-import { UserError } from '../errors.ts';
+import { UserError } from '../util/errors.ts';
 import { createReadStream, statSync, type ReadStream } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';

@@ -6,16 +6,18 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ApiEvents, ApiRequests, EventChannel, JobInfo, RequestChannel, RunInfo, TrainEventInfo, TrainRequest } from '../../../src-shared/api.ts';
 import type { Catalog } from '../catalog/catalog.ts';
-import { connectorInWorker } from '../connector/connector-runner.ts';
-import { deleteRun, type RunConfig, type RunEvent } from '../connector/run.ts';
-import { checkResumable, checkTrainRequest, trainOptions } from '../connector/request.ts';
+import { connectorInWorker } from '../runs/connector-runner.ts';
+import { deleteRun } from '../runs/run.ts';
+import { type RunEvent } from '../runs/events.ts';
+import { type RunConfig } from '../runs/config.ts';
+import { checkResumable, checkTrainRequest, trainOptions } from '../runs/request.ts';
 import { deleteDataset } from '../datasets/delete.ts';
 import { checkImportSource } from '../datasets/request.ts';
 import { DEMO_DATASET } from '../demo/demo.ts';
 import { demoInWorker } from '../demo/demo-runner.ts';
-import { jobParams, reconcileJobs } from '../jobs/records.ts';
+import { jobParams, reconcileJobs } from '../catalog/job-records.ts';
 import type { JobRow } from '../catalog/repos/jobs.ts';
-import { UserError } from '../errors.ts';
+import { UserError } from '../util/errors.ts';
 import { requireEncoder } from '../encoders/registry.ts';
 import { previewImport, READERS } from '../datasets/import.ts';
 import { importInWorker } from '../datasets/import-runner.ts';
@@ -30,9 +32,9 @@ import { SearchWorker } from '../search/search-client.ts';
 import { JobManager } from './jobs.ts';
 import { duplicatesInWorker } from '../duplicates/duplicates-runner.ts';
 import { itemInfos, markDuplicates } from '../duplicates/report.ts';
-import { readMap } from '../explore/map.ts';
-import { mapInWorker } from '../explore/map-runner.ts';
-import { sourceKey, sourceStamp } from '../explore/map-source.ts';
+import { readMap } from '../map/map.ts';
+import { mapInWorker } from '../map/map-runner.ts';
+import { sourceKey, sourceStamp } from '../map/map-source.ts';
 
 export type Listener = <E extends EventChannel>(event: E, payload: ApiEvents[E]) => void;
 
@@ -282,9 +284,9 @@ export class EngineService {
       let runId: number | null = resumeRun ?? null;
       if (runId !== null) this.jobs.attachRun(ctx.jobId, runId);
       const onEvent = (e: RunEvent): void => {
-        if (runId === null) {
-          runId = c.runs.list().at(-1)?.id ?? null;
-          if (runId !== null) this.jobs.attachRun(ctx.jobId, runId);
+        if (e.type === 'created') {
+          runId = e.runId;
+          this.jobs.attachRun(ctx.jobId, runId);
         }
         const info = trainEventInfo(e);
         if (e.type === 'progress') ctx.progress({ phase: 'training', done: e.step, total: e.steps, message: `${e.task} loss ${e.loss.toFixed(4)}` });

@@ -1,7 +1,7 @@
 // Payload validation at the boundary: every request's payload is checked against the shared schemas
 // (src-shared/schemas.ts) before the engine sees it, whichever transport carried it (Electron IPC,
 // HTTP or the CLI, which builds the same requests from its flags).
-import { UserError } from '../errors.ts';
+import { UserError } from '../util/errors.ts';
 import { check, SCHEMAS } from '../../../src-shared/schemas.ts';
 import type { ApiRequests, RequestChannel } from '../../../src-shared/api.ts';
 

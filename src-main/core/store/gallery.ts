@@ -3,7 +3,7 @@
 // Read in blocks so pushing a large catalog needs bounded memory.
 import type { Catalog } from '../catalog/catalog.ts';
 import type { RowMapper } from '../model/row-mapper.ts';
-import { normalizeRows } from '../model/retrieval.ts';
+import { normalizeRows } from '../index/exact.ts';
 import type { Collection } from './store.ts';
 
 /** The run's gallery graph for a collection (the engine keeps one session per run and direction). */
@@ -45,25 +45,4 @@ export async function* collectionRows(catalog: Catalog, c: Collection, gallery: 
 /** Raw encoder vectors (n x dim) as a collection holds them: mapped if there is a run, unit length. */
 export async function unitRows(raw: Float32Array, dim: number, mapper: RowMapper | null): Promise<Float32Array> {
   return mapper ? normalizeRows(await mapper.map(raw), mapper.dim) : normalizeRows(raw, dim);
-}
-
-/** Every current vector of an encoder in its own space: item ids, the stored (raw) rows and unit rows. */
-export async function encoderRows(catalog: Catalog, encoder: Collection['encoder']): Promise<{ ids: Int32Array; raw: Float32Array; unit: Float32Array }> {
-  const blocks: RowBlock[] = [];
-  // No run: the gallery graph is never asked for.
-  const noGallery: GalleryFor = () => Promise.reject(new Error('an encoder collection has no gallery graph'));
-  for await (const b of collectionRows(catalog, { encoder, run: null, served: '' }, noGallery)) blocks.push(b);
-  const n = blocks.reduce((t, b) => t + b.ids.length, 0);
-  const dim = encoder.dim;
-  const ids = new Int32Array(n);
-  const raw = new Float32Array(n * dim);
-  const unit = new Float32Array(n * dim);
-  let at = 0;
-  for (const b of blocks) {
-    ids.set(b.ids, at);
-    unit.set(b.unit, at * dim);
-    b.raw.forEach((bytes, i) => new Uint8Array(raw.buffer, (at + i) * dim * 4, dim * 4).set(bytes));
-    at += b.ids.length;
-  }
-  return { ids, raw, unit };
 }

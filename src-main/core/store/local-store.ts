@@ -7,11 +7,11 @@ import path from 'node:path';
 import { definedOnly } from '../../../src-shared/objects.ts';
 import type { Split } from '../../../src-shared/types.ts';
 import type { Catalog } from '../catalog/catalog.ts';
-import { topKScored } from '../model/retrieval.ts';
-import { UserError } from '../errors.ts';
-import { buildHnsw, loadHnsw, saveHnsw, searchHnsw, type HnswIndex } from '../search/hnsw.ts';
-import { buildIvf, defaultListCount, loadIvf, saveIvf, searchIvf, type IvfIndex } from '../search/ivf.ts';
-import { buildInt8Scorer, candidateCount, quantizeRows, topKInt8, type Int8Scorer } from '../search/quantized.ts';
+import { topKScored } from '../index/exact.ts';
+import { UserError } from '../util/errors.ts';
+import { buildHnsw, loadHnsw, saveHnsw, searchHnsw, type HnswIndex } from '../index/hnsw.ts';
+import { buildIvf, defaultListCount, loadIvf, saveIvf, searchIvf, type IvfIndex } from '../index/ivf.ts';
+import { buildInt8Scorer, candidateCount, quantizeRows, topKInt8, type Int8Scorer } from '../index/quantized.ts';
 import { collectionRows, unitRows, type GalleryFor, type RowBlock } from './gallery.ts';
 import { collectionName, type Collection, type NearestQuery, type StoredHit, type VectorStore } from './store.ts';
 
@@ -19,7 +19,7 @@ export interface LocalStoreOptions {
   /** From this many vectors on, search an approximate index instead of every vector (default 250,000). */
   annThreshold?: number;
   /**
-   * The approximate index: the IVF lists of search/ivf.ts (default) or an HNSW graph (USearch).
+   * The approximate index: the IVF lists of index/ivf.ts (default) or an HNSW graph (USearch).
    * IVF is the default because bench:search measured it ahead: at 1M topic-structured vectors it
    * reached recall@10 0.97 on cross-modal queries at 1.7 ms, where no HNSW setting reached 0.95.
    */

@@ -6,7 +6,7 @@
 import type { SearchHit } from '../../../src-shared/api.ts';
 import type { Modality, Split } from '../../../src-shared/types.ts';
 import type { EncoderRow } from '../catalog/repos/encoders.ts';
-import type { RunConfig } from '../connector/run.ts';
+import type { RunConfig } from '../runs/config.ts';
 
 /** One searchable set of vectors: an encoder's items, as they are or as a run's gallery serves them. */
 export interface Collection {

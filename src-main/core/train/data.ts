@@ -1,4 +1,4 @@
-import { deriveSeed, mulberry32, permutation, STREAM } from './rng.ts';
+import { deriveSeed, mulberry32, permutation, STREAM } from '../util/rng.ts';
 
 export type ColumnData = Float32Array | Float64Array | BigInt64Array;
 

@@ -56,3 +56,17 @@ export interface ModelSpec {
   /** Trained in turn, one optimizer step each, cycling (the alternating schedule). */
   tasks: TaskSpec[];
 }
+
+/** How a model's graphs dispatch tokens to experts: 'dense' for providers without NonZero, e.g. WebGPU. */
+export type Dispatch = 'sparse' | 'dense';
+
+/** How a model's graphs are built, not what they compute: either way gives the same function. */
+export interface BuildOptions {
+  dispatch?: Dispatch;
+}
+
+/**
+ * Builds a model from its JSON config (a checkpoint's config rebuilds the same graphs). The trainer
+ * is handed one, so the engine knows no model; model/build.ts is the app's.
+ */
+export type ModelBuilder = (config: { kind: string } & Record<string, unknown>, build?: BuildOptions) => ModelSpec;

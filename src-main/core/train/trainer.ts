@@ -1,148 +1,31 @@
 // The training loop: builds the artifacts, keeps parameters and optimizer state between steps (fed
 // back to ONNX Runtime without copies), checkpoints, evaluates, resumes. It blocks its thread while
 // a step runs, so it is meant to run in a worker (see runner.ts).
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ParamValues } from '../onnx/graph.ts';
-import type { OptimizerConfig } from '../onnx/optim.ts';
-import { createSession, hostData, tensor, type Feeds, type Provider, type Session, type Value } from '../onnx/runtime.ts';
-import { ACCUM_COUNT, accName, buildAccumulate, buildEval, buildInfer, buildTrainStep, countName, newName, STEP, trainableOf, type StepIO } from './artifacts.ts';
-import { atPosition, buildTrainChain, CYCLES, STEPS, type ChainIO } from './chain.ts';
-import { BatchStream, rowsOf, type Cursor, type Dataset } from './data.ts';
-import { buildModel } from './models.ts';
 import { providerUsable } from '../onnx/probe.ts';
-import { deriveSeed, mulberry32, normal, STREAM } from './rng.ts';
-import { readSafetensors, writeSafetensors, type StArray } from './safetensors.ts';
-import type { ModelSpec, TaskSpec } from './spec.ts';
+import { createSession, hostData, tensor, type Feeds, type Session, type Value } from '../onnx/runtime.ts';
+import { deriveSeed } from '../util/rng.ts';
+import { writeSafetensors, type StArray } from '../util/safetensors.ts';
+import { accName, ACCUM_COUNT, buildAccumulate, buildEval, buildTrainStep, countName, newName, STEP, trainableOf } from './artifacts.ts';
+import { atPosition, buildTrainChain, CYCLES, STEPS, type ChainIO } from './chain.ts';
+import { CHECKPOINT_FILE, FORMAT, identity, initParams, readCheckpoint, TrainState } from './checkpoint.ts';
+import { BatchStream, rowsOf, type Cursor } from './data.ts';
+import { TrainData, TrainEvent, TrainJob } from './job.ts';
+import type { ModelBuilder } from './spec.ts';
+import { batchFeeds, concatParts, evaluate, present, scalar, scalarOrList, stateParam, StepRecord, swap, TaskRuntime, updatesUpTo, zeros } from './step-values.ts';
 
-export interface TrainJob {
-  /** Run folder: artifacts (train_step.onnx, eval.onnx...) and checkpoint.safetensors go here. */
-  dir: string;
-  model: { kind: string } & Record<string, unknown>;
-  optimizer: OptimizerConfig;
-  /** Optimizer steps to reach (a resumed run continues up to here). */
-  steps: number;
-  batchSize: number;
-  accumulation?: number;
-  /** Parameters to train (default all). */
-  trainable?: string[];
-  seed: number;
-  provider?: Provider;
-  threads?: number;
-  checkpointEvery: number;
-  evalEvery?: number;
-  evalBatchSize?: number;
-  /**
-   * Optimizer steps per ONNX Runtime run: a number (rounded down to whole cycles of the tasks;
-   * 1: one train_step run per step), or 'auto' (default): as many as take about 2 s, at most 64,
-   * so progress, cancellation and checkpoints stay responsive. The result does not depend on it.
-   * Gradient accumulation always runs one step per run.
-   */
-  stepsPerRun?: number | 'auto';
-  /** Continue from dir/checkpoint.safetensors when it exists. */
-  resume?: boolean;
-  /** Minimum milliseconds between progress events (default 250; 0: every step). */
-  progressEveryMs?: number;
-  /** Starting values for some parameters instead of their random init (e.g. data statistics). */
-  initialValues?: Record<string, ArrayLike<number>>;
-}
-
-export type TrainEvent =
-  | { type: 'started'; provider: Provider; step: number; resumed: boolean; parameters: number }
-  /** `losses`: each task's (direction's) latest loss, so an alternating schedule reports every direction. */
-  | { type: 'progress'; step: number; steps: number; task: string; loss: number; losses: Record<string, number>; lr: number; gradNorm: number; stepsPerSec: number; metrics: Record<string, number | number[]> }
-  | { type: 'eval'; step: number; task: string; loss: number; metrics: Record<string, number | number[]> }
-  | { type: 'checkpoint'; step: number; file: string }
-  | { type: 'warning'; message: string }
-  /** runs: ONNX Runtime training runs this session made (each covers one or more steps). */
-  | { type: 'done'; step: number; reason: 'finished' | 'cancelled'; loss: number; runs: number };
-
-export const CHECKPOINT_FILE = 'checkpoint.safetensors';
 /** With stepsPerRun 'auto': steps per ONNX Runtime run are chosen to take about this long... */
 const RUN_TARGET_MS = 2000;
 /** ...up to this many. */
 const MAX_STEPS_PER_RUN = 64;
-const FORMAT = 'altmoe-checkpoint/1';
-
-export interface TrainState {
-  step: number;
-  params: Map<string, Value>;
-  states: Map<string, Value>;
-}
-
-/** Fresh parameters from the seeded RNG (each parameter from its own stream: adding one changes no other). */
-export function initParams(spec: ModelSpec, seed: number, given: Record<string, ArrayLike<number>> = {}): Map<string, Float32Array | Float64Array> {
-  const out = new Map<string, Float32Array | Float64Array>();
-  for (const name of Object.keys(given)) if (!spec.params.some((p) => p.name === name)) throw new Error(`initial value for unknown parameter "${name}"`);
-  spec.params.forEach((p, i) => {
-    const n = p.shape.reduce((a, b) => a * b, 1);
-    const arr = spec.floatType === 'float64' ? new Float64Array(n) : new Float32Array(n);
-    const fixed = given[p.name];
-    if (fixed) {
-      if (fixed.length !== n) throw new Error(`initial value for ${p.name} has ${fixed.length} values, expected ${n}`);
-      arr.set(fixed);
-      out.set(p.name, arr);
-      return;
-    }
-    const rand = mulberry32(deriveSeed(seed, STREAM.init, i));
-    const init = p.init;
-    for (let k = 0; k < n; k++) {
-      arr[k] = init.kind === 'zeros' ? 0 : init.kind === 'ones' ? 1 : init.kind === 'normal' ? normal(rand) * init.std : (rand() * 2 - 1) * init.limit;
-    }
-    out.set(p.name, arr);
-  });
-  return out;
-}
-
-/** Reads a run's checkpoint: parameters, optimizer state, and where training stood. */
-type FloatArray = Float32Array | Float64Array;
-
-export function readCheckpoint(file: string): { step: number; cursor: Record<string, Cursor>; params: Map<string, FloatArray>; states: Map<string, FloatArray>; meta: Record<string, string> } {
-  const { tensors, metadata } = readSafetensors(file);
-  if (metadata.format !== FORMAT) throw new Error(`${file} is not an AltMoE checkpoint`);
-  const params = new Map<string, FloatArray>();
-  const states = new Map<string, FloatArray>();
-  for (const [name, t] of Object.entries(tensors)) {
-    if (t.dtype !== 'F32' && t.dtype !== 'F64') throw new Error(`${file}: ${name} is not a float tensor`);
-    if (name.startsWith('param/')) params.set(name.slice(6), t.data as FloatArray);
-    else if (name.startsWith('state/')) states.set(name.slice(6), t.data as FloatArray);
-  }
-  return { step: Number(metadata.step), cursor: JSON.parse(metadata.cursor!) as Record<string, Cursor>, params, states, meta: metadata };
-}
-
-/** The config fields that must match for a checkpoint to be resumed by a job. */
-function identity(job: TrainJob): string {
-  const initial = job.initialValues ? createHash('sha256').update(JSON.stringify(Object.entries(job.initialValues).map(([k, v]) => [k, Array.from(v)]))).digest('hex') : null;
-  return JSON.stringify({ model: job.model, optimizer: job.optimizer, batchSize: job.batchSize, accumulation: job.accumulation ?? 1, trainable: job.trainable ?? null, seed: job.seed, initial });
-}
-
-export interface TrainData {
-  /** Training rows per task (a single-task model's task is usually "main"). */
-  train: Record<string, Dataset>;
-  val?: Record<string, Dataset>;
-}
-
-interface TaskRuntime {
-  task: TaskSpec;
-  index: number;
-  io: StepIO;
-  /** train_step and accumulate, opened on first use: with chains they may never run. */
-  stepModel: Uint8Array;
-  step: Session | null;
-  accModel: Uint8Array | null;
-  acc: Session | null;
-  eval: Session | null;
-  stream: BatchStream;
-}
-
 /**
  * Trains job.steps steps. With `hold`, a job that reaches its target does not end: it calls
  * hold(step) (its checkpoint is saved) and goes on to the step it returns, or ends when that is not
  * beyond the current one. A caller that validates every N steps keeps one job, with its graphs and
  * sessions, instead of starting one per N steps (that cost about 5 s per start on two cores).
  */
-export async function train(job: TrainJob, data: TrainData, emit: (e: TrainEvent) => void, shouldStop: () => boolean = () => false, hold?: (step: number) => Promise<number>): Promise<{ step: number; loss: number }> {
+export async function train(buildModel: ModelBuilder, job: TrainJob, data: TrainData, emit: (e: TrainEvent) => void, shouldStop: () => boolean = () => false, hold?: (step: number) => Promise<number>): Promise<{ step: number; loss: number }> {
   // WebGPU gets graphs made only of operators it has a kernel for (onnx/webgpu-ops.ts): the MoE's
   // dense dispatch instead of NonZero and single steps instead of the Loop of train_chain. Where it
   // cannot run, the CPU gets its own (faster) graphs, and the fallback is announced.
@@ -418,131 +301,4 @@ export async function train(job: TrainJob, data: TrainData, emit: (e: TrainEvent
     await t.eval?.release();
   }
   return { step: state.step, loss: lastLoss };
-}
-
-/** How many of the steps 1..t ran one of these tasks (step s runs task (s - 1) mod T). */
-export function updatesUpTo(t: number, taskIndices: number[], taskCount: number): number {
-  let n = 0;
-  for (const k of taskIndices) if (t - 1 >= k) n += Math.floor((t - 1 - k) / taskCount) + 1;
-  return n;
-}
-
-function present(v: FloatArray | undefined, name: string): FloatArray {
-  if (!v) throw new Error(`the checkpoint lacks ${name}`);
-  return v;
-}
-
-function swap(map: Map<string, Value>, name: string, next: Value): void {
-  const prev = map.get(name);
-  map.set(name, next);
-  // Device buffers are freed explicitly; host arrays go to the garbage collector.
-  if (prev && prev.location === 'gpu-buffer') prev.dispose();
-}
-
-function stateParam(state: string, params: readonly string[]): string {
-  const p = params.find((n) => state.endsWith(`.${n}`));
-  if (!p) throw new Error(`optimizer state ${state} matches no parameter`);
-  return p;
-}
-
-function scalar(dtype: 'float32' | 'float64', x: number): Value {
-  return tensor(dtype, [], dtype === 'float64' ? Float64Array.of(x) : Float32Array.of(x));
-}
-
-/** What one optimizer step reports (ORT values, read only when a progress event is due). */
-interface StepRecord {
-  step: number;
-  task: string;
-  loss: () => Promise<number>;
-  details: () => Promise<{ lr: number; gradNorm: number; metrics: Record<string, number | number[]> }>;
-}
-
-/** Concatenates equally typed arrays (one per cycle) into one array of that type. */
-function concatParts(parts: ArrayLike<number | bigint>[]): Float32Array {
-  const first = parts[0] as Float32Array;
-  const Ctor = first.constructor as new (n: number) => Float32Array;
-  const out = new Ctor(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p as Float32Array, at);
-    at += p.length;
-  }
-  return out;
-}
-
-function zeros(dtype: 'float32' | 'float64', shape: number[]): Value {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return tensor(dtype, shape, dtype === 'float64' ? new Float64Array(n) : new Float32Array(n));
-}
-
-function scalarOrList(a: ArrayLike<number | bigint>): number | number[] {
-  return a.length === 1 ? Number(a[0]) : Array.from(a, Number);
-}
-
-/** Feeds for one micro-batch: data columns, dropout masks (from (seed, step, micro)), parameters. */
-function batchFeeds(spec: ModelSpec, rt: TaskRuntime, job: TrainJob, step: number, micro: number, params: Map<string, Value>): Feeds {
-  const feeds: Feeds = {};
-  const batch = rt.stream.next();
-  for (const d of rt.task.inputs) {
-    const shape = [job.batchSize, ...(d.shape.slice(1) as number[])];
-    feeds[d.name] = tensor(d.dtype, shape, batch.get(d.name)!);
-  }
-  rt.task.masks.forEach((m, i) => {
-    const shape = [job.batchSize, ...(m.shape.slice(1) as number[])];
-    const n = shape.reduce((a, b) => a * b, 1);
-    const rand = mulberry32(deriveSeed(job.seed, STREAM.mask, step, micro, i));
-    const arr = spec.floatType === 'float64' ? new Float64Array(n) : new Float32Array(n);
-    for (let k = 0; k < n; k++) arr[k] = rand() >= m.p ? 1 : 0;
-    feeds[m.name] = tensor(spec.floatType, shape, arr);
-  });
-  for (const [name, v] of params) feeds[name] = v;
-  return feeds;
-}
-
-/** Mean loss and metrics of one task over a whole validation set (the last partial batch included). */
-export async function evaluate(task: TaskSpec, session: Session, val: Dataset, params: Map<string, Value>, batchSize: number, step: number): Promise<Extract<TrainEvent, { type: 'eval' }>> {
-  const n = rowsOf(val);
-  let lossSum = 0;
-  const metricSums: Record<string, number[]> = {};
-  const metricNames = session.outputNames.filter((o) => o.startsWith('metric.'));
-  for (let start = 0; start < n; start += batchSize) {
-    const rows = Math.min(batchSize, n - start);
-    const feeds: Feeds = {};
-    for (const d of task.inputs) {
-      const c = val[d.name]!;
-      const width = c.shape.slice(1).reduce((a, b) => a * b, 1);
-      feeds[d.name] = tensor(d.dtype, [rows, ...c.shape.slice(1)], c.data.subarray(start * width, (start + rows) * width) as Float32Array);
-    }
-    for (const name of session.inputNames) if (params.has(name)) feeds[name] = params.get(name)!;
-    const out = await session.run(feeds, ['loss', ...metricNames]);
-    lossSum += Number((await hostData(out.loss!))[0]) * rows;
-    for (const m of metricNames) {
-      const v = Array.from(await hostData(out[m]!), Number);
-      const sums = (metricSums[m.slice(7)] ??= new Array(v.length).fill(0));
-      v.forEach((x, i) => (sums[i] = sums[i]! + x * rows));
-    }
-  }
-  const metrics: Record<string, number | number[]> = {};
-  for (const [m, sums] of Object.entries(metricSums)) metrics[m] = sums.length === 1 ? sums[0]! / n : sums.map((s) => s / n);
-  return { type: 'eval', step, task: task.name, loss: lossSum / n, metrics };
-}
-
-/** The trained parameters of a run (from its checkpoint). */
-export function trainedParams(dir: string): ParamValues {
-  return readCheckpoint(path.join(dir, CHECKPOINT_FILE)).params;
-}
-
-/** Writes infer.<task>.onnx (chosen outputs, parameters baked in) and params.safetensors for a run. */
-export function exportRun(dir: string, taskName: string, outputs: readonly string[], outDir = dir): { infer: string; params: string } {
-  const ck = readCheckpoint(path.join(dir, CHECKPOINT_FILE));
-  const spec = buildModel(JSON.parse(ck.meta.model!));
-  const task = spec.tasks.find((t) => t.name === taskName);
-  if (!task) throw new Error(`the model has no task "${taskName}" (it has ${spec.tasks.map((t) => t.name).join(', ')})`);
-  const values = ck.params;
-  fs.mkdirSync(outDir, { recursive: true });
-  const infer = path.join(outDir, `infer.${taskName}.onnx`);
-  fs.writeFileSync(infer, buildInfer(spec, task, values, outputs, { step: String(ck.step), task: taskName, model: ck.meta.model! }));
-  const params = path.join(outDir, 'params.safetensors');
-  writeSafetensors(params, Object.fromEntries(spec.params.map((p) => [p.name, { shape: p.shape, data: values.get(p.name)! }])), { model: ck.meta.model!, step: String(ck.step) });
-  return { infer, params };
 }

@@ -1,6 +1,6 @@
 import type { Db } from '../database.ts';
 
-export type RunStatus = 'created' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled' | 'interrupted';
+export type RunStatus = 'created' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
 
 export interface RunRow {
   id: number;

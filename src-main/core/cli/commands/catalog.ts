@@ -1,7 +1,7 @@
 // altmoe init, stats, list: the catalog itself.
 import { READERS } from '../../datasets/import.ts';
 import type { Catalog } from '../../catalog/catalog.ts';
-import { jobParams, reconcileJobs } from '../../jobs/records.ts';
+import { jobParams, reconcileJobs } from '../../catalog/job-records.ts';
 import { formatStats, table } from '../render.ts';
 import { UsageError, withCatalog, type Command } from '../args.ts';
 

@@ -2,7 +2,7 @@
 // searchable, in one command (core/demo/demo.ts), then the UI on it.
 import { Catalog } from '../../catalog/catalog.ts';
 import { DEMO_BUDGET_SECONDS, DEMO_ITEMS, defaultDemoCatalog, DemoStopped, resetDemo, runDemo, type DemoProgress } from '../../demo/demo.ts';
-import { UserError } from '../../errors.ts';
+import { UserError } from '../../util/errors.ts';
 import { formatRunSummary } from '../render.ts';
 import { noMoreArgs, num, positiveInt, withSigint, type Command } from '../args.ts';
 import { serveCatalog } from './serve.ts';

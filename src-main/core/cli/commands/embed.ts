@@ -4,7 +4,7 @@ import { definedOnly } from '../../../../src-shared/objects.ts';
 import { Catalog } from '../../catalog/catalog.ts';
 import { runEmbedJob, resumeEmbedJob, type EmbedProgress } from '../../encoders/embed-job.ts';
 import { requireEncoder } from '../../encoders/registry.ts';
-import { UserError } from '../../errors.ts';
+import { UserError } from '../../util/errors.ts';
 import { progressPrinter } from '../progress.ts';
 import { noMoreArgs, num, oneOf, positiveInt, UsageError, validated, withSigint, type Command } from '../args.ts';
 

@@ -4,9 +4,9 @@ import { duplicatesSchema, mapStartSchema, itemId } from '../../../../src-shared
 import { definedOnly } from '../../../../src-shared/objects.ts';
 import { Catalog } from '../../catalog/catalog.ts';
 import { findDuplicates, markDuplicates } from '../../duplicates/report.ts';
-import { readMap } from '../../explore/map.ts';
-import { mapInWorker } from '../../explore/map-runner.ts';
-import { COLOR_BY, renderMapPng, type ColorBy } from '../../explore/render-png.ts';
+import { readMap } from '../../map/map.ts';
+import { mapInWorker } from '../../map/map-runner.ts';
+import { COLOR_BY, renderMapPng, type ColorBy } from '../../map/render-png.ts';
 import { progressPrinter } from '../progress.ts';
 import { printable, table } from '../render.ts';
 import { noMoreArgs, num, oneOf, positiveInt, UsageError, validated, withSigint, type Command } from '../args.ts';

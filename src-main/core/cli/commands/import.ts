@@ -6,7 +6,7 @@ import { IMPORT_FORMATS, type ImportFormat, type ImportReport } from '../../../.
 import { Catalog } from '../../catalog/catalog.ts';
 import { importDataset } from '../../datasets/import.ts';
 import { importVectors } from '../../datasets/vectors.ts';
-import { recordedJob } from '../../jobs/records.ts';
+import { recordedJob } from '../../catalog/job-records.ts';
 import { checkImportSource } from '../../datasets/request.ts';
 import { progressPrinter } from '../progress.ts';
 import { formatImportReport } from '../render.ts';

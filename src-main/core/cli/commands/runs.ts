@@ -1,8 +1,8 @@
 // altmoe eval RUN, export RUN DIR, delete-run RUN, delete-dataset NAME.
 import path from 'node:path';
-import { evaluateRun } from '../../connector/evaluate-run.ts';
-import { exportConnector } from '../../connector/export.ts';
-import { deleteRun } from '../../connector/run.ts';
+import { evaluateRun } from '../../runs/evaluate-run.ts';
+import { exportConnector } from '../../runs/export.ts';
+import { deleteRun } from '../../runs/run.ts';
 import { deleteDataset } from '../../datasets/delete.ts';
 import { formatEval } from '../render.ts';
 import { oneOf, runIdArg, UsageError, withCatalog, withCatalogAsync, type Command } from '../args.ts';

@@ -7,9 +7,11 @@ import { definedOnly } from '../../../../src-shared/objects.ts';
 import { trainSchema } from '../../../../src-shared/schemas.ts';
 import { MODALITIES, type Modality } from '../../../../src-shared/types.ts';
 import { Catalog } from '../../catalog/catalog.ts';
-import { checkResumable, checkTrainRequest, trainOptions } from '../../connector/request.ts';
-import { resumeConnector, runConfig, runsFolderOf, trainConnector, type RunEvent } from '../../connector/run.ts';
-import { recordedJob } from '../../jobs/records.ts';
+import { checkResumable, checkTrainRequest, trainOptions } from '../../runs/request.ts';
+import { resumeConnector, trainConnector } from '../../runs/run.ts';
+import { type RunEvent } from '../../runs/events.ts';
+import { runConfig, runsFolderOf } from '../../runs/config.ts';
+import { recordedJob } from '../../catalog/job-records.ts';
 import { formatRunSummary } from '../render.ts';
 import { csv, noMoreArgs, num, oneOf, positiveInt, runIdArg, UsageError, validated, withSigint, type CliIo, type Command, type Values } from '../args.ts';
 
@@ -109,7 +111,7 @@ export const train: Command = async ({ catalogFile, args, values, io }) => {
           if (resumeRun !== null) attachRun(resumeRun);
           const onEvent = printEvent(io, Date.now());
           const withRun = (e: RunEvent): void => {
-            if (e.type === 'started' && resumeRun === null) attachRun(catalog.runs.list().at(-1)!.id);
+            if (e.type === 'created') attachRun(e.runId);
             onEvent(e);
           };
           // Ctrl-C stops after the current step and keeps a checkpoint: "altmoe train --resume RUN" continues.

@@ -1,7 +1,7 @@
 // What every cross-modal method is to evaluation, search and export: per direction, a query map
 // (source vectors -> a space) and a gallery map (target vectors -> the same space), ranked by
 // cosine there. Inputs are vectors standardised with the training statistics.
-import type { EvalSet } from '../evaluate.ts';
+import type { EvalSet } from '../eval-set.ts';
 import { crossModalRecall, type CrossModalResult } from '../retrieval.ts';
 
 export type VecMap = (x: Float32Array) => Promise<Float32Array> | Float32Array;

@@ -4,8 +4,9 @@
 // sharpening). All work in the spaces standardised with training statistics, at any width: wide
 // inputs are reduced to their leading principal components first (exact below FULL_EIGEN_MAX).
 import { applyMatrix, crossProduct, leadingEigen, matmul64, svd } from '../linalg.ts';
-import type { EvalSet } from '../evaluate.ts';
-import { normalizeRows, topKScored, type CrossModalResult } from '../retrieval.ts';
+import type { EvalSet } from '../eval-set.ts';
+import { type CrossModalResult } from '../retrieval.ts';
+import { normalizeRows, topKScored } from '../../index/exact.ts';
 import { identity, recallOf, type PairMaps } from './maps.ts';
 import { meanRecall, microScore } from './recall.ts';
 

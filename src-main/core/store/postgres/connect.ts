@@ -4,7 +4,7 @@
 import pg from 'pg';
 import { parse } from 'pg-connection-string';
 import pgpass from 'pgpass';
-import { UserError } from '../../errors.ts';
+import { UserError } from '../../util/errors.ts';
 
 export class StoreError extends UserError {}
 

@@ -4,7 +4,7 @@
 // index scan keeps going until k rows pass them (strict order, so the ranking stays exact-ordered).
 import type pg from 'pg';
 import type { Catalog } from '../../catalog/catalog.ts';
-import { SearchError } from '../../search/errors.ts';
+import { SearchError } from '../errors.ts';
 import { collectionName, type Collection, type NearestQuery, type StoredHit, type VectorStore } from '../store.ts';
 import { inTransaction, openPool, storeError, storeTarget, type StoreTarget } from './connect.ts';
 import { checkStoreSchema, vectorTable } from './schema.ts';

@@ -1,0 +1,143 @@
+// A run's stored configuration and its folder: where its checkpoints, best parameters and served
+// ensemble live, stored relative to the catalog so a copied catalog keeps working.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Modality } from '../../../src-shared/types.ts';
+import type { Catalog } from '../catalog/catalog.ts';
+import { type DuplicatePolicy } from '../duplicates/straddle.ts';
+import { altMoeModel, type AltMoeConfig } from '../model/altmoe.ts';
+import { CONNECTOR_ONLY, ensembleValues, type EnsembleConfig } from '../model/ensemble.ts';
+import type { AutoPlan } from '../model/presets.ts';
+import { type Preset, type PresetName } from '../model/presets.ts';
+import { type Served } from '../model/served.ts';
+import type { OptimizerConfig } from '../onnx/optim.ts';
+import type { Provider } from '../onnx/runtime.ts';
+import { CHECKPOINT_FILE, readCheckpoint } from '../train/checkpoint.ts';
+import { readSafetensors } from '../util/safetensors.ts';
+import { ConnectorDataError } from './pair-data.ts';
+
+export interface RunConfig {
+  preset: string;
+  model: AltMoeConfig;
+  optimizer: OptimizerConfig;
+  steps: number;
+  batchSize: number;
+  evalEvery: number;
+  patience: number;
+  seed: number;
+  pairs: [Modality, Modality][];
+  encoders: Partial<Record<Modality, { name: string; hash: string }>>;
+  datasets: string[] | null;
+  /** At most this many training pairs (a subset drawn with the seed), or null for all. */
+  trainPairs?: number | null;
+  /** The auto preset's plan (absent for fixed presets). */
+  auto?: AutoPlan | null;
+  /** What was done about duplicates across splits (absent in older runs: warn). */
+  duplicates?: DuplicatePolicy;
+  /** Per pair ("a-b"), the ensemble the run serves (absent: the connector alone); arrays in ENSEMBLE_FILE. */
+  served?: Record<string, EnsembleConfig> | null;
+  dir: string;
+}
+
+export const ENSEMBLE_FILE = 'ensemble.safetensors';
+
+/** What a run serves for the pair of modalities s and t (either order). */
+export function servedFor(config: RunConfig, values: Map<string, Float32Array | Float64Array>, s: string, t: string): Served {
+  const spec = altMoeModel(config.model);
+  const pair = config.pairs.find(([a, b]) => (a === s && b === t) || (a === t && b === s));
+  if (!pair) throw new ConnectorDataError(`the run was not trained for ${s} and ${t}`);
+  const key = pair.join('-');
+  const ensemble = config.served?.[key];
+  if (!ensemble) return { spec, values, ensemble: { a: pair[0], b: pair[1], ...CONNECTOR_ONLY, knn: { a2b: { k: 1, temperature: 0 }, b2a: { k: 1, temperature: 0 } }, asif: { k: 1, power: 1 }, ccaDim: 0, anchors: 0 } };
+  const file = path.join(config.dir, ENSEMBLE_FILE);
+  if (!fs.existsSync(file)) throw missingRunFiles(config.dir);
+  const stored = readSafetensors(file).tensors;
+  const own = Object.fromEntries(Object.entries(stored).filter(([n]) => n.startsWith(`${key}/`)).map(([n, t]) => [n.slice(key.length + 1), t.data as Float32Array]));
+  return { spec, values: new Map([...values, ...ensembleValues(own)]), ensemble };
+}
+
+export interface ConnectorRunOptions {
+  name?: string;
+  pairs: [Modality, Modality][];
+  encoders?: Partial<Record<Modality, string>>;
+  datasets?: string[];
+  /** Default: auto. */
+  preset?: PresetName;
+  /** auto: seconds for the trials (default AUTO.budgetSeconds). */
+  budgetSeconds?: number;
+  /**
+   * auto: try only the first N of its trial settings (default: all). With a budget the trials
+   * cannot exhaust, the run no longer depends on the machine's speed: the same seed, the same model.
+   */
+  trials?: number;
+  /** Any model field, plus the training settings. */
+  overrides?: Partial<Omit<AltMoeConfig, 'kind' | 'modalities' | 'pairs'>> & Partial<Pick<Preset, 'steps' | 'batchSize' | 'evalEvery' | 'patience'>> & { lr?: number; weightDecay?: number };
+  /** Folder that holds one sub-folder per run. */
+  runsDir: string;
+  seed?: number;
+  /** Train on at most this many pairs (whole media items, drawn with the seed): learning curves. */
+  trainPairs?: number;
+  /** Media duplicates across train and val/test: warn (default), drop the training copies, or merge them into the held-out split. */
+  duplicates?: DuplicatePolicy;
+  threads?: number;
+  provider?: Provider;
+}
+
+export const BEST_FILE = 'best.safetensors';
+
+/** The folder that holds a catalog's run folders by default: next to the file, named after it. */
+export const runsFolderOf = (catalogFile: string): string => `${catalogFile}.runs`;
+
+export function ownsRunDir(catalog: Catalog, dir: string): boolean {
+  const inside = (parent: string) => {
+    const rel = path.relative(parent, dir);
+    return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+  };
+  if (inside(runsFolderOf(catalog.file))) return true;
+  // Some other catalog's runs folder ("<file>.runs"): not ours to delete.
+  return !dir.split(path.sep).some((part) => part.endsWith('.runs'));
+}
+
+/**
+ * Run folders are stored relative to the catalog's own runs folder ("run-3"), so a catalog moved
+ * or copied with that folder keeps working and a copy without it never reaches the original's files.
+ * A folder elsewhere (an explicit runsDir) is stored as given.
+ */
+export function storedRunDir(catalog: Catalog, dir: string): string {
+  const rel = path.relative(runsFolderOf(catalog.file), dir);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : dir;
+}
+
+export function resolveRunDir(catalog: Catalog, stored: string): string {
+  return path.isAbsolute(stored) ? stored : path.resolve(runsFolderOf(catalog.file), stored);
+}
+
+/** Writes a run's config with its folder stored relative (see storedRunDir). */
+export function saveRunConfig(catalog: Catalog, runId: number, config: RunConfig, now: number): void {
+  catalog.runs.setConfig(runId, { ...config, dir: storedRunDir(catalog, config.dir) }, now);
+}
+
+/** A run row's config with its folder resolved for this catalog file. */
+export function parseRunConfig(catalog: Catalog, json: string): RunConfig {
+  const c = JSON.parse(json) as RunConfig;
+  return { ...c, dir: resolveRunDir(catalog, c.dir) };
+}
+
+export function runConfig(catalog: Catalog, runId: number): RunConfig {
+  const run = catalog.runs.get(runId);
+  if (!run) throw new ConnectorDataError(`no run ${runId} (see "altmoe list runs")`);
+  return parseRunConfig(catalog, run.config);
+}
+
+/** The best checkpoint's parameters (the last one when no validation ever ran). */
+export function runParams(config: RunConfig): Map<string, Float32Array | Float64Array> {
+  const bestFile = path.join(config.dir, BEST_FILE);
+  const file = fs.existsSync(bestFile) ? bestFile : path.join(config.dir, CHECKPOINT_FILE);
+  if (!fs.existsSync(file)) throw missingRunFiles(config.dir);
+  return readCheckpoint(file).params;
+}
+
+/** The one-line error for a run whose folder is gone (a catalog copied or moved without it). */
+export function missingRunFiles(dir: string): ConnectorDataError {
+  return new ConnectorDataError(`the run's files are missing: ${dir} does not hold its checkpoint (was the catalog copied or moved without its runs folder?)`);
+}

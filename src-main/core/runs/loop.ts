@@ -1,0 +1,180 @@
+// The training loop of a run: chunks of evalEvery steps in one held training job, validation recall
+// after each chunk, the best checkpoint kept, early stopping; then the run's final state.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Catalog } from '../catalog/catalog.ts';
+import { altMoeModel, normParams } from '../model/altmoe.ts';
+import { microScore } from '../model/baselines/recall.ts';
+import { columnStats, evaluateConnector } from '../model/evaluate.ts';
+import type { CrossModalResult } from '../model/retrieval.ts';
+import type { Provider } from '../onnx/runtime.ts';
+import type { Dataset } from '../train/data.ts';
+import { startTraining } from '../train/runner.ts';
+import { CHECKPOINT_FILE, readCheckpoint } from '../train/checkpoint.ts';
+import { type TrainJob } from '../train/job.ts';
+import { BEST_FILE, RunConfig } from './config.ts';
+import { evaluateTest, flatten } from './evaluate-pair.ts';
+import { RunEvent, RunSummary } from './events.ts';
+import { trainingRows, type PairData } from './pair-data.ts';
+
+function standardisation(config: RunConfig, data: PairData[]): Record<string, Float32Array> {
+  const values: Record<string, Float32Array> = {};
+  for (const d of data) {
+    const rows = trainingRows(d.splits.train, d.aDim);
+    for (const [m, x, dim] of [[d.a, d.splits.train.aVecs, d.aDim], [d.b, rows.b, d.bDim]] as const) {
+      const [mean, invstd] = normParams(m);
+      if (values[mean]) continue;
+      const s = columnStats(x, dim);
+      values[mean] = s.mean;
+      values[invstd] = s.invstd;
+    }
+  }
+  return values;
+}
+
+/** Where a training loop records and how long it may go on. */
+interface LoopOptions {
+  /** Metric split of its validation rows: 'val' for a run, `trial<i>.val` for an auto trial. */
+  valSplit: string;
+  /** Wall-clock time (ms) after which no new chunk starts: the auto preset's budget. */
+  deadline?: number;
+}
+
+type LoopOutcome = { completed: boolean; bestStep: number; bestValScore: number; stoppedEarly: boolean };
+
+export async function runLoop(catalog: Catalog, runId: number, config: RunConfig, data: PairData[], exec: { threads?: number; provider?: Provider }, onEvent: (e: RunEvent) => void, signal?: AbortSignal): Promise<RunSummary> {
+  catalog.write(() => catalog.runs.setStatus(runId, 'running', Date.now()));
+  const out = await trainLoop(catalog, runId, config, data, exec, onEvent, signal, { valSplit: 'val' });
+  return finishRun(catalog, runId, config, data, out);
+}
+
+/** Records the run's final state: cancelled (resumable), or done with its test evaluation. */
+export async function finishRun(catalog: Catalog, runId: number, config: RunConfig, data: PairData[], out: LoopOutcome): Promise<RunSummary> {
+  const summary = { runId, bestStep: out.bestStep, bestValScore: out.bestValScore, stoppedEarly: out.stoppedEarly };
+  if (!out.completed) {
+    catalog.write(() => catalog.runs.setStatus(runId, 'cancelled', Date.now()));
+    return { ...summary, test: {} };
+  }
+  const test = await evaluateTest(catalog, runId, config, data);
+  catalog.write(() => catalog.runs.setStatus(runId, 'done', Date.now()));
+  return { ...summary, test };
+}
+
+/**
+ * Trains in chunks of evalEvery steps; after each, validation recall (micro-averaged over every
+ * pair's queries) decides the best checkpoint, and `patience` chunks without a better one stop it.
+ */
+export async function trainLoop(catalog: Catalog, runId: number, config: RunConfig, data: PairData[], exec: { threads?: number; provider?: Provider }, onEvent: (e: RunEvent) => void, signal: AbortSignal | undefined, opts: LoopOptions): Promise<LoopOutcome> {
+  const spec = altMoeModel(config.model);
+  fs.mkdirSync(config.dir, { recursive: true });
+  const train: Record<string, Dataset> = {};
+  for (const task of spec.tasks) {
+    const mods = task.inputs.map((i) => i.name);
+    const d = data.find((p) => mods.includes(p.a) && mods.includes(p.b))!;
+    const rows = trainingRows(d.splits.train, d.aDim);
+    const n = d.splits.train.owner.length;
+    train[task.name] = { [d.a]: { dtype: 'float32', shape: [n, d.aDim], data: rows.a }, [d.b]: { dtype: 'float32', shape: [n, d.bDim], data: rows.b } };
+  }
+  const job: TrainJob = {
+    dir: config.dir,
+    model: { ...config.model },
+    optimizer: config.optimizer,
+    steps: 0,
+    batchSize: config.batchSize,
+    seed: config.seed,
+    threads: exec.threads,
+    provider: exec.provider,
+    checkpointEvery: config.evalEvery,
+    resume: true,
+    initialValues: standardisation(config, data),
+  };
+  const trainSplit = opts.valSplit.replace(/val$/, 'train');
+  const recorded = catalog.metrics.forRun(runId).filter((m) => m.split === opts.valSplit && m.name === 'score');
+  let best = recorded.reduce((b, m) => (m.value > b.score ? { step: m.step, score: m.value } : b), { step: 0, score: -1 });
+  let sinceBest = recorded.filter((m) => m.step > best.step).length;
+  let step = fs.existsSync(path.join(config.dir, CHECKPOINT_FILE)) ? readCheckpoint(path.join(config.dir, CHECKPOINT_FILE)).step : 0;
+  let stoppedEarly = sinceBest >= config.patience;
+  let outOfTime = false;
+  /** Validation of the checkpoint at `at`: records it, keeps the best, counts patience. */
+  const validate = async (at: number): Promise<void> => {
+    const values = readCheckpoint(path.join(config.dir, CHECKPOINT_FILE)).params;
+    const perPair: [string, CrossModalResult][] = [];
+    const weighed: { result: CrossModalResult; media: number; captions: number }[] = [];
+    for (const d of data) {
+      const v = d.splits.val;
+      const r = await evaluateConnector(spec, values, { a: d.a, b: d.b, aVecs: v.aVecs, bVecs: v.bVecs, owner: v.owner });
+      perPair.push([`${d.a}-${d.b}`, r]);
+      weighed.push({ result: r, media: v.aVecs.length / d.aDim, captions: v.owner.length });
+    }
+    // Every val query weighs the same, whichever pair it belongs to.
+    const score = microScore(weighed);
+    const rsum = perPair.reduce((t, [, r]) => t + r.rsum, 0);
+    const improved = score > best.score;
+    catalog.write(() => {
+      catalog.metrics.record(runId, at, opts.valSplit, { score, rsum });
+      for (const [pair, r] of perPair) catalog.metrics.record(runId, at, `${opts.valSplit}.${pair}`, flatten(r));
+      if (improved) {
+        fs.copyFileSync(path.join(config.dir, CHECKPOINT_FILE), path.join(config.dir, BEST_FILE));
+        catalog.checkpoints.save(runId, at, fileHash(path.join(config.dir, BEST_FILE)), { path: path.join(config.dir, BEST_FILE) }, { score, rsum }, Date.now());
+      }
+    });
+    for (const [pair, r] of perPair) onEvent({ type: 'recall', step: at, pair, split: 'val', result: r, best: improved });
+    if (improved) {
+      best = { step: at, score };
+      sinceBest = 0;
+    } else if (++sinceBest >= config.patience) {
+      stoppedEarly = true;
+    }
+  };
+  /** Whether training goes on from `at`: steps left, patience left, time left, not cancelled. */
+  const goesOn = (at: number): boolean => {
+    if (at >= config.steps || stoppedEarly || signal?.aborted) return false;
+    if (opts.deadline !== undefined && Date.now() >= opts.deadline) outOfTime = true;
+    return !outOfTime;
+  };
+  const nextTarget = (from: number): number => Math.min(config.steps, from + config.evalEvery);
+  let failure: unknown = null;
+  try {
+    if (goesOn(step)) {
+      // One training job for the whole loop: it holds at every evaluation (its checkpoint saved)
+      // while the checkpoint is validated here, then goes on or ends. Progress reports the run's
+      // planned total.
+      const handle = startTraining(
+        { ...job, steps: nextTarget(step) },
+        { train },
+        (e) => {
+          // The curves a run page redraws after a reload: each direction's loss and the learning rate.
+          if (e.type === 'progress') catalog.write(() => catalog.metrics.record(runId, e.step, trainSplit, { ...Object.fromEntries(Object.entries(e.losses).map(([task, l]) => [`loss ${task}`, l])), lr: e.lr }));
+          onEvent(e.type === 'progress' ? { ...e, steps: config.steps } : e);
+        },
+        async (at) => {
+          try {
+            await validate(at);
+            return goesOn(at) ? nextTarget(at) : 0;
+          } catch (err) {
+            failure = err;
+            return 0;
+          }
+        },
+      );
+      const onAbort = (): void => handle.cancel();
+      signal?.addEventListener('abort', onAbort);
+      try {
+        step = (await handle.done).step;
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+      }
+      if (failure) throw failure;
+    }
+  } catch (err) {
+    catalog.write(() => catalog.runs.setStatus(runId, 'failed', Date.now()));
+    throw err;
+  }
+  const completed = step >= config.steps || stoppedEarly || outOfTime;
+  return { completed, bestStep: best.step, bestValScore: best.score, stoppedEarly: stoppedEarly || outOfTime };
+}
+
+function fileHash(file: string): string {
+  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}

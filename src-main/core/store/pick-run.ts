@@ -1,0 +1,53 @@
+// Which connector run maps a query from one modality to another: the one asked for, checked, or by
+// default the finished run that scored best on validation for that pair (never merely the newest).
+import { createHash } from 'node:crypto';
+import type { Modality } from '../../../src-shared/types.ts';
+import type { Catalog } from '../catalog/catalog.ts';
+import { parseRunConfig, type RunConfig } from '../runs/config.ts';
+import { SearchError, UnavailableError } from './errors.ts';
+
+export function pickRun(catalog: Catalog, source: Modality, target: Modality, runId?: number): { id: number; config: RunConfig } {
+  const covers = (c: RunConfig): boolean => c.pairs.some(([a, b]) => (a === source && b === target) || (a === target && b === source));
+  const current = (c: RunConfig): boolean =>
+    [source, target].every((m) => {
+      const e = c.encoders[m] && catalog.encoders.get(c.encoders[m]!.name);
+      return e !== undefined && e.file_hash === c.encoders[m]!.hash;
+    });
+  if (runId !== undefined) {
+    const row = catalog.runs.get(runId);
+    if (!row) throw new SearchError(`no run ${runId}`);
+    const config = parseRunConfig(catalog, row.config);
+    if (!covers(config)) throw new UnavailableError(`run ${runId} was not trained for ${source} -> ${target}`, 'train');
+    if (!current(config)) throw new SearchError(`run ${runId} was trained on vectors of another encoder model; train a new run`);
+    return { id: runId, config };
+  }
+  // The default is the run that scored best on validation for this pair, never merely the newest.
+  const candidates = catalog.runs
+    .list()
+    .filter((r) => r.status === 'done')
+    .map((r) => ({ id: r.id, config: parseRunConfig(catalog, r.config) }))
+    .filter((r) => covers(r.config) && current(r.config));
+  if (candidates.length === 0) {
+    if (!catalog.encoders.list().some((e) => e.modality === target)) throw new UnavailableError(`no ${target} encoder in the catalog: add one, embed, then train the pair ${source}:${target}`, 'add-encoder');
+    throw new UnavailableError(`no trained connector for ${source} -> ${target} yet: train the pair ${source}:${target} first`, 'train');
+  }
+  return candidates.map((r) => ({ ...r, score: valScoreOf(catalog, r.id, r.config, source, target) })).reduce((best, r) => (r.score > best.score || (r.score === best.score && r.id > best.id) ? r : best));
+}
+
+/**
+ * A run's validation score for a pair: what an auto run serves (its ensemble's val score), else
+ * the best val score it recorded; -1 when it has none (it then loses to any scored run).
+ */
+export function valScoreOf(catalog: Catalog, runId: number, config: RunConfig, a: Modality, b: Modality): number {
+  const pair = config.pairs.find(([x, y]) => (x === a && y === b) || (x === b && y === a))!;
+  const metrics = catalog.metrics.forRun(runId);
+  const served = metrics.find((m) => m.split === `val.${pair[0]}-${pair[1]}.served` && m.name === 'score');
+  if (served) return served.value;
+  return metrics.filter((m) => m.split === 'val' && m.name === 'score').reduce((best, m) => Math.max(best, m.value), -1);
+}
+
+/** What a run serves now: its best checkpoint and its served ensemble (a change means new vectors). */
+export function servedStamp(catalog: Catalog, run: { id: number; config: RunConfig }): string {
+  const served = createHash('sha256').update(JSON.stringify(run.config.served ?? null)).digest('hex').slice(0, 16);
+  return `${catalog.checkpoints.latest(run.id)?.hash ?? 'last'}:${served}`;
+}

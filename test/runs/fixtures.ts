@@ -1,0 +1,33 @@
+import path from 'node:path';
+import { importDataset } from '../../src-main/core/datasets/import.ts';
+import { importVectors } from '../../src-main/core/datasets/vectors.ts';
+import { syntheticPairs } from '../model/synthetic.ts';
+import { tempCatalog, tempDir, writeFiles, writeNpy } from '../helpers.ts';
+
+export const DIMS = { image: 16, text: 12 };
+
+/** A catalog with a manifest dataset (train/val/test) and precomputed vectors for every item. */
+export async function catalogWithVectors(): Promise<{ dir: string; c: ReturnType<typeof tempCatalog> }> {
+  const dir = tempDir();
+  const items = 300;
+  const data = syntheticPairs({ items, captionsPerItem: 5, latent: 5, dimA: DIMS.image, dimB: DIMS.text, noise: 0.05, captionSpread: 0.15, seed: 3 });
+  const lines: string[] = [];
+  const textIds: string[] = [];
+  for (let i = 0; i < items; i++) {
+    const split = i < 240 ? 'train' : i < 270 ? 'val' : 'test';
+    const p = `img/${i}.jpg`;
+    lines.push(JSON.stringify({ path: p, captions: [0, 1, 2, 3, 4].map((k) => `caption ${k} of item ${i}`), split }));
+    for (let k = 0; k < 5; k++) textIds.push(`${p}#${k}`);
+  }
+  writeFiles(dir, { 'm.jsonl': lines.join('\n'), 'img.txt': Array.from({ length: items }, (_, i) => `img/${i}.jpg`).join('\n'), 'txt.txt': textIds.join('\n') });
+  writeNpy(path.join(dir, 'img.npy'), '<f4', [items, DIMS.image], data.a);
+  writeNpy(path.join(dir, 'txt.npy'), '<f4', [items * 5, DIMS.text], data.b);
+  const c = tempCatalog(dir);
+  await importDataset(c, 'manifest', path.join(dir, 'm.jsonl'), { name: 'synth', hashMedia: false });
+  importVectors(c, path.join(dir, 'img.npy'), { dataset: 'synth', encoder: 'img-enc', ids: path.join(dir, 'img.txt') });
+  importVectors(c, path.join(dir, 'txt.npy'), { dataset: 'synth', encoder: 'txt-enc', ids: path.join(dir, 'txt.txt') });
+  return { dir, c };
+}
+
+/** A small, fast connector configuration (overrides of the laptop preset). */
+export const SMALL = { dim: 32, hidden: 64, experts: 4, topK: 2, layers: 1, steps: 300, batchSize: 64, evalEvery: 100, patience: 5, lr: 3e-3 };
