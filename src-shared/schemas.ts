@@ -1,9 +1,10 @@
-// The one set of request schemas: Electron IPC, the HTTP API and the CLI all check a request with
-// these before the engine sees it, so a bad value gets the same one-line message from each.
+// The one set of request schemas, and so the contract's requests: every channel's payload type is
+// inferred from its schema here (api.ts re-exports them), and Electron IPC, the HTTP API and the CLI
+// all check a request with these before the engine sees it, so a bad value gets the same one-line
+// message from each.
 // Ranges mean something: a learning rate is finite and positive, sizes are bounded (the engine also
 // checks a run's estimated memory against the machine's), scores are cosines in [-1, 1].
 import { z } from 'zod';
-import type { ApiRequests, RequestChannel } from './api.ts';
 import { IMPORT_FORMATS, MODALITIES, SPLITS } from './types.ts';
 
 /** A whole number in [min, max], with one message for every way to miss it (type, NaN, range). */
@@ -192,7 +193,8 @@ export const duplicatesSchema = z
     if (r.exactOnly && r.encoder !== undefined) ctx.addIssue({ code: 'custom', path: ['exactOnly'], message: 'choose an encoder or exact-only, not both' });
   });
 
-export const SCHEMAS: { [C in RequestChannel]: z.ZodType<ApiRequests[C]['payload']> } = {
+/** Every request channel ('domain:verb') and its payload's schema: the channels are this map's keys. */
+export const SCHEMAS = {
   'app:info': none,
   'catalog:stats': none,
   'formats:list': none,
@@ -221,7 +223,10 @@ export const SCHEMAS: { [C in RequestChannel]: z.ZodType<ApiRequests[C]['payload
   'duplicates:find': duplicatesSchema,
   'duplicates:mark': z.object({ item: itemId, others: z.array(itemId).min(1, { error: 'others must name at least one item' }).max(10_000, { error: 'at most 10,000 items at once' }), different: z.boolean({ error: 'different must be true or false' }) }).strict(),
   'demo:start': z.object({ items: wholeNumber('the number of drawings', 20, 100_000).optional(), budgetSeconds: positive('the time budget (seconds)', LIMITS.budgetSeconds).optional() }).strict(),
-};
+} as const satisfies Record<`${string}:${string}`, z.ZodType>;
+
+/** Each channel's payload, as its schema accepts it. */
+export type RequestPayloads = { [C in keyof typeof SCHEMAS]: z.infer<(typeof SCHEMAS)[C]> };
 
 /** The first problem of a parse, as one line: "what: message" (the field is named in the message). */
 export function firstIssue(error: z.ZodError): string {
@@ -236,3 +241,14 @@ export function check<T>(schema: z.ZodType<T>, value: unknown): { ok: true; data
   const r = schema.safeParse(value);
   return r.success ? { ok: true, data: r.data } : { ok: false, message: firstIssue(r.error) };
 }
+
+export type ImportRequest = z.infer<typeof importSchema>;
+export type EmbedRequest = z.infer<typeof embedSchema>;
+export type TrainRequest = z.infer<typeof trainSchema>;
+export type SearchRequest = z.infer<typeof searchSchema>;
+/** A query: a catalog item, a text, or a dropped file's bytes (base64) with its name. */
+export type SearchInput = SearchRequest['query'];
+export type MapSourceRequest = z.infer<typeof mapSource>;
+export type MapStartRequest = z.infer<typeof mapStartSchema>;
+export type DuplicatesRequest = z.infer<typeof duplicatesSchema>;
+export type EncoderAddRequest = RequestPayloads['encoders:add'];
