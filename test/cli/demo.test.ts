@@ -4,8 +4,9 @@
 // embedding then a rerun completes.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Catalog } from '../../src-main/core/catalog/catalog.ts';
 import { CLIPART_DIR } from '../../src-main/core/demo/clipart.ts';
 import { runDemo } from '../../src-main/core/demo/demo.ts';
@@ -15,11 +16,13 @@ import type { JobInfo } from '../../src-shared/api.ts';
 import { tempDir } from '../helpers.ts';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/altmoe.js');
-/** The first demo's GloVe folder: later demos in this file start from a copy (a build parses 300 MB of JSON). */
+/** The first demo's GloVe folder, kept for the file: later demos start from a copy (a build parses 300 MB of JSON). */
+const kept = fs.mkdtempSync(path.join(os.tmpdir(), 'altmoe-demo-glove-'));
 let builtGlove: string | null = null;
 const seedGlove = (catalogDir: string): void => {
   if (builtGlove) fs.cpSync(builtGlove, path.join(catalogDir, 'demo-files', 'glove'), { recursive: true });
 };
+afterAll(() => fs.rmSync(kept, { recursive: true, force: true }));
 const words = (s: string) => new Set(s.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 2));
 
 describe('altmoe demo', () => {
@@ -56,7 +59,8 @@ describe('altmoe demo', () => {
       expect(second.reused).toBe(true);
       expect(second.runId).toBe(first.runId);
       expect(second.seconds).toBeLessThan(first.seconds / 10);
-      builtGlove = path.join(path.dirname(file), 'demo-files', 'glove');
+      builtGlove = path.join(kept, 'glove');
+      fs.cpSync(path.join(path.dirname(file), 'demo-files', 'glove'), builtGlove, { recursive: true });
 
       // A kill during embedding, through the CLI, then a rerun that completes.
       const other = path.join(dir, 'killed.db');
