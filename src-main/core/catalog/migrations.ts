@@ -259,6 +259,22 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 7,
+    name: 'versioned run configs',
+    sql: `
+      -- Run configs get a format version (2) and every field, so one reader serves every run: fields
+      -- added after a run was made take the values the engine assumed when they were absent.
+      UPDATE runs SET config = json_insert(config,
+          '$.version', 2,
+          '$.datasets', json('null'),
+          '$.trainPairs', json('null'),
+          '$.auto', json('null'),
+          '$.duplicates', 'warn',
+          '$.served', json('null'))
+        WHERE json_valid(config) AND json_extract(config, '$.version') IS NULL AND json_extract(config, '$.model') IS NOT NULL;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -16,6 +16,7 @@ import { BEST_FILE, ENSEMBLE_FILE, runParams, saveRunConfig, type RunConfig } fr
 import type { AutoReport, RunEvent, RunSummary } from './events.ts';
 import { finishRun, trainLoop } from './loop.ts';
 import { trainingRows, type PairData } from './pair-data.ts';
+import { metricName, metricSplit, parseMetricSplit } from '../../../src-shared/metric-keys.ts';
 
 /** A trial's configuration: the run's, with the trial's settings and its own folder. */
 export function trialConfig(config: RunConfig, index: number): RunConfig {
@@ -37,9 +38,9 @@ export async function runAuto(catalog: Catalog, runId: number, config: RunConfig
   const plan = config.auto!;
   catalog.write(() => catalog.runs.setStatus(runId, 'running', Date.now()));
   const metrics = () => catalog.metrics.forRun(runId);
-  const finished = (i: number) => metrics().find((m) => m.split === `trial${i + 1}` && m.name === 'score');
+  const finished = (i: number) => metrics().find((m) => m.split === metricSplit.trial(i + 1) && m.name === 'score');
   // Time already spent by finished trials (a resumed run keeps its budget).
-  const spent = metrics().filter((m) => /^trial\d+$/.test(m.split) && m.name === 'seconds').reduce((s, m) => s + m.value, 0);
+  const spent = metrics().filter((m) => parseMetricSplit(m.split)?.kind === 'trial' && m.name === 'seconds').reduce((s, m) => s + m.value, 0);
   const started = Date.now();
   const deadline = started + Math.max(0, plan.budgetSeconds - spent) * 1000;
   for (let i = 0; i < plan.trials.length; i++) {
@@ -49,9 +50,9 @@ export async function runAuto(catalog: Catalog, runId: number, config: RunConfig
     const best = bestTrial(catalog, runId, plan.trials.length);
     onEvent({ type: 'trial', index: i + 1, of: plan.trials.length, settings: describeTrial(plan.trials[i]!), bestSoFar: best?.score ?? null, secondsLeft: Math.max(0, (deadline - Date.now()) / 1000) });
     const t0 = Date.now();
-    const out = await trainLoop(catalog, runId, trialConfig(config, i), data, exec, onEvent, signal, { valSplit: `trial${i + 1}.val`, deadline });
+    const out = await trainLoop(catalog, runId, trialConfig(config, i), data, exec, onEvent, signal, { trial: i + 1, deadline });
     if (!out.completed) return finishRun(catalog, runId, config, data, out);
-    catalog.write(() => catalog.metrics.record(runId, out.bestStep, `trial${i + 1}`, { score: out.bestValScore, seconds: (Date.now() - t0) / 1000 }));
+    catalog.write(() => catalog.metrics.record(runId, out.bestStep, metricSplit.trial(i + 1), { score: out.bestValScore, seconds: (Date.now() - t0) / 1000 }));
   }
   const best = bestTrial(catalog, runId, plan.trials.length)!;
   const chosen = trialConfig(config, best.index);
@@ -75,11 +76,11 @@ export async function runAuto(catalog: Catalog, runId: number, config: RunConfig
   writeSafetensors(path.join(config.dir, ENSEMBLE_FILE), tensors);
   final = { ...final, served };
   const bestScore = best.score;
-  const bestRsum = catalog.metrics.forRun(runId).find((m) => m.split === `trial${best.index + 1}.val` && m.step === best.step && m.name === 'rsum')?.value ?? -1;
+  const bestRsum = catalog.metrics.forRun(runId).find((m) => m.split === metricSplit.val(best.index + 1) && m.step === best.step && m.name === 'rsum')?.value ?? -1;
   catalog.write(() => {
     saveRunConfig(catalog, runId, final, Date.now());
-    catalog.metrics.record(runId, best.step, 'val', { score: bestScore, rsum: bestRsum, chosen_trial: best.index + 1 });
-    for (const [key, r] of Object.entries(report)) catalog.metrics.record(runId, 0, `val.${key}.served`, { score: r.valScore, ...Object.fromEntries(Object.entries(r.weights).map(([m, w]) => [`w_${m}`, w])), ...Object.fromEntries(Object.entries(r.weightsB2a).map(([m, w]) => [`wb2a_${m}`, w])), hub_a2b: r.hub.a2b, hub_b2a: r.hub.b2a, ...Object.fromEntries(Object.entries(r.single).map(([m, s]) => [`alone_${m}`, s])) });
+    catalog.metrics.record(runId, best.step, metricSplit.val(), { score: bestScore, rsum: bestRsum, chosen_trial: best.index + 1 });
+    for (const [key, r] of Object.entries(report)) catalog.metrics.record(runId, 0, metricSplit.served(key), { score: r.valScore, ...Object.fromEntries(Object.entries(r.weights).map(([m, w]) => [metricName.weight(m), w])), ...Object.fromEntries(Object.entries(r.weightsB2a).map(([m, w]) => [metricName.weightB2a(m), w])), hub_a2b: r.hub.a2b, hub_b2a: r.hub.b2a, ...Object.fromEntries(Object.entries(r.single).map(([m, s]) => [metricName.alone(m), s])) });
   });
   onEvent({ type: 'chosen', trial: best.index + 1, settings: describeTrial(config.auto!.trials[best.index]!), pairs: report });
   const summary = await finishRun(catalog, runId, final, data, { completed: true, bestStep: best.step, bestValScore: bestScore, stoppedEarly: false });
@@ -89,9 +90,9 @@ export async function runAuto(catalog: Catalog, runId: number, config: RunConfig
 function bestTrial(catalog: Catalog, runId: number, n: number): { index: number; score: number; step: number } | null {
   let best: { index: number; score: number; step: number } | null = null;
   for (const m of catalog.metrics.forRun(runId)) {
-    const hit = /^trial(\d+)$/.exec(m.split);
-    if (!hit || m.name !== 'score') continue;
-    const index = Number(hit[1]) - 1;
+    const hit = parseMetricSplit(m.split);
+    if (hit?.kind !== 'trial' || m.name !== 'score') continue;
+    const index = hit.trial - 1;
     if (index < n && (!best || m.value > best.score)) best = { index, score: m.value, step: m.step };
   }
   return best;

@@ -16,7 +16,14 @@ import { CHECKPOINT_FILE, readCheckpoint } from '../train/checkpoint.ts';
 import { readSafetensors } from '../util/safetensors.ts';
 import { ConnectorDataError } from './pair-data.ts';
 
+/**
+ * The run config's format. 1: unversioned, fields added over time left out by older runs; 2: every
+ * field present (catalog migration 7 upgrades older rows in place).
+ */
+export const RUN_CONFIG_VERSION = 2;
+
 export interface RunConfig {
+  version: typeof RUN_CONFIG_VERSION;
   preset: string;
   model: AltMoeConfig;
   optimizer: OptimizerConfig;
@@ -29,13 +36,13 @@ export interface RunConfig {
   encoders: Partial<Record<Modality, { name: string; hash: string }>>;
   datasets: string[] | null;
   /** At most this many training pairs (a subset drawn with the seed), or null for all. */
-  trainPairs?: number | null;
-  /** The auto preset's plan (absent for fixed presets). */
-  auto?: AutoPlan | null;
-  /** What was done about duplicates across splits (absent in older runs: warn). */
-  duplicates?: DuplicatePolicy;
-  /** Per pair ("a-b"), the ensemble the run serves (absent: the connector alone); arrays in ENSEMBLE_FILE. */
-  served?: Record<string, EnsembleConfig> | null;
+  trainPairs: number | null;
+  /** The auto preset's plan (null for fixed presets). */
+  auto: AutoPlan | null;
+  /** What was done about duplicates across splits. */
+  duplicates: DuplicatePolicy;
+  /** Per pair ("a-b"), the ensemble the run serves (null: the connector alone); arrays in ENSEMBLE_FILE. */
+  served: Record<string, EnsembleConfig> | null;
   dir: string;
 }
 
@@ -119,8 +126,16 @@ export function saveRunConfig(catalog: Catalog, runId: number, config: RunConfig
 
 /** A run row's config with its folder resolved for this catalog file. */
 export function parseRunConfig(catalog: Catalog, json: string): RunConfig {
-  const c = JSON.parse(json) as RunConfig;
+  const c = decodeRunConfig(json);
   return { ...c, dir: resolveRunDir(catalog, c.dir) };
+}
+
+/** A stored run config as it is (its folder as stored), checked to be of the format this version writes. */
+export function decodeRunConfig(json: string): RunConfig {
+  const c = JSON.parse(json) as Partial<RunConfig>;
+  if (c.version === RUN_CONFIG_VERSION) return c as RunConfig;
+  if ((c.version ?? 1) > RUN_CONFIG_VERSION) throw new ConnectorDataError(`a run was written by a newer AltMoE Studio (run config format ${c.version}); update the app`);
+  throw new ConnectorDataError(`a run's config is of an old format (${c.version ?? 1}) the catalog's migrations did not upgrade`);
 }
 
 export function runConfig(catalog: Catalog, runId: number): RunConfig {

@@ -8,6 +8,7 @@ import { evaluateServed } from '../model/served.ts';
 import { RunConfig, runParams, servedFor } from './config.ts';
 import { PairEvaluation, RunSummary } from './events.ts';
 import { trainingRows, type PairData } from './pair-data.ts';
+import { metricName, metricSplit, type HeldOut } from '../../../src-shared/metric-keys.ts';
 
 export async function evaluateTest(catalog: Catalog, runId: number, config: RunConfig, data: PairData[]): Promise<RunSummary['test']> {
   const values = runParams(config);
@@ -18,7 +19,7 @@ export async function evaluateTest(catalog: Catalog, runId: number, config: RunC
     if (d.splits[split].owner.length === 0) continue;
     const pair = `${d.a}-${d.b}`;
     out[pair] = await evaluatePair(config, values, d, split);
-    catalog.write(() => recordEvaluation(catalog, runId, pair, out[pair]!, ''));
+    catalog.write(() => recordEvaluation(catalog, runId, pair, out[pair]!, 'served'));
   }
   return out;
 }
@@ -37,12 +38,12 @@ export async function evaluatePair(config: RunConfig, values: Map<string, Float3
   return { split, items: s.aVecs.length / d.aDim, captions: s.owner.length, connector, baselines };
 }
 
-/** Stores a pair's evaluation as metrics: `<split>.<pair><suffix>` and `.baseline.<name>` rows (with the chosen settings). */
-export function recordEvaluation(catalog: Catalog, runId: number, pair: string, e: PairEvaluation, suffix: string): void {
-  catalog.metrics.record(runId, 0, `${e.split}.${pair}${suffix}`, { ...flatten(e.connector), items: e.items, captions: e.captions });
+/** Stores a pair's evaluation as metrics (src-shared/metric-keys.ts): what it serves (or its prediction head) and each baseline with its chosen settings. */
+export function recordEvaluation(catalog: Catalog, runId: number, pair: string, e: PairEvaluation, head: 'served' | 'pred'): void {
+  catalog.metrics.record(runId, 0, metricSplit.heldOut(e.split as HeldOut, pair, head), { ...flatten(e.connector), items: e.items, captions: e.captions });
   for (const [name, b] of Object.entries(e.baselines)) {
-    const hyper = Object.fromEntries(Object.entries(b.hyper).filter((x): x is [string, number] => typeof x[1] === 'number').map(([k, x]) => [`hp_${k}`, x]));
-    catalog.metrics.record(runId, 0, `${e.split}.${pair}.baseline.${name}`, { ...flatten(b.result), val_score: b.valScore, ...hyper });
+    const hyper = Object.fromEntries(Object.entries(b.hyper).filter((x): x is [string, number] => typeof x[1] === 'number').map(([k, x]) => [metricName.hyper(k), x]));
+    catalog.metrics.record(runId, 0, metricSplit.baseline(e.split as HeldOut, pair, name), { ...flatten(b.result), val_score: b.valScore, ...hyper });
   }
 }
 

@@ -44,7 +44,7 @@ export async function evaluateRun(catalog: Catalog, runId: number, split: Split,
     const e = await evaluatePair(config, values, d, split, head);
     const ens = config.served?.[pair];
     out.pairs.push({ pair, ...e, ...(ens && head === 'mapped' ? { served: describeServed(ens) } : {}) });
-    catalog.write(() => recordEvaluation(catalog, runId, pair, e, head === 'pred' ? '.pred-head' : ''));
+    catalog.write(() => recordEvaluation(catalog, runId, pair, e, head === 'pred' ? 'pred' : 'served'));
   }
   return out;
 }

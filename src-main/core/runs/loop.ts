@@ -17,6 +17,7 @@ import { BEST_FILE, RunConfig } from './config.ts';
 import { evaluateTest, flatten } from './evaluate-pair.ts';
 import { RunEvent, RunSummary } from './events.ts';
 import { trainingRows, type PairData } from './pair-data.ts';
+import { metricName, metricSplit } from '../../../src-shared/metric-keys.ts';
 
 function standardisation(config: RunConfig, data: PairData[]): Record<string, Float32Array> {
   const values: Record<string, Float32Array> = {};
@@ -35,8 +36,8 @@ function standardisation(config: RunConfig, data: PairData[]): Record<string, Fl
 
 /** Where a training loop records and how long it may go on. */
 interface LoopOptions {
-  /** Metric split of its validation rows: 'val' for a run, `trial<i>.val` for an auto trial. */
-  valSplit: string;
+  /** The auto trial (1-based) it trains, whose metrics it records under its own splits; null for a run's own loop. */
+  trial: number | null;
   /** Wall-clock time (ms) after which no new chunk starts: the auto preset's budget. */
   deadline?: number;
 }
@@ -45,7 +46,7 @@ type LoopOutcome = { completed: boolean; bestStep: number; bestValScore: number;
 
 export async function runLoop(catalog: Catalog, runId: number, config: RunConfig, data: PairData[], exec: { threads?: number; provider?: Provider }, onEvent: (e: RunEvent) => void, signal?: AbortSignal): Promise<RunSummary> {
   catalog.write(() => catalog.runs.setStatus(runId, 'running', Date.now()));
-  const out = await trainLoop(catalog, runId, config, data, exec, onEvent, signal, { valSplit: 'val' });
+  const out = await trainLoop(catalog, runId, config, data, exec, onEvent, signal, { trial: null });
   return finishRun(catalog, runId, config, data, out);
 }
 
@@ -89,8 +90,9 @@ export async function trainLoop(catalog: Catalog, runId: number, config: RunConf
     resume: true,
     initialValues: standardisation(config, data),
   };
-  const trainSplit = opts.valSplit.replace(/val$/, 'train');
-  const recorded = catalog.metrics.forRun(runId).filter((m) => m.split === opts.valSplit && m.name === 'score');
+  const trainSplit = metricSplit.train(opts.trial);
+  const valSplit = metricSplit.val(opts.trial);
+  const recorded = catalog.metrics.forRun(runId).filter((m) => m.split === valSplit && m.name === 'score');
   let best = recorded.reduce((b, m) => (m.value > b.score ? { step: m.step, score: m.value } : b), { step: 0, score: -1 });
   let sinceBest = recorded.filter((m) => m.step > best.step).length;
   let step = fs.existsSync(path.join(config.dir, CHECKPOINT_FILE)) ? readCheckpoint(path.join(config.dir, CHECKPOINT_FILE)).step : 0;
@@ -112,8 +114,8 @@ export async function trainLoop(catalog: Catalog, runId: number, config: RunConf
     const rsum = perPair.reduce((t, [, r]) => t + r.rsum, 0);
     const improved = score > best.score;
     catalog.write(() => {
-      catalog.metrics.record(runId, at, opts.valSplit, { score, rsum });
-      for (const [pair, r] of perPair) catalog.metrics.record(runId, at, `${opts.valSplit}.${pair}`, flatten(r));
+      catalog.metrics.record(runId, at, valSplit, { score, rsum });
+      for (const [pair, r] of perPair) catalog.metrics.record(runId, at, metricSplit.valPair(pair, opts.trial), flatten(r));
       if (improved) {
         fs.copyFileSync(path.join(config.dir, CHECKPOINT_FILE), path.join(config.dir, BEST_FILE));
         catalog.checkpoints.save(runId, at, fileHash(path.join(config.dir, BEST_FILE)), { path: path.join(config.dir, BEST_FILE) }, { score, rsum }, Date.now());
@@ -145,7 +147,7 @@ export async function trainLoop(catalog: Catalog, runId: number, config: RunConf
         { train },
         (e) => {
           // The curves a run page redraws after a reload: each direction's loss and the learning rate.
-          if (e.type === 'progress') catalog.write(() => catalog.metrics.record(runId, e.step, trainSplit, { ...Object.fromEntries(Object.entries(e.losses).map(([task, l]) => [`loss ${task}`, l])), lr: e.lr }));
+          if (e.type === 'progress') catalog.write(() => catalog.metrics.record(runId, e.step, trainSplit, { ...Object.fromEntries(Object.entries(e.losses).map(([task, l]) => [metricName.loss(task), l])), lr: e.lr }));
           onEvent(e.type === 'progress' ? { ...e, steps: config.steps } : e);
         },
         async (at) => {

@@ -6,7 +6,7 @@ import { DUPLICATE_POLICIES } from '../duplicates/straddle.ts';
 import { altMoeModel, type AltMoeConfig } from '../model/altmoe.ts';
 import { AUTO, PRESET_NAMES, presetBase, type Preset, type PresetName } from '../model/presets.ts';
 import type { OptimizerConfig } from '../onnx/optim.ts';
-import { ConnectorRunOptions, RunConfig } from './config.ts';
+import { RUN_CONFIG_VERSION, type ConnectorRunOptions, type RunConfig } from './config.ts';
 import { withDuplicatePolicy } from './duplicate-policy.ts';
 import { checkTrainingMemory } from './memory.ts';
 import { ConnectorDataError, limitTraining, loadPairData, requireSplits, type PairData } from './pair-data.ts';
@@ -49,14 +49,14 @@ export function planRun(catalog: Catalog, opts: ConnectorRunOptions): { config: 
   const model: AltMoeConfig = { kind: 'altmoe', modalities, pairs: opts.pairs, ...preset.model, ...modelOver };
   checkTrainingMemory(altMoeModel(model), model, batchSize); // validate before anything is written
   const optimizer: OptimizerConfig = { ...preset.optimizer, lr: lr ?? preset.optimizer.lr, ...(weightDecay !== undefined ? { weightDecay } : {}), schedule: preset.optimizer.schedule && { ...preset.optimizer.schedule, totalSteps: steps, warmupSteps: Math.min(preset.optimizer.schedule.warmupSteps, Math.floor(steps / 10)) } };
-  const presetConfig = { preset: presetName, ...(isAuto ? { auto: { budgetSeconds: budget, trials: AUTO.trials.slice(0, trials) } } : {}) };
-  return { config: { ...presetConfig, model, optimizer, steps, batchSize, evalEvery, patience, seed, pairs: opts.pairs, encoders, datasets: opts.datasets ?? null, trainPairs: opts.trainPairs ?? null, duplicates }, data };
+  const auto = isAuto ? { budgetSeconds: budget, trials: AUTO.trials.slice(0, trials) } : null;
+  return { config: { version: RUN_CONFIG_VERSION, preset: presetName, auto, served: null, model, optimizer, steps, batchSize, evalEvery, patience, seed, pairs: opts.pairs, encoders, datasets: opts.datasets ?? null, trainPairs: opts.trainPairs ?? null, duplicates }, data };
 }
 
 /** The pair data a run was trained on (the same training subset), from the catalog. */
 export function runData(catalog: Catalog, config: RunConfig): Promise<PairData[]> {
   const encoders = Object.fromEntries(Object.entries(config.encoders).map(([m, e]) => [m, e!.name]));
   return Promise.all(
-    config.pairs.map(([a, b]) => withDuplicatePolicy(catalog, limitTraining(loadPairData(catalog, { a, b, encoders, datasets: config.datasets ?? undefined }), config.trainPairs ?? undefined, config.seed), config.duplicates ?? 'warn')),
+    config.pairs.map(([a, b]) => withDuplicatePolicy(catalog, limitTraining(loadPairData(catalog, { a, b, encoders, datasets: config.datasets ?? undefined }), config.trainPairs ?? undefined, config.seed), config.duplicates)),
   );
 }

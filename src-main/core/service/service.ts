@@ -9,7 +9,7 @@ import type { Catalog } from '../catalog/catalog.ts';
 import { connectorInWorker } from '../runs/connector-runner.ts';
 import { deleteRun } from '../runs/run.ts';
 import { type RunEvent } from '../runs/events.ts';
-import { type RunConfig } from '../runs/config.ts';
+import { decodeRunConfig } from '../runs/config.ts';
 import { checkResumable, checkTrainRequest, trainOptions } from '../runs/request.ts';
 import { deleteDataset } from '../datasets/delete.ts';
 import { checkImportSource } from '../datasets/request.ts';
@@ -35,6 +35,7 @@ import { itemInfos, markDuplicates } from '../duplicates/report.ts';
 import { readMap } from '../map/map.ts';
 import { mapInWorker } from '../map/map-runner.ts';
 import { sourceKey, sourceStamp } from '../map/map-source.ts';
+import { metricSplit, parseMetricSplit } from '../../../src-shared/metric-keys.ts';
 
 export type Listener = <E extends EventChannel>(event: E, payload: ApiEvents[E]) => void;
 
@@ -324,15 +325,18 @@ function trainEventInfo(e: RunEvent): TrainEventInfo | null {
 /** The final evaluation a run recorded ("test.<pair>", else "val.<pair>"), first pair. */
 function heldOutRsum(metrics: { split: string; name: string; value: number }[]): RunInfo['heldOut'] {
   for (const split of ['test', 'val'] as const) {
-    const m = metrics.find((x) => new RegExp(`^${split}\\.[a-z]+-[a-z]+$`).test(x.split) && x.name === 'rsum');
+    const m = metrics.find((x) => {
+      const s = parseMetricSplit(x.split);
+      return s?.kind === 'pair' && s.split === split && s.trial === null && x.name === 'rsum';
+    });
     if (m) return { split, rsum: m.value };
   }
   return null;
 }
 
 function runInfo(r: { id: number; name: string; status: string; config: string; updated_at: number }, metrics: { split: string; name: string; value: number }[]): RunInfo {
-  const config = JSON.parse(r.config) as RunConfig & { model: { connector?: string; schedule?: string; loss?: string } };
-  const rsum = metrics.filter((m) => m.split === 'val' && m.name === 'rsum').reduce((b, m) => Math.max(b, m.value), -1);
+  const config = decodeRunConfig(r.config);
+  const rsum = metrics.filter((m) => m.split === metricSplit.val() && m.name === 'rsum').reduce((b, m) => Math.max(b, m.value), -1);
   return {
     id: r.id,
     name: r.name,

@@ -5,6 +5,7 @@ import type { Modality } from '../../../src-shared/types.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { parseRunConfig, type RunConfig } from '../runs/config.ts';
 import { SearchError, UnavailableError } from './errors.ts';
+import { metricSplit } from '../../../src-shared/metric-keys.ts';
 
 export function pickRun(catalog: Catalog, source: Modality, target: Modality, runId?: number): { id: number; config: RunConfig } {
   const covers = (c: RunConfig): boolean => c.pairs.some(([a, b]) => (a === source && b === target) || (a === target && b === source));
@@ -41,9 +42,9 @@ export function pickRun(catalog: Catalog, source: Modality, target: Modality, ru
 export function valScoreOf(catalog: Catalog, runId: number, config: RunConfig, a: Modality, b: Modality): number {
   const pair = config.pairs.find(([x, y]) => (x === a && y === b) || (x === b && y === a))!;
   const metrics = catalog.metrics.forRun(runId);
-  const served = metrics.find((m) => m.split === `val.${pair[0]}-${pair[1]}.served` && m.name === 'score');
+  const served = metrics.find((m) => m.split === metricSplit.served(`${pair[0]}-${pair[1]}`) && m.name === 'score');
   if (served) return served.value;
-  return metrics.filter((m) => m.split === 'val' && m.name === 'score').reduce((best, m) => Math.max(best, m.value), -1);
+  return metrics.filter((m) => m.split === metricSplit.val() && m.name === 'score').reduce((best, m) => Math.max(best, m.value), -1);
 }
 
 /** What a run serves now: its best checkpoint and its served ensemble (a change means new vectors). */

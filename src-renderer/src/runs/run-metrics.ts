@@ -1,11 +1,9 @@
 // A run's charts and summary rebuilt from the metrics the catalog keeps (runs:metrics), so a run
-// page shows the same after a reload as it did live. Metric splits, as the engine writes them:
-//   train | trialN.train   step > 0: `loss <direction>` per direction, `lr`
-//   val | trialN.val       step > 0: score, rsum; `val.<pair>` per pair: fwd_r1 ... rsum
-//   <split>.<pair>         step 0: the held-out evaluation of what the run serves (items, captions)
-//   <split>.<pair>.baseline.<name>  step 0: each tuned baseline (val_score, hp_* settings)
+// page shows the same after a reload as it did live. The metric keys are the engine's
+// (src-shared/metric-keys.ts, which says what each holds).
 import type { MetricPoint } from '../../../src-shared/api.ts';
 import type { Series } from '../charts/series.ts';
+import { hyperSetting, lossDirection, metricSplit, parseMetricSplit } from '../../../src-shared/metric-keys.ts';
 
 export interface Recall {
   fwd: [number, number, number];
@@ -27,11 +25,11 @@ export const BASELINE_NAMES: Record<string, string> = { ridge: 'ridge (linear)',
 
 /** The auto preset's chosen trial (1-based), or null for a run without trials. */
 export function chosenTrial(points: readonly MetricPoint[]): number | null {
-  const p = points.find((m) => m.split === 'val' && m.name === 'chosen_trial');
+  const p = points.find((m) => m.split === metricSplit.val() && m.name === 'chosen_trial');
   if (p) return p.value;
   // A running auto run: its latest trial so far.
-  const trials = points.map((m) => /^trial(\d+)\.(train|val)$/.exec(m.split)).filter((m) => m !== null);
-  return trials.length ? Math.max(...trials.map((m) => Number(m[1]))) : null;
+  const trials = points.map((m) => parseMetricSplit(m.split)).flatMap((s) => ((s?.kind === 'train' || s?.kind === 'val') && s.trial !== null ? [s.trial] : []));
+  return trials.length ? Math.max(...trials) : null;
 }
 
 const byStep = (points: [number, number][]): [number, number][] => points.sort((a, b) => a[0] - b[0]);
@@ -39,18 +37,19 @@ const byStep = (points: [number, number][]): [number, number][] => points.sort((
 /** Loss per direction, learning rate and val RSUM per pair, of the run (or of its chosen trial). */
 export function runCurves(points: readonly MetricPoint[]): { loss: Series[]; lr: Series[]; recall: Series[]; trial: number | null } {
   const trial = chosenTrial(points);
-  const train = trial ? `trial${trial}.train` : 'train';
-  const val = trial ? `trial${trial}.val` : 'val';
+  const train = metricSplit.train(trial);
   const loss = new Map<string, [number, number][]>();
   const lr: [number, number][] = [];
   const recall = new Map<string, [number, number][]>();
   for (const m of points) {
-    if (m.split === train && m.step > 0) {
-      if (m.name.startsWith('loss ')) (loss.get(m.name.slice(5)) ?? loss.set(m.name.slice(5), []).get(m.name.slice(5))!).push([m.step, m.value]);
+    if (m.step <= 0) continue;
+    const direction = lossDirection(m.name);
+    const s = parseMetricSplit(m.split);
+    if (m.split === train) {
+      if (direction !== null) (loss.get(direction) ?? loss.set(direction, []).get(direction)!).push([m.step, m.value]);
       else if (m.name === 'lr') lr.push([m.step, m.value]);
-    } else if (m.split.startsWith(`${val}.`) && m.step > 0 && m.name === 'rsum') {
-      const pair = m.split.slice(val.length + 1);
-      (recall.get(pair) ?? recall.set(pair, []).get(pair)!).push([m.step, m.value]);
+    } else if (s?.kind === 'pair' && s.split === 'val' && s.trial === trial && m.name === 'rsum') {
+      (recall.get(s.pair) ?? recall.set(s.pair, []).get(s.pair)!).push([m.step, m.value]);
     }
   }
   return {
@@ -82,14 +81,17 @@ export function heldOutTables(points: readonly MetricPoint[]): HeldOutTable[] {
     (groups.get(m.split) ?? groups.set(m.split, new Map()).get(m.split)!).set(m.name, m.value);
   }
   const tables: HeldOutTable[] = [];
-  const pairs = new Set([...groups.keys()].map((s) => /^(test|val)\.([a-z]+-[a-z]+)$/.exec(s)).filter((m) => m !== null).map((m) => m[2]!));
+  const pairs = new Set([...groups.keys()].map(parseMetricSplit).flatMap((s) => (s?.kind === 'pair' && s.split !== 'train' && s.trial === null ? [s.pair] : [])));
   for (const pair of pairs) {
-    const split = groups.has(`test.${pair}`) ? 'test' : 'val';
-    const main = groups.get(`${split}.${pair}`)!;
+    const split = groups.has(metricSplit.heldOut('test', pair)) ? 'test' : 'val';
+    const main = groups.get(metricSplit.heldOut(split, pair))!;
     const baselines = Object.keys(BASELINE_NAMES).flatMap((name) => {
-      const b = groups.get(`${split}.${pair}.baseline.${name}`);
+      const b = groups.get(metricSplit.baseline(split, pair, name));
       if (!b) return [];
-      const settings = [...b].filter(([k]) => k.startsWith('hp_')).map(([k, v]) => `${k.slice(3)}=${Number(v.toPrecision(3))}`).join(' ');
+      const settings = [...b].flatMap(([k, v]) => {
+        const setting = hyperSetting(k);
+        return setting === null ? [] : [`${setting}=${Number(v.toPrecision(3))}`];
+      }).join(' ');
       return [{ name, recall: recallOf(b), settings }];
     });
     const items = main.get('items') ?? 0;

@@ -4,6 +4,7 @@ import type { Catalog } from '../../catalog/catalog.ts';
 import { jobParams, reconcileJobs } from '../../catalog/job-records.ts';
 import { formatStats, table } from '../render.ts';
 import { UsageError, withCatalog, type Command } from '../args.ts';
+import { metricSplit } from '../../../../src-shared/metric-keys.ts';
 
 export const init: Command = ({ catalogFile, values, io }) =>
   withCatalog(catalogFile, { create: true }, (c) => {
@@ -48,7 +49,7 @@ function listOf(catalog: Catalog, what: string, json: boolean): string {
     }
     case 'runs': {
       const rows = catalog.runs.list().map((r) => {
-        const rsum = catalog.metrics.forRun(r.id).filter((m) => m.split === 'val' && m.name === 'rsum');
+        const rsum = catalog.metrics.forRun(r.id).filter((m) => m.split === metricSplit.val() && m.name === 'rsum');
         const best = rsum.reduce((b, m) => Math.max(b, m.value), -1);
         return { id: r.id, name: r.name, status: r.status, bestValRsum: best >= 0 ? best : null, updated: new Date(r.updated_at).toISOString() };
       });

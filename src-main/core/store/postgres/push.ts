@@ -10,7 +10,7 @@ import type pg from 'pg';
 import type { Modality, Split } from '../../../../src-shared/types.ts';
 import type { Catalog } from '../../catalog/catalog.ts';
 import { UserError } from '../../util/errors.ts';
-import { runParams, servedFor } from '../../runs/config.ts';
+import { decodeRunConfig, runParams, servedFor } from '../../runs/config.ts';
 import type { RowMapper } from '../../model/row-mapper.ts';
 import { galleryMapper } from '../../model/served.ts';
 import { UnavailableError } from '../errors.ts';
@@ -97,7 +97,7 @@ export function collectionsToPush(catalog: Catalog, options: Pick<PushOptions, '
     const row = catalog.runs.get(options.run);
     if (!row) throw new UserError(`no run ${options.run}`);
     if (!catalog.checkpoints.latest(options.run)) throw new UserError(`run ${options.run} has no checkpoint yet: train it first`);
-    for (const [a, b] of (JSON.parse(row.config) as { pairs: [Modality, Modality][] }).pairs) {
+    for (const [a, b] of decodeRunConfig(row.config).pairs) {
       addRun(a, b, options.run);
       addRun(b, a, options.run);
     }
