@@ -3,6 +3,7 @@
 import { normalizeRows } from '../index/exact.ts';
 import type { Catalog } from './catalog.ts';
 import type { EncoderRow } from './repos/encoders.ts';
+import { concatArrays } from '../util/arrays.ts';
 
 /** Every current vector of an encoder in its own space: item ids, the stored (raw) rows and unit rows. */
 export function encoderRows(catalog: Catalog, encoder: EncoderRow, block = 4096): { ids: Int32Array; raw: Float32Array; unit: Float32Array } {
@@ -16,14 +17,6 @@ export function encoderRows(catalog: Catalog, encoder: EncoderRow, block = 4096)
     rows.forEach((r, i) => new Uint8Array(raw.buffer, i * dim * 4, dim * 4).set(r.vector));
     pages.push({ ids: Int32Array.from(rows, (r) => r.itemId), raw });
   }
-  const n = pages.reduce((t, p) => t + p.ids.length, 0);
-  const ids = new Int32Array(n);
-  const raw = new Float32Array(n * dim);
-  let at = 0;
-  for (const p of pages) {
-    ids.set(p.ids, at);
-    raw.set(p.raw, at * dim);
-    at += p.ids.length;
-  }
-  return { ids, raw, unit: normalizeRows(raw, dim) };
+  const raw = concatArrays(pages.map((p) => p.raw), Float32Array);
+  return { ids: concatArrays(pages.map((p) => p.ids), Int32Array), raw, unit: normalizeRows(raw, dim) };
 }

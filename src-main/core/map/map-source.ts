@@ -12,6 +12,7 @@ import { normalizeRows } from '../index/exact.ts';
 import { galleryMapper, queryMapper } from '../model/served.ts';
 import { servedStamp } from '../store/pick-run.ts';
 import { encoderRows } from '../catalog/encoder-rows.ts';
+import { concatArrays } from '../util/arrays.ts';
 
 export type MapSource = { encoder: string } | { run: number };
 
@@ -88,15 +89,8 @@ export async function mapRows(catalog: Catalog, s: MapSource): Promise<MapRows> 
       await mapper.release();
     }
   }
-  const n = parts.reduce((t, p) => t + p.ids.length, 0);
-  if (n === 0) throw new MapError(`run ${s.run}'s encoders have no vectors in this catalog`);
-  const ids = new Int32Array(n);
-  const unit = new Float32Array(n * dim);
-  let at = 0;
-  for (const p of parts) {
-    ids.set(p.ids, at);
-    unit.set(p.unit, at * dim);
-    at += p.ids.length;
-  }
+  const ids = concatArrays(parts.map((p) => p.ids), Int32Array);
+  if (ids.length === 0) throw new MapError(`run ${s.run}'s encoders have no vectors in this catalog`);
+  const unit = concatArrays(parts.map((p) => p.unit), Float32Array);
   return { key: sourceKey(s), stamp, ids, unit, dim, space: `run ${s.run} (${target} space)` };
 }

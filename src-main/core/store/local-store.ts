@@ -14,6 +14,7 @@ import { buildIvf, defaultListCount, loadIvf, saveIvf, searchIvf, type IvfIndex 
 import { buildInt8Scorer, candidateCount, quantizeRows, topKInt8, type Int8Scorer } from '../index/quantized.ts';
 import { collectionRows, unitRows, type GalleryFor, type RowBlock } from './gallery.ts';
 import { collectionName, type Collection, type NearestQuery, type StoredHit, type VectorStore } from './store.ts';
+import { concatArrays } from '../util/arrays.ts';
 
 export interface LocalStoreOptions {
   /** From this many vectors on, search an approximate index instead of every vector (default 250,000). */
@@ -172,9 +173,9 @@ export class LocalStore implements VectorStore {
     const blocks: RowBlock[] = [];
     // Each block's raw bytes are dropped at once: only the unit rows are kept.
     for await (const block of collectionRows(this.catalog, c, this.gallery, 65_536)) blocks.push({ ...block, raw: [] });
-    const ids = concat(blocks.map((b) => b.ids), Int32Array);
-    const datasets = concat(blocks.map((b) => b.datasets), Int32Array);
-    const unit = concat(blocks.map((b) => b.unit), Float32Array);
+    const ids = concatArrays(blocks.map((b) => b.ids), Int32Array);
+    const datasets = concatArrays(blocks.map((b) => b.datasets), Int32Array);
+    const unit = concatArrays(blocks.map((b) => b.unit), Float32Array);
     const mapper = c.run && (await this.gallery(c.run, enc.modality));
     const dim = mapper?.dim ?? enc.dim;
     // int8 keeps only the codes in memory; the few candidates per query are read back exactly.
@@ -205,12 +206,3 @@ async function releaseScorer(scorer: Promise<Int8Scorer>): Promise<void> {
   await (await scorer.catch(() => null))?.session.release();
 }
 
-function concat<T extends Int32Array | Float32Array>(parts: T[], Type: { new (n: number): T }): T {
-  const out = new Type(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
