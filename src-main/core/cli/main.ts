@@ -7,38 +7,31 @@ import { defaultCatalogPath } from '../catalog/location.ts';
 import { UserError } from '../util/errors.ts';
 import { parseCommandLine, UsageError, type CliIo, type Command } from './args.ts';
 import { HELP } from './help.ts';
-import { init, list, stats } from './commands/catalog.ts';
-import { importCommand } from './commands/import.ts';
-import { train } from './commands/train.ts';
-import { deleteDatasetCommand, deleteRunCommand, evalCommand, exportCommand } from './commands/runs.ts';
-import { encoder } from './commands/encoder.ts';
-import { embed } from './commands/embed.ts';
-import { search } from './commands/search.ts';
-import { serve } from './commands/serve.ts';
-import { demo } from './commands/demo.ts';
-import { store } from './commands/store.ts';
-import { duplicates, map } from './commands/explore.ts';
-
 export type { CliIo };
 
-export const COMMANDS: Record<string, Command> = {
-  init,
-  import: importCommand,
-  stats,
-  list,
-  train,
-  eval: evalCommand,
-  export: exportCommand,
-  'delete-run': deleteRunCommand,
-  'delete-dataset': deleteDatasetCommand,
-  encoder,
-  embed,
-  search,
-  serve,
-  demo,
-  store,
-  map,
-  duplicates,
+/**
+ * The commands, each loaded when it runs: a command's module pulls in what it needs (ONNX Runtime,
+ * the tokenisers, sharp, pg...), and loading all of them made every command, --help included, start
+ * in about two seconds and 300 MB.
+ */
+export const COMMANDS: Record<string, () => Promise<Command>> = {
+  init: async () => (await import('./commands/catalog.ts')).init,
+  import: async () => (await import('./commands/import.ts')).importCommand,
+  stats: async () => (await import('./commands/catalog.ts')).stats,
+  list: async () => (await import('./commands/catalog.ts')).list,
+  train: async () => (await import('./commands/train.ts')).train,
+  eval: async () => (await import('./commands/runs.ts')).evalCommand,
+  export: async () => (await import('./commands/runs.ts')).exportCommand,
+  'delete-run': async () => (await import('./commands/runs.ts')).deleteRunCommand,
+  'delete-dataset': async () => (await import('./commands/runs.ts')).deleteDatasetCommand,
+  encoder: async () => (await import('./commands/encoder.ts')).encoder,
+  embed: async () => (await import('./commands/embed.ts')).embed,
+  search: async () => (await import('./commands/search.ts')).search,
+  serve: async () => (await import('./commands/serve.ts')).serve,
+  demo: async () => (await import('./commands/demo.ts')).demo,
+  store: async () => (await import('./commands/store.ts')).store,
+  map: async () => (await import('./commands/explore.ts')).map,
+  duplicates: async () => (await import('./commands/explore.ts')).duplicates,
 };
 
 /** Runs one CLI command; returns the process exit code. */
@@ -50,8 +43,9 @@ export async function runCli(argv: string[], io: CliIo = { out: (t) => process.s
       io.out(HELP);
       return command === undefined && !values.help ? 2 : 0;
     }
-    const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
-    if (!run) throw new UsageError(`unknown command "${command}"`);
+    const load = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+    if (!load) throw new UsageError(`unknown command "${command}"`);
+    const run = await load();
     return await run({ catalogFile: path.resolve(values.catalog ?? defaultCatalogPath()), args, values, io });
   } catch (err) {
     return reportError(err, io);

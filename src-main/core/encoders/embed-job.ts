@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { MissingItem } from '../catalog/repos/embeddings.ts';
-import { checkMediaPath, realRootOf, resolveUnderRoot } from '../datasets/paths.ts';
+import { checkMediaPath, realRootOf } from '../datasets/paths.ts';
 import type { Provider } from '../onnx/runtime.ts';
 import { isProcessAlive, jobParams } from '../catalog/job-records.ts';
 import { EncoderError } from './errors.ts';
@@ -148,10 +148,12 @@ export async function runEmbedJob(catalog: Catalog, opts: EmbedOptions): Promise
         continue;
       }
       const check = checkMediaPath(it.root, realRoots.get(it.root) ?? realRoots.set(it.root, realRootOf(it.root)).get(it.root)!, it.path!);
+      // Only a regular file reaches a decoder: a FIFO would block the read for ever.
       if (check.state === 'outside') fail(it, 'the file leads outside its dataset root (a link); it is not read');
+      else if (check.state === 'missing') fail(it, 'the file is missing, or is not a regular file (a pipe, socket, device or folder)');
       else {
         items.push(it);
-        inputs.push({ file: check.state === 'ok' ? check.file : resolveUnderRoot(it.root, it.path!) });
+        inputs.push({ file: check.file });
       }
     }
     if (items.length === 0) return prepareNext();

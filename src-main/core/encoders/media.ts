@@ -1,6 +1,7 @@
 // Media decoding to what preprocessors take: RGB pixels for images, mono samples at the encoder's
 // rate for audio. sharp (libvips) and audio-decode (wasm decoders) install from npm with no download.
-import { readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import sharp from 'sharp';
 import decodeAudioBuffer from 'audio-decode';
 import samplerate from '@alexanderolsen/libsamplerate-js';
@@ -25,13 +26,36 @@ export interface DecodeResize {
 }
 
 /**
+ * A media file's bytes, read only from a regular file. It is opened without blocking (an ordinary
+ * open of a FIFO waits for a writer, for ever) and checked by its descriptor, so a pipe, socket,
+ * device or folder is refused even when it replaced the file after an earlier check.
+ */
+export async function readMediaFile(file: string): Promise<Buffer> {
+  const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const st = await handle.stat();
+    if (!st.isFile()) throw new EncoderError('it is not a regular file (a pipe, socket, device or folder) and is not read');
+    if (st.size === 0) throw new EncoderError('the file is empty');
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
  * Decodes an image file (JPEG, PNG, WebP, GIF, TIFF, AVIF, SVG...) to 8-bit RGB, optionally resized on
  * the way: libvips does that on its own threads (JPEGs even decode at reduced scale), which keeps the
  * embedding pipeline's main thread free for the processor's normalisation.
  */
 export async function decodeImage(file: string, resize?: DecodeResize): Promise<InstanceType<typeof RawImage>> {
+  let bytes: Buffer;
   try {
-    let img = sharp(file, { limitInputPixels: MAX_IMAGE_PIXELS, failOn: 'error' })
+    bytes = await readMediaFile(file);
+  } catch (err) {
+    throw new EncoderError(`cannot read image: ${describe(err)}`);
+  }
+  try {
+    let img = sharp(bytes, { limitInputPixels: MAX_IMAGE_PIXELS, failOn: 'error' })
       .rotate() // honour EXIF orientation, as a photo viewer would
       .flatten({ background: '#ffffff' }); // transparent clipart on white, not black
     if (resize) img = img.resize({ width: resize.width, height: resize.height, fit: resize.fit, kernel: resize.kernel, ...(resize.fit === 'outside' ? { withoutEnlargement: true } : {}) });
@@ -49,8 +73,7 @@ export async function decodeImage(file: string, resize?: DecodeResize): Promise<
 export async function decodeAudio(file: string, rate: number): Promise<Float32Array> {
   let bytes: Buffer;
   try {
-    if ((await stat(file)).size === 0) throw new EncoderError('the file is empty');
-    bytes = await readFile(file);
+    bytes = await readMediaFile(file);
   } catch (err) {
     throw new EncoderError(`cannot read audio: ${describe(err)}`);
   }

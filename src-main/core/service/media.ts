@@ -6,7 +6,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { Catalog } from '../catalog/catalog.ts';
 import { checkMediaPath, realRootOf } from '../datasets/paths.ts';
-import { decodeAudio } from '../encoders/media.ts';
+import { decodeAudio, readMediaFile } from '../encoders/media.ts';
 import { waveformImage } from './waveform.ts';
 
 export class MediaError extends UserError {
@@ -94,7 +94,7 @@ export async function thumbnail(catalog: Catalog, itemId: number, size = 320): P
   }
   if (!type.startsWith('image/')) throw new MediaError(`item ${itemId} is not an image or a sound`, 415);
   try {
-    return await sharp(file, { limitInputPixels: 268_402_689 }).rotate().resize({ width: size, height: size, fit: 'inside', withoutEnlargement: true }).webp({ quality: 80 }).toBuffer();
+    return await sharp(await readMediaFile(file), { limitInputPixels: 268_402_689 }).rotate().resize({ width: size, height: size, fit: 'inside', withoutEnlargement: true }).webp({ quality: 80 }).toBuffer();
   } catch {
     throw new MediaError(`cannot decode the image of item ${itemId}`, 415);
   }
