@@ -15,7 +15,7 @@ import { writeSafetensors } from '../util/safetensors.ts';
 import { BEST_FILE, ENSEMBLE_FILE, runParams, saveRunConfig, type RunConfig } from './config.ts';
 import type { AutoReport, RunEvent, RunSummary } from './events.ts';
 import { finishRun, trainLoop } from './loop.ts';
-import { trainingRows, type PairData } from './pair-data.ts';
+import { evalSetOf, trainingRows, type PairData } from './pair-data.ts';
 import { metricName, metricSplit, parseMetricSplit } from '../../../src-shared/metric-keys.ts';
 
 /** A trial's configuration: the run's, with the trial's settings and its own folder. */
@@ -67,8 +67,7 @@ export async function runAuto(catalog: Catalog, runId: number, config: RunConfig
   for (const d of data) {
     const key = `${d.a}-${d.b}`;
     const rows = trainingRows(d.splits.train, d.aDim);
-    const v = d.splits.val;
-    const fit = await fitEnsemble(spec, values, { a: d.a, b: d.b, trainA: rows.a, trainB: rows.b, val: { a: d.a, b: d.b, aVecs: v.aVecs, bVecs: v.bVecs, owner: v.owner } }, config.seed);
+    const fit = await fitEnsemble(spec, values, { a: d.a, b: d.b, trainA: rows.a, trainB: rows.b, val: evalSetOf(d, 'val') }, config.seed);
     served[key] = fit.ensemble;
     for (const [n, x] of Object.entries(fit.tensors)) tensors[`${key}/${n}`] = { shape: [x.length], data: x };
     report[key] = { served: describeServed(fit.ensemble), weights: fit.ensemble.weights, weightsB2a: fit.ensemble.weightsB2a ?? fit.ensemble.weights, hub: { a2b: fit.ensemble.hub?.a2b?.beta ?? 0, b2a: fit.ensemble.hub?.b2a?.beta ?? 0 }, single: fit.single, valScore: fit.valScore, weighing: fit.weighing };

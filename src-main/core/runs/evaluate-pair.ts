@@ -7,7 +7,7 @@ import type { CrossModalResult } from '../model/retrieval.ts';
 import { evaluateServed } from '../model/served.ts';
 import { RunConfig, runParams, servedFor } from './config.ts';
 import { PairEvaluation, RunSummary } from './events.ts';
-import { trainingRows, type PairData } from './pair-data.ts';
+import { evalSetOf, trainingRows, type PairData } from './pair-data.ts';
 import { metricName, metricSplit, type HeldOut } from '../../../src-shared/metric-keys.ts';
 
 export async function evaluateTest(catalog: Catalog, runId: number, config: RunConfig, data: PairData[]): Promise<RunSummary['test']> {
@@ -29,12 +29,11 @@ export async function evaluatePair(config: RunConfig, values: Map<string, Float3
   const spec = altMoeModel(config.model);
   head ??= config.model.loss === 'pred' ? 'pred' : 'mapped';
   const s = d.splits[split];
-  const set = { a: d.a, b: d.b, aVecs: s.aVecs, bVecs: s.bVecs, owner: s.owner };
-  const v = d.splits.val;
+  const set = evalSetOf(d, split);
   // What search and export serve (the connector, or the auto preset's ensemble), through the same graphs.
   const connector = head === 'pred' ? await evaluateConnector(spec, values, set, 'pred') : await evaluateServed(servedFor(config, values, d.a, d.b), set);
   const rows = trainingRows(d.splits.train, d.aDim);
-  const baselines = await evaluateBaselines({ a: rows.a, b: rows.b }, { a: d.a, b: d.b, aVecs: v.aVecs, bVecs: v.bVecs, owner: v.owner }, set, { a: d.aDim, b: d.bDim });
+  const baselines = await evaluateBaselines({ a: rows.a, b: rows.b }, evalSetOf(d, 'val'), set, { a: d.aDim, b: d.bDim });
   return { split, items: s.aVecs.length / d.aDim, captions: s.owner.length, connector, baselines };
 }
 

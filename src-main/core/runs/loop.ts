@@ -16,7 +16,7 @@ import { type TrainJob } from '../train/job.ts';
 import { BEST_FILE, RunConfig } from './config.ts';
 import { evaluateTest, flatten } from './evaluate-pair.ts';
 import { RunEvent, RunSummary } from './events.ts';
-import { trainingRows, type PairData } from './pair-data.ts';
+import { evalSetOf, trainingRows, type PairData } from './pair-data.ts';
 import { metricName, metricSplit } from '../../../src-shared/metric-keys.ts';
 
 function standardisation(config: RunConfig, data: PairData[]): Record<string, Float32Array> {
@@ -105,7 +105,7 @@ export async function trainLoop(catalog: Catalog, runId: number, config: RunConf
     const weighed: { result: CrossModalResult; media: number; captions: number }[] = [];
     for (const d of data) {
       const v = d.splits.val;
-      const r = await evaluateConnector(spec, values, { a: d.a, b: d.b, aVecs: v.aVecs, bVecs: v.bVecs, owner: v.owner });
+      const r = await evaluateConnector(spec, values, evalSetOf(d, 'val'));
       perPair.push([`${d.a}-${d.b}`, r]);
       weighed.push({ result: r, media: v.aVecs.length / d.aDim, captions: v.owner.length });
     }

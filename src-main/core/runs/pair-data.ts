@@ -6,6 +6,7 @@ import type { Modality, Split } from '../../../src-shared/types.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { deriveSeed, mulberry32, permutation } from '../util/rng.ts';
 import type { StraddleReport } from '../duplicates/straddle.ts';
+import type { EvalSet } from '../model/eval-set.ts';
 
 export interface SplitData {
   /** Media vectors [items, dA] and caption vectors [captions, dB]; owner[j] = media row of caption j. */
@@ -136,6 +137,12 @@ function soleEncoder(catalog: Catalog, m: Modality): string {
 }
 
 /** One training row per caption: its media vector and its own vector. */
+/** One split of a pair as evaluation takes it (model/eval-set.ts). */
+export function evalSetOf(d: PairData, split: 'train' | 'val' | 'test'): EvalSet {
+  const s = d.splits[split];
+  return { a: d.a, b: d.b, aVecs: s.aVecs, bVecs: s.bVecs, owner: s.owner };
+}
+
 export function trainingRows(s: SplitData, aDim: number): { a: Float32Array; b: Float32Array } {
   const a = new Float32Array(s.owner.length * aDim);
   s.owner.forEach((i, j) => a.set(s.aVecs.subarray(i * aDim, (i + 1) * aDim), j * aDim));

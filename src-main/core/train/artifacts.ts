@@ -44,9 +44,9 @@ function forward(spec: ModelSpec, task: TaskSpec, name: string, training: boolea
 }
 
 /** The parameters a task's steps update: the job's choice, else the task's, else all. */
-export function trainableOf(spec: ModelSpec, task: TaskSpec, override?: readonly string[] | null): string[] {
+export function trainableOf(spec: ModelSpec, task: TaskSpec): string[] {
   const all = spec.params.map((p) => p.name);
-  const chosen = override ?? task.trainable;
+  const chosen = task.trainable;
   if (!chosen) return all;
   for (const t of chosen) if (!all.includes(t)) throw new Error(`unknown parameter "${t}"`);
   return all.filter((n) => chosen.includes(n));
@@ -54,8 +54,6 @@ export function trainableOf(spec: ModelSpec, task: TaskSpec, override?: readonly
 
 export interface TrainStepOptions {
   optimizer: OptimizerConfig;
-  /** Parameters this step updates (default: all); the others are read only. */
-  trainable?: readonly string[];
   /** Micro-batches per optimizer step (default 1). */
   accumulation?: number;
   /**
@@ -144,7 +142,7 @@ export function buildTrainStep(spec: ModelSpec, task: TaskSpec, opts: TrainStepO
   for (const m of task.masks) inputs[m.name] = g.input(m.name, spec.floatType, m.shape);
   const params: Record<string, Tensor> = {};
   for (const p of spec.params) params[p.name] = g.param(p.name, p.shape);
-  const trainable = trainableOf(spec, task, opts.trainable);
+  const trainable = trainableOf(spec, task);
   const accumulators: string[] = [];
   const accumulated =
     (opts.accumulation ?? 1) > 1
@@ -188,9 +186,9 @@ export function buildTrainStep(spec: ModelSpec, task: TaskSpec, opts: TrainStepO
 }
 
 /** accumulate: like train_step's forward and backward, but only adds this micro-batch's gradients to acc.<p>. */
-export function buildAccumulate(spec: ModelSpec, task: TaskSpec, opts: Pick<TrainStepOptions, 'trainable'>): Uint8Array {
+export function buildAccumulate(spec: ModelSpec, task: TaskSpec): Uint8Array {
   const { g, params, result } = forward(spec, task, `accumulate.${task.name}`, true);
-  const trainable = trainableOf(spec, task, opts.trainable);
+  const trainable = trainableOf(spec, task);
   const grads = gradients(result.loss, trainable.map((n) => params[n]!));
   g.output(result.loss, 'loss');
   trainable.forEach((n, i) => g.output(op.add(g.input(accName(n), spec.floatType, params[n]!.shape), grads[i]!), newName(accName(n))));

@@ -79,7 +79,7 @@ export function buildTrainChain(spec: ModelSpec, cycle: readonly number[], opts:
     const inputs: Record<string, Tensor> = {};
     for (const d of task.inputs) inputs[d.name] = pick(d.name, d.dtype, d.shape);
     for (const m of task.masks) inputs[m.name] = pick(m.name, ft, m.shape);
-    const trainable = trainableOf(spec, task, opts.trainable);
+    const trainable = trainableOf(spec, task);
     for (const n of trainable) updated.add(n);
     const statesOf = (n: string): Tensor[] =>
       stateNames(opts.optimizer, n).map((s) => {

@@ -60,5 +60,7 @@ export function readCheckpoint(file: string): { step: number; cursor: Record<str
 /** The config fields that must match for a checkpoint to be resumed by a job. */
 export function identity(job: TrainJob): string {
   const initial = job.initialValues ? createHash('sha256').update(JSON.stringify(Object.entries(job.initialValues).map(([k, v]) => [k, Array.from(v)]))).digest('hex') : null;
-  return JSON.stringify({ model: job.model, optimizer: job.optimizer, batchSize: job.batchSize, accumulation: job.accumulation ?? 1, trainable: job.trainable ?? null, seed: job.seed, initial });
+  // `trainable: null`: the identity of checkpoints already on disk names a per-job parameter subset
+  // that no job sets (so they still resume).
+  return JSON.stringify({ model: job.model, optimizer: job.optimizer, batchSize: job.batchSize, accumulation: job.accumulation ?? 1, trainable: null, seed: job.seed, initial });
 }

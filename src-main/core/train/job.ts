@@ -12,8 +12,6 @@ export interface TrainJob {
   steps: number;
   batchSize: number;
   accumulation?: number;
-  /** Parameters to train (default all). */
-  trainable?: string[];
   seed: number;
   provider?: Provider;
   threads?: number;

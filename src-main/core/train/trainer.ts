@@ -61,18 +61,18 @@ export async function train(buildModel: ModelBuilder, job: TrainJob, data: Train
   // correction); with one task there is one group, the global step.
   const taskSets = new Map<string, number[]>();
   spec.tasks.forEach((task, i) => {
-    for (const p of trainableOf(spec, task, job.trainable)) taskSets.set(p, [...(taskSets.get(p) ?? []), i]);
+    for (const p of trainableOf(spec, task)) taskSets.set(p, [...(taskSets.get(p) ?? []), i]);
   });
   const countGroups = spec.tasks.length > 1 ? new Map([...taskSets].map(([p, ts]) => [p, ts.join('_')])) : undefined;
 
   // Artifacts on disk, one set per task: the graphs that run are files a user can inspect or reuse.
   const tasks: TaskRuntime[] = [];
   for (const [index, task] of spec.tasks.entries()) {
-    const built = buildTrainStep(spec, task, { optimizer: job.optimizer, trainable: job.trainable, accumulation, countGroups });
+    const built = buildTrainStep(spec, task, { optimizer: job.optimizer, accumulation, countGroups });
     fs.writeFileSync(path.join(job.dir, `train_step.${task.name}.onnx`), built.model);
     const evalArt = buildEval(spec, task);
     fs.writeFileSync(path.join(job.dir, `eval.${task.name}.onnx`), evalArt.model);
-    const accModel = accumulation > 1 ? buildAccumulate(spec, task, { trainable: job.trainable }) : null;
+    const accModel = accumulation > 1 ? buildAccumulate(spec, task) : null;
     if (accModel) fs.writeFileSync(path.join(job.dir, `accumulate.${task.name}.onnx`), accModel);
     tasks.push({
       task,
@@ -107,7 +107,7 @@ export async function train(buildModel: ModelBuilder, job: TrainJob, data: Train
   // WebGPU has no Loop kernel: ORT would run the Loop on the CPU and copy every parameter through
   // it each cycle, while single steps keep parameters and states on the GPU (outputsOnDevice).
   if (!onGpu && accumulation === 1 && (fixedRun === null || (fixedRun >= T && fixedRun >= 2))) {
-    const built = buildTrainChain(spec, tasks.map((t) => t.index), { optimizer: job.optimizer, trainable: job.trainable, countGroups });
+    const built = buildTrainChain(spec, tasks.map((t) => t.index), { optimizer: job.optimizer, countGroups });
     fs.writeFileSync(path.join(job.dir, 'train_chain.onnx'), built.model);
     try {
       chain = { session: await createSession(built.model, opts), io: built.io };
