@@ -19,6 +19,12 @@ function positive(label: string, max: number) {
   return z.number({ error }).positive({ error }).max(max, { error });
 }
 
+/** A finite number in [min, max]: for settings whose tiny values are as wrong as zero (a learning rate of 5e-324 trains nothing). */
+function between(label: string, min: number, max: number) {
+  const error = `${label} must be a number from ${min} to ${max.toLocaleString('en-US')}`;
+  return z.number({ error }).min(min, { error }).max(max, { error });
+}
+
 function oneOf<T extends readonly [string, ...string[]]>(label: string, values: T) {
   return z.enum(values, { error: `${label} must be one of ${values.join(', ')}` });
 }
@@ -34,6 +40,8 @@ export const LIMITS = {
   seed: 2 ** 31 - 1,
   trainPairs: 100_000_000,
   lr: 1,
+  /** Below this a step changes float32 weights by nothing: a typo, not a setting. */
+  minLr: 1e-8,
   embedBatch: 4096,
   k: 1000,
   threads: 256,
@@ -98,7 +106,7 @@ export const trainSchema = z
     batchSize: wholeNumber('the batch size', 2, LIMITS.batchSize).optional(),
     evalEvery: wholeNumber('the evaluation interval', 1, LIMITS.evalEvery).optional(),
     patience: wholeNumber('patience', 1, LIMITS.patience).optional(),
-    lr: positive('the learning rate', LIMITS.lr).optional(),
+    lr: between('the learning rate', LIMITS.minLr, LIMITS.lr).optional(),
     connector: oneOf('the connector', ['moe', 'mlp'] as const).optional(),
     schedule: oneOf('the schedule', ['alternating', 'joint'] as const).optional(),
     loss: oneOf('the loss', ['pred+cl', 'pred', 'cl'] as const).optional(),

@@ -46,11 +46,12 @@ async function api(channel: RequestChannel, payload: unknown): Promise<string> {
 const TRAIN = { pairs: [['image', 'text']] };
 /** [what, CLI args, API channel and payload, the message both must say, CLI exit code]. */
 const CASES: [string, string[], RequestChannel, unknown, RegExp, number][] = [
-  ['lr NaN', ['train', '--pairs', 'image:text', '--lr', 'NaN'], 'train:start', { ...TRAIN, lr: Number.NaN }, /^the learning rate must be a number above 0 and at most 1$/, 2],
+  ['lr NaN', ['train', '--pairs', 'image:text', '--lr', 'NaN'], 'train:start', { ...TRAIN, lr: Number.NaN }, /^the learning rate must be a number from 1e-8 to 1$/, 2],
   ['lr Infinity', ['train', '--pairs', 'image:text', '--lr', 'Infinity'], 'train:start', { ...TRAIN, lr: Infinity }, /^the learning rate must be/, 2],
   ['lr 1e9', ['train', '--pairs', 'image:text', '--lr', '1e9'], 'train:start', { ...TRAIN, lr: 1e9 }, /^the learning rate must be/, 2],
   ['lr 0', ['train', '--pairs', 'image:text', '--lr', '0'], 'train:start', { ...TRAIN, lr: 0 }, /^the learning rate must be/, 2],
   ['lr negative', ['train', '--pairs', 'image:text', '--lr', '-0.1'], 'train:start', { ...TRAIN, lr: -0.1 }, /^the learning rate must be/, 2],
+  ['lr 5e-324', ['train', '--pairs', 'image:text', '--lr', '5e-324'], 'train:start', { ...TRAIN, lr: 5e-324 }, /^the learning rate must be a number from 1e-8 to 1$/, 2],
   ['lr wrong type', ['train', '--pairs', 'image:text', '--lr', 'fast'], 'train:start', { ...TRAIN, lr: 'fast' }, /^the learning rate must be/, 2],
   ['batch 1', ['train', '--pairs', 'image:text', '--batch', '1'], 'train:start', { ...TRAIN, batchSize: 1 }, /^the batch size must be a whole number from 2 to 16,384$/, 2],
   ['batch huge', ['train', '--pairs', 'image:text', '--batch', '100000'], 'train:start', { ...TRAIN, batchSize: 100_000 }, /^the batch size must be a whole number from 2/, 2],

@@ -9,6 +9,7 @@ import { exportConnector } from '../../src-main/core/runs/export.ts';
 import { deleteRun, trainConnector } from '../../src-main/core/runs/run.ts';
 import { runsFolderOf } from '../../src-main/core/runs/config.ts';
 import { SearchEngine } from '../../src-main/core/search/engine.ts';
+import { cliOn } from '../helpers.ts';
 import { catalogWithVectors, SMALL } from './fixtures.ts';
 
 describe('copy-safe run storage', () => {
@@ -36,6 +37,19 @@ describe('copy-safe run storage', () => {
     const engine = new SearchEngine(c);
     expect((await engine.searchByItem({ item: item.id, to: ['text'], k: 5, run: run.runId })).length).toBe(5);
     await engine.close();
+
+    // A partial copy without the best checkpoint: eval and export say so instead of reading the
+    // last checkpoint (another model); the last one is there on request.
+    const best = path.join(runsFolderOf(c.file), `run-${run.runId}`, 'best.safetensors');
+    fs.renameSync(best, `${best}.away`);
+    await expect(evaluateRun(c, run.runId, 'test')).rejects.toThrow(/best checkpoint is missing: .*best\.safetensors.*"--checkpoint last"/);
+    expect(() => exportConnector(c, run.runId, path.join(dir, 'export-partial'))).toThrow(/best checkpoint is missing/);
+    const refused = await cliOn(c.file, ['eval', String(run.runId)]);
+    expect([refused.code, refused.err.trim().split('\n')]).toEqual([1, [expect.stringMatching(/^altmoe: error: the run's best checkpoint is missing/)]]);
+    const last = await cliOn(c.file, ['eval', String(run.runId), '--checkpoint', 'last', '--json']);
+    expect(last.code, last.err).toBe(0);
+    expect((JSON.parse(last.out) as { pairs: unknown[] }).pairs).toHaveLength(1);
+    fs.renameSync(`${best}.away`, best);
     c.close();
 
     // Moved with its runs folder to another place: it keeps working.

@@ -95,7 +95,7 @@ describe('server mode security', () => {
       const r = await raw(method, target, headers);
       expect(r.headers['x-content-type-options'], target).toBe('nosniff');
       expect(r.headers['referrer-policy'], target).toBe('no-referrer');
-      expect(r.headers['content-security-policy'], target).toMatch(/frame-ancestors 'none'|sandbox/);
+      expect(r.headers['content-security-policy'], target).toMatch(/frame-ancestors 'none'/);
     }
   });
 

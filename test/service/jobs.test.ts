@@ -100,6 +100,11 @@ describe('jobs', () => {
     const jobsBefore = (await service.handle('jobs:list', undefined)).length;
     await expect(service.handle('train:start', { pairs: [['image', 'audio']], preset: 'laptop' })).rejects.toThrow(/no audio encoder/);
     expect((await service.handle('jobs:list', undefined)).length).toBe(jobsBefore);
+    // A request without a preset trains the default one, and its job says which.
+    const auto = (await service.handle('train:start', { pairs: [['image', 'text']], budgetSeconds: 1, steps: 20, evalEvery: 10 })).jobId;
+    expect((await service.handle('jobs:list', undefined)).find((j) => j.jobId === auto)?.title).toBe('train image<->text (auto)');
+    service.jobs.cancel(auto);
+    await settled(auto);
     await service.close();
   });
 });

@@ -45,6 +45,7 @@ export const OPTIONS = {
   provider: { type: 'string' },
   resume: { type: 'string' },
   head: { type: 'string' },
+  checkpoint: { type: 'string' },
   item: { type: 'string' },
   to: { type: 'string' },
   k: { type: 'string', short: 'k' },

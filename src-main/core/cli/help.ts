@@ -14,9 +14,9 @@ Usage:
   altmoe train --pairs image:text[,audio:text] [--preset auto|laptop|paper] [options]
                                                 train the Alt-MoE connector on stored vectors
   altmoe train --resume RUN                     continue a cancelled or interrupted run
-  altmoe eval RUN [--split val|test] [--head mapped|pred]
+  altmoe eval RUN [--split val|test] [--head mapped|pred] [--checkpoint best|last]
                                                 retrieval recall of a run, with the baselines
-  altmoe export RUN DIR                         standalone ONNX per direction + card.json
+  altmoe export RUN DIR [--checkpoint best|last] standalone ONNX per direction + card.json
   altmoe delete-run RUN                         remove a run, its checkpoints, metrics and folder
   altmoe delete-dataset NAME                    remove a dataset's items, pairs and vectors (media files stay)
   altmoe encoder add DIR [--name N] [--file F] [--modality M] [--output O] [--pooling P] [--replace]

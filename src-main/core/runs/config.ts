@@ -144,13 +144,23 @@ export function runConfig(catalog: Catalog, runId: number): RunConfig {
   return parseRunConfig(catalog, run.config);
 }
 
-/** The best checkpoint's parameters (the last one when no validation ever ran). */
-export function runParams(config: RunConfig): Map<string, Float32Array | Float64Array> {
+/** A run's parameters: its best checkpoint (refused, with the reason, when only the last one is there) or, asked for, its last. */
+export function runParams(config: RunConfig, checkpoint: RunCheckpoint = 'best'): Map<string, Float32Array | Float64Array> {
   const bestFile = path.join(config.dir, BEST_FILE);
-  const file = fs.existsSync(bestFile) ? bestFile : path.join(config.dir, CHECKPOINT_FILE);
+  const lastFile = path.join(config.dir, CHECKPOINT_FILE);
+  if (checkpoint === 'best' && !fs.existsSync(bestFile)) {
+    // Validation writes the best checkpoint at every checkpoint, so a last one without it is a
+    // partial copy or a crash between the two writes: never silently another model.
+    if (fs.existsSync(lastFile)) throw new ConnectorDataError(`the run's best checkpoint is missing: ${bestFile} is not there (a partial copy of its folder?); its last checkpoint is, and "--checkpoint last" evaluates or exports that one instead`);
+    throw missingRunFiles(config.dir);
+  }
+  const file = checkpoint === 'best' ? bestFile : lastFile;
   if (!fs.existsSync(file)) throw missingRunFiles(config.dir);
   return readCheckpoint(file).params;
 }
+
+/** Which of a run's checkpoints to read: the best on validation (what it serves), or the last one written. */
+export type RunCheckpoint = 'best' | 'last';
 
 /** The one-line error for a run whose folder is gone (a catalog copied or moved without it). */
 export function missingRunFiles(dir: string): ConnectorDataError {

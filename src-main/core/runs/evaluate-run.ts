@@ -6,7 +6,7 @@ import { straddleWarning } from '../duplicates/straddle.ts';
 import { evaluatePair, recordEvaluation } from './evaluate-pair.ts';
 import { runData } from './plan.ts';
 import { type PairEvaluation } from './events.ts';
-import { runConfig, runParams } from './config.ts';
+import { runConfig, runParams, type RunCheckpoint } from './config.ts';
 
 export interface RunEvaluation {
   runId: number;
@@ -26,10 +26,10 @@ function untrainedHead(loss: string, head: 'mapped' | 'pred'): string | null {
 }
 
 /** Recall of a run's best checkpoint on a split, beside the tuned training-free baselines on the same split; stored with the run. */
-export async function evaluateRun(catalog: Catalog, runId: number, split: Split, requested?: 'mapped' | 'pred'): Promise<RunEvaluation> {
+export async function evaluateRun(catalog: Catalog, runId: number, split: Split, requested?: 'mapped' | 'pred', checkpoint: RunCheckpoint = 'best'): Promise<RunEvaluation> {
   const config = runConfig(catalog, runId);
   const head = requested ?? (config.model.loss === 'pred' ? 'pred' : 'mapped');
-  const values = runParams(config);
+  const values = runParams(config, checkpoint);
   const warning = untrainedHead(config.model.loss, head);
   const out: RunEvaluation = { runId, split, head, pairs: [], warnings: warning ? [warning] : [] };
   for (const d of await runData(catalog, config)) {

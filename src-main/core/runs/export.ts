@@ -8,20 +8,20 @@ import { buildInfer } from '../train/artifacts.ts';
 import { ConnectorDataError } from './pair-data.ts';
 import { writeSafetensors } from '../util/safetensors.ts';
 import { buildGallery, buildQuery } from '../model/ensemble.ts';
-import { runConfig, runParams, servedFor } from './config.ts';
+import { runConfig, runParams, servedFor, type RunCheckpoint } from './config.ts';
 
 export interface ExportResult {
   dir: string;
   files: string[];
 }
 
-export function exportConnector(catalog: Catalog, runId: number, outDir: string): ExportResult {
+export function exportConnector(catalog: Catalog, runId: number, outDir: string, checkpoint: RunCheckpoint = 'best'): ExportResult {
   const run = catalog.runs.get(runId);
   if (!run) throw new ConnectorDataError(`no run ${runId} (see "altmoe list runs")`);
   if (run.status !== 'done') throw new ConnectorDataError(`run ${runId} is ${run.status}; only a finished run can be exported (altmoe train --resume ${runId})`);
   const config = runConfig(catalog, runId);
   const spec = altMoeModel(config.model);
-  const values = runParams(config);
+  const values = runParams(config, checkpoint);
   fs.mkdirSync(outDir, { recursive: true });
   const files: string[] = [];
   const directions = config.pairs.flatMap(([a, b]) => [[a, b], [b, a]] as const);

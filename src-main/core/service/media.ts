@@ -67,7 +67,7 @@ export function mediaHeaders(type: string): Record<string, string> {
   return {
     'content-type': type,
     'x-content-type-options': 'nosniff',
-    'content-security-policy': "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'",
+    'content-security-policy': "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'",
     ...(INERT.has(type) ? {} : { 'content-disposition': 'attachment' }),
   };
 }

@@ -280,7 +280,7 @@ export class EngineService {
 
   private startTraining(p: TrainRequest | null, resumeRun?: number): string {
     const c = this.catalog;
-    const title = p ? `train ${p.pairs.map((x) => x.join('<->')).join(', ')} (${p.preset})` : `resume run ${resumeRun}`;
+    const title = p ? `train ${p.pairs.map((x) => x.join('<->')).join(', ')} (${p.preset ?? 'auto'})` : `resume run ${resumeRun}`;
     return this.jobs.start('train', title, async (ctx) => {
       let runId: number | null = resumeRun ?? null;
       if (runId !== null) this.jobs.attachRun(ctx.jobId, runId);

@@ -14,8 +14,9 @@ export const evalCommand: Command = ({ catalogFile, args, values, io }) => {
   const id = runIdArg(run);
   const split = oneOf(values.split, 'split', ['val', 'test'] as const) ?? 'test';
   const head = oneOf(values.head, 'head', ['mapped', 'pred'] as const);
+  const checkpoint = oneOf(values.checkpoint, 'checkpoint', ['best', 'last'] as const);
   return withCatalogAsync(catalogFile, { create: false }, async (c) => {
-    const result = await evaluateRun(c, id, split, head);
+    const result = await evaluateRun(c, id, split, head, checkpoint);
     io.out(values.json ? JSON.stringify(result, null, 2) : formatEval(result));
     return 0;
   });
@@ -26,8 +27,9 @@ export const exportCommand: Command = ({ catalogFile, args, values, io }) => {
   if (!run || !dir) throw new UsageError('export needs a run id and a folder, e.g. "altmoe export 3 ./connector"');
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
   const id = runIdArg(run);
+  const checkpoint = oneOf(values.checkpoint, 'checkpoint', ['best', 'last'] as const);
   return withCatalog(catalogFile, { create: false }, (c) => {
-    const r = exportConnector(c, id, path.resolve(dir));
+    const r = exportConnector(c, id, path.resolve(dir), checkpoint);
     io.out(values.json ? JSON.stringify(r, null, 2) : `exported run ${id} to ${r.dir}: ${r.files.join(', ')}`);
     return 0;
   });
