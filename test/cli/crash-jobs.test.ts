@@ -9,7 +9,7 @@ import { Catalog } from '../../src-main/core/catalog/catalog.ts';
 import { EngineService } from '../../src-main/core/service/service.ts';
 import { catalogWithVectors } from '../runs/fixtures.ts';
 import { makeTextEncoder } from '../encoders/tiny-encoders.ts';
-import { tempDir, writeFiles } from '../helpers.ts';
+import { cliOn, tempDir, writeFiles } from '../helpers.ts';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/altmoe.js');
 const hasSqlite3 = spawnSync('sqlite3', ['-version']).status === 0;
@@ -39,6 +39,7 @@ describe('crash and restart', () => {
       expect(jobs.find((j) => j.jobId === jobId)).toMatchObject({ kind: 'train', status: 'interrupted', runId: 1 });
       expect(again.runs.get(1)!.status).toBe('interrupted');
       if (hasSqlite3) expect(spawnSync('sqlite3', [file, 'PRAGMA integrity_check'], { encoding: 'utf8' }).stdout.trim()).toBe('ok');
+      expect((await cliOn(file, ['list', 'jobs'])).out).toContain('altmoe train --resume 1');
 
       const updates: JobInfo[] = [];
       service.on((event, payload) => event === 'job:update' && updates.push(payload as JobInfo));
@@ -47,8 +48,9 @@ describe('crash and restart', () => {
       while (!['done', 'failed', 'cancelled'].includes(updates.filter((u) => u.jobId === resumed).at(-1)?.status ?? '') && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
       expect(updates.filter((u) => u.jobId === resumed).at(-1)).toMatchObject({ status: 'done' });
       expect(again.runs.get(1)!.status).toBe('done');
-      // A done job is not resumed again.
+      // A done job is not resumed again, and the old interrupted job no longer suggests resuming its finished run.
       await expect(service.handle('jobs:resume', { jobId: resumed })).rejects.toThrow(/is done/);
+      expect((await cliOn(file, ['list', 'jobs'])).out).not.toContain('--resume');
     } finally {
       await service.close();
       again.close();

@@ -65,7 +65,7 @@ function listOf(catalog: Catalog, what: string, json: boolean): string {
       if (json) return JSON.stringify(rows, null, 2);
       return table(
         ['id', 'kind', 'status', 'what', 'run', 'started', 'resume with'],
-        rows.map((r) => [r.id, r.kind, r.status, r.title, r.run ?? '-', r.started, resumeHint(r.kind, r.status, r.id, r.run)]),
+        rows.map((r) => [r.id, r.kind, r.status, r.title, r.run ?? '-', r.started, resumeHint(r.kind, r.status, r.id, r.run, r.run === null ? undefined : catalog.runs.get(r.run)?.status)]),
       );
     }
     default:
@@ -77,10 +77,11 @@ function listOf(catalog: Catalog, what: string, json: boolean): string {
   }
 }
 
-function resumeHint(kind: string, status: string, id: string, run: number | null): string {
+/** How to go on with a job that stopped; nothing for a train job whose run finished since (resumed under another job) or is gone. */
+function resumeHint(kind: string, status: string, id: string, run: number | null, runStatus: string | undefined): string {
   if (!['interrupted', 'cancelled', 'failed'].includes(status)) return '';
   if (kind === 'embed') return `altmoe embed --resume ${id}`;
-  if (kind === 'train' && run !== null) return `altmoe train --resume ${run}`;
+  if (kind === 'train') return run !== null && runStatus !== undefined && runStatus !== 'done' ? `altmoe train --resume ${run}` : '';
   return kind === 'import' ? 'import it again' : '';
 }
 
