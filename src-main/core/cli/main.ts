@@ -7,6 +7,7 @@ import { defaultCatalogPath } from '../catalog/location.ts';
 import { UserError } from '../util/errors.ts';
 import { parseCommandLine, UsageError, type CliIo, type Command } from './args.ts';
 import { HELP } from './help.ts';
+import { terminalSafe } from './render.ts';
 export type { CliIo };
 
 /**
@@ -35,7 +36,8 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
 };
 
 /** Runs one CLI command; returns the process exit code. */
-export async function runCli(argv: string[], io: CliIo = { out: (t) => process.stdout.write(`${t}\n`), err: process.stderr }): Promise<number> {
+export async function runCli(argv: string[], rawIo: CliIo = { out: (t) => process.stdout.write(`${t}\n`), err: process.stderr }): Promise<number> {
+  const io = terminalSafeIo(rawIo);
   try {
     const { values, positionals } = parseCommandLine(argv);
     const [command, ...args] = positionals;
@@ -69,4 +71,16 @@ function reportError(err: unknown, io: CliIo): number {
   }
   io.err.write(`altmoe: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   return 1;
+}
+
+/** Every path out of the CLI goes through terminalSafe: dataset strings (file names, captions, titles) reach a terminal inert. */
+function terminalSafeIo(io: CliIo): CliIo {
+  const err = new Proxy(io.err, {
+    get(target, prop) {
+      if (prop === 'write') return (chunk: unknown, ...rest: unknown[]) => (target.write as (...a: unknown[]) => boolean)(typeof chunk === 'string' ? terminalSafe(chunk) : chunk, ...rest);
+      const value = Reflect.get(target, prop, target) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { out: (text) => io.out(terminalSafe(text)), err };
 }

@@ -1,4 +1,5 @@
 import type { Progress } from '../../../src-shared/types.ts';
+import { REDRAW } from './render.ts';
 
 /**
  * Progress on stderr: a self-updating line on a terminal, otherwise one line per phase and per
@@ -25,7 +26,7 @@ export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): { 
         lastDraw = now;
         if (p.phase !== phase && drawn) stream.write('\n');
         phase = p.phase;
-        stream.write(`\r\x1b[2K${format(p)}`);
+        stream.write(`${REDRAW}${format(p)}`);
         drawn = true;
         return;
       }

@@ -4,11 +4,26 @@ import type { PairEvaluation, RunSummary } from '../runs/events.ts';
 import { BASELINE_LABELS, TRAINED_MEMBERS, type MemberName } from '../model/ensemble.ts';
 import type { CrossModalResult } from '../model/retrieval.ts';
 
-/** A plain left-aligned text table. */
 /** Dataset text for a terminal: control characters (escape sequences, newlines) shown as U+FFFD, never obeyed. */
 export function printable(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '\ufffd');
 }
+
+/** The progress line's own redraw (carriage return, erase line): the one control sequence the CLI writes itself. */
+export const REDRAW = '\r\x1b[2K';
+
+/**
+ * All CLI output on its way to the terminal: control characters shown as U+FFFD (a file name's
+ * `ESC[31m` or `ESC]0;title BEL` is printed, never obeyed), but for line breaks and tabs, and the
+ * progress line's REDRAW when a write starts with it.
+ */
+export function terminalSafe(text: string): string {
+  const redraw = text.startsWith(REDRAW);
+  const body = (redraw ? text.slice(REDRAW.length) : text).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g, '\ufffd');
+  return redraw ? REDRAW + body : body;
+}
+
+/** A plain left-aligned text table. */
 
 export function table(header: string[], rows: (string | number)[][]): string {
   if (rows.length === 0) return '(none)';
