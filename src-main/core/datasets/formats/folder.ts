@@ -19,7 +19,8 @@ export const folderReader: FormatReader = {
   async parse(source, opts) {
     const root = path.resolve(source);
     const plan = new ImportPlan('folder', root);
-    const files = walk(root);
+    const { files, skipped } = walk(root);
+    if (skipped.length > 0) plan.warn(`${skipped.length} entr${skipped.length === 1 ? 'y' : 'ies'} could not be read and ${skipped.length === 1 ? 'was' : 'were'} skipped, e.g. ${skipped.slice(0, 3).join(', ')}`);
     const captionFiles = new Set(files.filter((f) => f.toLowerCase().endsWith('.txt')));
     const usedSidecars = new Set<string>();
     let done = 0;
@@ -57,21 +58,51 @@ function splitOfFolder(rel: string): Split | null {
   }
 }
 
-/** Relative POSIX paths of all regular files under root, sorted; hidden entries and symlinked folders are skipped. */
-function walk(root: string): string[] {
+/**
+ * Relative POSIX paths of all regular files under root, sorted; hidden entries and symlinked folders
+ * are skipped. An entry that cannot be read (a loop of links, a link into /proc, a folder without
+ * permission) is skipped with its reason rather than failing the whole import.
+ */
+function walk(root: string): { files: string[]; skipped: string[] } {
   const st = fs.statSync(root, { throwIfNoEntry: false });
   if (!st?.isDirectory()) throw new ImportError(`${root} is not a folder`);
-  const out: string[] = [];
+  const files: string[] = [];
+  const skipped: string[] = [];
   const visit = (dir: string, prefix: string): void => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch (err) {
+      if (prefix === '') throw new ImportError(`cannot read the folder ${root}: ${unreadable(err)}`);
+      skipped.push(`${prefix}/ (${unreadable(err)})`);
+      return;
+    }
+    for (const entry of entries) {
       if (entry.name.startsWith('.')) continue;
       const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) visit(path.join(dir, entry.name), rel);
-      else if (entry.isFile() || (entry.isSymbolicLink() && fs.statSync(path.join(dir, entry.name), { throwIfNoEntry: false })?.isFile())) {
-        out.push(rel);
+      try {
+        if (entry.isDirectory()) visit(path.join(dir, entry.name), rel);
+        else if (entry.isFile() || (entry.isSymbolicLink() && fs.statSync(path.join(dir, entry.name), { throwIfNoEntry: false })?.isFile())) files.push(rel);
+      } catch (err) {
+        skipped.push(`${rel} (${unreadable(err)})`);
       }
     }
   };
   visit(root, '');
-  return out.sort();
+  return { files: files.sort(), skipped };
+}
+
+/** Why a file-system entry cannot be read, in words. */
+function unreadable(err: unknown): string {
+  switch ((err as NodeJS.ErrnoException).code) {
+    case 'ELOOP':
+      return 'a loop of symbolic links';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ENOENT':
+      return 'gone while it was read';
+    default:
+      return (err as Error).message;
+  }
 }
