@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Catalog } from '../catalog/catalog.ts';
+import { reconcileJobs } from '../catalog/job-records.ts';
 import { straddleWarning } from '../duplicates/straddle.ts';
 import { directionName } from '../model/altmoe.ts';
 import type { Provider } from '../onnx/runtime.ts';
@@ -61,6 +62,8 @@ export async function resumeConnector(catalog: Catalog, runId: number, onEvent: 
  * leaves those files alone.
  */
 export function deleteRun(catalog: Catalog, runId: number): string | null {
+  // A run left 'running' by a process that died is interrupted, not busy.
+  reconcileJobs(catalog);
   const run = catalog.runs.get(runId);
   if (!run) throw new ConnectorDataError(`no run ${runId}`);
   if (run.status === 'running') throw new ConnectorDataError(`run ${runId} is running; cancel it first`);
