@@ -20,3 +20,17 @@ export function referenceEnvRecord(): Record<string, unknown> {
     unset: UNSET_FOR_REFERENCE.map((name) => ({ name, was: process.env[name] ?? null })),
   };
 }
+
+/** The Debian package that gives torch and faiss an optimised BLAS (they load libblas.so.3, which it provides). */
+export const OPTIMISED_BLAS_PACKAGE = 'libopenblas0-pthread';
+
+/**
+ * Why a reference's figures cannot stand as a fair reference, or null when they can: without
+ * OpenBLAS, Debian's torch and faiss fall back to the reference BLAS and run several times slower
+ * (torch trained at 0.5 steps/s instead of 5), which would turn any ratio against them into a boast.
+ */
+export function unoptimisedBlas(blas: unknown): string | null {
+  const b = (blas ?? {}) as { library?: string | null; core?: string };
+  if (b.library && b.core && !b.core.startsWith('unknown')) return null;
+  return `the Python reference ran without an optimised BLAS (${b.core ?? 'none loaded'}): install ${OPTIMISED_BLAS_PACKAGE} (apt-get install ${OPTIMISED_BLAS_PACKAGE}) and run again; no ratio is recorded`;
+}

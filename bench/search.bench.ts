@@ -20,7 +20,7 @@ import { buildHnsw, loadHnsw, rerankCount, saveHnsw, searchHnsw, searchHnswBatch
 import { buildIvf, searchIvf } from '../src-main/core/index/ivf.ts';
 import { buildInt8Scorer, candidateCount, quantizeRows, topKInt8 } from '../src-main/core/index/quantized.ts';
 import { mulberry32 } from '../src-main/core/util/rng.ts';
-import { referenceEnv, referenceEnvRecord } from './python-env.ts';
+import { referenceEnv, referenceEnvRecord, unoptimisedBlas } from './python-env.ts';
 import { crossModalQueries, D, generate, inDistQueries, type Generator } from './search-data.ts';
 import { KINDS, summarize, type Kind } from './search-summary.ts';
 import { round } from './stats.ts';
@@ -185,7 +185,12 @@ for (const n of SIZES) {
   else {
     const peers = JSON.parse(f.stdout.trim().split('\n').at(-1)!) as { blas: unknown; indexes: Record<string, Record<string, unknown>> };
     build.faiss_blas = peers.blas;
-    for (const [name, entry] of Object.entries(peers.indexes)) {
+    const slowBlas = unoptimisedBlas(peers.blas);
+    if (slowBlas) {
+      console.error(slowBlas);
+      build.faiss_error = slowBlas;
+    }
+    for (const [name, entry] of slowBlas ? [] : Object.entries(peers.indexes)) {
       if (entry.build_seconds !== undefined) build[`${name}_seconds`] = round(entry.build_seconds as number);
       for (const kind of KINDS) {
         const row = entry[kind] as Record<string, number>;

@@ -4,7 +4,7 @@
 // same run. Each side gets the faster of 1 and 2 threads. Writes bench/results/train.json.
 // ours_steps_per_s / torch_steps_per_s: medians over the rounds; ratio: the median of the rounds' ratios.
 import { spawnSync } from 'node:child_process';
-import { referenceEnv, referenceEnvRecord } from './python-env.ts';
+import { referenceEnv, referenceEnvRecord, unoptimisedBlas } from './python-env.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -102,6 +102,13 @@ for (let k = 0; k < ROUNDS; k++) {
     if ('error' in r) {
       console.error(`torch reference failed: ${r.error} (install python3-torch and libopenblas0-pthread)`);
       result.torch_error = r.error;
+      break;
+    }
+    const slowBlas = unoptimisedBlas(r.blas);
+    if (slowBlas) {
+      console.error(slowBlas);
+      result.torch_error = slowBlas;
+      result.torch_env = { ...referenceEnvRecord(), blas: r.blas };
       break;
     }
     torchRuns[`threads_${t}`] = round(r.steps_per_s);
