@@ -131,9 +131,13 @@ export class JobManager {
         this.emit({ ...job.info });
       },
     };
+    // A job recorded interrupted at shutdown (stopAll) keeps that status if it ends after all.
+    const settle = (status: JobInfo['status'], result?: unknown, error?: string): void => {
+      if (job.info.status === 'running') this.finish(job, status, result, error);
+    };
     job.run(ctx).then(
-      (result) => this.finish(job, job.abort.signal.aborted || (result as { cancelled?: boolean })?.cancelled === true ? 'cancelled' : 'done', result),
-      (err: unknown) => this.finish(job, job.abort.signal.aborted ? 'cancelled' : 'failed', undefined, err instanceof Error ? err.message : String(err)),
+      (result) => settle(job.abort.signal.aborted || (result as { cancelled?: boolean })?.cancelled === true ? 'cancelled' : 'done', result),
+      (err: unknown) => settle(job.abort.signal.aborted ? 'cancelled' : 'failed', undefined, err instanceof Error ? err.message : String(err)),
     );
   }
 
@@ -165,11 +169,15 @@ export class JobManager {
     return [...this.jobs.values()].map((j) => ({ ...j.info }));
   }
 
-  /** Drops queued jobs, cancels running ones and waits (up to timeoutMs) for them to stop. */
+  /**
+   * Drops queued jobs, cancels running ones and waits (up to timeoutMs) for them to stop; one that
+   * has not stopped by then is recorded interrupted (resumable), since its process is about to end.
+   */
   async stopAll(timeoutMs = 10_000): Promise<void> {
     for (const j of this.queue.splice(0)) this.finish(j, 'cancelled');
     for (const j of this.jobs.values()) if (j.info.status === 'running') j.abort.abort();
     const until = Date.now() + timeoutMs;
     while ([...this.jobs.values()].some((j) => j.info.status === 'running') && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    for (const j of this.jobs.values()) if (j.info.status === 'running') this.finish(j, 'interrupted');
   }
 }
