@@ -26,13 +26,16 @@ export async function serveCatalog(catalogFile: string, values: Values, io: CliI
   const service = new EngineService(catalog, { version: APP_VERSION, mode: 'server', ...(storage ? { storage } : {}), ...store });
   const ui = path.resolve(import.meta.dirname, '../../../../out/renderer');
   const server = await startServer(service, { host, port: values.port === undefined ? 7860 : positiveInt(values.port, 'port', 65_535)!, ...(existsSync(path.join(ui, 'index.html')) ? { staticDir: ui } : {}) });
-  const url = `${server.url}?token=${server.token}`;
-  io.out(values.json ? JSON.stringify({ url, port: server.port, token: server.token }) : `AltMoE Studio is serving ${catalog.file}${storeWhere ? ` (vectors from ${storeWhere})` : ''}\nopen: ${url}\n(the token is printed only here; Ctrl-C stops)`);
-  if (!existsSync(path.join(ui, 'index.html'))) io.err.write('warning: the UI is not built (run "npm run build"); only the API is served\n');
-  await new Promise<void>((resolve) => {
+  // Listening for Ctrl-C and SIGTERM before saying where to connect: a signal sent as soon as the
+  // URL appears must stop the server cleanly, not kill it.
+  const stopped = new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  const url = `${server.url}?token=${server.token}`;
+  io.out(values.json ? JSON.stringify({ url, port: server.port, token: server.token }) : `AltMoE Studio is serving ${catalog.file}${storeWhere ? ` (vectors from ${storeWhere})` : ''}\nopen: ${url}\n(the token is printed only here; Ctrl-C stops)`);
+  if (!existsSync(path.join(ui, 'index.html'))) io.err.write('warning: the UI is not built (run "npm run build"); only the API is served\n');
+  await stopped;
   await server.close();
   await service.close();
   catalog.close();
