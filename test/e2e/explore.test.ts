@@ -32,8 +32,6 @@ describe.runIf(existsSync(CLIPART_DIR))('the Map and Duplicates pages on real da
   });
 
   const shot = (name: string) => screenshots(page, name);
-  /** A duplicate scan is a job in its own worker: seconds on a busy machine, not the poll's default second. */
-  const SCAN = { timeout: 30_000 };
 
   /** How many distinct colours the WebGL canvas itself holds (not the legend over it): a drawn map has the palette's, a blank one only white. */
   async function canvasColours(): Promise<number> {
@@ -96,13 +94,13 @@ describe.runIf(existsSync(CLIPART_DIR))('the Map and Duplicates pages on real da
     await page.click('nav [data-page="duplicates"]');
     // The defaults: images, by the encoder with the most vectors, at the default threshold.
     await page.click('[data-action="find-duplicates"]');
-    await expect.poll(() => page.locator('[data-testid="duplicates-summary"]').innerText(), SCAN).toMatch(/^\d+ group\(s\), \d+ redundant item\(s\) · compared \d+ image vectors of mobilenet at cosine ≥ 0\.969/);
+    await expect.poll(() => page.locator('[data-testid="duplicates-summary"]').innerText()).toMatch(/^\d+ group\(s\), \d+ redundant item\(s\) · compared \d+ image vectors of mobilenet at cosine ≥ 0\.969/);
     expect(await page.locator('.group').count()).toBeGreaterThan(0);
     await shot('duplicates');
     // Every modality: the titles too, by GloVe.
     await page.selectOption('select[aria-label="modality"]', '');
     await page.click('[data-action="find-duplicates"]');
-    await expect.poll(() => page.locator('[data-testid="duplicates-summary"]').innerText(), SCAN).toMatch(/compared \d+ image vectors of mobilenet, \d+ text vectors of glove/);
+    await expect.poll(() => page.locator('[data-testid="duplicates-summary"]').innerText()).toMatch(/compared \d+ image vectors of mobilenet, \d+ text vectors of glove/);
     // "Not a duplicate" on a member marks it against each other member of its group; the scan
     // runs again without it.
     const marksIn = async (): Promise<number> => Number(/(\d+) “not a duplicate” mark/.exec(await page.locator('[data-testid="duplicates-summary"]').innerText())![1]);
@@ -111,7 +109,7 @@ describe.runIf(existsSync(CLIPART_DIR))('the Map and Duplicates pages on real da
     const size = Number(/(\d+) \w+ item\(s\)/.exec(await first.locator('h3').innerText())![1]);
     const key = await first.locator('.member').nth(1).locator('.key').innerText();
     await first.locator('[data-action="not-duplicate"]').nth(1).click();
-    await expect.poll(marksIn, SCAN).toBe(before + size - 1);
+    await expect.poll(marksIn).toBe(before + size - 1);
     expect(await page.locator('.group').first().locator('.member .key').allInnerTexts()).not.toContain(key);
   }, 120_000);
 

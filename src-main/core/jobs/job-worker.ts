@@ -69,7 +69,6 @@ function cancelSignal(port: Port, stop: SharedArrayBuffer | undefined): AbortSig
     set onabort(f) {
       real.onabort = f;
     },
-    any: undefined,
   } as unknown as AbortSignal;
 }
 

@@ -9,7 +9,7 @@ import type { BuildEncoderJobData, BuiltEncoder } from '../encoders/build-runner
 import type { MapJobData } from '../map/map-runner.ts';
 import type { ConnectorJobData } from '../runs/connector-runner.ts';
 import type { TrainJobData } from '../train/runner.ts';
-import type { JobKind } from '../util/job-host.ts';
+import type { WorkerKind } from '../util/job-host.ts';
 
 export interface JobContext {
   /** Aborted when the caller cancels (see job-worker.ts). */
@@ -61,7 +61,7 @@ const trainBody: Body<TrainJobData> = async ({ job, data, control }, ctx) => {
   return train(buildModel, job, data, ctx.update, () => ctx.signal.aborted, holdOn(control, ctx.update));
 };
 
-export const JOB_BODIES: { [K in JobKind]: Body<never> } = {
+export const JOB_BODIES: { [K in WorkerKind]: Body<never> } = {
   import: importBody as Body<never>,
   map: mapBody as Body<never>,
   demo: demoBody as Body<never>,

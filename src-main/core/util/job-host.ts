@@ -6,13 +6,17 @@
 // and the only way into a child process). Updates and the outcome come back as JobMessages.
 import { jobResult, spawnJobProcess, spawnWorker } from './workers.ts';
 
-/** The kinds jobs/kinds.ts registers; a kind without a body there fails the type check. */
-export const JOB_KINDS = ['import', 'map', 'demo', 'duplicates', 'build-encoder', 'connector', 'train'] as const;
-export type JobKind = (typeof JOB_KINDS)[number];
+/**
+ * The kinds of work the job worker runs (jobs/kinds.ts registers a body for each; one without fails
+ * the type check). Not the kinds of recorded jobs a user sees (catalog/job-records.ts): a connector
+ * run's training loop, say, is a worker job of its own inside one recorded train job.
+ */
+export const WORKER_KINDS = ['import', 'map', 'demo', 'duplicates', 'build-encoder', 'connector', 'train'] as const;
+export type WorkerKind = (typeof WORKER_KINDS)[number];
 
 /** What the worker entry receives. */
 export interface JobEnvelope {
-  kind: JobKind;
+  kind: WorkerKind;
   data: unknown;
   /** The shared stop word (absent in a child process, which shares no memory). */
   stop?: SharedArrayBuffer;
@@ -34,7 +38,7 @@ const ENTRY = new URL('../jobs/job-worker.ts', import.meta.url);
 export const JOB_WORKER = 'job-worker';
 
 /** Starts a job of `kind` and resolves with its result. */
-export function runJob<U, R>(kind: JobKind, data: unknown, o: JobOptions<U>): Promise<R> {
+export function runJob<U, R>(kind: WorkerKind, data: unknown, o: JobOptions<U>): Promise<R> {
   const stop = o.process ? undefined : new SharedArrayBuffer(4);
   const envelope: JobEnvelope = { kind, data, ...(stop ? { stop } : {}) };
   const worker = o.process ? spawnJobProcess(ENTRY, JOB_WORKER, envelope) : spawnWorker(ENTRY, JOB_WORKER, envelope);
