@@ -13,6 +13,8 @@ export default defineConfig({
     // (test/sequencer.ts) so the long end-to-end files overlap instead of one running alone at the end.
     maxWorkers: Number(process.env.ALTMOE_TEST_WORKERS ?? 2),
     sequence: { sequencer: LongestFirst },
+    // Expensive fixtures (the GloVe encoder) are built once per run into a folder it provides.
+    globalSetup: ['./test/global-setup.ts'],
     // A page's answer (a search, a scan, a job) can take seconds while another file trains on the
     // other core: polls wait for it rather than failing after expect.poll's default second.
     expect: { poll: { timeout: 15_000 } },

@@ -1,12 +1,11 @@
-// altmoe demo on a small slice of the real data (200 drawings of openclipart-svg, the npm encoders,
+// altmoe demo on a small slice of the real data (120 drawings of openclipart-svg, the npm encoders,
 // a short budget): the catalog is complete, the run has test metrics beside its baselines, a text
 // query finds an image whose title shares its words; a second run reuses everything; a kill during
 // embedding then a rerun completes.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Catalog } from '../../src-main/core/catalog/catalog.ts';
 import { CLIPART_DIR } from '../../src-main/core/demo/clipart.ts';
 import { runDemo } from '../../src-main/core/demo/demo.ts';
@@ -14,15 +13,11 @@ import { EngineService } from '../../src-main/core/service/service.ts';
 import { validatePayload } from '../../src-main/core/service/validate.ts';
 import type { JobInfo } from '../../src-shared/api.ts';
 import { tempDir } from '../helpers.ts';
+import { sharedGlove } from '../shared-fixtures.ts';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/altmoe.js');
-/** The first demo's GloVe folder, kept for the file: later demos start from a copy (a build parses 300 MB of JSON). */
-const kept = fs.mkdtempSync(path.join(os.tmpdir(), 'altmoe-demo-glove-'));
-let builtGlove: string | null = null;
-const seedGlove = (catalogDir: string): void => {
-  if (builtGlove) fs.cpSync(builtGlove, path.join(catalogDir, 'demo-files', 'glove'), { recursive: true });
-};
-afterAll(() => fs.rmSync(kept, { recursive: true, force: true }));
+/** Every demo starts from the run's shared GloVe folder (building one parses 300 MB of JSON). */
+const seedGlove = async (catalogDir: string): Promise<void> => fs.cpSync(await sharedGlove(), path.join(catalogDir, 'demo-files', 'glove'), { recursive: true });
 const words = (s: string) => new Set(s.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 2));
 
 describe('altmoe demo', () => {
@@ -32,9 +27,10 @@ describe('altmoe demo', () => {
       const dir = tempDir();
       const file = path.join(dir, 'demo', 'demo.db');
       fs.mkdirSync(path.dirname(file));
+      await seedGlove(path.dirname(file));
       const c = Catalog.open(file);
       const stages: string[] = [];
-      const first = await runDemo(c, { items: 200, budgetSeconds: 15, threads: 2, onProgress: (p) => stages.push(p.name) });
+      const first = await runDemo(c, { items: 120, budgetSeconds: 8, threads: 2, onProgress: (p) => stages.push(p.name) });
       expect(new Set(stages)).toEqual(new Set(['drawings', 'encoders', 'embedding images', 'embedding titles', 'training', 'samples']));
       // Every item has its vector.
       for (const [enc, modality] of [['mobilenet', 'image'], ['glove', 'text']] as const) {
@@ -54,28 +50,26 @@ describe('altmoe demo', () => {
       c.close();
 
       const again = Catalog.open(file);
-      const second = await runDemo(again, { items: 200, budgetSeconds: 15, threads: 2 });
+      const second = await runDemo(again, { items: 120, budgetSeconds: 8, threads: 2 });
       again.close();
       expect(second.reused).toBe(true);
       expect(second.runId).toBe(first.runId);
       expect(second.seconds).toBeLessThan(first.seconds / 10);
-      builtGlove = path.join(kept, 'glove');
-      fs.cpSync(path.join(path.dirname(file), 'demo-files', 'glove'), builtGlove, { recursive: true });
 
       // A kill during embedding, through the CLI, then a rerun that completes.
       const other = path.join(dir, 'killed.db');
-      seedGlove(dir);
-      const child = spawn(process.execPath, [BIN, 'demo', '--items', '80', '--budget', '5', '--threads', '1', '--no-serve', '--catalog', other]);
+      await seedGlove(dir);
+      const child = spawn(process.execPath, [BIN, 'demo', '--items', '40', '--budget', '3', '--threads', '1', '--no-serve', '--catalog', other]);
       let stderr = '';
       const killed = new Promise<NodeJS.Signals | null>((resolve) => {
         child.stderr.on('data', (d) => {
           stderr += d;
-          if (/embedding images \d+\/80/.test(stderr) && !child.killed) child.kill('SIGKILL');
+          if (/embedding images \d+\/40/.test(stderr) && !child.killed) child.kill('SIGKILL');
         });
         child.on('exit', (_code, signal) => resolve(signal));
       });
       expect(await killed).toBe('SIGKILL');
-      const rerun = spawnSync(process.execPath, [BIN, 'demo', '--items', '80', '--budget', '5', '--threads', '2', '--no-serve', '--catalog', other], { encoding: 'utf8' });
+      const rerun = spawnSync(process.execPath, [BIN, 'demo', '--items', '40', '--budget', '3', '--threads', '2', '--no-serve', '--catalog', other], { encoding: 'utf8' });
       expect(rerun.status, rerun.stderr).toBe(0);
       expect(rerun.stdout).toMatch(/sample searches/);
       const k = Catalog.open(other);
@@ -88,13 +82,13 @@ describe('altmoe demo', () => {
 
   it.runIf(fs.existsSync(CLIPART_DIR))('the empty UI\'s button: demo:start fills an empty catalog as a job in its own thread; a catalog with data refuses', async () => {
     const dir = tempDir();
-    seedGlove(dir);
+    await seedGlove(dir);
     const c = Catalog.open(path.join(dir, 'c.db'));
     const service = new EngineService(c, { version: 't', mode: 'server', threads: 2 });
     try {
       const updates: JobInfo[] = [];
       service.on((event, payload) => event === 'job:update' && updates.push(payload as JobInfo));
-      const { jobId } = await service.handle('demo:start', validatePayload('demo:start', { items: 60, budgetSeconds: 8 }));
+      const { jobId } = await service.handle('demo:start', validatePayload('demo:start', { items: 40, budgetSeconds: 4 }));
       const until = Date.now() + 300_000;
       while (!['done', 'failed', 'cancelled'].includes(updates.filter((u) => u.jobId === jobId).at(-1)?.status ?? '') && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
       expect(updates.filter((u) => u.jobId === jobId).at(-1)).toMatchObject({ kind: 'demo', status: 'done' });

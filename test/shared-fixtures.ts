@@ -1,0 +1,48 @@
+// Fixtures that take seconds of CPU to build, built once per test run and shared by the files that
+// need them (two files run at a time, so the first to ask builds while the other waits for it).
+// Files must copy or only read what they get: it is shared.
+import fs from 'node:fs';
+import path from 'node:path';
+import { inject } from 'vitest';
+import { runCli } from '../src-main/core/cli/main.ts';
+
+async function buildOnce(name: string, build: (dir: string) => Promise<void>, waitMs = 300_000): Promise<string> {
+  const root = inject('sharedFixtures');
+  const done = path.join(root, name);
+  const lock = `${done}.lock`;
+  const failed = `${done}.failed`;
+  if (fs.existsSync(done)) return done;
+  try {
+    fs.mkdirSync(lock);
+  } catch {
+    const until = Date.now() + waitMs;
+    while (!fs.existsSync(done)) {
+      if (fs.existsSync(failed)) throw new Error(fs.readFileSync(failed, 'utf8'));
+      if (Date.now() > until) throw new Error(`the shared fixture "${name}" was not built in ${waitMs / 1000} s`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return done;
+  }
+  const partial = `${done}.partial`;
+  try {
+    await build(partial);
+  } catch (err) {
+    fs.writeFileSync(failed, `the shared fixture "${name}" failed to build: ${(err as Error).message}`);
+    throw err;
+  }
+  fs.renameSync(partial, done);
+  return done;
+}
+
+/**
+ * The GloVe encoder folder as the demo builds it (100,000 words), made through the CLI a user runs
+ * (`altmoe encoder glove DIR --words 100000`): building parses the package's 300 MB of JSON.
+ */
+export function sharedGlove(): Promise<string> {
+  return buildOnce('glove', async (dir) => {
+    let said = '';
+    const io = { out: (t: string) => (said += `${t}\n`), err: { write: (t: string) => ((said += t), true) } as unknown as NodeJS.WriteStream };
+    const code = await runCli(['encoder', 'glove', dir, '--words', '100000'], io);
+    if (code !== 0 || !/wrote .* \([\d,]+ words, 100 dims\); register it with: altmoe encoder add/.test(said)) throw new Error(`altmoe encoder glove failed (${code}): ${said}`);
+  });
+}
