@@ -4,7 +4,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { inject } from 'vitest';
+import type { Catalog } from '../src-main/core/catalog/catalog.ts';
 import { runCli } from '../src-main/core/cli/main.ts';
+import { runsFolderOf } from '../src-main/core/runs/config.ts';
+import { trainConnector } from '../src-main/core/runs/run.ts';
+import { tempCatalog, tempDir } from './helpers.ts';
+import { catalogWithVectors, SMALL } from './runs/fixtures.ts';
 
 async function buildOnce(name: string, build: (dir: string) => Promise<void>, waitMs = 300_000): Promise<string> {
   const root = inject('sharedFixtures');
@@ -45,4 +50,26 @@ export function sharedGlove(): Promise<string> {
     const code = await runCli(['encoder', 'glove', dir, '--words', '100000'], io);
     if (code !== 0 || !/wrote .* \([\d,]+ words, 100 dims\); register it with: altmoe encoder add/.test(said)) throw new Error(`altmoe encoder glove failed (${code}): ${said}`);
   });
+}
+
+/**
+ * A copy of one catalog with vectors (test/runs/fixtures.ts) and one image<->text run of the laptop
+ * preset at the SMALL size for 100 steps, trained once per test run. Each copy gets its own catalog
+ * id: it stands for another catalog (a store keeps catalogs apart by it).
+ */
+export async function trainedCatalogCopy(): Promise<{ dir: string; c: Catalog; runId: number }> {
+  const template = await buildOnce('trained-catalog', async (dir) => {
+    fs.mkdirSync(dir);
+    const { c } = await catalogWithVectors(dir);
+    try {
+      await trainConnector(c, { pairs: [['image', 'text']], preset: 'laptop', runsDir: runsFolderOf(c.file), overrides: { ...SMALL, steps: 100, evalEvery: 100 }, threads: 1 });
+    } finally {
+      c.close();
+    }
+  });
+  const dir = tempDir();
+  fs.cpSync(template, dir, { recursive: true });
+  const c = tempCatalog(dir);
+  c.db.prepare("UPDATE catalog_info SET value = lower(hex(randomblob(16))) WHERE name = 'id'").run();
+  return { dir, c, runId: c.runs.list()[0]!.id };
 }

@@ -7,8 +7,7 @@ import { tempCatalog, tempDir, writeFiles, writeNpy } from '../helpers.ts';
 export const DIMS = { image: 16, text: 12 };
 
 /** A catalog with a manifest dataset (train/val/test) and precomputed vectors for every item. */
-export async function catalogWithVectors(): Promise<{ dir: string; c: ReturnType<typeof tempCatalog> }> {
-  const dir = tempDir();
+export async function catalogWithVectors(dir = tempDir()): Promise<{ dir: string; c: ReturnType<typeof tempCatalog> }> {
   const items = 300;
   const data = syntheticPairs({ items, captionsPerItem: 5, latent: 5, dimA: DIMS.image, dimB: DIMS.text, noise: 0.05, captionSpread: 0.15, seed: 3 });
   const lines: string[] = [];

@@ -9,14 +9,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SearchHit } from '../../src-shared/api.ts';
 import type { Catalog } from '../../src-main/core/catalog/catalog.ts';
 import { runCli } from '../../src-main/core/cli/main.ts';
-import { trainConnector } from '../../src-main/core/runs/run.ts';
 import { importDataset } from '../../src-main/core/datasets/import.ts';
 import { importVectors } from '../../src-main/core/datasets/vectors.ts';
 import { SearchEngine } from '../../src-main/core/search/engine.ts';
 import { EngineService } from '../../src-main/core/service/service.ts';
 import { validatePayload } from '../../src-main/core/service/validate.ts';
 import { tempDir, writeFiles, writeNpy } from '../helpers.ts';
-import { catalogWithVectors, DIMS, SMALL } from '../runs/fixtures.ts';
+import { DIMS } from '../runs/fixtures.ts';
+import { trainedCatalogCopy } from '../shared-fixtures.ts';
 import { startPgServer, type PgServer } from './pg-server.ts';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/altmoe.js');
@@ -27,13 +27,6 @@ async function cli(file: string, args: string[]): Promise<{ code: number; err: s
   const io = { out: (t: string) => (out += `${t}\n`), err: { write: (t: string) => ((err += t), true) } as unknown as NodeJS.WriteStream };
   const code = await runCli([...args, '--catalog', file], io);
   return { code, err, out };
-}
-
-/** A catalog with vectors and one trained image<->text run. */
-async function trainedCatalog(): Promise<{ c: Catalog; runId: number }> {
-  const { dir, c } = await catalogWithVectors();
-  const s = await trainConnector(c, { pairs: [['image', 'text']], preset: 'laptop', runsDir: path.join(dir, 'runs'), overrides: { ...SMALL, steps: 100, evalEvery: 100 }, threads: 1 });
-  return { c, runId: s.runId };
 }
 
 const ids = (hits: SearchHit[]): number[] => hits.map((h) => h.itemId);
@@ -68,7 +61,7 @@ describe('PostgreSQL + pgvector store', () => {
   // A fresh catalog per case (the helpers remove temp folders after each test); each has its own
   // catalog id, so the cases share the server without seeing each other's collections.
   beforeEach(async () => {
-    ({ c, runId } = await trainedCatalog());
+    ({ c, runId } = await trainedCatalogCopy());
   }, 120_000);
   afterAll(async () => {
     await server?.stop();
@@ -240,7 +233,7 @@ describe('PostgreSQL + pgvector store', () => {
 
 describe('PostgreSQL store: a push killed half-way, and a read-only replica', () => {
   it('kill -9 during a push, then push again: only the rest is sent, and the store equals the catalog', async () => {
-    const { c } = await trainedCatalog();
+    const { c } = await trainedCatalogCopy();
     const data = tempDir();
     let server = await startPgServer(['--data', data]);
     try {
