@@ -68,20 +68,20 @@ describe('the default run is Alt-MoE on every path', () => {
     const { c } = await catalogWithVectors();
     c.close();
     const { out, io } = cliIo();
-    expect(await runCli(['train', '--pairs', 'image:text', '--preset', 'laptop', '--steps', '100', '--eval-every', '100', '--threads', '1', '--catalog', c.file], io)).toBe(0);
+    expect(await runCli(['train', '--pairs', 'image:text', '--preset', 'laptop', '--steps', '20', '--eval-every', '20', '--threads', '1', '--catalog', c.file], io)).toBe(0);
     let catalog = (await import('../../src-main/core/catalog/catalog.ts')).Catalog.open(c.file, { create: false });
     const laptop = runConfig(catalog, 1);
     expect(laptop.model).toEqual(expectedModel('laptop'));
-    expect(laptop.steps).toBe(100);
+    expect(laptop.steps).toBe(20);
     expect(out.join('')).toContain(`${parameterCount(laptop.model).toLocaleString('en-US')} parameters`);
     expect(altMoeModel(laptop.model).tasks.map((t) => t.name)).toEqual(['image->text', 'text->image']);
     expect(altMoeModel(laptop.model).params.some((p) => p.name.endsWith('.router'))).toBe(true);
     catalog.close();
     // No --preset at all: auto, whose every trial is that same model.
-    expect(await runCli(['train', '--pairs', 'image:text', '--steps', '100', '--budget', '1', '--threads', '1', '--seed', '7', '--catalog', c.file], io)).toBe(0);
+    expect(await runCli(['train', '--pairs', 'image:text', '--steps', '20', '--budget', '1', '--threads', '1', '--seed', '7', '--catalog', c.file], io)).toBe(0);
     catalog = (await import('../../src-main/core/catalog/catalog.ts')).Catalog.open(c.file, { create: false });
     const auto = runConfig(catalog, 2);
-    expect(auto).toMatchObject({ preset: 'auto', seed: 7, steps: 100 });
+    expect(auto).toMatchObject({ preset: 'auto', seed: 7, steps: 20 });
     expect({ ...auto.model, dropout: 0 }).toEqual({ ...expectedModel('auto'), dropout: 0 });
     expect(AUTO.trials.map((t) => t.dropout)).toContain(auto.model.dropout);
     expect(auto.served?.['image-text']).toBeDefined();
@@ -99,14 +99,14 @@ describe('the default run is Alt-MoE on every path', () => {
     const wait = async (id: string) => {
       for (let i = 0; i < 1200 && !done.has(id); i++) await new Promise((r) => setTimeout(r, 100));
     };
-    await wait((await service.handle('train:start', { pairs: [['image', 'text']], preset: 'laptop', steps: 100, evalEvery: 100 })).jobId);
-    await wait((await service.handle('train:start', { pairs: [['image', 'text']], preset: 'laptop', steps: 100, evalEvery: 100, schedule: 'joint' })).jobId);
+    await wait((await service.handle('train:start', { pairs: [['image', 'text']], preset: 'laptop', steps: 10, evalEvery: 10 })).jobId);
+    await wait((await service.handle('train:start', { pairs: [['image', 'text']], preset: 'laptop', steps: 10, evalEvery: 10, schedule: 'joint' })).jobId);
     await service.close();
     expect(runConfig(c, 1).model).toEqual(expectedModel('laptop'));
     expect(runConfig(c, 2).model).toEqual(expectedModel('laptop', { schedule: 'joint' }));
     // A worker message carries undefined keys as they are (structured clone keeps them).
     const runsDir = path.join(path.dirname(c.file), 'wruns');
-    await connectorInWorker(c.file, { kind: 'train', options: { pairs: [['image', 'text']], preset: 'laptop', runsDir, threads: 1, overrides: { steps: 100, evalEvery: 100, connector: undefined, schedule: undefined, loss: undefined } } }, () => {}, new AbortController().signal);
+    await connectorInWorker(c.file, { kind: 'train', options: { pairs: [['image', 'text']], preset: 'laptop', runsDir, threads: 1, overrides: { steps: 10, evalEvery: 10, connector: undefined, schedule: undefined, loss: undefined } } }, () => {}, new AbortController().signal);
     expect(runConfig(c, 3).model).toEqual(expectedModel('laptop'));
   }, 180_000);
 
@@ -184,7 +184,7 @@ describe('auto runs resume', () => {
   it('a run cancelled during its first trial resumes, finishes its trials and serves its ensemble', async () => {
     const { dir, c } = await catalogWithVectors();
     const abort = new AbortController();
-    const opts: ConnectorRunOptions = { pairs: [['image', 'text']], runsDir: path.join(dir, 'runs'), overrides: { ...SMALL, steps: 200 }, budgetSeconds: 30, threads: 1 };
+    const opts: ConnectorRunOptions = { pairs: [['image', 'text']], runsDir: path.join(dir, 'runs'), overrides: { ...SMALL, steps: 200 }, budgetSeconds: 10, threads: 1 };
     const first = await trainConnector(c, opts, (e) => e.type === 'recall' && abort.abort(), abort.signal);
     expect(c.runs.get(first.runId)!.status).toBe('cancelled');
     expect(runConfig(c, first.runId).served ?? null).toBeNull();
