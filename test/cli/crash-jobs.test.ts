@@ -19,7 +19,7 @@ describe('crash and restart', () => {
     const { c } = await catalogWithVectors();
     const file = c.file;
     c.close();
-    const child = spawn(process.execPath, [BIN, 'train', '--pairs', 'image:text', '--preset', 'laptop', '--steps', '400', '--eval-every', '50', '--batch', '32', '--threads', '1', '--catalog', file]);
+    const child = spawn(process.execPath, [BIN, 'train', '--pairs', 'image:text', '--preset', 'laptop', '--steps', '150', '--eval-every', '50', '--batch', '32', '--threads', '1', '--catalog', file]);
     let stderr = '';
     const killed = new Promise<NodeJS.Signals | null>((resolve) => {
       child.stderr.on('data', (d) => {

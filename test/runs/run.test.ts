@@ -79,7 +79,7 @@ describe('connector runs over the catalog', () => {
     const err = { write: (s: string) => (out.push(s), true) } as unknown as NodeJS.WriteStream;
     const io = { out: (t: string) => out.push(t), err };
     // The default preset (auto), as a user runs it, with short trials.
-    expect(await runCli(['train', '--pairs', 'image:text', '--steps', '100', '--eval-every', '50', '--batch', '64', '--threads', '1', '--budget', '20', '--catalog', cat], io)).toBe(0);
+    expect(await runCli(['train', '--pairs', 'image:text', '--steps', '100', '--eval-every', '50', '--batch', '64', '--threads', '1', '--budget', '6', '--catalog', cat], io)).toBe(0);
     const printed = out.join('\n');
     expect(printed).toMatch(/auto: trial 1\/5 \(dropout 0.5\)/);
     expect(printed).toMatch(/run 1 ".*": done; best validation score/);
