@@ -52,6 +52,7 @@ export const OPTIONS = {
   'min-score': { type: 'string' },
   run: { type: 'string' },
   file: { type: 'string' },
+  revision: { type: 'string' },
   output: { type: 'string' },
   pooling: { type: 'string' },
   words: { type: 'string' },

