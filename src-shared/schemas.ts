@@ -213,6 +213,17 @@ export const SCHEMAS = {
     .strict(),
   'embed:start': embedSchema,
   'encoders:build': z.object({ kind: oneOf('the encoder to build', ['glove', 'mobilenet', 'basic-pitch'] as const) }).strict(),
+  'encoders:pull': z
+    .object({
+      repo: z.string({ error: 'the repository must be a hub id' }).trim().regex(/^[A-Za-z0-9][\w.-]{0,95}(\/[A-Za-z0-9][\w.-]{0,95})?$/, { error: 'the repository must be a hub id such as Xenova/all-MiniLM-L6-v2' }),
+      file: filePath('the file').optional(),
+      modality: modality.optional(),
+      revision: name('the revision').optional(),
+      name: name('the encoder name').optional(),
+      replace: z.boolean().optional(),
+    })
+    .strict(),
+  'encoders:known': none,
   'providers:list': none,
   'presets:list': none,
   'runs:list': none,

@@ -1,11 +1,12 @@
 // End to end: the real Vue renderer in Debian's Chromium against server mode. Import a small dataset,
 // add encoders and embed it, train with the default preset (auto, shortened), then search by text, image and
 // audio and check the results on screen. Screenshots of every page go to test/e2e/screenshots/.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src-main/core/server/server.ts';
+import { startHubServer } from '../encoders/hub-server.ts';
 import { writeImage, writeWav } from '../encoders/media.ts';
 import { makeAudioEncoder, makeImageEncoder, makeTextEncoder } from '../encoders/tiny-encoders.ts';
 import { writeFiles } from '../helpers.ts';
@@ -240,5 +241,33 @@ describe('the app in a browser, against server mode', () => {
     // More like this, from a result.
     await page.locator('.hit[data-modality="audio"] >> text=more like this').first().click();
     await expect.poll(() => page.locator('.results-info').innerText()).toMatch(/more like item \d+/);
+  }, 120_000);
+
+  it('gets an encoder from the hub: the curated list, a pull as a job with progress, the encoder in the table', async () => {
+    // A local hub (test/encoders/hub-server.ts) serving the same tiny text encoder the test added by folder.
+    const enc = path.join(dir, 'enc/text');
+    const files = Object.fromEntries(['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx'].map((f) => [f, readFileSync(path.join(enc, f))]));
+    const hub = await startHubServer({ repos: { 'tester/tiny-text': { files } } });
+    const saved = process.env.HF_ENDPOINT;
+    process.env.HF_ENDPOINT = hub.url;
+    try {
+      await page.click('nav [data-page="models"]');
+      const panel = page.locator('[data-testid="get-encoder"]');
+      await expect.poll(() => panel.locator('[data-known="Xenova/dinov2-small/onnx/model.onnx"]').innerText()).toMatch(/image\s+384\s+88\.5 MB\s+Apache-2\.0/);
+      await panel.locator('input[aria-label="hub repository"]').fill('tester/tiny-text');
+      await panel.locator('input[aria-label="pulled encoder name"]').fill('pulled-text');
+      await panel.locator('[data-testid="pull-encoder"]').click();
+      await expect.poll(() => panel.locator('[data-testid="pull-status"]').innerText(), { timeout: 60_000 }).toMatch(/pull tester\/tiny-text from the Hugging Face Hub: done/);
+      await expect.poll(() => page.locator('tr[data-encoder="pulled-text"]').innerText()).toMatch(/pulled-text\s+text\s+16\s+0/);
+      await shot('models-get-encoder');
+      // A repository the hub does not have: the job fails with the hub's one line.
+      await panel.locator('input[aria-label="hub repository"]').fill('tester/nothing-here');
+      await panel.locator('[data-testid="pull-encoder"]').click();
+      await expect.poll(() => panel.locator('[data-testid="pull-status"]').innerText(), { timeout: 30_000 }).toMatch(/failed — .*has no model repository "tester\/nothing-here"/);
+    } finally {
+      if (saved === undefined) delete process.env.HF_ENDPOINT;
+      else process.env.HF_ENDPOINT = saved;
+      await hub.close();
+    }
   }, 120_000);
 });

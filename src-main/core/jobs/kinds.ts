@@ -6,6 +6,7 @@ import type { ImportJobData } from '../datasets/import-runner.ts';
 import type { DemoJobData } from '../demo/demo-runner.ts';
 import type { DuplicatesJobData } from '../duplicates/duplicates-runner.ts';
 import type { BuildEncoderJobData, BuiltEncoder } from '../encoders/build-runner.ts';
+import type { PulledEncoder, PullJobData } from '../encoders/hub/pull-runner.ts';
 import type { MapJobData } from '../map/map-runner.ts';
 import type { ConnectorJobData } from '../runs/connector-runner.ts';
 import type { TrainJobData } from '../train/runner.ts';
@@ -52,6 +53,13 @@ const buildEncoderBody: Body<BuildEncoderJobData> = async (d) => {
     return { name: r.name, modality: r.spec.modality, dim: r.spec.dim, status: r.status };
   });
 };
+const pullEncoderBody: Body<PullJobData> = async ({ catalogFile, request }, ctx) => {
+  const { pullEncoder } = await import('../encoders/hub/pull.ts');
+  return withCatalog(catalogFile, async (c): Promise<PulledEncoder> => {
+    const r = await pullEncoder(c, request.repo, { ...request, replace: request.replace === true, signal: ctx.signal, onProgress: ctx.update });
+    return { name: r.encoder.name, modality: r.encoder.spec.modality, dim: r.encoder.spec.dim, status: r.encoder.status, downloaded: r.downloaded };
+  });
+};
 const connectorBody: Body<ConnectorJobData> = async ({ catalogFile, job }, ctx) => {
   const { resumeConnector, trainConnector } = await import('../runs/run.ts');
   return withCatalog(catalogFile, (c) => (job.kind === 'train' ? trainConnector(c, job.options, ctx.update, ctx.signal) : resumeConnector(c, job.runId, ctx.update, ctx.signal, job.exec)));
@@ -67,6 +75,7 @@ export const JOB_BODIES: { [K in WorkerKind]: Body<never> } = {
   demo: demoBody as Body<never>,
   duplicates: duplicatesBody as Body<never>,
   'build-encoder': buildEncoderBody as Body<never>,
+  'pull-encoder': pullEncoderBody as Body<never>,
   connector: connectorBody as Body<never>,
   train: trainBody as Body<never>,
 };

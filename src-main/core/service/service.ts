@@ -23,8 +23,8 @@ import { previewImport, READERS } from '../datasets/import.ts';
 import { importInWorker } from '../datasets/import-runner.ts';
 import { resumeEmbedJob, runEmbedJob, type EmbedOptions } from '../encoders/embed-job.ts';
 import { addEncoder } from '../encoders/registry.ts';
-import { buildEncoderInWorker } from '../encoders/build-runner.ts';
-import { NPM_ENCODERS } from '../encoders/npm-encoders.ts';
+import { KNOWN_ENCODERS } from '../encoders/hub/known.ts';
+import { startBuild, startPull } from './encoder-jobs.ts';
 import { presetInfos } from '../model/presets.ts';
 import { providersHere } from '../onnx/probe.ts';
 import type { QueryInput } from '../search/engine.ts';
@@ -167,10 +167,6 @@ export class EngineService {
     );
   }
 
-  private startBuild(p: ApiRequests['encoders:build']['payload']): string {
-    const { modality, from } = NPM_ENCODERS[p.kind];
-    return this.jobs.start('encoder', `build the ${p.kind} encoder (${modality}, from ${from})`, () => buildEncoderInWorker(this.catalog.file, p.kind), { request: p });
-  }
 
   private startMap(p: ApiRequests['map:start']['payload']): string {
     const c = this.catalog;
@@ -202,7 +198,8 @@ export class EngineService {
     }
     if (row.kind === 'import' && params.request) return this.startImport(params.request as ApiRequests['import:start']['payload']);
     if (row.kind === 'map' && params.request) return this.startMap(params.request as ApiRequests['map:start']['payload']);
-    if (row.kind === 'encoder' && params.request) return this.startBuild(params.request as ApiRequests['encoders:build']['payload']);
+    if (row.kind === 'encoder' && params.request && 'repo' in (params.request as object)) return startPull(this.jobs, this.catalog.file, params.request as ApiRequests['encoders:pull']['payload']);
+    if (row.kind === 'encoder' && params.request) return startBuild(this.jobs, this.catalog.file, params.request as ApiRequests['encoders:build']['payload']);
     if (row.kind === 'demo') return this.startDemo((params.request ?? {}) as ApiRequests['demo:start']['payload']);
     throw new UserError(`job ${jobId} (${row.kind}) cannot be resumed here`);
   }
@@ -226,7 +223,9 @@ export class EngineService {
         const r = await addEncoder(c, p.dir, p);
         return { name: r.name, modality: r.spec.modality, dim: r.spec.dim, pooling: r.spec.pooling, hash: r.hash, status: r.status, deletedVectors: r.deletedVectors };
       },
-      'encoders:build': (p) => ({ jobId: this.startBuild(p) }),
+      'encoders:build': (p) => ({ jobId: startBuild(this.jobs, c.file, p) }),
+      'encoders:pull': (p) => ({ jobId: startPull(this.jobs, c.file, p) }),
+      'encoders:known': () => [...KNOWN_ENCODERS],
       'embed:start': (p) => {
         requireEncoder(c, p.encoder);
         if (p.dataset !== undefined && !c.datasets.get(p.dataset)) throw new UserError(`no dataset named "${p.dataset}"`);

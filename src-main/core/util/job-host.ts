@@ -11,7 +11,7 @@ import { jobResult, spawnJobProcess, spawnWorker } from './workers.ts';
  * the type check). Not the kinds of recorded jobs a user sees (catalog/job-records.ts): a connector
  * run's training loop, say, is a worker job of its own inside one recorded train job.
  */
-export const WORKER_KINDS = ['import', 'map', 'demo', 'duplicates', 'build-encoder', 'connector', 'train'] as const;
+export const WORKER_KINDS = ['import', 'map', 'demo', 'duplicates', 'build-encoder', 'pull-encoder', 'connector', 'train'] as const;
 export type WorkerKind = (typeof WORKER_KINDS)[number];
 
 /** What the worker entry receives. */

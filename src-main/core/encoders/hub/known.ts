@@ -1,21 +1,7 @@
 // Encoders known to pull: each entry's file layout and sizes were read from the repository's file
 // listing on the hub, its licence from the original model's card. Towers of one contrastive model
 // (CLIP, CLAP) share `family`.
-import type { Modality } from '../../../../src-shared/types.ts';
-
-export interface KnownEncoder {
-  repo: string;
-  /** The ONNX file inside the repository. */
-  file: string;
-  modality: Modality;
-  dim: number;
-  /** Size of the ONNX file as the hub lists it. */
-  size: string;
-  licence: string;
-  /** What it is good for, in a few words. */
-  note: string;
-  family?: string;
-}
+import type { KnownEncoder } from '../../../../src-shared/api.ts';
 
 export const KNOWN_ENCODERS: readonly KnownEncoder[] = [
   { repo: 'Xenova/all-MiniLM-L6-v2', file: 'onnx/model.onnx', modality: 'text', dim: 384, size: '90.4 MB', licence: 'Apache-2.0', note: 'sentence embeddings for captions and queries (English)' },
