@@ -3,12 +3,14 @@
 // see it drawn by WebGL, lasso points and open them in the search grid, map the run's shared space;
 // find duplicates, flag the ones straddling train and test, and mark one as not a duplicate.
 // Screenshots go to test/e2e/screenshots/.
-import { existsSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIPART_DIR } from '../../src-main/core/demo/clipart.ts';
 import { runDemo } from '../../src-main/core/demo/demo.ts';
+import { sharedGlove } from '../shared-fixtures.ts';
 import { openApp, screenshots, SHOTS, type BrowserSession } from './browser.ts';
 
 describe.runIf(existsSync(CLIPART_DIR))('the Map and Duplicates pages on real data', () => {
@@ -20,7 +22,11 @@ describe.runIf(existsSync(CLIPART_DIR))('the Map and Duplicates pages on real da
     app = await openApp({
       prefix: 'altmoe-e2e-map-',
       threads: 2,
-      fill: async (catalog) => void (await runDemo(catalog, { items: 400, budgetSeconds: 15, threads: 2 })),
+      // The demo's GloVe folder comes from the run's shared one (test/shared-fixtures.ts).
+      fill: async (catalog) => {
+        cpSync(await sharedGlove(), path.join(path.dirname(catalog.file), 'demo-files', 'glove'), { recursive: true });
+        await runDemo(catalog, { items: 250, budgetSeconds: 8, threads: 2 });
+      },
       // No GPU here: WebGL runs on SwiftShader, Chromium's software renderer.
       args: ['--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
     });
