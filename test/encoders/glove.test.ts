@@ -5,8 +5,8 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { describeEncoder } from '../../src-main/core/encoders/describe.ts';
 import { Encoder } from '../../src-main/core/encoders/encoder.ts';
-import { findGloveSource, makeGloveEncoder } from '../../src-main/core/encoders/glove.ts';
-import { tempDir } from '../helpers.ts';
+import { findGloveSource } from '../../src-main/core/encoders/glove.ts';
+import { sharedGlove } from '../shared-fixtures.ts';
 
 const cos = (a: Float32Array, b: Float32Array): number => {
   let d = 0;
@@ -26,9 +26,11 @@ describe('GloVe text encoder built from the npm package', () => {
   beforeAll(async () => {
     const source = findGloveSource();
     raw = (JSON.parse(readFileSync(source, 'utf8')) as { vectors: Record<string, number[]> }).vectors;
-    const built = makeGloveEncoder(path.join(tempDir(), 'glove'), { source, words: 30_000 });
-    expect(built).toMatchObject({ words: 30_000, dim: 100 });
-    const { spec } = await describeEncoder(built.dir);
+    // Built once per test run by `altmoe encoder glove DIR --words 100000` (test/shared-fixtures.ts).
+    const dir = await sharedGlove();
+    // The 100,000 most frequent words (one is a duplicate in the package) and [PAD], [UNK].
+    expect(JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'))).toMatchObject({ hidden_size: 100, vocab_size: 100_001 });
+    const { spec } = await describeEncoder(dir);
     expect(spec).toMatchObject({ modality: 'text', pooling: 'mean', dim: 100, inputs: { input_ids: 'int64', attention_mask: 'int64' } });
     enc = await Encoder.open(spec);
     return () => enc.close();
