@@ -1,9 +1,9 @@
 // The tuned baselines against brute-force references written independently here (plain loops,
 // a full Cholesky solve), on small hand-made data.
 import { describe, expect, it } from 'vitest';
-import { neighbourMap, relativeMap, RIDGE_ALPHAS, tuneBaselines, type PairTrain } from '../../src-main/core/model/baselines/tuned.ts';
+import { neighbourMap, pca, relativeMap, RIDGE_ALPHAS, tuneBaselines, type PairTrain } from '../../src-main/core/model/baselines/tuned.ts';
 import { meanRecall, microScore } from '../../src-main/core/model/baselines/recall.ts';
-import { ridgeSolve } from '../../src-main/core/model/linalg.ts';
+import { ridgeSolve, symmetricEigen } from '../../src-main/core/model/linalg.ts';
 import { crossModalRecall } from '../../src-main/core/model/retrieval.ts';
 import { seeded } from '../onnx/gradcheck.ts';
 
@@ -114,5 +114,29 @@ describe('tuned baselines', () => {
     const big = { result: { forward: r(0.5), backward: r(0.5), rsum: 300 }, media: 1000, captions: 1000 };
     const tiny = { result: { forward: r(1), backward: r(1), rsum: 600 }, media: 6, captions: 6 };
     expect(microScore([big, tiny])).toBeCloseTo((100 * (0.5 * 2000 + 12)) / 2012, 9);
+  });
+
+  it('PCA of fewer rows than dimensions (by the Gram matrix) has the covariance\'s components, variances and coordinates', async () => {
+    const [n, d] = [14, 40];
+    const rand = seeded(11);
+    const x = Float32Array.from({ length: n * d }, () => rand() * 2 - 1);
+    const got = await pca(x, d);
+    // Reference: the full d x d covariance, decomposed exactly.
+    const cov = new Float64Array(d * d);
+    for (let r = 0; r < n; r++) for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) cov[i * d + j] = cov[i * d + j]! + (x[r * d + i]! * x[r * d + j]!) / n;
+    const ref = symmetricEigen(cov, d);
+    expect(got.p).toBe(n);
+    for (let j = 0; j < got.p; j++) {
+      expect(got.variance[j]).toBeCloseTo(ref.values[j]!, 6);
+      // Columns agree up to sign.
+      let dot = 0;
+      for (let i = 0; i < d; i++) dot += got.q[i * got.p + j]! * ref.vectors[i * d + j]!;
+      expect(Math.abs(dot)).toBeCloseTo(1, 5);
+      for (let r = 0; r < n; r++) {
+        let zr = 0;
+        for (let i = 0; i < d; i++) zr += x[r * d + i]! * got.q[i * got.p + j]!;
+        expect(got.z[r * got.p + j]).toBeCloseTo(zr, 5);
+      }
+    }
   });
 });

@@ -45,8 +45,9 @@ interface Pca {
   z: Float64Array;
 }
 
-async function pca(x: Float32Array, d: number): Promise<Pca> {
+export async function pca(x: Float32Array, d: number): Promise<Pca> {
   const n = x.length / d;
+  if (n < d) return pcaByGram(x, n, d);
   const c = await crossProduct(x, d, x, d);
   for (let i = 0; i < c.length; i++) c[i] = c[i]! / n;
   const e = await leadingEigen(c, d, Math.min(PCA_COMPONENTS, d));
@@ -59,6 +60,36 @@ async function pca(x: Float32Array, d: number): Promise<Pca> {
     }
   }
   return { q: e.vectors, variance: Float64Array.from(e.values, (v) => Math.max(v, 0)), p: e.k, z };
+}
+
+/**
+ * PCA of fewer rows than dimensions (a small dataset of wide vectors: 100 drawings of 1280-d
+ * MobileNet features) from the n x n Gram matrix: the same components with non-zero variance, found
+ * in a fraction of the time (the d x d covariance's randomized eigen-decomposition took seconds).
+ * Directions of zero variance are left out; the maps give them no weight anyway.
+ */
+async function pcaByGram(x: Float32Array, n: number, d: number): Promise<Pca> {
+  const xt = new Float32Array(d * n);
+  for (let r = 0; r < n; r++) for (let i = 0; i < d; i++) xt[i * n + r] = x[r * d + i]!;
+  const g = await crossProduct(xt, n, xt, n);
+  for (let i = 0; i < g.length; i++) g[i] = g[i]! / n;
+  const e = await leadingEigen(g, n, Math.min(PCA_COMPONENTS, n));
+  const top = e.values[0] ?? 0;
+  let p = 0;
+  while (p < e.k && e.values[p]! > 1e-9 * top) p++;
+  const q = new Float64Array(d * p);
+  const z = new Float64Array(n * p);
+  for (let j = 0; j < p; j++) {
+    // z_j = X q_j = u_j sqrt(n lambda_j), and q_j = X^T u_j / sqrt(n lambda_j) has unit length.
+    const s = Math.sqrt(n * e.values[j]!);
+    for (let r = 0; r < n; r++) {
+      const u = e.vectors[r * e.k + j]!;
+      z[r * p + j] = u * s;
+      if (u === 0) continue;
+      for (let i = 0; i < d; i++) q[i * p + j] = q[i * p + j]! + (x[r * d + i]! * u) / s;
+    }
+  }
+  return { q, variance: Float64Array.from(e.values.subarray(0, p)), p, z };
 }
 
 const linear = (w: Float64Array, d: number, k: number) => (x: Float32Array) => applyMatrix(x, d, w, k);
