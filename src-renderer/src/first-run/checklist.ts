@@ -3,11 +3,12 @@
 import type { RunInfo } from '../../../src-shared/api.ts';
 import type { CatalogStats, Modality } from '../../../src-shared/types.ts';
 
-export type NpmEncoder = 'glove' | 'mobilenet' | 'basic-pitch';
+export type NpmEncoder = 'glove' | 'mobilenet' | 'basic-pitch' | 'speech';
 export const NPM_ENCODER_FOR: Record<Modality, { kind: NpmEncoder; label: string }> = {
   text: { kind: 'glove', label: 'GloVe word vectors (text)' },
   image: { kind: 'mobilenet', label: 'MobileNetV2 (image)' },
-  audio: { kind: 'basic-pitch', label: 'Basic Pitch (audio)' },
+  // Speech beat Basic Pitch on every method on the spoken Asterisk prompts (README, Encoders).
+  audio: { kind: 'speech', label: 'speech embedding (audio)' },
 };
 
 export interface Step {

