@@ -8,6 +8,7 @@ import { listFiles } from '@huggingface/hub';
 import type { Modality } from '../../../../src-shared/types.ts';
 import type { Catalog } from '../../catalog/catalog.ts';
 import { EncoderError } from '../errors.ts';
+import { builtEncodersDir } from '../npm-encoders.ts';
 import { addEncoder, type AddEncoderResult } from '../registry.ts';
 import { downloadRepoFile } from './download.ts';
 import { hubAccess, hubError, type HubAccess } from './endpoint.ts';
@@ -55,8 +56,6 @@ const RECORD = 'altmoe-pull.json';
 
 const REPO_ID = /^[A-Za-z0-9][\w.-]{0,95}(\/[A-Za-z0-9][\w.-]{0,95})?$/;
 
-export const encodersFolderOf = (catalogFile: string): string => `${catalogFile}.encoders`;
-
 export async function pullEncoder(catalog: Catalog, repo: string, opts: PullOptions = {}): Promise<PullResult> {
   if (!REPO_ID.test(repo) || repo.includes('..')) throw new EncoderError(`"${repo}" is not a hub repository id (owner/name, e.g. Xenova/all-MiniLM-L6-v2)`);
   const revision = opts.revision ?? 'main';
@@ -68,7 +67,7 @@ export async function pullEncoder(catalog: Catalog, repo: string, opts: PullOpti
   const plan = planPull(await listRepo(access, repo, revision), opts);
   const name = opts.name ?? defaultName(repo, plan);
   if (!/^[\w.@+-][\w .@+-]*$/.test(name)) throw new EncoderError(`"${name}" is not a usable encoder name (letters, digits, . _ - + @ and spaces)`);
-  const root = encodersFolderOf(catalog.file);
+  const root = builtEncodersDir(catalog);
   const finalDir = path.join(root, name);
   const partial = path.join(root, '.partial', name);
   const record: PullRecord = { repo, revision, onnxFile: plan.onnxFile, files: plan.files };
