@@ -88,7 +88,7 @@ describe('altmoe demo', () => {
     try {
       const updates: JobInfo[] = [];
       service.on((event, payload) => event === 'job:update' && updates.push(payload as JobInfo));
-      const { jobId } = await service.handle('demo:start', validatePayload('demo:start', { items: 40, budgetSeconds: 4 }));
+      const { jobId } = await service.handle('demo:start', validatePayload('demo:start', { items: 20, budgetSeconds: 3 }));
       const until = Date.now() + 300_000;
       while (!['done', 'failed', 'cancelled'].includes(updates.filter((u) => u.jobId === jobId).at(-1)?.status ?? '') && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
       expect(updates.filter((u) => u.jobId === jobId).at(-1)).toMatchObject({ kind: 'demo', status: 'done' });
