@@ -61,7 +61,7 @@ describe('crash and restart', () => {
   it('kill -9 during embedding: the job becomes interrupted, jobs:resume embeds the rest under the same id', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'cat.db');
-    const images = 1500;
+    const images = 600;
     const coco = { images: Array.from({ length: images }, (_, i) => ({ id: i, file_name: `${i}.jpg` })), annotations: Array.from({ length: images * 4 }, (_, k) => ({ id: k, image_id: k % images, caption: `caption number ${k} of a photo` })) };
     writeFiles(dir, { 'captions_train2017.json': JSON.stringify(coco) });
     const run = (args: string[]) => spawnSync(process.execPath, [BIN, ...args, '--catalog', file], { encoding: 'utf8' });

@@ -1,4 +1,4 @@
-// altmoe demo on a small slice of the real data (120 drawings of openclipart-svg, the npm encoders,
+// altmoe demo on a small slice of the real data (80 drawings of openclipart-svg, the npm encoders,
 // a short budget): the catalog is complete, the run has test metrics beside its baselines, a text
 // query finds an image whose title shares its words; a second run reuses everything; a kill during
 // embedding then a rerun completes.
@@ -30,7 +30,7 @@ describe('altmoe demo', () => {
       await seedGlove(path.dirname(file));
       const c = Catalog.open(file);
       const stages: string[] = [];
-      const first = await runDemo(c, { items: 120, budgetSeconds: 8, threads: 2, onProgress: (p) => stages.push(p.name) });
+      const first = await runDemo(c, { items: 80, budgetSeconds: 5, threads: 2, onProgress: (p) => stages.push(p.name) });
       expect(new Set(stages)).toEqual(new Set(['drawings', 'encoders', 'embedding images', 'embedding titles', 'training', 'samples']));
       // Every item has its vector.
       for (const [enc, modality] of [['mobilenet', 'image'], ['glove', 'text']] as const) {
@@ -50,7 +50,7 @@ describe('altmoe demo', () => {
       c.close();
 
       const again = Catalog.open(file);
-      const second = await runDemo(again, { items: 120, budgetSeconds: 8, threads: 2 });
+      const second = await runDemo(again, { items: 80, budgetSeconds: 5, threads: 2 });
       again.close();
       expect(second.reused).toBe(true);
       expect(second.runId).toBe(first.runId);
