@@ -8,6 +8,11 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Native addons (better-sqlite3, onnxruntime) are safest in separate processes.
     pool: 'forks',
+    // Files in one worker share its module cache: each file importing ONNX Runtime, transformers.js
+    // and the engine again cost 30 s of the suite's CPU. Tests restore what they change (env
+    // variables, options); per-test cleanup is registered for every file by test/setup.ts.
+    isolate: false,
+    setupFiles: ['./test/setup.ts'],
     // Two files at a time: vitest's default on a 2-core machine is one (cores - 1), which left a core
     // idle while a file waited on its child processes, Chromium or a worker; longest files first
     // (test/sequencer.ts) so the long end-to-end files overlap instead of one running alone at the end.

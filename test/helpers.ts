@@ -1,16 +1,16 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach } from 'vitest';
 import { Catalog } from '../src-main/core/catalog/catalog.ts';
 
 const made: string[] = [];
 const opened: Catalog[] = [];
 
-afterEach(() => {
+/** Closes the catalogs and removes the folders made by the test that just ended (test/setup.ts runs it after each test). */
+export function cleanUpAfterTest(): void {
   for (const c of opened.splice(0)) c.close();
   for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+}
 
 /** A fresh temporary folder, removed after the test. */
 export function tempDir(): string {

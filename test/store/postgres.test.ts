@@ -68,6 +68,11 @@ describe('PostgreSQL + pgvector store', () => {
   });
 
   it('a default push copies every encoder and the default run; Postgres search equals local exact search', async () => {
+    // The first case: nobody has pushed to this server yet.
+    const none = await cli(c.file, ['search', '--item', '1', '--to', 'image', '--store', server.url]);
+    expect(none.err).toMatch(/holds no AltMoE vectors yet: run "altmoe store push --to URL" first\n$/);
+    expect((await cli(c.file, ['store', 'status', '--to', server.url])).out).toMatch(/holds nothing of this catalog yet/);
+
     const pushed = await cli(c.file, ['store', 'push', '--to', server.url]);
     expect(pushed.err.split('\n').filter((l) => /error/.test(l))).toEqual([]);
     expect(pushed.code).toBe(0);
@@ -184,7 +189,7 @@ describe('PostgreSQL + pgvector store', () => {
     expect(tables.rows.map((x: { name: string }) => x.name)).toEqual(['img-enc@model-v2']);
   }, 240_000);
 
-  it('a bad store gets one line: wrong URL, unreachable, newer schema, nothing pushed yet; the password is never printed', async () => {
+  it('a bad store gets one line: wrong URL, unreachable, newer schema, no pgvector; the password is never printed', async () => {
     const bad = await cli(c.file, ['store', 'push', '--to', 'mysql://x@h/db']);
     expect(bad).toMatchObject({ code: 2 });
     expect(bad.err).toMatch(/^altmoe: the store must be a postgres:\/\/ URL/);
@@ -214,19 +219,14 @@ describe('PostgreSQL + pgvector store', () => {
       await sql(server.url, 'UPDATE altmoe_schema SET version = 1');
     }
 
-    // A store nobody pushed to, and one without pgvector.
-    const empty = await startPgServer();
+    // A store without pgvector (one nobody pushed to is the first case's).
     const bare = await startPgServer(['--no-vector']);
     try {
-      const none = await cli(c.file, ['search', '--item', '1', '--to', 'image', '--store', empty.url]);
-      expect(none.err).toMatch(/holds no AltMoE vectors yet: run "altmoe store push --to URL" first\n$/);
       const noExt = await cli(c.file, ['store', 'push', '--to', bare.url]);
       expect(noExt.code).toBe(1);
       expect(noExt.err).toMatch(/^altmoe: error: the store at .* has no pgvector extension: install pgvector on the server/);
-      const status = await cli(c.file, ['store', 'status', '--to', empty.url]);
-      expect(status.out).toMatch(/holds nothing of this catalog yet/);
     } finally {
-      await Promise.all([empty.stop(), bare.stop()]);
+      await bare.stop();
     }
   }, 180_000);
 });
