@@ -132,6 +132,8 @@ export interface JobInfo {
   progress: Progress | null;
   result?: unknown;
   error?: string;
+  /** Run by another process (the CLI, another window): this one can show it but not cancel it. */
+  external?: boolean;
 }
 
 /** What identifies and shows a catalog item on a page. */

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Catalog } from '../../src-main/core/catalog/catalog.ts';
+import { EngineService } from '../../src-main/core/service/service.ts';
 import { cliOn, tempDir } from '../helpers.ts';
 
 describe('deleting what a running job uses', () => {
@@ -23,6 +24,15 @@ describe('deleting what a running job uses', () => {
         c.jobs.create('job-of-another-process', 'embed', { pid: other.pid, request: { encoder: 'img' } }, Date.now(), 'embed with img');
         c.jobs.progress('job-of-another-process', {}, Date.now());
       });
+      // The UI lists it as another process's job: shown, not offered for cancel (the API cannot stop it).
+      const service = new EngineService(c, { version: 't', mode: 'server' });
+      try {
+        const listed = (await service.handle('jobs:list', undefined)).find((j) => j.jobId === 'job-of-another-process');
+        expect(listed).toMatchObject({ status: 'running', external: true });
+        expect(await service.handle('jobs:cancel', { jobId: 'job-of-another-process' })).toEqual({ cancelled: false });
+      } finally {
+        await service.close();
+      }
       const refused = await cliOn(file, ['delete-dataset', 'mine']);
       expect(refused.code).toBe(1);
       expect(refused.err).toMatch(/^altmoe: error: a job is running \(embed "embed with img", job job-of-another-process\); delete the dataset when it has finished\n$/);

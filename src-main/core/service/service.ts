@@ -376,6 +376,7 @@ function recordedJobInfo(r: JobRow): JobInfo {
     ...(typeof params.runId === 'number' ? { runId: params.runId } : {}),
     ...(result !== undefined && result !== null ? { result } : {}),
     ...(r.error ? { error: r.error } : {}),
+    ...(r.status === 'running' || r.status === 'queued' ? { external: true } : {}),
   };
 }
 
