@@ -11,6 +11,7 @@ import { keywordMatches } from '../../src-main/core/search/keywords.ts';
 import { SMALL } from '../runs/fixtures.ts';
 import { writeImage, writeWav } from '../encoders/media.ts';
 import { makeAudioEncoder, makeImageEncoder, makeTextEncoder } from '../encoders/tiny-encoders.ts';
+import { sharedGlove } from '../shared-fixtures.ts';
 import { tempCatalog, tempDir, writeFiles } from '../helpers.ts';
 
 const COLORS: Record<string, [number, number, number]> = { red: [220, 30, 30], green: [30, 200, 30], blue: [30, 30, 220], white: [245, 245, 245] };
@@ -131,6 +132,27 @@ describe('search by text, image and audio', () => {
       expect(keywordMatches(c, { text: 'piggybank', modality: 'image', limit: 5 }).map(key)).toEqual(['shelf/3-item.png']);
       expect(keywordMatches(c, { text: 'blue_dog', modality: 'image', limit: 5 }).map(key)[0]).toBe('shelf/2-blue_dog.png');
       expect(keywordMatches(c, { text: 'OR "NEAR(', modality: 'text', limit: 5 })).toEqual([]);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('a text of words the encoder does not know answers with its keyword matches, or says why it cannot', async () => {
+    const d = tempDir();
+    const c = tempCatalog(d);
+    const captions = ['the zqxvort gadget', 'a dog on a boat', 'a red cat'];
+    writeFiles(d, { 'm.jsonl': captions.map((t, i) => JSON.stringify({ path: `p/${i}.png`, caption: t })).join('\n') });
+    await importDataset(c, 'manifest', path.join(d, 'm.jsonl'), { name: 'm', hashMedia: false });
+    // GloVe (the run's shared folder) maps words outside its vocabulary to a zero row.
+    await addEncoder(c, await sharedGlove(), { name: 'glove' });
+    await runEmbedJob(c, { encoder: 'glove' });
+    const engine = new SearchEngine(c);
+    try {
+      const hits = await engine.search({ query: { text: 'zqxvort' }, to: ['text'], k: 5 });
+      expect(hits).toEqual([expect.objectContaining({ text: 'the zqxvort gadget', keyword: true, score: 0, via: 'its words (the encoder knows none of them)' })]);
+      // No keyword match, or keywords off: the encoder's reason, as before.
+      await expect(engine.search({ query: { text: 'qqzvx' }, to: ['text'], k: 5 })).rejects.toThrow(/cannot use this query: the model gave an all-zero vector/);
+      await expect(engine.search({ query: { text: 'zqxvort' }, to: ['text'], k: 5, hybrid: false })).rejects.toThrow(/all-zero vector/);
     } finally {
       await engine.close();
     }

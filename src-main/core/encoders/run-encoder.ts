@@ -55,6 +55,8 @@ function toTensor(t: HostTensor): ReturnType<typeof tensor> {
   return tensor(t.type, t.dims, t.data);
 }
 
+export const ALL_ZERO = 'the model gave an all-zero vector (nothing in the input it recognises)';
+
 /** Why a pooled vector is unusable (non-finite, or all zero, e.g. a text with no word the model knows), or null. */
 export function vectorProblem(v: Float32Array): string | null {
   let any = false;
@@ -62,5 +64,5 @@ export function vectorProblem(v: Float32Array): string | null {
     if (!Number.isFinite(x)) return 'the model gave a non-finite vector';
     if (x !== 0) any = true;
   }
-  return any ? null : 'the model gave an all-zero vector (nothing in the input it recognises)';
+  return any ? null : ALL_ZERO;
 }

@@ -17,6 +17,7 @@ import { galleryMapper, queryMapper } from '../model/served.ts';
 import { normalizeRows } from '../index/exact.ts';
 import { Encoder } from '../encoders/encoder.ts';
 import { EncoderError } from '../encoders/errors.ts';
+import { ALL_ZERO } from '../encoders/run-encoder.ts';
 import { encoderSpec } from '../encoders/registry.ts';
 import type { EncoderInput } from '../encoders/preprocess.ts';
 import { unitRows, type GalleryFor } from '../store/gallery.ts';
@@ -27,7 +28,7 @@ import { PostgresStore } from '../store/postgres/pg-store.ts';
 import type { PostgresSearchOptions } from '../store/postgres/pg-store.ts';
 import type { Collection, StoredHit, VectorStore } from '../store/store.ts';
 
-import { SearchError, UnavailableError, type Unavailable } from '../store/errors.ts';
+import { SearchError, UnavailableError, UnrecognisedQueryError, type Unavailable } from '../store/errors.ts';
 
 export { SearchError, UnavailableError, type Unavailable };
 
@@ -94,7 +95,18 @@ export class SearchEngine {
     const hits: SearchHit[] = [];
     const words = 'text' in q.query && (q.hybrid ?? true) && ftsExpression(q.query.text) !== null ? q.query.text : null;
     for (const target of q.to) {
-      const { query, collection, via } = await this.plan(q.query, source, target, q.run, q.encoder);
+      let planned: Awaited<ReturnType<SearchEngine['plan']>>;
+      try {
+        planned = await this.plan(q.query, source, target, q.run, q.encoder);
+      } catch (err) {
+        // No word the encoder knows (a name, a code, a rare word) while the words themselves match
+        // captions or file names: those matches, in keyword rank order, rather than no answer.
+        const matches = words !== null && err instanceof UnrecognisedQueryError ? keywordMatches(this.catalog, { text: words, modality: target, limit: k, ...definedOnly({ datasets: q.datasets, splits: q.splits, exclude }) }) : [];
+        if (matches.length === 0) throw err;
+        hits.push(...this.keywordOnly(matches));
+        continue;
+      }
+      const { query, collection, via } = planned;
       const found = words !== null ? await this.hybrid(words, target, query, collection, k, { ...q, exclude }) : await this.store.nearest(collection, { vector: query, k, ...definedOnly({ datasets: q.datasets, splits: q.splits, minScore: q.minScore, exclude }) });
       hits.push(...found.map((h) => ({ ...h, via })));
     }
@@ -123,6 +135,15 @@ export class SearchEngine {
       .map((f) => ({ ...byId.get(f.id)!, keyword: matched.has(f.id) }))
       .filter((h) => q.minScore === undefined || h.score >= q.minScore)
       .slice(0, k);
+  }
+
+  /** Keyword matches alone: no cosine to show (score 0), the words are why they are here. */
+  private keywordOnly(ids: readonly number[]): SearchHit[] {
+    const datasets = new Map(this.catalog.datasets.list().map((d) => [d.id, d.name]));
+    return ids.map((id) => {
+      const item = this.catalog.items.getById(id)!;
+      return { itemId: id, dataset: datasets.get(item.dataset_id) ?? '?', modality: item.modality, key: item.key, path: item.path, text: item.text, score: 0, keyword: true, via: 'its words (the encoder knows none of them)' };
+    });
   }
 
   /** Items of a collection with their cosine to a query in its space (the store's score, computed here). */
@@ -215,7 +236,7 @@ export class SearchEngine {
     try {
       return await encoder.encodeOne(what);
     } catch (err) {
-      if (err instanceof EncoderError) throw new SearchError(`cannot use this query: ${err.message}`);
+      if (err instanceof EncoderError) throw new (err.message.includes(ALL_ZERO) ? UnrecognisedQueryError : SearchError)(`cannot use this query: ${err.message}`);
       throw err;
     }
   }

@@ -4,6 +4,9 @@ import { UserError } from '../util/errors.ts';
 
 export class SearchError extends UserError {}
 
+/** The query's encoder recognises nothing in it (a text of words outside its vocabulary). */
+export class UnrecognisedQueryError extends SearchError {}
+
 /**
  * One target modality cannot be searched from this query (no connector for the pair, no encoder or
  * vectors for it): a multi-modality search reports it beside the sections that can answer.
