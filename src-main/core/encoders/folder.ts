@@ -18,6 +18,9 @@ export const TOWER_FILES: Record<Modality, string[]> = {
   audio: ['audio_model.onnx', 'audio_encoder.onnx', 'encoder_model.onnx'],
 };
 
+/** Where a catalog keeps the encoders it builds or pulls: beside it, so a copied catalog folder keeps them. */
+export const catalogEncodersDir = (catalogFile: string): string => `${catalogFile}.encoders`;
+
 /** Finds the ONNX file to run: `file` if given, else the folder's single model or the modality's tower. */
 export function findOnnxFile(dir: string, opts: { file?: string; modality?: Modality } = {}): string {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new EncoderError(`"${dir}" is not a folder`);

@@ -9,6 +9,7 @@ import { GLOVE_PACKAGE, makeGloveEncoder } from './glove.ts';
 import { makeMobileNetEncoder, MOBILENET_PACKAGE } from './mobilenet.ts';
 import { makeSpeechEncoder, SPEECH_PACKAGE } from './speech.ts';
 import { existsSync } from 'node:fs';
+import { catalogEncodersDir } from './folder.ts';
 import { addEncoder, type AddEncoderResult } from './registry.ts';
 
 export const NPM_ENCODER_KINDS = ['glove', 'mobilenet', 'basic-pitch', 'speech'] as const;
@@ -22,17 +23,12 @@ export const NPM_ENCODERS: Record<NpmEncoderKind, { modality: Modality; from: st
   speech: { modality: 'audio', from: SPEECH_PACKAGE, make: (dir) => makeSpeechEncoder(dir) },
 };
 
-/** Where a catalog keeps the encoders it built: beside it, so a copied catalog folder keeps them. */
-export function builtEncodersDir(catalog: Catalog): string {
-  return `${catalog.file}.encoders`;
-}
-
 /**
  * Builds the encoder folder and registers it as `kind`. A folder built before is reused (the build
  * is deterministic, and GloVe's takes a while), so asking again only re-checks the registration.
  */
 export async function buildNpmEncoder(catalog: Catalog, kind: NpmEncoderKind): Promise<AddEncoderResult> {
-  const dir = path.join(builtEncodersDir(catalog), kind);
+  const dir = path.join(catalogEncodersDir(catalog.file), kind);
   if (!existsSync(path.join(dir, 'onnx', 'model.onnx'))) NPM_ENCODERS[kind].make(dir);
   return addEncoder(catalog, dir, { name: kind });
 }

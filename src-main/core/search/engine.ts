@@ -139,11 +139,17 @@ export class SearchEngine {
 
   /** Keyword matches alone: no cosine to show (score 0), the words are why they are here. */
   private keywordOnly(ids: readonly number[]): SearchHit[] {
+    const hit = this.hitMaker();
+    return ids.map((id) => ({ ...hit(id, 0), keyword: true, via: 'its words (the encoder knows none of them)' }));
+  }
+
+  /** A stored hit for an item id and its score (the dataset names read once per call). */
+  private hitMaker(): (id: number, score: number) => StoredHit {
     const datasets = new Map(this.catalog.datasets.list().map((d) => [d.id, d.name]));
-    return ids.map((id) => {
+    return (id, score) => {
       const item = this.catalog.items.getById(id)!;
-      return { itemId: id, dataset: datasets.get(item.dataset_id) ?? '?', modality: item.modality, key: item.key, path: item.path, text: item.text, score: 0, keyword: true, via: 'its words (the encoder knows none of them)' };
-    });
+      return { itemId: id, dataset: datasets.get(item.dataset_id) ?? '?', modality: item.modality, key: item.key, path: item.path, text: item.text, score };
+    };
   }
 
   /** Items of a collection with their cosine to a query in its space (the store's score, computed here). */
@@ -159,12 +165,11 @@ export class SearchEngine {
     const mapper = collection.run ? await this.mapper(collection.run, collection.run.source, enc.modality, 'gallery') : null;
     const unit = await unitRows(raw, enc.dim, mapper);
     const dim = unit.length / rows.length;
-    const datasets = new Map(this.catalog.datasets.list().map((d) => [d.id, d.name]));
+    const hit = this.hitMaker();
     return rows.map((r, i) => {
-      const item = this.catalog.items.getById(r.id)!;
       let score = 0;
       for (let j = 0; j < dim; j++) score += unit[i * dim + j]! * query[j]!;
-      return { itemId: r.id, dataset: datasets.get(item.dataset_id) ?? '?', modality: item.modality, key: item.key, path: item.path, text: item.text, score };
+      return hit(r.id, score);
     });
   }
 

