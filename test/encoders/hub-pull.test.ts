@@ -13,10 +13,22 @@ import { Encoder } from '../../src-main/core/encoders/encoder.ts';
 import { encoderSpec } from '../../src-main/core/encoders/registry.ts';
 import { cliOn, tempDir } from '../helpers.ts';
 import { startHubServer, type HubServer } from './hub-server.ts';
-import { makeTextEncoder } from './tiny-encoders.ts';
+import { makeImageEncoder, makeTextEncoder } from './tiny-encoders.ts';
+import { addEncoder } from '../../src-main/core/encoders/registry.ts';
+import { sharedJointSpace } from '../../src-main/core/encoders/joint-space.ts';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/altmoe.js');
 const REPO = 'tester/tiny-text';
+const TOWERS = 'tester/tiny-clip';
+
+/** A contrastive export's layout (as Xenova/clip-*): both towers in one repository, one width. */
+function towerFiles(): Record<string, Buffer> {
+  const dir = tempDir();
+  makeTextEncoder(dir, { dim: 12, tower: 'onnx/text_model.onnx' });
+  makeImageEncoder(dir, { dim: 12, tower: 'onnx/vision_model.onnx' });
+  const names = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'preprocessor_config.json', 'onnx/text_model.onnx', 'onnx/vision_model.onnx'];
+  return Object.fromEntries(names.map((f) => [f, fs.readFileSync(path.join(dir, f))]));
+}
 
 /** The repository's files: a tiny text encoder, a quantised-style variant, and files a pull must skip. */
 function repoFiles(): Record<string, Buffer> {
@@ -58,7 +70,7 @@ describe('altmoe encoder pull', () => {
   let hub: HubServer;
   beforeAll(async () => {
     files = repoFiles();
-    hub = await startHubServer({ repos: { [REPO]: { files } } });
+    hub = await startHubServer({ repos: { [REPO]: { files }, [TOWERS]: { files: towerFiles() } } });
   });
   afterAll(() => hub?.close());
   const pull = (catalog: string, args: string[], env: Record<string, string | undefined> = {}) => withEnv({ ...NO_HUB_ENV, HF_ENDPOINT: hub.url, ...env }, () => cliOn(catalog, ['encoder', 'pull', ...args]));
@@ -249,5 +261,32 @@ describe('altmoe encoder pull', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^Xenova\/dinov2-small\s+onnx\/model\.onnx\s+image\s+384\s+88\.5 MB\s+Apache-2\.0/m);
     expect(r.out).toMatch(/^Xenova\/all-MiniLM-L6-v2\s+onnx\/model\.onnx\s+text\s+384/m);
+  });
+
+  it("knows the towers of one model pulled from one repository (or added from one folder) share a joint space, so runs on them get a zero-shot row", async () => {
+    const catalog = path.join(tempDir(), 'c.db');
+    for (const file of ['onnx/text_model.onnx', 'onnx/vision_model.onnx']) {
+      const r = await pull(catalog, [TOWERS, '--file', file]);
+      expect(r.code, r.err).toBe(0);
+    }
+    expect((await pull(catalog, [REPO, '--file', 'onnx/model_quantized.onnx'])).code).toBe(0);
+    const c = Catalog.open(catalog);
+    try {
+      const [text, image, other] = ['tiny-clip-text_model', 'tiny-clip-vision_model', 'tiny-text-model_quantized'].map((n) => c.encoders.get(n)!);
+      expect(sharedJointSpace(text!, image!)).toBe(`hub:${TOWERS}@main`);
+      expect(sharedJointSpace(other!, image!)).toBeUndefined();
+      // The same towers added from a local folder: the folder names the model.
+      const local = tempDir();
+      for (const [f, bytes] of Object.entries(towerFiles())) {
+        fs.mkdirSync(path.dirname(path.join(local, f)), { recursive: true });
+        fs.writeFileSync(path.join(local, f), bytes);
+      }
+      await addEncoder(c, local, { name: 'local-text', file: 'onnx/text_model.onnx' });
+      await addEncoder(c, local, { name: 'local-image', modality: 'image' });
+      expect(sharedJointSpace(c.encoders.get('local-text')!, c.encoders.get('local-image')!)).toBe(`folder:${local}`);
+      expect(sharedJointSpace(c.encoders.get('local-text')!, image!)).toBeUndefined();
+    } finally {
+      c.close();
+    }
   });
 });

@@ -61,6 +61,8 @@ export interface TextEncoderOptions {
    */
   ffn?: boolean;
   seqLimit?: number;
+  /** As one tower of a contrastive export: this ONNX file, outputting its pooled projection as `text_embeds`. */
+  tower?: string;
 }
 
 /** Text: last_hidden_state = tanh(E[input_ids] W) (+ optional extra layers), with attention_mask and token_type_ids inputs. */
@@ -99,9 +101,10 @@ export function makeTextEncoder(dir: string, opts: TextEncoderOptions = {}): str
     }
     hidden.push(h);
   }
-  g.output(h, 'last_hidden_state');
+  if (opts.tower) g.output(g.node('ReduceMean', [h, g.ints([1])], f(['B', dim]), { keepdims: { i: 0 } })[0]!, 'text_embeds');
+  else g.output(h, 'last_hidden_state');
   if (opts.hiddenStates) hidden.forEach((t, i) => g.output(g.node('Identity', [t], [{ dtype: 'float32', shape: t.shape }])[0]!, `hidden_states.${i}`));
-  writeModel(dir, g, values);
+  writeModel(dir, g, values, opts.tower);
   writeJson(path.join(dir, 'config.json'), { model_type: 'bert', hidden_size: dim });
   if (!opts.noTokenizer) {
     writeJson(path.join(dir, 'tokenizer.json'), bertTokenizerJson(WORDS));
@@ -114,7 +117,7 @@ export function makeTextEncoder(dir: string, opts: TextEncoderOptions = {}): str
  * Image: ViT-like. 32x32 input, 8x8 patches -> 16 tokens, a mean "CLS" token first; [B, 17, dim].
  * `layers` adds residual MLP blocks (dim -> 4 dim -> dim) so benchmarks get realistic compute.
  */
-export function makeImageEncoder(dir: string, opts: { dim?: number; seed?: number; size?: number; patch?: number; layers?: number } = {}): string {
+export function makeImageEncoder(dir: string, opts: { dim?: number; seed?: number; size?: number; patch?: number; layers?: number; tower?: string } = {}): string {
   const dim = opts.dim ?? 12;
   const size = opts.size ?? 32;
   const patch = opts.patch ?? 8;
@@ -137,8 +140,10 @@ export function makeImageEncoder(dir: string, opts: { dim?: number; seed?: numbe
     act = g.node('Add', [act, g.node('MatMul', [hidden, down], [{ dtype: 'float32', shape: ['B', tokens, dim] }])[0]!], [{ dtype: 'float32', shape: ['B', tokens, dim] }])[0]!;
   }
   const cls = g.node('ReduceMean', [act, g.ints([1])], [{ dtype: 'float32', shape: ['B', 1, dim] }], { keepdims: { i: 1 } })[0]!;
-  g.output(g.node('Concat', [cls, act], [{ dtype: 'float32', shape: ['B', tokens + 1, dim] }], { axis: { i: 1 } })[0]!, 'last_hidden_state');
-  writeModel(dir, g, values);
+  // As one tower of a contrastive export (`tower`: its ONNX file): the pooled token as `image_embeds`.
+  if (opts.tower) g.output(g.node('Squeeze', [cls, g.ints([1])], [{ dtype: 'float32', shape: ['B', dim] }])[0]!, 'image_embeds');
+  else g.output(g.node('Concat', [cls, act], [{ dtype: 'float32', shape: ['B', tokens + 1, dim] }], { axis: { i: 1 } })[0]!, 'last_hidden_state');
+  writeModel(dir, g, values, opts.tower);
   writeJson(path.join(dir, 'config.json'), { model_type: 'vit', hidden_size: dim, image_size: size, patch_size: patch });
   writeJson(path.join(dir, 'preprocessor_config.json'), {
     image_processor_type: 'ViTImageProcessor',

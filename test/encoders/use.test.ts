@@ -31,7 +31,9 @@ async function reference(dir: string): Promise<{ tokenizer: Tokenizer; embed: (s
   const data = Buffer.concat(json.weightsManifest.flatMap((m) => m.paths.map((p) => readFileSync(path.join(dir, p)))));
   const model = await tf.loadGraphModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest.flatMap((m) => m.weights), weightData: new Uint8Array(data).buffer }));
   const tokenizer = new Tokenizer(JSON.parse(readFileSync(path.join(dir, 'vocab.json'), 'utf8')) as [string, number][]);
-  const use = Object.assign(new UniversalSentenceEncoder(), { model, tokenizer });
+  // Its model and tokenizer fields are private: set as load() would.
+  const use = new UniversalSentenceEncoder();
+  Object.assign(use as unknown as Record<string, unknown>, { model, tokenizer });
   return { tokenizer, embed: async (s) => (await (await use.embed(s)).array()) as number[][] };
 }
 

@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { altMoeModel, normParams, type AltMoeConfig } from '../../src-main/core/model/altmoe.ts';
 import { microScore } from '../../src-main/core/model/baselines/recall.ts';
-import { ensembleValues, MEMBERS, NO_MEMBERS, TRAINED_MEMBERS, type MemberName } from '../../src-main/core/model/ensemble.ts';
+import { ensembleValues, JOINT_MEMBERS, MEMBERS, NO_MEMBERS, TRAINED_MEMBERS, type MemberName } from '../../src-main/core/model/ensemble.ts';
+import { evaluateBaselines } from '../../src-main/core/model/evaluate.ts';
 import { PRESETS } from '../../src-main/core/model/presets.ts';
 import { evaluateServed } from '../../src-main/core/model/served.ts';
 import { fitEnsemble, HELD_OUT_MIN_ITEMS, type EnsembleFit, type FitOptions } from '../../src-main/core/model/ensemble-fit.ts';
@@ -52,7 +53,8 @@ async function servedScore(f: EnsembleFit): Promise<number> {
 describe('ensemble weights chosen on val', () => {
   it("'equal' weighs every member 1 both ways and reports the served graphs' own val score", async () => {
     const equal = await fit({ search: 'equal' });
-    const all = { ...NO_MEMBERS, ...Object.fromEntries(MEMBERS.map((m) => [m, 1])) };
+    // Not the zero-shot member: these encoders are no towers of one model.
+    const all = { ...NO_MEMBERS, ...Object.fromEntries(MEMBERS.filter((m) => !JOINT_MEMBERS.includes(m)).map((m) => [m, 1])) };
     expect(equal.ensemble.weights).toEqual(all);
     expect(b2a(equal)).toEqual(all);
     expect(equal.valScore).toBeCloseTo(await servedScore(equal), 6);
@@ -81,5 +83,43 @@ describe('ensemble weights chosen on val', () => {
     const [ascent, heldout] = [await on('ascent'), await on('heldout')];
     expect(heldout.ensemble).toEqual(ascent.ensemble);
     expect(heldout.weighing).toEqual({ a2b: 'ascent', b2a: 'ascent' });
+  });
+
+  it('towers of one contrastive model: their own space is a member (chosen when it is best on val) and a baseline row; other pairs have neither', async () => {
+    // Two towers that already agree: b = a + noise in one 6-d space (the connector is untrained noise).
+    const d = 6;
+    const jointConfig: AltMoeConfig = { ...CONFIG, modalities: { image: d, text: d } };
+    const jspec = altMoeModel(jointConfig);
+    const jvalues = initParams(jspec, 3);
+    for (const m of ['image', 'text']) {
+      const [mean, invstd] = normParams(m);
+      // A standardisation that differs per tower, so a zero-shot block computed on standardised vectors would lose the agreement.
+      jvalues.set(mean, Float32Array.from({ length: d }, (_, i) => (m === 'image' ? 0.5 : -0.5) * (i % 2)));
+      jvalues.set(invstd, Float32Array.from({ length: d }, (_, i) => (m === 'image' ? 1 + i : 3 - i / 3)));
+    }
+    const r = seeded(8);
+    const same = (n: number) => {
+      const a = Float32Array.from({ length: n * d }, () => r() * 2 - 1);
+      return { a, b: Float32Array.from(a, (x) => x + 0.3 * (r() * 2 - 1)) };
+    };
+    const [jt, jv, js] = [same(300), same(100), same(100)];
+    const set = (x: { a: Float32Array; b: Float32Array }) => ({ a: 'image', b: 'text', aVecs: x.a, bVecs: x.b, owner: Int32Array.from({ length: 100 }, (_, i) => i) });
+    const joint = await fitEnsemble(jspec, jvalues, { a: 'image', b: 'text', trainA: jt.a, trainB: jt.b, val: set(jv), joint: true }, 1);
+    const free = Object.entries(joint.single).filter(([m]) => !TRAINED_MEMBERS.includes(m as MemberName) && m !== 'zeroshot');
+    expect(joint.single.zeroshot).toBeGreaterThan(Math.max(...free.map(([, v]) => v)));
+    expect(joint.ensemble.weights.zeroshot).toBeGreaterThan(0);
+    const served = await evaluateServed({ spec: jspec, values: new Map([...jvalues, ...ensembleValues(joint.tensors)]), ensemble: joint.ensemble }, set(jv));
+    expect(joint.valScore).toBeCloseTo(microScore([{ result: served, media: 100, captions: 100 }]), 6);
+
+    const apart = await fitEnsemble(jspec, jvalues, { a: 'image', b: 'text', trainA: jt.a, trainB: jt.b, val: set(jv) }, 1);
+    expect(apart.single.zeroshot).toBeUndefined();
+    expect(apart.ensemble.weights.zeroshot).toBe(0);
+
+    const rows = { a: jt.a, b: jt.b };
+    const withRow = await evaluateBaselines(rows, set(jv), set(js), { a: d, b: d }, { joint: true });
+    // Of 600; random ranking of 100 items gives about 32.
+    expect(withRow.zeroshot!.result.rsum).toBeGreaterThan(500);
+    expect(withRow.zeroshot!.hyper).toEqual({});
+    expect((await evaluateBaselines(rows, set(jv), set(js), { a: d, b: d })).zeroshot).toBeUndefined();
   });
 });

@@ -6,6 +6,7 @@ import type { EncoderRow } from '../catalog/repos/encoders.ts';
 import { describeEncoder, type DescribeOptions } from './describe.ts';
 import { EncoderError } from './errors.ts';
 import { encoderHash } from './folder.ts';
+import { jointSpaceOf } from './joint-space.ts';
 import type { EncoderSpec } from './spec.ts';
 
 export interface AddEncoderOptions extends DescribeOptions {
@@ -27,7 +28,8 @@ export async function addEncoder(catalog: Catalog, dir: string, opts: AddEncoder
   const { spec, hash } = await describeEncoder(dir, opts);
   const name = opts.name ?? path.basename(spec.dir);
   if (!/^[\w.@+-][\w .@+-]*$/.test(name)) throw new EncoderError(`"${name}" is not a usable encoder name (letters, digits, . _ - + @ and spaces)`);
-  const meta = JSON.stringify({ kind: 'onnx-folder', spec });
+  const space = jointSpaceOf(spec);
+  const meta = JSON.stringify({ kind: 'onnx-folder', spec, ...(space ? { space } : {}) });
   return catalog.write(() => {
     const existing = catalog.encoders.get(name);
     if (!existing) {

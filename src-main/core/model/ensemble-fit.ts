@@ -8,7 +8,7 @@ import type { AltMoeConfig } from './altmoe.ts';
 import { normParams } from './altmoe.ts';
 import { tuneBaselines } from './baselines/tuned.ts';
 import { comboScore, MemberRows, memberRows, micro, Rows, sliceRows, Weights } from './ensemble-rows.ts';
-import { ensembleValues, MEMBERS, NO_MEMBERS, TRAINED_MEMBERS, type Direction, type EnsembleConfig, type MemberName } from './ensemble.ts';
+import { ensembleValues, JOINT_MEMBERS, MEMBERS, NO_MEMBERS, TRAINED_MEMBERS, type Direction, type EnsembleConfig, type MemberName } from './ensemble.ts';
 import type { EvalSet } from './eval-set.ts';
 import { standardise } from './evaluate.ts';
 import { Served } from './served.ts';
@@ -68,12 +68,13 @@ export interface FitOptions {
 export async function fitEnsemble(
   spec: ModelSpec,
   values: ParamValues,
-  pair: { a: string; b: string; trainA: Float32Array; trainB: Float32Array; val: EvalSet },
+  pair: { a: string; b: string; trainA: Float32Array; trainB: Float32Array; val: EvalSet; joint?: boolean },
   seed: number,
   options: FitOptions = {},
 ): Promise<EnsembleFit> {
   const { search = 'heldout' } = options;
-  const members = MEMBERS;
+  // The zero-shot member only where both encoders are towers of one contrastive model.
+  const members = pair.joint ? MEMBERS : MEMBERS.filter((m) => !JOINT_MEMBERS.includes(m));
   const c = spec.config as unknown as AltMoeConfig;
   const { a, b } = pair;
   const [da, db] = [c.modalities[a]!, c.modalities[b]!];

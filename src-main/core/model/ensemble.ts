@@ -7,6 +7,8 @@
 //   gallery= [ unit(std(y))                                ,  sqrt(w_cca) unit(cca_g),  sqrt(w_asif) unit(rel_g),  sqrt(w_rev) unit(c_ts(y)) ]
 // (connector, ridge and neighbours all land in the target's standardised space, so they share the
 // first block; every gallery row has the same length, so the ranking is the weighted sum's).
+// When the pair's encoders are towers of one contrastive model (CLIP, CLAP: encoders/joint-space.ts),
+// a zero-shot member adds sqrt(w_zs) unit(x) on both sides: the raw vectors in their own joint space.
 // The reverse member is the connector's other direction t -> s applied to the gallery: a query is
 // scored in its own space against the gallery mapped into it, so a query meets both of the pair's
 // trained directions (on real clipart, one seed, the connector plus its reverse lifted the
@@ -23,12 +25,14 @@ import * as op from '../onnx/ops.ts';
 import type { ModelSpec } from '../train/spec.ts';
 import { directionTask, normParams, type AltMoeConfig } from './altmoe.ts';
 
-export type MemberName = 'connector' | 'ridge' | 'knn' | 'cca' | 'asif' | 'reverse';
-export const MEMBERS: readonly MemberName[] = ['connector', 'ridge', 'knn', 'cca', 'asif', 'reverse'];
+export type MemberName = 'connector' | 'ridge' | 'knn' | 'cca' | 'asif' | 'reverse' | 'zeroshot';
+export const MEMBERS: readonly MemberName[] = ['connector', 'ridge', 'knn', 'cca', 'asif', 'reverse', 'zeroshot'];
+/** Members only a pair of towers of one contrastive model has. */
+export const JOINT_MEMBERS: readonly MemberName[] = ['zeroshot'];
 /** Members that are the trained connector (the rest are training-free). */
 export const TRAINED_MEMBERS: readonly MemberName[] = ['connector', 'reverse'];
 /** Weights of no member (older runs' stored weights lack the later members: they count as 0). */
-export const NO_MEMBERS: Record<MemberName, number> = { connector: 0, ridge: 0, knn: 0, cca: 0, asif: 0, reverse: 0 };
+export const NO_MEMBERS: Record<MemberName, number> = { connector: 0, ridge: 0, knn: 0, cca: 0, asif: 0, reverse: 0, zeroshot: 0 };
 /** Members scored in the target's standardised space against unit(std(y)). */
 const TARGET_SPACE: readonly MemberName[] = ['connector', 'ridge', 'knn'];
 
@@ -80,7 +84,7 @@ export function hubFor(e: Directed, t: string): HubCorrection | undefined {
 
 /** Norm of every gallery row's member blocks (before the hubness columns). */
 export function galleryNorm(w: Record<MemberName, number>): number {
-  const shared = (['cca', 'asif', 'reverse'] as const).reduce((sum, m) => sum + (usesMember(w, m) ? w[m] : 0), 0);
+  const shared = (['cca', 'asif', 'reverse', 'zeroshot'] as const).reduce((sum, m) => sum + (usesMember(w, m) ? w[m] : 0), 0);
   return Math.sqrt((targetBlock(w) ? 1 : 0) + shared);
 }
 
@@ -89,7 +93,7 @@ const otherOf = (e: Pick<EnsembleConfig, 'a' | 'b'>, t: string): string => (t ==
 
 /** Width of the member blocks for weights w into target t (no hubness columns); dims: every modality's width. */
 function blocksDim(e: Pick<EnsembleConfig, 'a' | 'b' | 'ccaDim' | 'anchors'>, w: Record<MemberName, number>, t: string, dims: Record<string, number>): number {
-  const own = (targetBlock(w) ? dims[t]! : 0) + (usesMember(w, 'cca') ? e.ccaDim : 0) + (usesMember(w, 'asif') ? e.anchors : 0);
+  const own = (targetBlock(w) ? dims[t]! : 0) + (usesMember(w, 'cca') ? e.ccaDim : 0) + (usesMember(w, 'asif') ? e.anchors : 0) + (usesMember(w, 'zeroshot') ? dims[t]! : 0);
   return own + (usesMember(w, 'reverse') ? dims[otherOf(e, t)]! : 0);
 }
 
@@ -187,7 +191,7 @@ export function buildQuery(spec: ModelSpec, values: ParamValues, e: EnsembleConf
     }
     parts.push(terms.reduce((acc, v) => op.add(acc, v)));
   }
-  parts.push(...sharedSpaceParts(xs, sa, p, w, e));
+  parts.push(...sharedSpaceParts(x, xs, sa, p, w, e));
   // The reverse member: the query in its own standardised space (the gallery is mapped into it).
   if (usesMember(w, 'reverse')) parts.push(op.mul(l2Normalize(xs), Math.sqrt(w.reverse)));
   const q = parts.length === 1 ? parts[0]! : op.concat(parts, 1);
@@ -197,11 +201,13 @@ export function buildQuery(spec: ModelSpec, values: ParamValues, e: EnsembleConf
   return g.toModel({ paramsAs: 'initializers', values, docString: `AltMoE Studio query ${s} -> ${t}` });
 }
 
-/** CCA and ASIF blocks: the same on the query and the gallery side (each in its own modality's role). */
-function sharedSpaceParts(xs: Tensor, isA: boolean, p: Record<string, Tensor>, w: Record<MemberName, number>, e: EnsembleConfig): Tensor[] {
+/** CCA, ASIF and zero-shot blocks: the same on the query and the gallery side (each in its own modality's role). x raw, xs standardised. */
+function sharedSpaceParts(x: Tensor, xs: Tensor, isA: boolean, p: Record<string, Tensor>, w: Record<MemberName, number>, e: EnsembleConfig): Tensor[] {
   const out: Tensor[] = [];
   if (usesMember(w, 'cca')) out.push(op.mul(l2Normalize(op.matmul(xs, p[param(isA ? 'cca.a.w' : 'cca.b.w')]!)), Math.sqrt(w.cca)));
   if (usesMember(w, 'asif')) out.push(op.mul(l2Normalize(relative(xs, p[param(isA ? 'anchors.a' : 'anchors.b')]!, e.asif.k, e.asif.power)), Math.sqrt(w.asif)));
+  // Raw, not standardised: standardising each tower on its own would move it out of the joint space.
+  if (usesMember(w, 'zeroshot')) out.push(op.mul(l2Normalize(x), Math.sqrt(w.zeroshot)));
   return out;
 }
 
@@ -214,7 +220,7 @@ export function buildGallery(spec: ModelSpec, values: ParamValues, e: EnsembleCo
   const w = weightsFor(e, t);
   const parts: Tensor[] = [];
   if (targetBlock(w)) parts.push(l2Normalize(xs));
-  parts.push(...sharedSpaceParts(xs, t === e.a, p, w, e));
+  parts.push(...sharedSpaceParts(x, xs, t === e.a, p, w, e));
   if (usesMember(w, 'reverse')) {
     // The connector's direction t -> s maps the gallery into the queries' space (its target input
     // is unused, as in the query graph).
@@ -244,7 +250,7 @@ export function ensembleValues(tensors: Record<string, Float32Array>): Map<strin
   return new Map(Object.entries(tensors).map(([n, v]) => [param(n), v]));
 }
 
-export const BASELINE_LABELS: Record<string, string> = { ridge: 'ridge (linear)', cca: 'CCA', knn: 'neighbours', asif: 'ASIF (relative)' };
+export const BASELINE_LABELS: Record<string, string> = { ridge: 'ridge (linear)', cca: 'CCA', knn: 'neighbours', asif: 'ASIF (relative)', zeroshot: "zero-shot (the towers' own space)" };
 
 /**
  * What a pair serves, in words: "connector x1 + CCA x1", or per direction when the directions differ

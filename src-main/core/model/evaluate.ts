@@ -4,7 +4,8 @@ import { rowMapper, type RowMapper } from './row-mapper.ts';
 import { buildInfer } from '../train/artifacts.ts';
 import type { ModelSpec } from '../train/spec.ts';
 import { directionTask, normParams, type AltMoeConfig } from './altmoe.ts';
-import { recallOf } from './baselines/maps.ts';
+import { identity, recallOf } from './baselines/maps.ts';
+import { microScore } from './baselines/recall.ts';
 import { tuneBaselines, type BaselineName } from './baselines/tuned.ts';
 import { crossModalRecall, type CrossModalResult } from './retrieval.ts';
 import type { EvalSet } from './eval-set.ts';
@@ -95,14 +96,15 @@ export interface BaselineOutcome {
   valScore: number;
 }
 
-export type BaselineResults = Record<BaselineName, BaselineOutcome>;
+/** The tuned baselines, and the zero-shot row when the pair's encoders share a joint space. */
+export type BaselineResults = Record<BaselineName, BaselineOutcome> & { zeroshot?: BaselineOutcome };
 
 /**
  * The training-free baselines (ridge, nearest neighbours, CCA, ASIF), each tuned on the validation
  * split and evaluated on the given set, all in the spaces standardised with training statistics
  * (the same standardisation the connector applies).
  */
-export async function evaluateBaselines(train: { a: Float32Array; b: Float32Array }, val: EvalSet, set: EvalSet, dims: { a: number; b: number }): Promise<BaselineResults> {
+export async function evaluateBaselines(train: { a: Float32Array; b: Float32Array }, val: EvalSet, set: EvalSet, dims: { a: number; b: number }, opts: { joint?: boolean } = {}): Promise<BaselineResults> {
   const sa = columnStats(train.a, dims.a);
   const sb = columnStats(train.b, dims.b);
   const std = (e: EvalSet): EvalSet => ({ ...e, aVecs: standardise(e.aVecs, sa.mean, sa.invstd), bVecs: standardise(e.bVecs, sb.mean, sb.invstd) });
@@ -110,5 +112,15 @@ export async function evaluateBaselines(train: { a: Float32Array; b: Float32Arra
   const target = std(set);
   const out = {} as BaselineResults;
   for (const t of tuned) out[t.name] = { result: await recallOf(t.maps, target), hyper: t.hyper, valScore: t.valScore };
+  if (opts.joint) out.zeroshot = await zeroShot(val, set, dims);
   return out;
+}
+
+/** Towers of one contrastive model ranked by cosine of their raw vectors: nothing fitted, nothing tuned. */
+async function zeroShot(val: EvalSet, set: EvalSet, dims: { a: number; b: number }): Promise<BaselineOutcome> {
+  if (dims.a !== dims.b) throw new Error(`a zero-shot baseline needs vectors of one width (${dims.a} vs ${dims.b})`);
+  const same = { query: identity, gallery: identity, dim: dims.a };
+  const maps = { aToB: same, bToA: same };
+  const onVal = await recallOf(maps, val);
+  return { result: await recallOf(maps, set), hyper: {}, valScore: microScore([{ result: onVal, media: val.aVecs.length / dims.a, captions: val.owner.length }]) };
 }

@@ -33,7 +33,7 @@ export async function evaluatePair(config: RunConfig, values: Map<string, Float3
   // What search and export serve (the connector, or the auto preset's ensemble), through the same graphs.
   const connector = head === 'pred' ? await evaluateConnector(spec, values, set, 'pred') : await evaluateServed(servedFor(config, values, d.a, d.b), set);
   const rows = trainingRows(d.splits.train, d.aDim);
-  const baselines = await evaluateBaselines({ a: rows.a, b: rows.b }, evalSetOf(d, 'val'), set, { a: d.aDim, b: d.bDim });
+  const baselines = await evaluateBaselines({ a: rows.a, b: rows.b }, evalSetOf(d, 'val'), set, { a: d.aDim, b: d.bDim }, { joint: d.joint !== undefined });
   return { split, items: s.aVecs.length / d.aDim, captions: s.owner.length, connector, baselines };
 }
 

@@ -1,6 +1,7 @@
 // Loads a modality pair's stored vectors from the catalog and splits them for training and
 // evaluation: media items with all their captions stay in one split (no caption of a test image is
 // ever trained on).
+import { sharedJointSpace } from '../encoders/joint-space.ts';
 import { UserError } from '../util/errors.ts';
 import type { Modality, Split } from '../../../src-shared/types.ts';
 import type { Catalog } from '../catalog/catalog.ts';
@@ -26,6 +27,8 @@ export interface PairData {
   splits: Record<Split, SplitData>;
   /** Pairs skipped because a side has no current vector. */
   skipped: number;
+  /** The joint space both encoders share when they are towers of one contrastive model (encoders/joint-space.ts). */
+  joint?: string;
   /** True when no pair had the val split and validation items were drawn from train. */
   valFromTrain: boolean;
   /** Media duplicates across train and the held-out splits, and what was done about them (see runs/duplicate-policy.ts). */
@@ -49,6 +52,7 @@ export function loadPairData(catalog: Catalog, opts: { a: Modality; b: Modality;
   };
   const ea = enc(opts.a);
   const eb = enc(opts.b);
+  const joint = sharedJointSpace(ea, eb);
   const datasets = (opts.datasets ?? catalog.datasets.list().map((d) => d.name)).map((name) => {
     const d = catalog.datasets.get(name);
     if (!d) throw new ConnectorDataError(`no dataset named "${name}"`);
@@ -120,6 +124,7 @@ export function loadPairData(catalog: Catalog, opts: { a: Modality; b: Modality;
     splits: { train: pack(groups.train), val: pack(groups.val), test: pack(groups.test) },
     skipped,
     valFromTrain: !hasVal,
+    ...(joint ? { joint } : {}),
   };
 }
 

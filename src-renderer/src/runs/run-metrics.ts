@@ -21,7 +21,7 @@ export interface HeldOutTable {
   chance: Recall;
 }
 
-export const BASELINE_NAMES: Record<string, string> = { ridge: 'ridge (linear)', cca: 'CCA', knn: 'neighbours', asif: 'ASIF (relative)' };
+export const BASELINE_NAMES: Record<string, string> = { ridge: 'ridge (linear)', cca: 'CCA', knn: 'neighbours', asif: 'ASIF (relative)', zeroshot: "zero-shot (the towers' own space)" };
 
 /** The auto preset's chosen trial (1-based), or null for a run without trials. */
 export function chosenTrial(points: readonly MetricPoint[]): number | null {

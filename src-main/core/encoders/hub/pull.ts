@@ -2,6 +2,7 @@
 // downloads them into `<catalog>.encoders/.partial/<name>/` (each resumable and verified), renames
 // the folder into place only when every file is complete, then registers it as `encoder add` does.
 // So a half-downloaded encoder is never registered, and running the same pull again resumes it.
+import { PULL_RECORD } from '../joint-space.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import { listFiles } from '@huggingface/hub';
@@ -52,7 +53,7 @@ interface PullRecord {
   onnxFile: string;
   files: RepoFile[];
 }
-const RECORD = 'altmoe-pull.json';
+const RECORD = PULL_RECORD;
 
 const REPO_ID = /^[A-Za-z0-9][\w.-]{0,95}(\/[A-Za-z0-9][\w.-]{0,95})?$/;
 
