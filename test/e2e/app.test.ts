@@ -169,6 +169,8 @@ describe('the app in a browser, against server mode', () => {
     const table = page.locator('[data-testid="held-out-table"]').first();
     expect(await table.locator('h3').innerText()).toMatch(/^(image|audio)-text on (test|val): \d+ items, \d+ captions/);
     for (const name of ['ridge', 'cca', 'knn', 'asif']) expect(await table.locator(`tr[data-baseline="${name}"] td`).count()).toBe(9);
+    // No zero-shot row: these encoders are no towers of one contrastive model.
+    expect(await table.locator('tr[data-baseline="zeroshot"]').count()).toBe(0);
     expect(await table.locator('tr', { hasText: 'chance' }).innerText()).toMatch(/chance\s+\d+\.\d/);
     expect(await table.locator('[data-testid="run-verdict"]').innerText()).toMatch(/^Training (beat|did not beat) the best baseline \(.+\) by -?\d+\.\d RSUM on (test|val)\.$/);
     await shot('run');

@@ -22,6 +22,10 @@ export interface HeldOutTable {
 }
 
 export const BASELINE_NAMES: Record<string, string> = { ridge: 'ridge (linear)', cca: 'CCA', knn: 'neighbours', asif: 'ASIF (relative)', zeroshot: "zero-shot (the towers' own space)" };
+/** Rows only pairs of towers of one contrastive model have: shown where present, never as "not evaluated". */
+export const OPTIONAL_BASELINES: readonly string[] = ['zeroshot'];
+/** The baseline rows of a held-out table: every tuned one, and the optional ones it has. */
+export const baselineRows = (have: readonly { name: string }[]): [string, string][] => Object.entries(BASELINE_NAMES).filter(([n]) => !OPTIONAL_BASELINES.includes(n) || have.some((b) => b.name === n));
 
 /** The auto preset's chosen trial (1-based), or null for a run without trials. */
 export function chosenTrial(points: readonly MetricPoint[]): number | null {
