@@ -12,7 +12,8 @@ export function curveSvg(sizes: Size[]): string {
   const panel = { w: 400, h: 300, top: 50, left: [70, 550] };
   const xs = sizes.map((s) => s.pairs);
   const lx = (p: number) => (Math.log(p) - Math.log(Math.min(...xs))) / (Math.log(Math.max(...xs)) - Math.log(Math.min(...xs)) || 1);
-  const methods = Object.keys(COLORS);
+  // Only the methods the run measured (bench:encoders leaves the laptop run out).
+  const methods = Object.keys(COLORS).filter((m) => sizes.every((s) => s[m] !== undefined));
   const stat = (s: Size, m: string, k: string): Stat => (s[m] as Record<string, Stat>)[k]!;
   const out: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`, `<rect width="${W}" height="${H}" fill="white"/>`];
   (['i2t_r1', 't2i_r1'] as const).forEach((key, pi) => {

@@ -174,7 +174,7 @@ async function main(): Promise<void> {
   };
   fs.mkdirSync(RESULTS, { recursive: true });
   fs.writeFileSync(path.join(RESULTS, `${OUT}.json`), `${JSON.stringify(result, null, 2)}\n`);
-  fs.writeFileSync(path.join(RESULTS, `${OUT}.svg`), curveSvg(sizes as never));
+  if (!process.env.CURVE_RESULTS) fs.writeFileSync(path.join(RESULTS, `${OUT}.svg`), curveSvg(sizes as never));
   console.log(JSON.stringify(sizes, null, 2));
 }
 

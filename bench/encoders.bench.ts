@@ -68,22 +68,24 @@ async function main(): Promise<void> {
   const info = await clipartCatalog(DATA, 6500, { image: IMAGE, text: TEXT });
   const similarity = Object.fromEntries(IMAGE.map((e) => [e, moreLikeThis(info.file, e)]));
   console.error(JSON.stringify(similarity));
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'altmoe-encoders-'));
+  // Each combination's result stays in bench/data (ignored by git): a rerun after a failure resumes.
+  const out = path.join(DATA, 'encoders-runs');
+  fs.mkdirSync(out, { recursive: true });
   const combos: Record<string, unknown>[] = [];
   for (const image of IMAGE) {
     for (const text of TEXT) {
       const name = `${image}-${text}`;
       console.error(`== ${name}`);
-      const r = spawnSync(process.execPath, [...process.execArgv, path.join(import.meta.dirname, 'curve.bench.ts')], {
+      const file = path.join(out, `${name}.json`);
+      const r = fs.existsSync(file) ? { status: 0 } : spawnSync(process.execPath, [...process.execArgv, path.join(import.meta.dirname, 'curve.bench.ts')], {
         stdio: ['ignore', 'ignore', 'inherit'],
         env: { ...process.env, CURVE_ENCODERS: `${image}:${text}`, CURVE_SIZES: SIZES, CURVE_SEEDS: SEEDS, CURVE_BUDGET: BUDGET, CURVE_LAPTOP_STEPS: '0', CURVE_RESULTS: out, CURVE_OUT: name },
       });
       if (r.status !== 0) throw new Error(`${name}: curve run exited ${r.status}`);
-      const curve = JSON.parse(fs.readFileSync(path.join(out, `${name}.json`), 'utf8')) as { sizes: Record<string, unknown>[]; runs: unknown[]; total_seconds: number };
+      const curve = JSON.parse(fs.readFileSync(file, 'utf8')) as { sizes: Record<string, unknown>[]; runs: unknown[]; total_seconds: number };
       combos.push({ image, text, sizes: curve.sizes, runs: curve.runs, seconds: curve.total_seconds });
     }
   }
-  fs.rmSync(out, { recursive: true, force: true });
   const result = {
     benchmark: 'quality by encoder: cross-modal test recall for every image x text encoder, and image -> image precision@10',
     date: new Date().toISOString(),
