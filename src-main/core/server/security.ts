@@ -1,11 +1,8 @@
-// Server mode's guards, one small function each so they can be tested with their inputs: sessions
-// (the printed token is exchanged once for an HttpOnly cookie), the Origin allow-list, security
+// Server mode's guards, one small function each so they can be tested with their inputs (sessions:
+// sessions.ts): the Origin allow-list, security
 // headers on every response, URL decoding that refuses what is malformed or ambiguous, and a
 // bound on heavy work.
-import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
-
-export const SESSION_COOKIE = 'altmoe_session';
 
 /** Headers every response carries, whatever it is. */
 export const BASE_HEADERS: Record<string, string> = {
@@ -21,52 +18,6 @@ export const PAGE_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 export const NONE_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 export const LOGIN_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-
-function equalSecret(given: string, expected: Buffer): boolean {
-  const b = Buffer.from(given);
-  return b.length === expected.length && timingSafeEqual(b, expected);
-}
-
-/** Cookie header -> the value of one cookie (or ''). */
-export function cookieValue(header: string | undefined, name: string): string {
-  for (const part of (header ?? '').split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === name) return v.join('=');
-  }
-  return '';
-}
-
-/** Sessions made from the token: random ids, held in memory (a restart asks for the token again). */
-export class Sessions {
-  private readonly ids = new Set<string>();
-  private readonly token: Buffer;
-
-  constructor(token: string) {
-    this.token = Buffer.from(token);
-  }
-
-  tokenMatches(given: string | null | undefined): boolean {
-    return typeof given === 'string' && equalSecret(given, this.token);
-  }
-
-  create(): string {
-    const id = randomBytes(32).toString('hex');
-    this.ids.add(id);
-    return id;
-  }
-
-  /** A request is authorised by its session cookie, or (non-browser clients) by the token as a bearer header. */
-  authorised(req: http.IncomingMessage): boolean {
-    const sid = cookieValue(req.headers.cookie, SESSION_COOKIE);
-    if (sid && [...this.ids].some((id) => equalSecret(sid, Buffer.from(id)))) return true;
-    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    return this.tokenMatches(bearer);
-  }
-
-  static cookie(id: string): string {
-    return `${SESSION_COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/`;
-  }
-}
 
 /**
  * A state-changing request or a socket upgrade must come from the server's own origin when it says
@@ -126,5 +77,5 @@ export const LOGIN_PAGE = `<!doctype html>
 <style>body{font:15px system-ui,sans-serif;max-width:480px;margin:80px auto;color:#222}input{width:100%;padding:8px;font:inherit;margin:8px 0}button{padding:8px 16px;font:inherit}</style></head>
 <body><h1>AltMoE Studio</h1>
 <p>This server needs the token that <code>altmoe serve</code> printed when it started (the part after <code>?token=</code> in its URL).</p>
-<form method="get" action="/"><label>Token <input name="token" type="password" autocomplete="off" required autofocus></label><button type="submit">Open</button></form>
+<form method="get" action="/"><input type="hidden" name="signin" value="1"><label>Token <input name="token" type="password" autocomplete="off" required autofocus></label><button type="submit">Open</button></form>
 </body></html>`;

@@ -1,15 +1,17 @@
 // Server mode: the same API as the desktop app over HTTP + WebSocket on 127.0.0.1, so the UI runs in
 // any browser (e.g. against a remote GPU box through an SSH tunnel). The random token printed once
-// at start is exchanged on the first page load for an HttpOnly, SameSite=Strict session cookie and
-// removed from the address bar; the API, media and the event socket need that cookie (or the token
-// as a bearer header, for scripts). Guards: security.ts.
+// at start is exchanged on the first page load for a session bound to this server (sessions.ts: an
+// HttpOnly cookie named for this instance plus keys the page keeps) and removed from the address
+// bar; the API, media and the event socket need the session (or the token as a bearer header, for
+// scripts). Guards: security.ts.
 import { randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { MediaError, mediaHeaders, mediaStream, thumbnail } from '../service/media.ts';
-import { BASE_HEADERS, decodePath, Limiter, LOGIN_CSP, LOGIN_PAGE, NONE_CSP, originAllowed, PAGE_CSP, Sessions } from './security.ts';
+import { BASE_HEADERS, decodePath, Limiter, LOGIN_CSP, LOGIN_PAGE, NONE_CSP, originAllowed, PAGE_CSP } from './security.ts';
+import { exchangePage, Sessions, SOCKET_PROTOCOL, type SessionLimits } from './sessions.ts';
 import type { EngineService } from '../service/service.ts';
 import { isRequestChannel, validatePayload } from '../service/validate.ts';
 import { UserError } from '../util/errors.ts';
@@ -22,6 +24,9 @@ export interface ServerOptions {
   token?: string;
   /** The built renderer (out/renderer); without it only the API is served. */
   staticDir?: string;
+  /** Session expiry and exchange rate (tests shorten them). */
+  sessionLimits?: SessionLimits;
+  now?: () => number;
 }
 
 export interface RunningServer {
@@ -39,7 +44,7 @@ const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 export function startServer(service: EngineService, options: ServerOptions = {}): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
   const token = options.token ?? randomBytes(32).toString('hex');
-  const sessions = new Sessions(token);
+  const sessions = new Sessions(token, options.sessionLimits, options.now);
   // A page on another site could reach 127.0.0.1 through DNS rebinding: only local Host names are served.
   const localHost = (req: http.IncomingMessage): boolean => LOCAL_HOSTS.has((req.headers.host ?? '').replace(/:\d+$/, ''));
   // Heavy routes (thumbnails decode images, searches rank indexes): bounded, so a flood cannot starve the rest.
@@ -54,8 +59,17 @@ export function startServer(service: EngineService, options: ServerOptions = {})
     const pathname = decodePath(req.url ?? '/');
     if (pathname === null) return send(res, 400, { ok: false, error: 'malformed URL' });
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (pathname === '/signout') {
+      if (req.method !== 'POST') return send(res, 405, { ok: false, error: 'use POST' });
+      if (!originAllowed(req)) return send(res, 403, { ok: false, error: 'forbidden origin' });
+      if (!sessions.authorised(req, 'api')) return send(res, 401, { ok: false, error: 'not signed in' });
+      sessions.end(req);
+      res.writeHead(200, { ...BASE_HEADERS, 'content-type': 'application/json; charset=utf-8', 'content-security-policy': NONE_CSP, 'cache-control': 'no-store', 'set-cookie': sessions.clearCookie() });
+      res.end(JSON.stringify({ ok: true }));
+      return;
+    }
     if (pathname.startsWith('/api/')) {
-      if (!sessions.authorised(req)) return send(res, 401, { ok: false, error: 'missing or wrong token' });
+      if (!sessions.authorised(req, 'api')) return send(res, 401, { ok: false, error: 'missing or wrong session or token' });
       if (req.method !== 'POST') return send(res, 405, { ok: false, error: 'use POST' });
       if (!originAllowed(req)) return send(res, 403, { ok: false, error: 'forbidden origin' });
       const channel = pathname.slice('/api/'.length);
@@ -82,7 +96,7 @@ export function startServer(service: EngineService, options: ServerOptions = {})
     }
     const media = /^\/(media|thumb)\/(\d+)$/.exec(pathname);
     if (media) {
-      if (!sessions.authorised(req)) return send(res, 401, { ok: false, error: 'missing or wrong token' });
+      if (!sessions.authorised(req, 'media', url)) return send(res, 401, { ok: false, error: 'missing or wrong session or token' });
       try {
         const id = Number(media[2]);
         if (media[1] === 'thumb') {
@@ -100,15 +114,21 @@ export function startServer(service: EngineService, options: ServerOptions = {})
       }
       return;
     }
-    // The first load carries the printed token: it becomes a session cookie and leaves the URL.
+    // The first load carries the printed token: it becomes a session and leaves the URL.
     if (req.method === 'GET' && url.searchParams.has('token')) {
       if (!sessions.tokenMatches(url.searchParams.get('token'))) return sendLogin(res, 401, 'That token is not this server\'s.');
+      const made = sessions.exchange();
+      if (!made) return sendLogin(res, 429, 'Too many sign-ins in the last minutes; wait a few minutes and try again.');
       url.searchParams.delete('token');
-      res.writeHead(303, { ...BASE_HEADERS, 'content-security-policy': NONE_CSP, 'set-cookie': Sessions.cookie(sessions.create()), location: `${pathname}${url.search}`, 'cache-control': 'no-store' });
-      res.end();
+      url.searchParams.delete('signin');
+      const page = exchangePage(made, `${pathname}${url.search}`);
+      res.writeHead(200, { ...BASE_HEADERS, 'content-type': 'text/html; charset=utf-8', 'content-security-policy': page.csp, 'set-cookie': sessions.cookie(made.id), 'cache-control': 'no-store' });
+      res.end(page.html);
       return;
     }
-    if (!sessions.authorised(req)) return sendLogin(res, 401);
+    // The page sends here when its keys are gone or refused (signed out, expired, server restarted).
+    if (pathname === '/signin') return sendLogin(res, 200);
+    if (!sessions.authorised(req, 'page')) return sendLogin(res, 401);
     return serveStatic(pathname, res);
   }
 
@@ -128,11 +148,12 @@ export function startServer(service: EngineService, options: ServerOptions = {})
     createReadStream(file).pipe(res);
   }
 
-  const wss = new WebSocketServer({ noServer: true });
+  // The page offers our protocol and one carrying its key; the answer names ours (never the key).
+  const wss = new WebSocketServer({ noServer: true, handleProtocols: (offered) => (offered.has(SOCKET_PROTOCOL) ? SOCKET_PROTOCOL : false) });
   const sockets = new Set<WebSocket>();
   server.on('upgrade', (req, socket, head) => {
     const pathname = decodePath(req.url ?? '/');
-    const refuse = !localHost(req) || !originAllowed(req) ? '403 Forbidden' : pathname !== '/events' || !sessions.authorised(req) ? '401 Unauthorized' : null;
+    const refuse = !localHost(req) || !originAllowed(req) ? '403 Forbidden' : pathname !== '/events' || !sessions.authorised(req, 'events') ? '401 Unauthorized' : null;
     if (refuse) {
       socket.write(`HTTP/1.1 ${refuse}\r\nconnection: close\r\n\r\n`);
       socket.destroy();
