@@ -103,7 +103,7 @@ describe('bad input leaves the catalog exactly as it was', () => {
     }
     expect(err).toBeInstanceOf(CatalogError);
     expect((err as CatalogError).code).toBe('DISK_FULL');
-    expect((err as Error).message).toMatch(/disk holding the catalog is full .* nothing was written/);
+    expect((err as Error).message).toMatch(/disk holding the catalog is full .*: the last change was not saved/);
     expect(dump(c)).toBe(before);
     expect(c.integrityCheck()).toBe('ok');
   });

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { CatalogStats, DatasetSummary } from '../../../src-shared/types.ts';
-import { openDatabase, type Db, type OpenOptions } from './database.ts';
-import { translateSqliteError } from './errors.ts';
+import { openDatabase, openedOnFullDisk, type Db, type OpenOptions } from './database.ts';
+import { CatalogError, translateSqliteError } from './errors.ts';
 import { LATEST_SCHEMA_VERSION } from './migrations.ts';
 import { CheckpointsRepo } from './repos/checkpoints.ts';
 import { DatasetsRepo } from './repos/datasets.ts';
@@ -72,6 +72,9 @@ export class Catalog {
    * SQLite errors come out as CatalogErrors with a readable message.
    */
   write<T>(fn: () => T): T {
+    if (openedOnFullDisk(this.db)) {
+      throw new CatalogError(`the disk holding the catalog is full (${this.file}): nothing can be saved until some space is freed (reading still works)`, 'DISK_FULL');
+    }
     try {
       return this.db.transaction(fn).immediate();
     } catch (err) {

@@ -6,6 +6,43 @@ import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from './migrations.
 
 export type Db = Database.Database;
 
+// better-sqlite3 reads this when its native part loads (at the first connection): file: URIs, for
+// the read-only fallback below. Catalog paths never start with "file:" (see sqlitePath).
+process.env.SQLITE_USE_URI ??= '1';
+
+/** The path as SQLite must see it once URIs are on: a relative path starting with "file:" stays a path. */
+const sqlitePath = (file: string): string => (file.startsWith('file:') ? `./${file}` : file);
+
+/** Errors of a disk with no room left for the WAL's shared-memory file or the next page. */
+const NO_ROOM = new Set(['SQLITE_FULL', 'SQLITE_IOERR_SHMSIZE', 'SQLITE_IOERR_SHMMAP', 'SQLITE_IOERR_SHMOPEN', 'SQLITE_IOERR_WRITE', 'SQLITE_IOERR_TRUNCATE']);
+
+/** Connections opened read-only because the disk is full: their writes are reported as such. */
+const onFullDisk = new WeakSet<Db>();
+export const openedOnFullDisk = (db: Db): boolean => onFullDisk.has(db);
+
+/**
+ * A full disk can leave no room for the -shm file a WAL database needs to open at all. A catalog
+ * with no (or an empty) -wal file has everything in its main file, so it can still be read as an immutable file
+ * (no locks, no -shm): lists, stats and searches keep working, and any write says the disk is full.
+ */
+function openOnFullDisk(file: string, err: unknown): Db | null {
+  const code = (err as { code?: unknown })?.code;
+  // An empty -wal (a failed open may leave one) holds nothing either.
+  const wal = `${file}-wal`;
+  if (typeof code !== 'string' || !NO_ROOM.has(code) || (fs.existsSync(wal) && fs.statSync(wal).size > 0)) return null;
+  try {
+    const db = new Database(`file:${encodeURI(path.resolve(file)).replace(/\?/g, '%3f').replace(/#/g, '%23')}?immutable=1`, { readonly: true, fileMustExist: true });
+    if ((db.pragma('user_version', { simple: true }) as number) !== LATEST_SCHEMA_VERSION) {
+      db.close();
+      return null;
+    }
+    onFullDisk.add(db);
+    return db;
+  } catch {
+    return null;
+  }
+}
+
 export interface OpenOptions {
   /** Open without write access; every write then fails with a READ_ONLY CatalogError. */
   readonly?: boolean;
@@ -27,13 +64,23 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
 
   let db: Db;
   try {
-    db = new Database(file, { readonly, fileMustExist: exists || readonly });
+    db = new Database(sqlitePath(file), { readonly, fileMustExist: exists || readonly });
   } catch (err) {
+    const fallback = exists ? openOnFullDisk(file, err) : null;
+    if (fallback) return fallback;
+    throw translateSqliteError(err, file);
+  }
+  let version: number;
+  try {
+    // Reading the schema version is the first statement that touches the file: it fails on a non-database.
+    version = db.pragma('user_version', { simple: true }) as number;
+  } catch (err) {
+    db.close();
+    const fallback = exists ? openOnFullDisk(file, err) : null;
+    if (fallback) return fallback;
     throw translateSqliteError(err, file);
   }
   try {
-    // Reading the schema version is the first statement that touches the file: it fails on a non-database.
-    const version = db.pragma('user_version', { simple: true }) as number;
     if (version > LATEST_SCHEMA_VERSION) {
       throw new CatalogError(
         `the catalog ${file} was written by a newer version of AltMoE Studio (schema ${version}, this version knows up to ${LATEST_SCHEMA_VERSION}); update the app or use another catalog`,

@@ -27,7 +27,7 @@ export function translateSqliteError(err: unknown, file: string): unknown {
   if (!code.startsWith('SQLITE_')) return err;
   if (code === 'SQLITE_FULL' || code === 'SQLITE_IOERR_WRITE' && /space/i.test(String(e.message))) {
     return new CatalogError(
-      `the disk holding the catalog is full (${file}); nothing was written, free some space and try again`,
+      `the disk holding the catalog is full (${file}): the last change was not saved (earlier ones are kept); free some space and try again`,
       'DISK_FULL',
       { cause: err },
     );

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { MissingItem } from '../catalog/repos/embeddings.ts';
+import { CatalogError } from '../catalog/errors.ts';
 import { checkMediaPath, realRootOf } from '../datasets/paths.ts';
 import type { Provider } from '../onnx/runtime.ts';
 import { isProcessAlive, jobParams } from '../catalog/job-records.ts';
@@ -167,17 +168,21 @@ export async function runEmbedJob(catalog: Catalog, opts: EmbedOptions): Promise
       for (const i of p.batch.ok) fail(p.items[i]!, `the model gave ${out.dim}-dim vectors, but encoder "${row.name}" is registered with ${spec.dim}`);
     } else if (p.batch.ok.length > 0) {
       const now = Date.now();
-      catalog.write(() => {
+      // Counted once the batch's transaction has committed: a batch a full disk rolls back stored nothing.
+      const stored = catalog.write(() => {
+        let n = 0;
         p.batch.ok.forEach((itemIndex, r) => {
           const v = out.data.subarray(r * out.dim, (r + 1) * out.dim);
           const problem = vectorProblem(v);
           if (problem) fail(p.items[itemIndex]!, problem);
           else {
             catalog.embeddings.put(row.id, p.items[itemIndex]!.id, row.file_hash, Buffer.from(v.buffer, v.byteOffset, v.byteLength), now);
-            embedded++;
+            n++;
           }
         });
+        return n;
       });
+      embedded += stored;
     }
     progress(false);
   };
@@ -197,8 +202,22 @@ export async function runEmbedJob(catalog: Catalog, opts: EmbedOptions): Promise
     if (running) store(...(await running));
     cancelled = opts.signal?.aborted ?? false;
     progress(true);
-  } catch (err) {
-    catalog.write(() => catalog.jobs.finish(jobId, 'failed', null, (err as Error).message, Date.now()));
+  } catch (caught) {
+    let err = caught;
+    if (err instanceof CatalogError && err.code === 'DISK_FULL') {
+      // What the user needs: how much is safely stored (each batch is one transaction) and how to go on.
+      err = new CatalogError(
+        `the disk holding the catalog is full (${catalog.file}): ${embedded} vector(s) of this job were stored before it filled, the batch being written was not; free some space and continue with \`altmoe embed --resume ${jobId}\``,
+        'DISK_FULL',
+        { cause: caught },
+      );
+    }
+    try {
+      catalog.write(() => catalog.jobs.finish(jobId, 'failed', null, (err as Error).message, Date.now()));
+    } catch {
+      // A full disk refuses this too: the job's row still names this process, so once it has
+      // exited the job reads as interrupted and resumes the same way.
+    }
     throw err;
   } finally {
     await worker.close();

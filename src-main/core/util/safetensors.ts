@@ -2,6 +2,7 @@
 // as used by Hugging Face: checkpoints stay readable by other tools (Python's safetensors.numpy).
 import fs from 'node:fs';
 import path from 'node:path';
+import { DiskFullError, isNoSpace } from './errors.ts';
 
 export type StDtype = 'F32' | 'F64' | 'I64' | 'I32';
 export type StArray = Float32Array | Float64Array | BigInt64Array | Int32Array;
@@ -39,19 +40,28 @@ export function writeSafetensors(file: string, tensors: Record<string, { shape: 
   head.writeBigUInt64LE(BigInt(Buffer.byteLength(json)));
   const tmp = `${file}.tmp-${process.pid}`;
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const fd = fs.openSync(tmp, 'w');
   try {
-    fs.writeSync(fd, head);
-    fs.writeSync(fd, json);
-    for (const name of names) {
-      const d = tensors[name]!.data;
-      fs.writeSync(fd, new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      fs.writeSync(fd, head);
+      fs.writeSync(fd, json);
+      for (const name of names) {
+        const d = tensors[name]!.data;
+        fs.writeSync(fd, new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+      }
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
     }
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    // A half-written file never stays behind; the previous file (if any) is untouched.
+    fs.rmSync(tmp, { force: true });
+    if (isNoSpace(err)) {
+      throw new DiskFullError(`the disk holding ${path.dirname(file)} is full: ${path.basename(file)} was not written${fs.existsSync(file) ? ' (its previous version is kept)' : ''}; free some space and try again`, { cause: err });
+    }
+    throw err;
   }
-  fs.renameSync(tmp, file);
 }
 
 export function readSafetensors(file: string): { tensors: Record<string, StTensor>; metadata: Record<string, string> } {
