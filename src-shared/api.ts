@@ -245,6 +245,7 @@ export interface ApiResults {
   'train:start': { jobId: string };
   'train:resume': { jobId: string };
   'jobs:list': JobInfo[];
+  /** True once the job has stopped; false when it is unknown, over, or still finishing its current step (its status says when it stops). */
   'jobs:cancel': { cancelled: boolean };
   /** Starts an interrupted, cancelled or failed job again where it stopped (same job id for embed, the same run for train). */
   'jobs:resume': { jobId: string };

@@ -15,6 +15,24 @@ const until = async (cond: () => boolean, ms = 20_000): Promise<void> => {
 };
 
 describe('jobs', () => {
+  it('cancel answers true only once a running job has stopped; a job still finishing its step answers false and stops later', async () => {
+    const m = new JobManager(() => undefined);
+    // Stops 50 ms after the signal (a safe point), or ignores it until released.
+    const prompt = m.start('embed', 'prompt', ({ signal }) => new Promise<string>((resolve) => signal.addEventListener('abort', () => setTimeout(() => resolve('stopped'), 50))));
+    let release!: () => void;
+    const stubborn = m.start('train', 'stubborn', () => new Promise<string>((resolve) => (release = () => resolve('late'))));
+    const status = (id: string) => m.list().find((j) => j.jobId === id)!.status;
+    await until(() => status(prompt) === 'running' && status(stubborn) === 'running');
+    expect(await m.cancel(prompt)).toBe(true);
+    expect(status(prompt)).toBe('cancelled');
+    expect(await m.cancel(stubborn, 200)).toBe(false);
+    expect(status(stubborn)).toBe('running');
+    release();
+    await until(() => status(stubborn) !== 'running');
+    expect(status(stubborn)).toBe('cancelled');
+    expect(await m.cancel('no-such-job')).toBe(false);
+  });
+
   it('an exclusive job waits for running jobs and others queue behind it; a queued job can be cancelled', async () => {
     const events: JobInfo[] = [];
     const m = new JobManager((i) => events.push(i));
@@ -27,7 +45,7 @@ describe('jobs', () => {
     await until(() => gates.a !== undefined);
     const status = (id: string) => m.list().find((j) => j.jobId === id)!.status;
     expect([status(a), status(imp), status(b), status(c)]).toEqual(['running', 'queued', 'queued', 'queued']);
-    expect(m.cancel(c)).toBe(true);
+    expect(await m.cancel(c)).toBe(true);
     expect(status(c)).toBe('cancelled');
     gates.a!();
     await until(() => gates.imp !== undefined);
@@ -86,8 +104,9 @@ describe('jobs', () => {
     await until(() => events.includes('recall'), 60_000);
     clearInterval(timer);
     expect(ticks).toBeGreaterThan(3);
-    expect(service.jobs.cancel(job)).toBe(true);
-    await settled(job);
+    // Answered once the training process has stopped, as the API promises.
+    expect(await service.handle('jobs:cancel', { jobId: job })).toEqual({ cancelled: true });
+    expect(last(job)?.status).toBe('cancelled');
     const runs = await service.handle('runs:list', undefined);
     expect(runs).toHaveLength(1);
     expect(runs[0]!.status).toBe('cancelled');
@@ -103,7 +122,7 @@ describe('jobs', () => {
     // A request without a preset trains the default one, and its job says which.
     const auto = (await service.handle('train:start', { pairs: [['image', 'text']], budgetSeconds: 1, steps: 20, evalEvery: 10 })).jobId;
     expect((await service.handle('jobs:list', undefined)).find((j) => j.jobId === auto)?.title).toBe('train image<->text (auto)');
-    service.jobs.cancel(auto);
+    await service.jobs.cancel(auto);
     await settled(auto);
     await service.close();
   });

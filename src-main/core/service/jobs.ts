@@ -7,6 +7,9 @@ import { randomUUID } from 'node:crypto';
 import type { JobInfo } from '../../../src-shared/api.ts';
 import type { Progress } from '../../../src-shared/types.ts';
 
+/** How long jobs:cancel waits for a running job to stop before answering that it has not yet. */
+export const CANCEL_WAIT_MS = 5000;
+
 export interface JobContext {
   jobId: string;
   signal: AbortSignal;
@@ -152,7 +155,12 @@ export class JobManager {
     this.pump();
   }
 
-  cancel(jobId: string): boolean {
+  /**
+   * Asks a job to stop and answers whether it has: true once it is no longer running (within
+   * waitMs), false when it is unknown, already over, or still finishing its current step (it got the
+   * signal and stops at its next safe point; its status says when).
+   */
+  async cancel(jobId: string, waitMs = CANCEL_WAIT_MS): Promise<boolean> {
     const job = this.jobs.get(jobId);
     if (!job) return false;
     if (job.info.status === 'queued') {
@@ -162,7 +170,9 @@ export class JobManager {
     }
     if (job.info.status !== 'running') return false;
     job.abort.abort();
-    return true;
+    const until = Date.now() + waitMs;
+    while (job.info.status === 'running' && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
+    return job.info.status !== 'running';
   }
 
   list(): JobInfo[] {

@@ -253,7 +253,7 @@ export class EngineService {
         return { jobId: this.startTraining(null, p.run) };
       },
       'jobs:list': () => this.listJobs(),
-      'jobs:cancel': (p) => ({ cancelled: this.jobs.cancel(p.jobId) }),
+      'jobs:cancel': async (p) => ({ cancelled: await this.jobs.cancel(p.jobId) }),
       'jobs:resume': (p) => ({ jobId: this.resumeJob(p.jobId) }),
       'demo:start': (p) => ({ jobId: this.startDemo(p) }),
       'map:start': (p) => ({ jobId: this.startMap(p) }),
