@@ -201,6 +201,14 @@ describe('server mode security', () => {
     expect(keyless).toBe('401');
   });
 
+  it('a file-system error is a clear 4xx, never a 500: a loop of links as an import source', async () => {
+    fs.symlinkSync('loop2', path.join(dir, 'loop1'));
+    fs.symlinkSync('loop1', path.join(dir, 'loop2'));
+    const r = await raw('POST', '/api/import:preview', { ...auth, 'content-type': 'application/json' }, Buffer.from(JSON.stringify({ format: 'folder', source: path.join(dir, 'loop1') })));
+    expect(r.status).toBe(400);
+    expect(JSON.parse(r.body)).toEqual({ ok: false, error: `a loop of symbolic links: ${path.join(dir, 'loop1')}` });
+  });
+
   it('malformed URLs and traversal encodings get 400, an oversized body 413', async () => {
     for (const target of ['/%zz', '/api/%zz', '/%2e%2e/%2e%2e/etc/passwd', '/..%2fpackage.json', '/assets/%00', '/..\\package.json', '/media/..%5c1']) {
       const r = await raw(target.startsWith('/api') ? 'POST' : 'GET', target, auth);

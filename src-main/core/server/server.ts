@@ -14,7 +14,7 @@ import { BASE_HEADERS, decodePath, Limiter, LOGIN_CSP, LOGIN_PAGE, NONE_CSP, ori
 import { exchangePage, Sessions, SOCKET_PROTOCOL, type SessionLimits } from './sessions.ts';
 import type { EngineService } from '../service/service.ts';
 import { isRequestChannel, validatePayload } from '../service/validate.ts';
-import { UserError } from '../util/errors.ts';
+import { asFileSystemError, FileSystemError, UserError } from '../util/errors.ts';
 
 export interface ServerOptions {
   host?: string;
@@ -91,7 +91,7 @@ export function startServer(service: EngineService, options: ServerOptions = {})
         if (result === null && channel === 'search:query') return send(res, 503, { ok: false, error: 'busy: too many searches at once; try again' });
         return send(res, 200, { ok: true, result });
       } catch (err) {
-        return send(res, err instanceof UserError ? 400 : 500, { ok: false, error: err instanceof Error ? err.message : String(err) });
+        return send(res, err instanceof FileSystemError ? err.status : err instanceof UserError ? 400 : 500, { ok: false, error: err instanceof Error ? err.message : String(err) });
       }
     }
     const media = /^\/(media|thumb)\/(\d+)$/.exec(pathname);
@@ -109,8 +109,9 @@ export function startServer(service: EngineService, options: ServerOptions = {})
           res.writeHead(200, { ...BASE_HEADERS, ...mediaHeaders(type), 'content-length': size, 'cache-control': 'private, max-age=3600' });
           stream.pipe(res);
         }
-      } catch (err) {
-        send(res, err instanceof MediaError ? err.status : 500, { ok: false, error: (err as Error).message });
+      } catch (caught) {
+        const err = asFileSystemError(caught);
+        send(res, err instanceof MediaError || err instanceof FileSystemError ? err.status : 500, { ok: false, error: (err as Error).message });
       }
       return;
     }

@@ -17,7 +17,7 @@ import { DEMO_DATASET } from '../demo/demo.ts';
 import { demoInWorker } from '../demo/demo-runner.ts';
 import { jobParams, reconcileJobs } from '../catalog/job-records.ts';
 import type { JobRow } from '../catalog/repos/jobs.ts';
-import { UserError } from '../util/errors.ts';
+import { asFileSystemError, UserError } from '../util/errors.ts';
 import { requireEncoder } from '../encoders/registry.ts';
 import { previewImport, READERS } from '../datasets/import.ts';
 import { importInWorker } from '../datasets/import-runner.ts';
@@ -86,11 +86,14 @@ export class EngineService {
 
   /** Runs one request; the payload must already be validated (see validate.ts). */
   handle<C extends RequestChannel>(channel: C, payload: ApiRequests[C]['payload']): Promise<ApiRequests[C]['result']> {
-    // A handler's synchronous throw (a refused request) becomes a rejection like any other failure.
+    // A handler's synchronous throw (a refused request) becomes a rejection like any other failure,
+    // and a file-system error (a loop of links, a forbidden folder) one a person can read.
     try {
-      return Promise.resolve((this.handlers[channel] as (p: unknown) => unknown)(payload)) as Promise<ApiRequests[C]['result']>;
+      return (Promise.resolve((this.handlers[channel] as (p: unknown) => unknown)(payload)) as Promise<ApiRequests[C]['result']>).catch((err: unknown) => {
+        throw asFileSystemError(err);
+      });
     } catch (err) {
-      return Promise.reject(err as Error);
+      return Promise.reject(asFileSystemError(err) as Error);
     }
   }
 

@@ -4,7 +4,7 @@ import { fork } from 'node:child_process';
 import type { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { UserError } from './errors.ts';
+import { asFileSystemError, UserError } from './errors.ts';
 
 /**
  * @param entry the worker's source module (a URL relative to the caller's module)
@@ -48,7 +48,8 @@ export function jobResult<U, R>(worker: EventEmitter, onUpdate: (u: U) => void, 
 export async function postJobOutcome<R>(post: (m: JobMessage<never, R>) => void, run: () => Promise<R>): Promise<void> {
   try {
     post({ kind: 'result', result: await run() });
-  } catch (err) {
+  } catch (caught) {
+    const err = asFileSystemError(caught);
     post({ kind: 'error', message: err instanceof Error ? err.message : String(err), user: err instanceof UserError });
   }
 }
