@@ -80,7 +80,8 @@ describe('encoder folders', () => {
     await writeImage(path.join(d, 'm/red.webp'), [255, 0, 0], [40, 30], 'webp');
     writeSvg(path.join(d, 'm/dot.svg'), 'blue');
     writeHugePngHeader(path.join(d, 'm/huge.png'), 40000, 40000);
-    writeFiles(path.join(d, 'm'), { 'truncated.png': readFileSync(path.join(d, 'm/red.png')).subarray(0, 60), 'text.jpg': 'hello' });
+    const jpeg = readFileSync(path.join(d, 'm/red.jpg'));
+    writeFiles(path.join(d, 'm'), { 'truncated.png': readFileSync(path.join(d, 'm/red.png')).subarray(0, 60), 'text.jpg': 'hello', 'truncated.jpg': jpeg.subarray(0, Math.floor(jpeg.length * 0.8)) });
     writeWav(path.join(d, 'm/tone16k.wav'), 1);
     writeWav(path.join(d, 'm/tone44k-stereo.wav'), 1, { rate: 44100, channels: 2 });
     writeWav(path.join(d, 'm/empty.wav'), 0);
@@ -88,7 +89,7 @@ describe('encoder folders', () => {
     const ienc = await Encoder.open(image.spec);
     const aenc = await Encoder.open(audio.spec);
     try {
-      const files = ['red.png', 'red.jpg', 'red.webp', 'dot.svg', 'huge.png', 'truncated.png', 'text.jpg'].map((f) => ({ file: path.join(d, 'm', f) }));
+      const files = ['red.png', 'red.jpg', 'red.webp', 'dot.svg', 'huge.png', 'truncated.png', 'text.jpg', 'truncated.jpg'].map((f) => ({ file: path.join(d, 'm', f) }));
       const imgs = await ienc.encode(files);
       expect(imgs.slice(0, 4).every((r) => 'vector' in r)).toBe(true);
       const [png, jpg, webp] = imgs as { vector: Float32Array }[];
@@ -97,6 +98,10 @@ describe('encoder folders', () => {
       expect(imgs[4]).toEqual({ error: expect.stringMatching(/cannot decode image: .*pixel limit/) });
       expect(imgs[5]).toEqual({ error: expect.stringMatching(/cannot decode image/) });
       expect(imgs[6]).toEqual({ error: expect.stringMatching(/cannot decode image/) });
+      // A JPEG cut short says so, once, in one line.
+      const cut = (imgs[7] as { error: string }).error;
+      expect(cut).toMatch(/^cannot decode image: the file is cut short or damaged \(VipsJpeg: premature end of JPEG image(; [^;)]+)*\)$/);
+      expect(cut.split('premature end')).toHaveLength(2);
       const clips = await aenc.encode(['tone16k.wav', 'tone44k-stereo.wav', 'empty.wav', 'zero.wav', 'truncated.wav'].map((f) => ({ file: path.join(d, 'm', f) })));
       const [a16, a44] = clips as { vector: Float32Array }[];
       // The same tone at 44.1 kHz stereo, downmixed and resampled, is the 16 kHz tone up to resampling error.

@@ -109,7 +109,15 @@ async function resample(x: Float32Array, from: number, to: number): Promise<Floa
   }
 }
 
+/**
+ * A decoder's error in one readable line: libvips repeats its warnings line after line ("VipsJpeg:
+ * premature end of JPEG image" three times), and an empty or generic message says nothing at all.
+ */
 function describe(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  return message.replace(/\s+/g, ' ').trim().replace(/^Input (file|buffer) /, '');
+  const message = (err instanceof Error ? err.message : String(err)).replace(/^Input (file|buffer) /, '').replace(/^has corrupt header: /, '');
+  const lines = [...new Set(message.split(/\n+/).map((l) => l.trim()).filter((l) => l !== ''))];
+  const text = lines.join('; ');
+  if (text === '' || /^unknown error$/i.test(text)) return 'the file is damaged or not an image this decoder reads';
+  if (/premature end|truncated|unexpected end/i.test(text)) return `the file is cut short or damaged (${text})`;
+  return text;
 }
