@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeAudio, decodeImage, readMediaFile } from '../../src-main/core/encoders/media.ts';
+import { decodeAudio, decodeImage, readMediaFile, withinTime } from '../../src-main/core/encoders/media.ts';
 import { writeImage } from '../encoders/media.ts';
 import { makeImageEncoder } from '../encoders/tiny-encoders.ts';
 import { cliOn, tempDir } from '../helpers.ts';
@@ -36,6 +36,8 @@ describe.runIf(hasMkfifo)('named pipes, sockets and folders in a dataset', () =>
     fs.mkdirSync(path.join(dir, 'folder.png'));
     await expect(within(5000, decodeImage(path.join(dir, 'folder.png')))).rejects.toThrow(/not a regular file/);
     expect(performance.now() - started).toBeLessThan(5000);
+    // A read that never answers (a hung share) fails its item after the time limit.
+    await expect(within(5000, withinTime(new Promise(() => {}), 0.05))).rejects.toThrow(/^reading the file took longer than 0\.05 s \(a hung disk or network share\?\); it was skipped$/);
   });
 
   it('embed through the CLI finishes, embeds the real image and reports the pipe like a missing file', async () => {

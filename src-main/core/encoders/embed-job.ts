@@ -191,8 +191,10 @@ export async function runEmbedJob(catalog: Catalog, opts: EmbedOptions): Promise
   try {
     let next = prepareNext();
     let running: Promise<[Prepared, Pooled | Error]> | null = null;
+    // A cancel does not wait for a batch that is still being read (a hung read would hold it for ever).
+    const stopped = new Promise<null>((resolve) => (opts.signal?.aborted ? resolve(null) : opts.signal?.addEventListener('abort', () => resolve(null), { once: true })));
     for (;;) {
-      const current = await next;
+      const current = await Promise.race([next, stopped]);
       if (!current) break;
       const run = current.batch.ok.length > 0 ? worker.run(current.batch).catch((e: Error) => e) : Promise.resolve(new EncoderError('nothing to run'));
       next = prepareNext();

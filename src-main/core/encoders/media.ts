@@ -121,3 +121,20 @@ function describe(err: unknown): string {
   if (/premature end|truncated|unexpected end/i.test(text)) return `the file is cut short or damaged (${text})`;
   return text;
 }
+
+/** Longest one media file may take to read and decode before it is reported as failed. */
+export const ITEM_SECONDS = 60;
+
+/**
+ * `work`, or an error after `seconds`: a read that hangs (a stalled network share, a disk that
+ * stopped answering) fails its item instead of the whole job. The hung read itself cannot be
+ * stopped from here; its item is given up and the job moves on.
+ */
+export function withinTime<T>(work: Promise<T>, seconds = ITEM_SECONDS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new EncoderError(`reading the file took longer than ${seconds} s (a hung disk or network share?); it was skipped`)), seconds * 1000);
+    timer.unref();
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}

