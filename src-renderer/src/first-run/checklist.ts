@@ -2,14 +2,12 @@
 // from the catalog (stats and runs), and what would move it on.
 import type { RunInfo } from '../../../src-shared/api.ts';
 import type { CatalogStats, Modality } from '../../../src-shared/types.ts';
+import { BEST_NPM_ENCODER, type NpmEncoderKind } from '../../../src-shared/npm-encoders.ts';
 
-export type NpmEncoder = 'glove' | 'mobilenet' | 'basic-pitch' | 'speech';
-export const NPM_ENCODER_FOR: Record<Modality, { kind: NpmEncoder; label: string }> = {
-  text: { kind: 'glove', label: 'GloVe word vectors (text)' },
-  image: { kind: 'mobilenet', label: 'MobileNetV2 (image)' },
-  // Speech beat Basic Pitch on every method on the spoken Asterisk prompts (README, Encoders).
-  audio: { kind: 'speech', label: 'speech embedding (audio)' },
-};
+/** The encoder each modality's build button makes: the best offline one by measurement (src-shared/npm-encoders.ts). */
+export const NPM_ENCODER_FOR: Record<Modality, { kind: NpmEncoderKind; label: string }> = Object.fromEntries(
+  Object.entries(BEST_NPM_ENCODER).map(([m, e]) => [m, { kind: e.kind, label: `${e.title} (${m})` }]),
+) as Record<Modality, { kind: NpmEncoderKind; label: string }>;
 
 export interface Step {
   id: 'import' | 'encoders' | 'embed' | 'train' | 'search';
