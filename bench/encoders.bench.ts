@@ -3,6 +3,8 @@
 // Encoder lite) at 1000 and 4000 training pairs, 3 seeds, the default (auto) run and every tuned
 // training-free baseline on test; and image -> image "more like this" precision@10, a neighbour
 // counting as relevant when it comes from the same openclipart category folder (animals, food, ...).
+// All combinations train and test on the same pairs (titles with a GloVe word, as GloVe needs).
+// Then the same for sentences: the spoken Asterisk prompts' transcripts with each text encoder.
 // Each combination runs bench/curve.bench.ts (its two workers) with CURVE_ENCODERS set; the auto
 // run's budget is ENCODERS_BUDGET seconds (default 60: the full 300 s default would take hours here).
 // Writes bench/results/encoders.json.
@@ -71,20 +73,32 @@ async function main(): Promise<void> {
   // Each combination's result stays in bench/data (ignored by git): a rerun after a failure resumes.
   const out = path.join(DATA, 'encoders-runs');
   fs.mkdirSync(out, { recursive: true });
+  /** One combination through bench/curve.bench.ts (kept in bench/data/encoders-runs: a rerun resumes). */
+  const runCombo = (name: string, env: Record<string, string>): { sizes: Record<string, unknown>[]; runs: unknown[]; total_seconds: number } => {
+    console.error(`== ${name}`);
+    const file = path.join(out, `${name}.json`);
+    if (!fs.existsSync(file)) {
+      const r = spawnSync(process.execPath, [...process.execArgv, path.join(import.meta.dirname, 'curve.bench.ts')], {
+        stdio: ['ignore', 'ignore', 'inherit'],
+        env: { ...process.env, CURVE_PAIRS_OF: 'glove', CURVE_SEEDS: SEEDS, CURVE_LAPTOP_STEPS: '0', CURVE_RESULTS: out, CURVE_OUT: name, ...env },
+      });
+      if (r.status !== 0) throw new Error(`${name}: curve run exited ${r.status}`);
+    }
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as { sizes: Record<string, unknown>[]; runs: unknown[]; total_seconds: number };
+  };
+  // Every combination on the same pairs: those whose caption has a GloVe vector (a known word).
   const combos: Record<string, unknown>[] = [];
   for (const image of IMAGE) {
     for (const text of TEXT) {
-      const name = `${image}-${text}`;
-      console.error(`== ${name}`);
-      const file = path.join(out, `${name}.json`);
-      const r = fs.existsSync(file) ? { status: 0 } : spawnSync(process.execPath, [...process.execArgv, path.join(import.meta.dirname, 'curve.bench.ts')], {
-        stdio: ['ignore', 'ignore', 'inherit'],
-        env: { ...process.env, CURVE_ENCODERS: `${image}:${text}`, CURVE_SIZES: SIZES, CURVE_SEEDS: SEEDS, CURVE_BUDGET: BUDGET, CURVE_LAPTOP_STEPS: '0', CURVE_RESULTS: out, CURVE_OUT: name },
-      });
-      if (r.status !== 0) throw new Error(`${name}: curve run exited ${r.status}`);
-      const curve = JSON.parse(fs.readFileSync(file, 'utf8')) as { sizes: Record<string, unknown>[]; runs: unknown[]; total_seconds: number };
+      const curve = runCombo(`${image}-${text}`, { CURVE_ENCODERS: `${image}:${text}`, CURVE_SIZES: SIZES, CURVE_BUDGET: BUDGET });
       combos.push({ image, text, sizes: curve.sizes, runs: curve.runs, seconds: curve.total_seconds });
     }
+  }
+  // Sentences rather than titles: the spoken prompts' transcripts, with the speech encoder.
+  const sentences: Record<string, unknown>[] = [];
+  for (const text of TEXT) {
+    const curve = runCombo(`prompts-speech-${text}`, { CURVE_SOURCE: 'prompts', CURVE_AUDIO_ENCODER: 'speech', CURVE_ENCODERS: `speech:${text}`, CURVE_SIZES: '100,200,450', CURVE_BUDGET: '30' });
+    sentences.push({ audio: 'speech', text, sizes: curve.sizes, runs: curve.runs, seconds: curve.total_seconds });
   }
   const result = {
     benchmark: 'quality by encoder: cross-modal test recall for every image x text encoder, and image -> image precision@10',
@@ -104,16 +118,20 @@ async function main(): Promise<void> {
       results: similarity,
     },
     combinations: combos,
+    sentences: {
+      what: "Debian's Asterisk prompts (spoken sentences) with their transcripts: the speech encoder for audio, each text encoder for the transcripts; i2t = audio -> text; auto with a 30 s budget; 100 / 200 / 450 training pairs",
+      combinations: sentences,
+    },
     total_seconds: Math.round((performance.now() - t0) / 1000),
     machine: `${os.cpus()[0]?.model ?? 'cpu'} x${os.availableParallelism()}`,
     commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(),
   };
   fs.mkdirSync(RESULTS, { recursive: true });
   fs.writeFileSync(path.join(RESULTS, 'encoders.json'), `${JSON.stringify(result, null, 2)}\n`);
-  for (const c of combos) {
+  for (const c of [...combos, ...sentences]) {
     for (const s of c.sizes as { pairs: number; [m: string]: unknown }[]) {
       const cell = (m: string) => (s[m] as { rsum: { mean: number; std: number } } | undefined)?.rsum;
-      console.log(`${c.image} x ${c.text} @${s.pairs}: ${['auto', 'ridge', 'cca', 'knn', 'asif'].map((m) => `${m} ${cell(m)?.mean}±${cell(m)?.std}`).join('  ')}`);
+      console.log(`${String(c.image ?? c.audio)} x ${String(c.text)} @${s.pairs}: ${['auto', 'ridge', 'cca', 'knn', 'asif', 'chance'].map((m) => `${m} ${cell(m)?.mean}±${cell(m)?.std}`).join('  ')}`);
     }
   }
   console.log(JSON.stringify(similarity));

@@ -10,6 +10,7 @@ import { PROMPTS_DIR, writePromptsManifest } from '../src-main/core/demo/prompts
 import { makeBasicPitchEncoder } from '../src-main/core/encoders/basic-pitch.ts';
 import { runEmbedJob } from '../src-main/core/encoders/embed-job.ts';
 import { makeGloveEncoder } from '../src-main/core/encoders/glove.ts';
+import { makeUseEncoder } from '../src-main/core/encoders/use.ts';
 import { makeSpeechEncoder } from '../src-main/core/encoders/speech.ts';
 import { addEncoder } from '../src-main/core/encoders/registry.ts';
 
@@ -19,7 +20,24 @@ export const AUDIO_ENCODERS = {
 } as const;
 export type AudioEncoderKind = keyof typeof AUDIO_ENCODERS;
 
-export async function promptsCatalog(dir: string, audio: AudioEncoderKind = 'basic-pitch'): Promise<{ file: string; drawn: number; splits: string }> {
+/** The catalog of the prompts with `audio` vectors and GloVe transcripts; `sentences` adds the Universal Sentence Encoder's ('use'). */
+export async function promptsCatalog(dir: string, audio: AudioEncoderKind = 'basic-pitch', opts: { sentences?: boolean } = {}): Promise<{ file: string; drawn: number; splits: string }> {
+  const info = await basePromptsCatalog(dir, audio);
+  const done = path.join(dir, `${path.basename(info.file, '.db')}.use.done`);
+  if (opts.sentences && !fs.existsSync(done)) {
+    const catalog = Catalog.open(info.file);
+    try {
+      await addEncoder(catalog, makeUseEncoder(path.join(dir, 'use')).dir, { name: 'use', replace: true });
+      await runEmbedJob(catalog, { encoder: 'use' });
+    } finally {
+      catalog.close();
+    }
+    fs.writeFileSync(done, new Date().toISOString());
+  }
+  return info;
+}
+
+async function basePromptsCatalog(dir: string, audio: AudioEncoderKind): Promise<{ file: string; drawn: number; splits: string }> {
   const base = audio === 'basic-pitch' ? 'prompts' : `prompts-${audio}`;
   const file = path.join(dir, `${base}.db`);
   const done = path.join(dir, `${base}.done`);
