@@ -13,11 +13,8 @@ import { EngineService } from '../../src-main/core/service/service.ts';
 import { validatePayload } from '../../src-main/core/service/validate.ts';
 import type { JobInfo } from '../../src-shared/api.ts';
 import { tempDir } from '../helpers.ts';
-import { sharedGlove } from '../shared-fixtures.ts';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/altmoe.js');
-/** Every demo starts from the run's shared GloVe folder (building one parses 300 MB of JSON). */
-const seedGlove = async (catalogDir: string): Promise<void> => fs.cpSync(await sharedGlove(), path.join(catalogDir, 'demo-files', 'glove'), { recursive: true });
 const words = (s: string) => new Set(s.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 2));
 
 describe('altmoe demo', () => {
@@ -27,13 +24,12 @@ describe('altmoe demo', () => {
       const dir = tempDir();
       const file = path.join(dir, 'demo', 'demo.db');
       fs.mkdirSync(path.dirname(file));
-      await seedGlove(path.dirname(file));
       const c = Catalog.open(file);
       const stages: string[] = [];
       const first = await runDemo(c, { items: 80, budgetSeconds: 5, threads: 2, onProgress: (p) => stages.push(p.name) });
       expect(new Set(stages)).toEqual(new Set(['drawings', 'encoders', 'embedding images', 'embedding titles', 'training', 'samples']));
       // Every item has its vector.
-      for (const [enc, modality] of [['mobilenet', 'image'], ['glove', 'text']] as const) {
+      for (const [enc, modality] of [['mobilenet', 'image'], ['use', 'text']] as const) {
         const e = c.encoders.get(enc)!;
         expect(c.embeddings.countMissing(e.id, e.file_hash, modality, null), enc).toBe(0);
         expect(c.embeddings.count(e.id)).toBe(c.items.counts(c.datasets.get('openclipart')!.id)[modality]);
@@ -58,7 +54,6 @@ describe('altmoe demo', () => {
 
       // A kill during embedding, through the CLI, then a rerun that completes.
       const other = path.join(dir, 'killed.db');
-      await seedGlove(dir);
       const child = spawn(process.execPath, [BIN, 'demo', '--items', '40', '--budget', '3', '--threads', '1', '--no-serve', '--catalog', other]);
       let stderr = '';
       const killed = new Promise<NodeJS.Signals | null>((resolve) => {
@@ -82,7 +77,6 @@ describe('altmoe demo', () => {
 
   it.runIf(fs.existsSync(CLIPART_DIR))('the empty UI\'s button: demo:start fills an empty catalog as a job in its own thread; a catalog with data refuses', async () => {
     const dir = tempDir();
-    await seedGlove(dir);
     const c = Catalog.open(path.join(dir, 'c.db'));
     const service = new EngineService(c, { version: 't', mode: 'server', threads: 2 });
     try {

