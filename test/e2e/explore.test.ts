@@ -4,7 +4,6 @@
 // find duplicates, flag the ones straddling train and test, and mark one as not a duplicate.
 // Screenshots go to test/e2e/screenshots/.
 import { existsSync, mkdirSync } from 'node:fs';
-import path from 'node:path';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
