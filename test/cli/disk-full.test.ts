@@ -15,9 +15,8 @@ import { addEncoder } from '../../src-main/core/encoders/registry.ts';
 import { DiskFullError } from '../../src-main/core/util/errors.ts';
 import { readSafetensors, writeSafetensors } from '../../src-main/core/util/safetensors.ts';
 import { makeTextEncoder } from '../encoders/tiny-encoders.ts';
-import { tempCatalog, tempDir, writeFiles } from '../helpers.ts';
+import { cliOn, tempCatalog, tempDir, writeFiles } from '../helpers.ts';
 
-const BIN = path.resolve(import.meta.dirname, '../../bin/altmoe.js');
 const STORED = /the disk holding the catalog is full \(.*\): (\d+) vector\(s\) of this job were stored before it filled, the batch being written was not; free some space and continue with `altmoe embed --resume ([0-9a-f-]{36})`/;
 
 /** Captions only (the images are never read): enough to need many batches. */
@@ -87,7 +86,11 @@ describe('a full disk', () => {
     try {
       const file = path.join(dir, 'c.db');
       const outside = tempDir();
-      const run = (args: string[]) => spawnSync(process.execPath, [BIN, ...args, '--catalog', file], { encoding: 'utf8' });
+      // In process (the CLI's own entry point, as `altmoe` runs it), which saves a Node start per command.
+      const run = async (args: string[]) => {
+        const r = await cliOn(file, args);
+        return { status: r.code, stdout: r.out, stderr: r.err };
+      };
       const c = Catalog.open(file);
       try {
         await importDataset(c, 'coco', captions(outside, 400), { name: 'caps', hashMedia: false });
@@ -100,27 +103,27 @@ describe('a full disk', () => {
       const fillUp = () => spawnSync('dd', ['if=/dev/zero', `of=${fill}`, 'bs=4k', 'oflag=append', 'conv=notrunc'], { stdio: 'ignore' });
       fillUp();
       for (const args of [['list', 'jobs'], ['stats']]) {
-        const r = run(args);
+        const r = await run(args);
         expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(0);
       }
-      const none = run(['embed', '--encoder', 'txt', '--batch', '16']);
+      const none = await run(['embed', '--encoder', 'txt', '--batch', '16']);
       expect(none.status).toBe(1);
       expect(none.stderr).toMatch(/^altmoe: error: the disk holding the catalog is full \(.*\): nothing can be saved until some space is freed \(reading still works\)\n$/);
       // Room for a few batches: embedding stops when it is gone, saying what it kept.
       fs.truncateSync(fill, fs.statSync(fill).size - 640 * 1024);
-      const embed = run(['embed', '--encoder', 'txt', '--batch', '16']);
+      const embed = await run(['embed', '--encoder', 'txt', '--batch', '16']);
       expect(embed.status).toBe(1);
       const lines = embed.stderr.trim().split('\n');
       expect(lines.at(-1), embed.stderr).toMatch(/^altmoe: error: the disk holding the catalog is full/);
       const [, stored, jobId] = STORED.exec(lines.at(-1)!) ?? [];
       expect(Number(stored), embed.stderr).toBeGreaterThan(0);
       fs.rmSync(fill);
-      const resumed = run(['embed', '--resume', jobId!]);
+      const resumed = await run(['embed', '--resume', jobId!]);
       expect(resumed.status, resumed.stderr).toBe(0);
       expect(resumed.stdout).toMatch(new RegExp(`\\b${400 - Number(stored)} embedded\\b`));
       // Full again: a search still answers.
       fillUp();
-      const found = run(['search', 'a red dog', '--to', 'text', '--encoder', 'txt', '-k', '3']);
+      const found = await run(['search', 'a red dog', '--to', 'text', '--encoder', 'txt', '-k', '3']);
       expect(found.status, found.stderr).toBe(0);
       expect(found.stdout).toMatch(/a red dog number/);
       expect(fs.readdirSync(dir).filter((f) => f.includes('.tmp'))).toEqual([]);
