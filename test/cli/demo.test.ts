@@ -1,4 +1,4 @@
-// altmoe demo on a small slice of the real data (80 drawings of openclipart-svg, the npm encoders,
+// altmoe demo on a small slice of the real data (60 drawings of openclipart-svg, the npm encoders,
 // a short budget): the catalog is complete, the run has test metrics beside its baselines, a text
 // query finds an image whose title shares its words; a second run reuses everything; a kill during
 // embedding then a rerun completes.
@@ -26,7 +26,7 @@ describe('altmoe demo', () => {
       fs.mkdirSync(path.dirname(file));
       const c = Catalog.open(file);
       const stages: string[] = [];
-      const first = await runDemo(c, { items: 80, budgetSeconds: 5, threads: 2, onProgress: (p) => stages.push(p.name) });
+      const first = await runDemo(c, { items: 60, budgetSeconds: 3, threads: 2, onProgress: (p) => stages.push(p.name) });
       expect(new Set(stages)).toEqual(new Set(['drawings', 'encoders', 'embedding images', 'embedding titles', 'training', 'samples']));
       // Every item has its vector.
       for (const [enc, modality] of [['mobilenet', 'image'], ['use', 'text']] as const) {
@@ -46,7 +46,7 @@ describe('altmoe demo', () => {
       c.close();
 
       const again = Catalog.open(file);
-      const second = await runDemo(again, { items: 80, budgetSeconds: 5, threads: 2 });
+      const second = await runDemo(again, { items: 60, budgetSeconds: 3, threads: 2 });
       again.close();
       expect(second.reused).toBe(true);
       expect(second.runId).toBe(first.runId);
@@ -54,17 +54,17 @@ describe('altmoe demo', () => {
 
       // A kill during embedding, through the CLI, then a rerun that completes.
       const other = path.join(dir, 'killed.db');
-      const child = spawn(process.execPath, [BIN, 'demo', '--items', '40', '--budget', '3', '--threads', '1', '--no-serve', '--catalog', other]);
+      const child = spawn(process.execPath, [BIN, 'demo', '--items', '30', '--budget', '2', '--threads', '1', '--no-serve', '--catalog', other]);
       let stderr = '';
       const killed = new Promise<NodeJS.Signals | null>((resolve) => {
         child.stderr.on('data', (d) => {
           stderr += d;
-          if (/embedding images \d+\/40/.test(stderr) && !child.killed) child.kill('SIGKILL');
+          if (/embedding images \d+\/30/.test(stderr) && !child.killed) child.kill('SIGKILL');
         });
         child.on('exit', (_code, signal) => resolve(signal));
       });
       expect(await killed).toBe('SIGKILL');
-      const rerun = spawnSync(process.execPath, [BIN, 'demo', '--items', '40', '--budget', '3', '--threads', '2', '--no-serve', '--catalog', other], { encoding: 'utf8' });
+      const rerun = spawnSync(process.execPath, [BIN, 'demo', '--items', '30', '--budget', '2', '--threads', '2', '--no-serve', '--catalog', other], { encoding: 'utf8' });
       expect(rerun.status, rerun.stderr).toBe(0);
       expect(rerun.stdout).toMatch(/sample searches/);
       const k = Catalog.open(other);
@@ -82,7 +82,7 @@ describe('altmoe demo', () => {
     try {
       const updates: JobInfo[] = [];
       service.on((event, payload) => event === 'job:update' && updates.push(payload as JobInfo));
-      const { jobId } = await service.handle('demo:start', validatePayload('demo:start', { items: 20, budgetSeconds: 3 }));
+      const { jobId } = await service.handle('demo:start', validatePayload('demo:start', { items: 20, budgetSeconds: 2 }));
       const until = Date.now() + 300_000;
       while (!['done', 'failed', 'cancelled'].includes(updates.filter((u) => u.jobId === jobId).at(-1)?.status ?? '') && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
       expect(updates.filter((u) => u.jobId === jobId).at(-1)).toMatchObject({ kind: 'demo', status: 'done' });
