@@ -73,3 +73,6 @@ export function hyperSetting(name: string): string | null {
 export function lossDirection(name: string): string | null {
   return name.startsWith('loss ') ? name.slice(5) : null;
 }
+
+/** What each baseline row is called, in the CLI and the UI alike ('zeroshot' only where a pair has one). */
+export const BASELINE_LABELS: Record<string, string> = { ridge: 'ridge (linear)', cca: 'CCA', knn: 'neighbours', asif: 'ASIF (relative)', zeroshot: "zero-shot (the towers' own space)" };

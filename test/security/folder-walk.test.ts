@@ -26,6 +26,10 @@ describe('folder walks survive any single entry', () => {
     expect(r.out).toMatch(/image: 1 added/);
     expect(r.out).toMatch(/warning: 3 entries could not be read and were skipped, e\.g\. loop1 \(a loop of symbolic links\), loop2 \(a loop of symbolic links\), sub\/self \(a loop of symbolic links\)/);
     expect(r.out + r.err).not.toMatch(/ELOOP/);
+    // A loop as the source itself: one line with the same words, nothing imported.
+    const loop = await cliOn(path.join(path.dirname(root), 'other.db'), ['import', 'folder', path.join(root, 'loop1')]);
+    expect(loop.code).toBe(1);
+    expect(loop.err).toBe(`altmoe: error: a loop of symbolic links: ${path.join(root, 'loop1')}\n`);
   });
 
   it('the API previews the folder with the same warning instead of failing', async () => {

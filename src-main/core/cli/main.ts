@@ -4,7 +4,7 @@
 // included); never a stack trace for a user's mistake.
 import path from 'node:path';
 import { defaultCatalogPath } from '../catalog/location.ts';
-import { UserError } from '../util/errors.ts';
+import { asFileSystemError, UserError } from '../util/errors.ts';
 import { parseCommandLine, UsageError, type CliIo, type Command } from './args.ts';
 import { HELP } from './help.ts';
 import { terminalSafe } from './render.ts';
@@ -55,7 +55,9 @@ export async function runCli(argv: string[], rawIo: CliIo = { out: (t) => proces
 }
 
 /** One line on stderr, never a stack trace for a known problem; exit 2 for usage, 1 otherwise. */
-function reportError(err: unknown, io: CliIo): number {
+function reportError(caught: unknown, io: CliIo): number {
+  // The same words for a file-system error as the API's ("a loop of symbolic links: /data/x").
+  const err = asFileSystemError(caught);
   if (err instanceof UsageError) {
     io.err.write(`altmoe: ${err.message} (see "altmoe --help")\n`);
     return 2;

@@ -1,7 +1,12 @@
 // The check an import request gets before a job is created for it (reading the source is the job's work).
 import fs from 'node:fs';
-import { UserError } from '../util/errors.ts';
+import { asFileSystemError } from '../util/errors.ts';
 
+/** Refuses a source that cannot even be looked at, saying why (missing, a loop of links, forbidden). */
 export function checkImportSource(source: string): void {
-  if (!fs.existsSync(source)) throw new UserError(`no such file or folder: ${source}`);
+  try {
+    fs.statSync(source);
+  } catch (err) {
+    throw asFileSystemError(err);
+  }
 }

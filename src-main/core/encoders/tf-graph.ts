@@ -63,7 +63,9 @@ export function convertTfGraph(g: Graph, nodes: readonly TfNode[], weights: TfWe
       }
       case 'Const': {
         const w = constant(name);
-        y = dtypeOf(node, 'dtype') !== 'float32' ? g.constant('int64', w.shape, [...w.values].map((v) => BigInt(v))) : g.constant('float32', w.shape, w.values);
+        const type = dtypeOf(node, 'dtype');
+        if (type === 'bool') throw new EncoderError(`${name}: boolean constants are not supported`);
+        y = type === 'int64' ? g.constant('int64', w.shape, [...w.values].map((v) => BigInt(v))) : g.constant('float32', w.shape, w.values);
         break;
       }
       case 'Identity':

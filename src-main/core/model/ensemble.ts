@@ -19,6 +19,7 @@
 // bank stored with the run). Two columns carry it and keep every gallery row the same length:
 //   query  = [ unit(query) , 1 , 0 ]        gallery = [ gallery , -beta r(g) , sqrt((beta R)^2 - (beta r(g))^2) ]
 // with R the gallery block's (constant) norm, a bound on |r(g)|.
+import { BASELINE_LABELS } from '../../../src-shared/metric-keys.ts';
 import { Graph, type ParamValues, type Tensor } from '../onnx/graph.ts';
 import { l2Normalize } from '../onnx/nn.ts';
 import * as op from '../onnx/ops.ts';
@@ -250,7 +251,7 @@ export function ensembleValues(tensors: Record<string, Float32Array>): Map<strin
   return new Map(Object.entries(tensors).map(([n, v]) => [param(n), v]));
 }
 
-export const BASELINE_LABELS: Record<string, string> = { ridge: 'ridge (linear)', cca: 'CCA', knn: 'neighbours', asif: 'ASIF (relative)', zeroshot: "zero-shot (the towers' own space)" };
+export { BASELINE_LABELS };
 
 /**
  * What a pair serves, in words: "connector x1 + CCA x1", or per direction when the directions differ

@@ -4,11 +4,11 @@ import type { ApiRequests } from '../../../src-shared/api.ts';
 import { buildEncoderInWorker } from '../encoders/build-runner.ts';
 import { formatBytes } from '../encoders/hub/plan.ts';
 import { pullInWorker } from '../encoders/hub/pull-runner.ts';
-import { NPM_ENCODERS } from '../encoders/npm-encoders.ts';
+import { npmEncoderInfo } from '../encoders/npm-encoders.ts';
 import type { JobManager } from './jobs.ts';
 
 export function startBuild(jobs: JobManager, catalogFile: string, p: ApiRequests['encoders:build']['payload']): string {
-  const { modality, from } = NPM_ENCODERS[p.kind];
+  const { modality, from } = npmEncoderInfo(p.kind);
   return jobs.start('encoder', `build the ${p.kind} encoder (${modality}, from ${from})`, () => buildEncoderInWorker(catalogFile, p.kind), { request: p });
 }
 

@@ -3,7 +3,7 @@
 // (src-shared/metric-keys.ts, which says what each holds).
 import type { MetricPoint } from '../../../src-shared/api.ts';
 import type { Series } from '../charts/series.ts';
-import { hyperSetting, lossDirection, metricSplit, parseMetricSplit } from '../../../src-shared/metric-keys.ts';
+import { BASELINE_LABELS, hyperSetting, lossDirection, metricSplit, parseMetricSplit } from '../../../src-shared/metric-keys.ts';
 
 export interface Recall {
   fwd: [number, number, number];
@@ -21,7 +21,7 @@ export interface HeldOutTable {
   chance: Recall;
 }
 
-export const BASELINE_NAMES: Record<string, string> = { ridge: 'ridge (linear)', cca: 'CCA', knn: 'neighbours', asif: 'ASIF (relative)', zeroshot: "zero-shot (the towers' own space)" };
+export const BASELINE_NAMES = BASELINE_LABELS;
 /** Rows only pairs of towers of one contrastive model have: shown where present, never as "not evaluated". */
 export const OPTIONAL_BASELINES: readonly string[] = ['zeroshot'];
 /** The baseline rows of a held-out table: every tuned one, and the optional ones it has. */
