@@ -7,12 +7,30 @@ import { runEmbedJob, resumeEmbedJob } from '../../src-main/core/encoders/embed-
 import { Encoder } from '../../src-main/core/encoders/encoder.ts';
 import { addEncoder, encoderSpec } from '../../src-main/core/encoders/registry.ts';
 import { tempCatalog, tempDir, writeFiles } from '../helpers.ts';
+import { NPM_ENCODER_INFO } from '../../src-shared/npm-encoders.ts';
+import { BASIC_PITCH_PACKAGE } from '../../src-main/core/encoders/basic-pitch.ts';
+import { GLOVE_PACKAGE } from '../../src-main/core/encoders/glove.ts';
+import { MOBILENET_PACKAGE, NSFWJS_MODELS } from '../../src-main/core/encoders/mobilenet.ts';
+import { SPEECH_DIM, SPEECH_PACKAGE } from '../../src-main/core/encoders/speech.ts';
+import { USE_DIM, USE_PACKAGE } from '../../src-main/core/encoders/use.ts';
 import { writeHugePngHeader, writeImage, writeSvg, writeWav } from './media.ts';
 import { makeAudioEncoder, makeImageEncoder, makeTextEncoder } from './tiny-encoders.ts';
 
 const close = (a: Float32Array, b: Float32Array, atol = 1e-5, rtol = 1e-5): boolean => a.length === b.length && a.every((x, i) => Math.abs(x - b[i]!) <= atol + rtol * Math.abs(b[i]!));
 
 describe('encoder folders', () => {
+  it('the shared list of npm encoders names the packages and widths the builders use', () => {
+    const built: Record<string, [string, number]> = {
+      use: [USE_PACKAGE, USE_DIM],
+      glove: [GLOVE_PACKAGE, 100],
+      mobilenet: [MOBILENET_PACKAGE, NSFWJS_MODELS.mobilenet.dim],
+      inception: [MOBILENET_PACKAGE, NSFWJS_MODELS.inception.dim],
+      speech: [SPEECH_PACKAGE, SPEECH_DIM],
+      'basic-pitch': [BASIC_PITCH_PACKAGE, 749],
+    };
+    expect(Object.fromEntries(NPM_ENCODER_INFO.map((e) => [e.kind, [e.from, e.dim]]))).toEqual(built);
+  });
+
   it('detects modality, inputs, output, pooling and dim of each kind', async () => {
     const d = tempDir();
     const text = await describeEncoder(makeTextEncoder(path.join(d, 'text'), { dim: 16 }));
