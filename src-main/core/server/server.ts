@@ -64,9 +64,7 @@ export function startServer(service: EngineService, options: ServerOptions = {})
       if (!originAllowed(req)) return send(res, 403, { ok: false, error: 'forbidden origin' });
       if (!sessions.authorised(req, 'api')) return send(res, 401, { ok: false, error: 'not signed in' });
       sessions.end(req);
-      res.writeHead(200, { ...BASE_HEADERS, 'content-type': 'application/json; charset=utf-8', 'content-security-policy': NONE_CSP, 'cache-control': 'no-store', 'set-cookie': sessions.clearCookie() });
-      res.end(JSON.stringify({ ok: true }));
-      return;
+      return send(res, 200, { ok: true }, { 'set-cookie': sessions.clearCookie() });
     }
     if (pathname.startsWith('/api/')) {
       if (!sessions.authorised(req, 'api')) return send(res, 401, { ok: false, error: 'missing or wrong session or token' });
@@ -191,13 +189,13 @@ export function startServer(service: EngineService, options: ServerOptions = {})
   });
 }
 
-function send(res: http.ServerResponse, status: number, body: unknown): void {
+function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent) {
     res.end();
     return;
   }
   const text = JSON.stringify(body);
-  res.writeHead(status, { ...BASE_HEADERS, 'content-type': 'application/json; charset=utf-8', 'content-security-policy': NONE_CSP, 'cache-control': 'no-store' });
+  res.writeHead(status, { ...BASE_HEADERS, 'content-type': 'application/json; charset=utf-8', 'content-security-policy': NONE_CSP, 'cache-control': 'no-store', ...headers });
   res.end(text);
 }
 
