@@ -147,7 +147,17 @@ export interface ItemFields {
 }
 
 export interface SearchHit extends ItemFields {
+  /** Cosine similarity in the space searched (what orders a semantic list). */
   score: number;
+  /**
+   * A text query with exact words: what orders the list, in [0, 1] (the fused rank of the semantic
+   * and the keyword lists, 1 = first in both). Absent: the list is ordered by score.
+   */
+  relevance?: number;
+  /** The query's words this hit's text, caption or (uncaptioned) file name holds. */
+  matched?: string[];
+  /** Other items with the same content (same file bytes, or the same caption text), shown as this one. */
+  copies?: { itemId: number; dataset: string; key: string }[];
   /** 'same space (encoder)' or 'image->text (run 3)' */
   via: string;
   /** A text query's words matched it (keyword search, fused with the semantic ranking). */

@@ -133,6 +133,8 @@ export const searchOptionsShape = {
   splits: z.array(split).optional(),
   run: runId.optional(),
   hybrid: z.boolean({ error: 'hybrid must be true or false' }).optional(),
+  paths: z.boolean({ error: 'paths must be true or false' }).optional(),
+  group: z.boolean({ error: 'group must be true or false' }).optional(),
 };
 
 export const searchOptionsSchema = z.object(searchOptionsShape).strict();

@@ -81,6 +81,8 @@ export const OPTIONS = {
   sample: { type: 'string' },
   force: { type: 'boolean' },
   semantic: { type: 'boolean' },
+  paths: { type: 'boolean' },
+  'all-copies': { type: 'boolean' },
 } satisfies ParseArgsConfig['options'];
 
 

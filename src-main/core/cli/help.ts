@@ -46,7 +46,9 @@ Usage:
                 [--min-score S] [--run RUN] [--datasets D,...] [--splits S,...] [--encoder NAME]
                 [--storage float32|int8]        int8 storage: a quarter of the memory, results re-scored exactly
                 [--semantic]                    text queries: the vectors alone (default: fused with keyword
-                                                matches in captions and file names)
+                                                matches in captions, and file names of uncaptioned media)
+                [--paths]                       keyword matches in every file name and folder name too
+                [--all-copies]                  list every copy of a file (default: one line, its copies counted)
                 [--store postgres://... [--exact] [--ef-search N]]
                                                 nearest items of each modality to the query
   altmoe store push --to postgres://USER@HOST/DB [--encoder E] [--run R] [--halfvec]

@@ -1,6 +1,8 @@
 // The caller's side of the demo job: a promise for the demo's result, its progress, cancel.
-// Importing, embedding and fitting baselines are minutes of work that must not block the server or
-// Electron's main thread.
+// Importing, embedding and training are minutes of work that must not block the server or
+// Electron's main thread, and the native memory they take (ONNX Runtime's arenas, every vector)
+// must go back to the system when they end: the demo runs in a child process, as training does,
+// so a server that goes on serving after it (altmoe demo, the "Try the demo" job) stays small.
 import { UserError } from '../util/errors.ts';
 import { runJob } from '../util/job-host.ts';
 import type { DemoOptions, DemoProgress, DemoResult } from './demo.ts';
@@ -10,7 +12,15 @@ export interface DemoJobData {
   options: Pick<DemoOptions, 'items' | 'budgetSeconds' | 'threads'>;
 }
 
-export function demoInWorker(catalogFile: string, options: DemoJobData['options'], onProgress: (p: DemoProgress) => void, signal: AbortSignal): Promise<DemoResult> {
+/** What the demo's process sends back: progress, or a warning to show as it comes. */
+export type DemoUpdate = DemoProgress | { warning: string };
+
+export function demoInWorker(catalogFile: string, options: DemoJobData['options'], onProgress: (p: DemoProgress) => void, signal: AbortSignal, onWarning?: (message: string) => void): Promise<DemoResult> {
   const data: DemoJobData = { catalogFile, options };
-  return runJob('demo', data, { onUpdate: onProgress, signal, userError: (message) => new UserError(message) });
+  return runJob<DemoUpdate, DemoResult>('demo', data, {
+    onUpdate: (u) => ('warning' in u ? onWarning?.(u.warning) : onProgress(u)),
+    signal,
+    process: true,
+    userError: (message) => new UserError(message),
+  });
 }

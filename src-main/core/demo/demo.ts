@@ -18,6 +18,7 @@ import { makeMobileNetEncoder } from '../encoders/mobilenet.ts';
 import { makeUseEncoder } from '../encoders/use.ts';
 import { addEncoder } from '../encoders/registry.ts';
 import { SearchEngine } from '../search/engine.ts';
+import { UserError } from '../util/errors.ts';
 import { mulberry32, permutation } from '../util/rng.ts';
 import { CLIPART_DIR, titledDrawings } from './clipart.ts';
 
@@ -110,9 +111,7 @@ export async function runDemo(catalog: Catalog, opts: DemoOptions = {}): Promise
   await timed(0, async () => {
     if (!catalog.datasets.get(DEMO_DATASET)) {
       const root = opts.source ?? CLIPART_DIR;
-      const known = titledDrawings(root);
-      const order = permutation(known.length, mulberry32(7));
-      const picked = Array.from(order.slice(0, Math.min(items, known.length)), (i) => known[i]!);
+      const picked = demoDrawings(items, root);
       const split = (i: number): string => (i % 10 === 0 ? 'test' : i % 10 === 1 ? 'val' : 'train');
       const manifest = path.join(work, 'drawings.jsonl');
       fs.writeFileSync(manifest, picked.map((p, i) => JSON.stringify({ path: p.path, caption: p.title, split: split(i) })).join('\n'));
@@ -185,10 +184,17 @@ function mediaOf(catalog: Catalog, captions: readonly number[]): number[] {
   return [...new Set(captions.flatMap((c) => (q.all(c) as { id: number }[]).map((r) => r.id)))];
 }
 
+/** The demo's drawings: a seeded choice of `items` among the titled ones. */
+export function demoDrawings(items = DEMO_ITEMS, root = CLIPART_DIR): { path: string; title: string }[] {
+  const known = titledDrawings(root);
+  const order = permutation(known.length, mulberry32(7));
+  return Array.from(order.slice(0, Math.min(items, known.length)), (i) => known[i]!);
+}
+
 /** Ctrl-C: the demo stopped at a safe point; running it again continues. */
-export class DemoStopped extends Error {
-  constructor() {
-    super('the demo was stopped; run it again to continue where it stopped');
+export class DemoStopped extends UserError {
+  constructor(message = 'the demo was stopped; run it again to continue where it stopped') {
+    super(message);
   }
 }
 

@@ -7,6 +7,7 @@ import decodeAudioBuffer from 'audio-decode';
 import samplerate from '@alexanderolsen/libsamplerate-js';
 import { EncoderError } from './errors.ts';
 import { RawImage } from './hf.ts';
+import { looksLikeSvg, sizedSvg } from './svg-size.ts';
 
 /** Larger images are refused rather than risking gigabytes of pixels (about 16k x 16k). */
 export const MAX_IMAGE_PIXELS = 268_402_689;
@@ -55,6 +56,8 @@ export async function decodeImage(file: string, resize?: DecodeResize): Promise<
     throw new EncoderError(`cannot read image: ${describe(err)}`);
   }
   try {
+    // An SVG at the size a browser gives it, whole (svg-size.ts).
+    if (looksLikeSvg(bytes)) bytes = sizedSvg(bytes);
     let img = sharp(bytes, { limitInputPixels: MAX_IMAGE_PIXELS, failOn: 'error' })
       .rotate() // honour EXIF orientation, as a photo viewer would
       .flatten({ background: '#ffffff' }); // transparent clipart on white, not black

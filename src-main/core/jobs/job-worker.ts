@@ -18,6 +18,9 @@ function parent(): Port {
   // The caller is gone (closed, crashed, killed): so is this job, as a thread would be.
   const gone = (): never => process.exit(1);
   process.on('disconnect', gone);
+  // Ctrl-C in a terminal reaches the whole process group: the caller decides (it sends a cancel,
+  // and the job stops at a safe point) rather than this process dying mid-write.
+  process.on('SIGINT', () => undefined);
   let flushed = Promise.resolve();
   return {
     on: (event, listener) => void process.on(event, listener),

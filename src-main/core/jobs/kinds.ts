@@ -40,7 +40,7 @@ const mapBody: Body<MapJobData> = async (d, ctx) => {
 };
 const demoBody: Body<DemoJobData> = async (d, ctx) => {
   const { runDemo } = await import('../demo/demo.ts');
-  return withCatalog(d.catalogFile, (c) => runDemo(c, { ...d.options, signal: ctx.signal, onProgress: ctx.update }));
+  return withCatalog(d.catalogFile, (c) => runDemo(c, { ...d.options, signal: ctx.signal, onProgress: ctx.update, onWarning: (warning) => ctx.update({ warning }) }));
 };
 const duplicatesBody: Body<DuplicatesJobData> = async (d, ctx) => {
   const { findDuplicates } = await import('../duplicates/report.ts');

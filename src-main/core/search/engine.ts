@@ -21,7 +21,8 @@ import { ALL_ZERO } from '../encoders/run-encoder.ts';
 import { encoderSpec } from '../encoders/registry.ts';
 import type { EncoderInput } from '../encoders/preprocess.ts';
 import { unitRows, type GalleryFor } from '../store/gallery.ts';
-import { reciprocalRankFusion } from './fusion.ts';
+import { reciprocalRankFusion, RRF_K } from './fusion.ts';
+import { groupCopies, matchedWords, relevanceOf } from './presentation.ts';
 import { ftsExpression, keywordMatches } from './keywords.ts';
 import { LocalStore, type LocalStoreOptions } from '../store/local-store.ts';
 import { PostgresStore } from '../store/postgres/pg-store.ts';
@@ -55,6 +56,10 @@ export interface ItemQuery {
   run?: number;
   /** Text queries: fuse the semantic ranking with keyword matches (default true); false: semantic only. */
   hybrid?: boolean;
+  /** Text queries' keyword matches: every media file name's words count, not only uncaptioned media's. */
+  paths?: boolean;
+  /** One hit per content (same file bytes, same caption text), the others listed as its copies (default true). */
+  group?: boolean;
 }
 
 /** One result (the contract's type, shared with the renderer). */
@@ -94,6 +99,7 @@ export class SearchEngine {
     const exclude = 'item' in q.query ? q.query.item : undefined;
     const hits: SearchHit[] = [];
     const words = 'text' in q.query && (q.hybrid ?? true) && ftsExpression(q.query.text) !== null ? q.query.text : null;
+    const filters = { ...definedOnly({ datasets: q.datasets, splits: q.splits, paths: q.paths }), exclude };
     for (const target of q.to) {
       let planned: Awaited<ReturnType<SearchEngine['plan']>>;
       try {
@@ -101,30 +107,52 @@ export class SearchEngine {
       } catch (err) {
         // No word the encoder knows (a name, a code, a rare word) while the words themselves match
         // captions or file names: those matches, in keyword rank order, rather than no answer.
-        const matches = words !== null && err instanceof UnrecognisedQueryError ? keywordMatches(this.catalog, { text: words, modality: target, limit: k, ...definedOnly({ datasets: q.datasets, splits: q.splits, exclude }) }) : [];
+        const matches = words !== null && err instanceof UnrecognisedQueryError ? keywordMatches(this.catalog, { text: words, modality: target, limit: k, ...filters }) : [];
         if (matches.length === 0) throw err;
         hits.push(...this.keywordOnly(matches));
         continue;
       }
       const { query, collection, via } = planned;
-      const found = words !== null ? await this.hybrid(words, target, query, collection, k, { ...q, exclude }) : await this.store.nearest(collection, { vector: query, k, ...definedOnly({ datasets: q.datasets, splits: q.splits, minScore: q.minScore, exclude }) });
-      hits.push(...found.map((h) => ({ ...h, via })));
+      const found = (want: number): Promise<StoredHit[]> =>
+        words !== null ? this.hybrid(words, target, query, collection, want, { ...filters, minScore: q.minScore }) : this.store.nearest(collection, { vector: query, k: want, ...definedOnly({ datasets: q.datasets, splits: q.splits, minScore: q.minScore, exclude }) });
+      hits.push(...(await this.distinct(found, k, q.group ?? true)).map((h) => ({ ...h, via })));
     }
     // Each hit shown by what goes with it: media by their first caption, captions by their media.
     const captions = this.catalog.pairs.firstCaptions(hits.filter((h) => h.modality !== 'text').map((h) => h.itemId));
     const media = this.catalog.pairs.mediaOf(hits.filter((h) => h.modality === 'text').map((h) => h.itemId));
-    return hits.map((h) => (captions.has(h.itemId) ? { ...h, caption: captions.get(h.itemId)! } : media.has(h.itemId) ? { ...h, of: media.get(h.itemId)! } : h));
+    return hits.map((h) => {
+      const caption = captions.get(h.itemId);
+      const shown: SearchHit = caption !== undefined ? { ...h, caption } : media.has(h.itemId) ? { ...h, of: media.get(h.itemId)! } : h;
+      if (words === null) return shown;
+      // The words that made it match: in its text or caption, or in the file name of uncaptioned media.
+      const matched = matchedWords(words, shown.text ?? shown.caption ?? (q.paths || caption === undefined ? shown.key : null));
+      return matched.length > 0 ? { ...shown, matched } : shown;
+    });
+  }
+
+  /**
+   * The first k distinct contents of a ranked list: copies of one file (or one caption text) fold
+   * into the first; when folding leaves fewer than k, the list is asked again, longer.
+   */
+  private async distinct(found: (want: number) => Promise<StoredHit[]>, k: number, group: boolean): Promise<StoredHit[]> {
+    if (!group) return found(k);
+    for (let want = k; ; want *= 2) {
+      const list = await found(want);
+      const content = this.catalog.items.contentOf(list.map((h) => h.itemId));
+      const grouped = groupCopies(list.map((hit) => ({ hit: hit as SearchHit, content: content.get(hit.itemId) ?? null })));
+      if (grouped.length >= k || list.length < want || want >= 8 * k) return grouped.slice(0, k);
+    }
   }
 
   /**
    * A text query's semantic top items and its keyword matches (captions, file names), fused by
    * reciprocal rank; every hit keeps its cosine score, and says whether its words matched.
    */
-  private async hybrid(text: string, target: Modality, query: Float32Array, collection: Collection, k: number, q: Pick<SearchQuery, 'datasets' | 'splits' | 'minScore'> & { exclude: number | undefined }): Promise<StoredHit[]> {
+  private async hybrid(text: string, target: Modality, query: Float32Array, collection: Collection, k: number, q: Pick<SearchQuery, 'datasets' | 'splits' | 'minScore' | 'paths'> & { exclude: number | undefined }): Promise<StoredHit[]> {
     const pool = Math.max(50, 3 * k);
     const filters = definedOnly({ datasets: q.datasets, splits: q.splits, exclude: q.exclude });
     const semantic = await this.store.nearest(collection, { vector: query, k: pool, ...filters });
-    const keyword = keywordMatches(this.catalog, { text, modality: target, limit: pool, ...filters });
+    const keyword = keywordMatches(this.catalog, { text, modality: target, limit: pool, ...filters, ...definedOnly({ paths: q.paths }) });
     const byId = new Map(semantic.map((h) => [h.itemId, h]));
     // Keyword matches the semantic pool missed: scored in the collection's space, as the store
     // would (items without a current vector are not in the collection and drop out).
@@ -132,7 +160,7 @@ export class SearchEngine {
     const matched = new Set(keyword);
     const fused = reciprocalRankFusion([semantic.map((h) => h.itemId), keyword.filter((id) => byId.has(id))]);
     return fused
-      .map((f) => ({ ...byId.get(f.id)!, keyword: matched.has(f.id) }))
+      .map((f) => ({ ...byId.get(f.id)!, keyword: matched.has(f.id), relevance: relevanceOf(f.score) }))
       .filter((h) => q.minScore === undefined || h.score >= q.minScore)
       .slice(0, k);
   }
@@ -140,7 +168,7 @@ export class SearchEngine {
   /** Keyword matches alone: no cosine to show (score 0), the words are why they are here. */
   private keywordOnly(ids: readonly number[]): SearchHit[] {
     const hit = this.hitMaker();
-    return ids.map((id) => ({ ...hit(id, 0), keyword: true, via: 'its words (the encoder knows none of them)' }));
+    return ids.map((id, rank) => ({ ...hit(id, 0), keyword: true, relevance: relevanceOf(1 / (RRF_K + rank + 1), 1), via: 'its words (the encoder knows none of them)' }));
   }
 
   /** A stored hit for an item id and its score (the dataset names read once per call). */

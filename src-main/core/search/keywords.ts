@@ -1,5 +1,6 @@
-// Keyword search over the catalog (SQLite FTS5, BM25): the exact words of a text query in captions
-// and in media file names. A media item also matches through its captions, so "piggybank" finds the
+// Keyword search over the catalog (SQLite FTS5, BM25): the exact words of a text query in captions,
+// and in the file names of media without one (of all media when asked: folder names such as
+// "computer/" would otherwise bring every file under them). A media item also matches through its captions, so "piggybank" finds the
 // drawing titled so. Search fuses this ranking with the semantic one (fusion.ts).
 import type { Modality, Split } from '../../../src-shared/types.ts';
 import type { Catalog } from '../catalog/catalog.ts';
@@ -11,6 +12,8 @@ export interface KeywordQuery {
   datasets?: string[];
   splits?: Split[];
   exclude?: number;
+  /** Media: match every file name's words too, not only those of uncaptioned media. */
+  paths?: boolean;
 }
 
 /** The query's words as an FTS5 expression: any of them, each quoted (so no word is an operator). */
@@ -28,7 +31,7 @@ export function keywordMatches(catalog: Catalog, q: KeywordQuery): number[] {
   const inSplits = q.splits ? catalog.pairs.itemsInSplits(q.splits) : null;
   // Filters apply after the match: ask for more rows than needed when they may drop some.
   const fetch = datasetIds || inSplits || q.exclude !== undefined ? q.limit * 4 + 16 : q.limit;
-  const ranked = q.modality === 'text' ? catalog.items.matchCaptions(expr, fetch) : catalog.items.matchMedia(expr, q.modality, fetch);
+  const ranked = q.modality === 'text' ? catalog.items.matchCaptions(expr, fetch) : catalog.items.matchMedia(expr, q.modality, fetch, q.paths ?? false);
   const out: number[] = [];
   for (const r of ranked) {
     if (r.id === q.exclude) continue;

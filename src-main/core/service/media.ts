@@ -3,10 +3,11 @@
 import { UserError } from '../util/errors.ts';
 import { createReadStream, statSync, type ReadStream } from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import type { Catalog } from '../catalog/catalog.ts';
 import { checkMediaPath, realRootOf } from '../datasets/paths.ts';
-import { decodeAudio, readMediaFile } from '../encoders/media.ts';
+import { decodeAudio, MAX_IMAGE_PIXELS, readMediaFile } from '../encoders/media.ts';
+import { looksLikeSvg, sizedSvg } from '../encoders/svg-size.ts';
 import { waveformImage } from './waveform.ts';
 
 export class MediaError extends UserError {
@@ -79,6 +80,18 @@ export function mediaStream(catalog: Catalog, itemId: number): { stream: ReadStr
 
 const MAX_WAVEFORM_BYTES = 16 * 1024 * 1024;
 
+/**
+ * An image at most `size` px on its longer side, whole: an SVG drawn at that size from its real
+ * size and viewBox (svg-size.ts), a raster scaled down or, when smaller, up (a 22 px icon is no
+ * thumbnail).
+ */
+export function previewImage(bytes: Buffer, size: number): Sharp {
+  const svg = looksLikeSvg(bytes);
+  return sharp(svg ? sizedSvg(bytes, size) : bytes, { limitInputPixels: MAX_IMAGE_PIXELS })
+    .rotate()
+    .resize({ width: size, height: size, fit: 'inside' });
+}
+
 /** A WebP thumbnail: of an image item, at most `size` px on its longer side; of a sound, its waveform. */
 export async function thumbnail(catalog: Catalog, itemId: number, size = 320): Promise<Buffer> {
   const { file, type, size: bytes } = itemFile(catalog, itemId);
@@ -94,7 +107,7 @@ export async function thumbnail(catalog: Catalog, itemId: number, size = 320): P
   }
   if (!type.startsWith('image/')) throw new MediaError(`item ${itemId} is not an image or a sound`, 415);
   try {
-    return await sharp(await readMediaFile(file), { limitInputPixels: 268_402_689 }).rotate().resize({ width: size, height: size, fit: 'inside', withoutEnlargement: true }).webp({ quality: 80 }).toBuffer();
+    return await previewImage(await readMediaFile(file), size).webp({ quality: 80 }).toBuffer();
   } catch {
     throw new MediaError(`cannot decode the image of item ${itemId}`, 415);
   }

@@ -47,6 +47,7 @@ export class ItemsRepo {
   private readonly matchText;
   private readonly indexWordsStmt;
   private readonly matchMediaStmt;
+  private readonly contentStmt;
 
   constructor(db: Db) {
     this.insertStmt = db.prepare<[number, string, string, string | null, string | null, string | null, string]>(
@@ -82,14 +83,17 @@ export class ItemsRepo {
        WHERE items_fts MATCH ? AND i.modality = 'text' ORDER BY f.rank LIMIT ?`,
     );
     // A media item by its own file name or through its best-matching caption, whichever ranks it higher.
-    this.matchMediaStmt = db.prepare<[string, string, string, string, number], { id: number; dataset_id: number }>(
+    this.matchMediaStmt = db.prepare<[string, string, number, string, string, number], { id: number; dataset_id: number }>(
       `SELECT id, dataset_id FROM (
          SELECT i.id, i.dataset_id, f.rank AS r FROM items_fts f JOIN items i ON i.id = f.rowid
-           WHERE items_fts MATCH ? AND i.modality = ?
+           WHERE items_fts MATCH ? AND i.modality = ? AND (? OR NOT EXISTS (SELECT 1 FROM pairs q WHERE q.a_item_id = i.id))
          UNION ALL
          SELECT m.id, m.dataset_id, f.rank AS r FROM items_fts f JOIN pairs p ON p.b_item_id = f.rowid JOIN items m ON m.id = p.a_item_id
            WHERE items_fts MATCH ? AND m.modality = ?
        ) GROUP BY id ORDER BY min(r), id LIMIT ?`,
+    );
+    this.contentStmt = db.prepare<[string], { id: number; modality: Modality; text: string | null; content_hash: string | null }>(
+      'SELECT id, modality, text, content_hash FROM items WHERE id IN (SELECT value FROM json_each(?))',
     );
     this.briefStmt = db.prepare<[], { id: number; dataset_id: number; modality: Modality }>('SELECT id, dataset_id, modality FROM items');
     this.sameHash = db.prepare<[string], { ids: string }>(
@@ -173,9 +177,20 @@ export class ItemsRepo {
     return this.matchText.all(expr, limit).map((r) => ({ id: r.id, datasetId: r.dataset_id }));
   }
 
-  /** Media items of a modality whose file name or a caption matches an FTS5 expression, best first. */
-  matchMedia(expr: string, modality: Modality, limit: number): { id: number; datasetId: number }[] {
-    return this.matchMediaStmt.all(expr, modality, expr, modality, limit).map((r) => ({ id: r.id, datasetId: r.dataset_id }));
+  /**
+   * Media items of a modality whose caption matches an FTS5 expression, best first; a file name
+   * (every part of its path) counts for media without a caption, or for all when `paths` is set.
+   */
+  matchMedia(expr: string, modality: Modality, limit: number, paths = false): { id: number; datasetId: number }[] {
+    return this.matchMediaStmt.all(expr, modality, paths ? 1 : 0, expr, modality, limit).map((r) => ({ id: r.id, datasetId: r.dataset_id }));
+  }
+
+  /** What identifies each item's content: a media file's hash (null when not hashed), a caption's text. */
+  contentOf(ids: readonly number[]): Map<number, string | null> {
+    const out = new Map<number, string | null>();
+    if (ids.length === 0) return out;
+    for (const r of this.contentStmt.iterate(JSON.stringify(ids))) out.set(r.id, r.modality === 'text' ? r.text : r.content_hash);
+    return out;
   }
 
   /** Sets of two or more items of a modality with the same content hash (identical bytes or text). */

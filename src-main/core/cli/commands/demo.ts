@@ -1,7 +1,8 @@
 // altmoe demo [--items N] [--budget S] [--no-serve] [--reset]: a real catalog, trained and
 // searchable, in one command (core/demo/demo.ts), then the UI on it.
 import { Catalog } from '../../catalog/catalog.ts';
-import { DEMO_BUDGET_SECONDS, DEMO_ITEMS, defaultDemoCatalog, DemoStopped, resetDemo, runDemo, type DemoProgress } from '../../demo/demo.ts';
+import { DEMO_BUDGET_SECONDS, DEMO_ITEMS, defaultDemoCatalog, resetDemo, type DemoProgress } from '../../demo/demo.ts';
+import { demoInWorker } from '../../demo/demo-runner.ts';
 import { UserError } from '../../util/errors.ts';
 import { formatRunSummary } from '../render.ts';
 import { noMoreArgs, num, positiveInt, withSigint, type Command } from '../args.ts';
@@ -29,19 +30,10 @@ export const demo: Command = async ({ values, io }) => {
     last = line;
   };
   io.err.write(`demo catalog: ${file} (altmoe demo --reset removes it)\n`);
-  const catalog = Catalog.open(file, { create: true });
-  let result;
-  try {
-    result = await withSigint((signal) => runDemo(catalog, { items, budgetSeconds: budget, signal, onProgress, onWarning: (m) => io.err.write(`warning: ${m}\n`), ...(threads ? { threads } : {}) }));
-  } catch (err) {
-    if (err instanceof DemoStopped) {
-      io.err.write(`altmoe: ${err.message}\n`);
-      return 1;
-    }
-    throw err;
-  } finally {
-    catalog.close();
-  }
+  // Created here so a bad path fails at once; the demo itself runs in a child process, which gives
+  // its memory back before this process goes on serving.
+  Catalog.open(file, { create: true }).close();
+  const result = await withSigint((signal) => demoInWorker(file, { items, budgetSeconds: budget, ...(threads ? { threads } : {}) }, onProgress, signal, (m) => io.err.write(`warning: ${m}\n`)));
   if (values.json) io.out(JSON.stringify(result, null, 2));
   else {
     io.out(formatRunSummary('demo', 'done', result.summary));

@@ -32,7 +32,7 @@ export const search: Command = async ({ catalogFile, args, values, io }) => {
           : { item: validated(itemId, num(values.item)) };
   const options = validated(
     searchOptionsSchema,
-    definedOnly({ to: csv(values.to) ?? [...MODALITIES], k: num(values.k), minScore: num(values['min-score']), run: num(values.run), datasets: csv(values.datasets), splits: csv(values.splits), hybrid: values.semantic ? false : undefined }),
+    definedOnly({ to: csv(values.to) ?? [...MODALITIES], k: num(values.k), minScore: num(values['min-score']), run: num(values.run), datasets: csv(values.datasets), splits: csv(values.splits), hybrid: values.semantic ? false : undefined, paths: values.paths || undefined, group: values['all-copies'] ? false : undefined }),
   );
   const storage = oneOf(values.storage, 'storage', ['float32', 'int8'] as const);
   const store = storeOptions(values);
@@ -41,7 +41,12 @@ export const search: Command = async ({ catalogFile, args, values, io }) => {
   try {
     const hits = await engine.search({ ...options, query, k: options.k ?? 10, ...(values.encoder ? { encoder: values.encoder } : {}) });
     if (values.json) io.out(JSON.stringify(hits, null, 2));
-    else io.out(table(['score', 'words', 'modality', 'item', 'dataset', 'what', 'via'], hits.map((h) => [h.score.toFixed(3), h.keyword ? 'yes' : '', h.modality, h.itemId, printable(h.dataset), printable(h.text ?? h.path ?? h.key), h.via])));
+    // The first column is what orders the list: the fused rank when words count, else the cosine.
+    else {
+      const fused = hits.some((h) => h.relevance !== undefined);
+      const rows = hits.map((h) => [...(fused ? [(h.relevance ?? 0).toFixed(3)] : []), h.score.toFixed(3), h.matched?.join(' ') ?? '', h.modality, h.itemId, printable(h.dataset), printable(h.text ?? h.path ?? h.key), h.copies ? String(h.copies.length) : '', h.via]);
+      io.out(table([...(fused ? ['rank score'] : []), 'cosine', 'words', 'modality', 'item', 'dataset', 'what', 'copies', 'via'], rows));
+    }
     return 0;
   } finally {
     await engine.close();
