@@ -115,7 +115,7 @@ export async function runDemo(catalog: Catalog, opts: DemoOptions = {}): Promise
       const split = (i: number): string => (i % 10 === 0 ? 'test' : i % 10 === 1 ? 'val' : 'train');
       const manifest = path.join(work, 'drawings.jsonl');
       fs.writeFileSync(manifest, picked.map((p, i) => JSON.stringify({ path: p.path, caption: p.title, split: split(i) })).join('\n'));
-      await importDataset(catalog, 'manifest', manifest, { root, name: DEMO_DATASET, hashMedia: false, ...(opts.signal ? { signal: opts.signal } : {}) });
+      await importDataset(catalog, 'manifest', manifest, { root, name: DEMO_DATASET, ...(opts.signal ? { signal: opts.signal } : {}) });
     }
   });
 
