@@ -18,4 +18,8 @@ const api = {
 
 contextBridge.exposeInMainWorld('api', api);
 // The one call outside the contract: the microphone is granted only while a recording is asked for.
-contextBridge.exposeInMainWorld('shell', { setRecording: (active: boolean) => ipcRenderer.send('app:recording', active === true) });
+// And the file manager opened on a catalog item's file (the main process finds the file).
+contextBridge.exposeInMainWorld('shell', {
+  setRecording: (active: boolean) => ipcRenderer.send('app:recording', active === true),
+  reveal: (itemId: number) => ipcRenderer.send('app:reveal', itemId),
+});

@@ -205,6 +205,20 @@ export interface ItemInfo extends ItemFields {
 
 export type DuplicateMember = ItemInfo;
 
+/** Everything the result view shows of one item. */
+export interface ItemDetail extends ItemInfo {
+  /** A media item's captions (all of them), or the other captions of a caption's media. */
+  captions: { itemId: number; text: string }[];
+  /** A caption's media items (what it describes). */
+  media: { itemId: number; modality: 'image' | 'audio'; key: string }[];
+  /** The file's size in bytes (null: a caption, or the file is missing). */
+  bytes: number | null;
+  /** The file's absolute path on this machine (null: a caption). */
+  file: string | null;
+  /** Other items with the same content (same file bytes or caption text). */
+  copies: { itemId: number; dataset: string; key: string }[];
+}
+
 export interface DuplicateGroupInfo {
   modality: Modality;
   /** The member to keep (most links in the group); members[0]. */
@@ -268,6 +282,8 @@ export interface ApiResults {
   'map:get': MapInfo | null;
   /** Items by id (at most 2,000), in the order asked; unknown ids are left out. */
   'items:get': ItemInfo[];
+  /** One item with its captions or media, file size, path and copies (the result view). */
+  'items:detail': ItemDetail;
   'duplicates:find': DuplicatesResult;
   /** Marks `item` as not a duplicate of each of `others` (different: true), or takes the marks back. */
   'duplicates:mark': { changed: number };
@@ -329,6 +345,7 @@ export const REQUEST_CHANNELS = [
   'map:start',
   'map:get',
   'items:get',
+  'items:detail',
   'duplicates:find',
   'duplicates:mark',
 ] as const satisfies readonly RequestChannel[];

@@ -242,6 +242,7 @@ export const SCHEMAS = {
   'map:start': mapStartSchema,
   'map:get': mapSource,
   'items:get': z.object({ ids: z.array(itemId).max(2000, { error: 'at most 2,000 items at once' }) }).strict(),
+  'items:detail': z.object({ id: itemId }).strict(),
   'duplicates:find': duplicatesSchema,
   'duplicates:mark': z.object({ item: itemId, others: z.array(itemId).min(1, { error: 'others must name at least one item' }).max(10_000, { error: 'at most 10,000 items at once' }), different: z.boolean({ error: 'different must be true or false' }) }).strict(),
   'demo:start': z.object({ items: wholeNumber('the number of drawings', 20, 100_000).optional(), budgetSeconds: positive('the time budget (seconds)', LIMITS.budgetSeconds).optional() }).strict(),

@@ -82,6 +82,7 @@ void app.whenReady().then(() => {
   const catalog = Catalog.open(defaultCatalogPath(), { create: true });
   const service = new EngineService(catalog, { version: app.getVersion(), mode: 'electron' });
   registerHandlers(service, () => mainWindow?.webContents ?? null, origins, recording);
+  void service.warmSearch();
   handleMediaProtocol(catalog);
   app.on('will-quit', () => {
     void service.close().finally(() => catalog.close());

@@ -1,9 +1,9 @@
-// altmoe-media://media/<item id> and altmoe-media://thumb/<item id>: the renderer's only way to read
+// altmoe-media://media/<item id>, altmoe-media://thumb/<item id> and .../preview/<item id> (large): the renderer's only way to read
 // files, limited to catalog items under their registered dataset roots (see core/service/media.ts).
 import { Readable } from 'node:stream';
 import { protocol } from 'electron';
 import type { Catalog } from '../core/catalog/catalog.ts';
-import { MediaError, mediaHeaders, mediaStream, thumbnail } from '../core/service/media.ts';
+import { MediaError, mediaHeaders, mediaStream, PREVIEW_SIZE, thumbnail } from '../core/service/media.ts';
 
 export const MEDIA_SCHEME = 'altmoe-media';
 
@@ -17,7 +17,7 @@ export function handleMediaProtocol(catalog: Catalog): void {
     const url = new URL(request.url);
     const id = Number(url.pathname.replace(/^\//, ''));
     try {
-      if (url.hostname === 'thumb') return new Response(new Uint8Array(await thumbnail(catalog, id)), { headers: { 'content-type': 'image/webp', 'x-content-type-options': 'nosniff' } });
+      if (url.hostname === 'thumb' || url.hostname === 'preview') return new Response(new Uint8Array(await thumbnail(catalog, id, url.hostname === 'preview' ? PREVIEW_SIZE : undefined)), { headers: { 'content-type': 'image/webp', 'x-content-type-options': 'nosniff' } });
       if (url.hostname === 'media') {
         const { stream, type, size } = mediaStream(catalog, id);
         // The same rules as the server: sandboxed, nosniff, and SVG or unknown types only as downloads.

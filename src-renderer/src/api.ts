@@ -87,6 +87,11 @@ export function thumbUrl(itemId: number): string {
   return inElectron ? `altmoe-media://thumb/${itemId}` : `/thumb/${itemId}?k=${mediaKey}`;
 }
 
+/** A large rendering of an image item (whole, SVGs rasterised), or a sound's wide waveform. */
+export function previewUrl(itemId: number): string {
+  return inElectron ? `altmoe-media://preview/${itemId}` : `/preview/${itemId}?k=${mediaKey}`;
+}
+
 /** Server mode: ends this session on the server and asks for the token again. */
 export async function signOut(): Promise<void> {
   await fetch('/signout', { method: 'POST', headers: { 'x-altmoe-key': sessionKeys().key }, credentials: 'same-origin' }).catch(() => undefined);

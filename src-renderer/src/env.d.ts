@@ -5,7 +5,7 @@ declare global {
   interface Window {
     api?: ApiClient;
     /** Desktop only: tells the shell a sound query is being recorded (the microphone is granted only then). */
-    shell?: { setRecording(active: boolean): void };
+    shell?: { setRecording(active: boolean): void; /** Opens the file manager on a catalog item's file. */ reveal(itemId: number): void };
   }
 }
 

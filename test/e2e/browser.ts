@@ -35,6 +35,8 @@ export async function openApp(opts: { prefix: string; fill?: (catalog: Catalog, 
   await opts.fill?.(catalog, dir);
   const service = new EngineService(catalog, { version: 'test', mode: 'server', threads: opts.threads ?? 1 });
   const server = await startServer(service, { staticDir: UI });
+  // As altmoe serve does: the search thread starts now and stays.
+  void service.warmSearch();
   const context = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
     executablePath: CHROMIUM,
     headless: true,

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIPART_DIR } from '../../src-main/core/demo/clipart.ts';
 import { runDemo } from '../../src-main/core/demo/demo.ts';
 import { openApp, screenshots, SHOTS, type BrowserSession } from './browser.ts';
+import { searchPageTests } from './search-page.ts';
 
 describe.runIf(existsSync(CLIPART_DIR))('the Map and Duplicates pages on real data', () => {
   let app: BrowserSession;
@@ -116,26 +117,7 @@ describe.runIf(existsSync(CLIPART_DIR))('the Map and Duplicates pages on real da
     expect(await page.locator('.group').first().locator('.member .key').allInnerTexts()).not.toContain(key);
   }, 120_000);
 
-  it('the first search with the defaults answers with image and text sections and says why audio cannot be searched', async () => {
-    await page.evaluate(() => void ((globalThis as unknown as { location: { hash: string } }).location.hash = '#/search'));
-    // The page's defaults: image, text and audio ticked; this catalog has no audio encoder.
-    for (const m of ['image', 'text', 'audio']) expect(await page.isChecked(`[data-target="${m}"]`)).toBe(true);
-    // The lasso's picks from the first test are still shown: clear them, as a user would.
-    const picked = page.locator('[data-section="map-selection"] button.link', { hasText: 'clear' });
-    if (await picked.count()) await picked.click();
-    await page.fill('input[aria-label="query"]', 'a red apple');
-    await page.click('form button[type="submit"]');
-    await expect.poll(() => page.locator('[data-section="image"] .hit').count(), { timeout: 30_000 }).toBeGreaterThan(0);
-    expect(await page.locator('[data-section="text"] .hit').count()).toBeGreaterThan(0);
-    expect(await page.locator('[data-section="image"] .hit .media-caption').count()).toBeGreaterThan(0);
-    // A caption shows the drawing it describes.
-    expect(await page.locator('[data-section="text"] [data-testid="caption-of"]').first().innerText()).toMatch(/of .+\.svg$/);
-    const note = page.locator('[data-unavailable="audio"]');
-    expect(await note.innerText()).toMatch(/audio cannot be searched from this query yet: .+/);
-    expect(await note.locator('button').count()).toBe(1);
-    expect(await page.locator('[role="alert"]').count()).toBe(0);
-    await shot('search-demo');
-  }, 60_000);
+  searchPageTests(() => app);
 
   it("opens the demo run's page by URL: the chosen trial's curves and the test table beside every tuned baseline", async () => {
     await page.evaluate(() => void ((globalThis as unknown as { location: { hash: string } }).location.hash = '#/runs/1'));

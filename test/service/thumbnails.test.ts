@@ -15,6 +15,13 @@ const SIZE = 64;
 /** A pixel counts as drawn above this alpha. */
 const ALPHA = 16;
 type Box = [number, number, number, number];
+/** The few browser types the page's code uses (this file is type-checked as Node code). */
+interface BrowserImage { src: string; naturalWidth: number; naturalHeight: number; decode(): Promise<void> }
+interface BrowserCanvas {
+  width: number;
+  height: number;
+  getContext(kind: '2d'): { drawImage(img: BrowserImage, x: number, y: number, w: number, h: number): void; getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null;
+}
 
 /** Bounds of the pixels with alpha above a quarter, as fractions of width and height (null: nothing drawn). */
 function contentBox(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number): Box | null {
@@ -48,7 +55,7 @@ describe.runIf(existsSync(CLIPART_DIR) && existsSync('/usr/bin/chromium'))('thum
           async ({ svgs, size, alpha }) =>
             Promise.all(
               svgs.map(async (b64) => {
-                const img = new Image();
+                const img = new (globalThis as unknown as { Image: new () => BrowserImage }).Image();
                 img.src = `data:image/svg+xml;base64,${b64}`;
                 try {
                   await img.decode();
@@ -58,7 +65,7 @@ describe.runIf(existsSync(CLIPART_DIR) && existsSync('/usr/bin/chromium'))('thum
                 if (!img.naturalWidth || !img.naturalHeight) return null;
                 const scale = size / Math.max(img.naturalWidth, img.naturalHeight);
                 const w = Math.max(1, Math.round(img.naturalWidth * scale)), h = Math.max(1, Math.round(img.naturalHeight * scale));
-                const canvas = document.createElement('canvas');
+                const canvas = (globalThis as unknown as { document: { createElement(tag: 'canvas'): BrowserCanvas } }).document.createElement('canvas');
                 canvas.width = w;
                 canvas.height = h;
                 const ctx = canvas.getContext('2d')!;

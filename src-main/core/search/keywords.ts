@@ -16,10 +16,22 @@ export interface KeywordQuery {
   paths?: boolean;
 }
 
+/**
+ * English words too common to say why an item matched ("a" put "A youngster" first for "a red
+ * apple"): left out of keyword matching unless the query has no other word.
+ */
+export const STOP_WORDS = new Set(['a', 'an', 'the', 'of', 'and', 'or', 'in', 'on', 'at', 'to', 'for', 'with', 'by', 'from', 'is', 'are', 'it', 'its', 'this', 'that', 'as', 'be']);
+
+/** The words of a query that keyword matching uses: without stop words, unless that leaves none. */
+export function keywordsOf(text: string): string[] {
+  const words = [...new Set(text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [])];
+  const content = words.filter((w) => !STOP_WORDS.has(w));
+  return content.length > 0 ? content : words;
+}
+
 /** The query's words as an FTS5 expression: any of them, each quoted (so no word is an operator). */
 export function ftsExpression(text: string): string | null {
-  const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-  const unique = [...new Set(words)].slice(0, 32);
+  const unique = keywordsOf(text).slice(0, 32);
   return unique.length > 0 ? unique.map((w) => `"${w}"`).join(' OR ') : null;
 }
 

@@ -2,6 +2,7 @@
 // result with three copies), the score that orders the list, and the query's words each hit holds.
 import type { SearchHit } from '../../../src-shared/api.ts';
 import { RRF_K } from './fusion.ts';
+import { keywordsOf } from './keywords.ts';
 
 /** A hit with the identity of its content: a media file's hash, or a caption's text. */
 export interface Keyed {
@@ -37,9 +38,9 @@ export function wordsOf(text: string): string[] {
   return text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
 }
 
-/** The query's words (distinct, in query order) that a text holds as whole words. */
+/** The query's keywords (distinct, in query order, stop words aside) that a text holds as whole words. */
 export function matchedWords(query: string, text: string | null | undefined): string[] {
   if (!text) return [];
   const have = new Set(wordsOf(text));
-  return [...new Set(wordsOf(query))].filter((w) => have.has(w));
+  return keywordsOf(query).filter((w) => have.has(w));
 }

@@ -1,9 +1,10 @@
-// The caller's side of the search worker (see search-worker.ts): one promise per query. The worker
-// starts with the first query and is let go after a minute without one: its query encoders and
-// indexes are hundreds of MB (GloVe's tokenizer alone), and a thread that ends returns them, where
-// a live one would keep them for an app left open. The next query starts it again (about a second,
-// the indexes reload from their cache on disk).
+// The caller's side of the search worker (see search-worker.ts): one promise per query. A one-off
+// user (a script, a test) starts it with the first query and it is let go after a minute without
+// one: its query encoders and indexes are hundreds of MB with GloVe's tokenizer, and a thread that
+// ends returns them. A server or the desktop app warms it at start and keeps it (idleMs 0): a
+// restart costs seconds, and a person waiting on a query notices them.
 import type { Worker } from 'node:worker_threads';
+import { MODALITIES } from '../../../src-shared/types.ts';
 import { spawnWorker } from '../util/workers.ts';
 import { SearchError, type SearchHit, type SearchOptions, type SearchQuery, type Unavailable } from './engine.ts';
 import type { SearchReply, SearchRequest } from './search-worker.ts';
@@ -28,6 +29,11 @@ export class SearchWorker {
   /** Whether a worker thread is running now (tests). */
   get running(): boolean {
     return this.worker !== null;
+  }
+
+  /** Starts the thread and loads what a text query needs; a catalog that cannot answer yet is no error. */
+  async warm(): Promise<void> {
+    await this.ask({ query: { text: 'warm up' }, to: [...MODALITIES], k: 1 }, true).catch(() => undefined);
   }
 
   async search(query: SearchQuery): Promise<SearchHit[]> {

@@ -9,7 +9,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { MediaError, mediaHeaders, mediaStream, thumbnail } from '../service/media.ts';
+import { MediaError, mediaHeaders, mediaStream, PREVIEW_SIZE, thumbnail } from '../service/media.ts';
 import { BASE_HEADERS, decodePath, Limiter, LOGIN_CSP, LOGIN_PAGE, NONE_CSP, originAllowed, PAGE_CSP } from './security.ts';
 import { exchangePage, Sessions, SOCKET_PROTOCOL, type SessionLimits } from './sessions.ts';
 import type { EngineService } from '../service/service.ts';
@@ -92,13 +92,13 @@ export function startServer(service: EngineService, options: ServerOptions = {})
         return send(res, err instanceof FileSystemError ? err.status : err instanceof UserError ? 400 : 500, { ok: false, error: err instanceof Error ? err.message : String(err) });
       }
     }
-    const media = /^\/(media|thumb)\/(\d+)$/.exec(pathname);
+    const media = /^\/(media|thumb|preview)\/(\d+)$/.exec(pathname);
     if (media) {
       if (!sessions.authorised(req, 'media', url)) return send(res, 401, { ok: false, error: 'missing or wrong session or token' });
       try {
         const id = Number(media[2]);
-        if (media[1] === 'thumb') {
-          const bytes = await heavy.run(() => thumbnail(service.catalog, id));
+        if (media[1] !== 'media') {
+          const bytes = await heavy.run(() => thumbnail(service.catalog, id, media[1] === 'preview' ? PREVIEW_SIZE : undefined));
           if (bytes === null) return send(res, 503, { ok: false, error: 'busy: too many thumbnails at once; try again' });
           res.writeHead(200, { ...BASE_HEADERS, 'content-type': 'image/webp', 'content-security-policy': NONE_CSP, 'cache-control': 'private, max-age=3600' });
           res.end(bytes);

@@ -78,6 +78,9 @@ export function mediaStream(catalog: Catalog, itemId: number): { stream: ReadStr
   return { stream: createReadStream(file), type, size };
 }
 
+/** The result view's large picture, on its longer side. */
+export const PREVIEW_SIZE = 960;
+
 const MAX_WAVEFORM_BYTES = 16 * 1024 * 1024;
 
 /**

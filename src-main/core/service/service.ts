@@ -30,6 +30,7 @@ import { providersHere } from '../onnx/probe.ts';
 import type { QueryInput } from '../search/engine.ts';
 import { SearchWorker } from '../search/search-client.ts';
 import { JobManager } from './jobs.ts';
+import { itemDetail } from './item-detail.ts';
 import { duplicatesInWorker } from '../duplicates/duplicates-runner.ts';
 import { itemInfos, markDuplicates } from '../duplicates/report.ts';
 import { readMap } from '../map/map.ts';
@@ -61,8 +62,10 @@ export interface ServiceOptions {
 export class EngineService {
   private readonly listeners = new Set<Listener>();
   readonly jobs: JobManager;
-  /** Started on the first query: the engine and its indexes live in their own thread. */
+  /** Started on the first query (or by warmSearch): the engine and its indexes live in their own thread. */
   private searcher: SearchWorker | null = null;
+  /** The search thread stays for the service's life (a server or the desktop app), not let go when idle. */
+  private keepSearch = false;
   private readonly handlers: Handlers;
 
   constructor(
@@ -95,6 +98,27 @@ export class EngineService {
     } catch (err) {
       return Promise.reject(asFileSystemError(err) as Error);
     }
+  }
+
+  /**
+   * Starts the search thread now, loads what a text query needs (its encoder, the connectors, the
+   * indexes) and keeps it while the service runs: the first query, and one after an idle hour,
+   * answer as fast as any other.
+   */
+  warmSearch(): Promise<void> {
+    this.keepSearch = true;
+    return this.searchWorker().warm();
+  }
+
+  /** Whether the search thread is up (tests: a server warms it at start). */
+  get searchRunning(): boolean {
+    return this.searcher?.running ?? false;
+  }
+
+  private searchWorker(): SearchWorker {
+    const { storage, store, exact, efSearch } = this.options;
+    this.searcher ??= new SearchWorker(this.catalog.file, { cacheDir: `${this.catalog.file}.index`, ...definedOnly({ storage, store, exact, efSearch }) }, this.keepSearch ? 0 : undefined);
+    return this.searcher;
   }
 
   async close(): Promise<void> {
@@ -262,16 +286,15 @@ export class EngineService {
       'map:start': (p) => ({ jobId: this.startMap(p) }),
       'map:get': (p) => readMap(c, p),
       'items:get': (p) => itemInfos(c, p.ids),
+      'items:detail': (p) => itemDetail(c, p.id),
       'duplicates:find': (p) => duplicatesInWorker(c.file, p),
       'duplicates:mark': (p) => ({ changed: markDuplicates(c, p.item, p.others, p.different) }),
       'search:query': async (p) => {
         const started = performance.now();
         const { query, cleanup } = materialise(p.query);
         try {
-          const { storage, store, exact, efSearch } = this.options;
-          this.searcher ??= new SearchWorker(c.file, { cacheDir: `${c.file}.index`, ...definedOnly({ storage, store, exact, efSearch }) });
           // Every target that can answer does; the others say why (the UI offers the fix).
-          const { hits, unavailable } = await this.searcher.searchSections({ ...p, query });
+          const { hits, unavailable } = await this.searchWorker().searchSections({ ...p, query });
           return { hits, unavailable, ms: performance.now() - started };
         } finally {
           cleanup();

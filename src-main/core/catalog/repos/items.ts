@@ -48,6 +48,7 @@ export class ItemsRepo {
   private readonly indexWordsStmt;
   private readonly matchMediaStmt;
   private readonly contentStmt;
+  private readonly copiesStmt;
 
   constructor(db: Db) {
     this.insertStmt = db.prepare<[number, string, string, string | null, string | null, string | null, string]>(
@@ -94,6 +95,11 @@ export class ItemsRepo {
     );
     this.contentStmt = db.prepare<[string], { id: number; modality: Modality; text: string | null; content_hash: string | null }>(
       'SELECT id, modality, text, content_hash FROM items WHERE id IN (SELECT value FROM json_each(?))',
+    );
+    this.copiesStmt = db.prepare<[number], { id: number; dataset_id: number; key: string }>(
+      `SELECT o.id, o.dataset_id, o.key FROM items i JOIN items o ON o.modality = i.modality AND o.id != i.id
+         AND (CASE i.modality WHEN 'text' THEN o.text = i.text ELSE o.content_hash = i.content_hash END)
+       WHERE i.id = ? AND (i.modality = 'text' OR i.content_hash IS NOT NULL) ORDER BY o.id LIMIT 1000`,
     );
     this.briefStmt = db.prepare<[], { id: number; dataset_id: number; modality: Modality }>('SELECT id, dataset_id, modality FROM items');
     this.sameHash = db.prepare<[string], { ids: string }>(
@@ -191,6 +197,11 @@ export class ItemsRepo {
     if (ids.length === 0) return out;
     for (const r of this.contentStmt.iterate(JSON.stringify(ids))) out.set(r.id, r.modality === 'text' ? r.text : r.content_hash);
     return out;
+  }
+
+  /** Other items with the same content as this one: the same file hash, or the same caption text. */
+  copiesOf(id: number): { itemId: number; datasetId: number; key: string }[] {
+    return this.copiesStmt.all(id).map((r) => ({ itemId: r.id, datasetId: r.dataset_id, key: r.key }));
   }
 
   /** Sets of two or more items of a modality with the same content hash (identical bytes or text). */

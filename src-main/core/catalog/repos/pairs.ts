@@ -11,6 +11,7 @@ export class PairsRepo {
   private readonly everySplit;
   private readonly captionsOf;
   private readonly mediaOfStmt;
+  private readonly allCaptions;
 
   constructor(db: Db) {
     this.insertStmt = db.prepare<[number, number, number, string | null]>(
@@ -32,6 +33,10 @@ export class PairsRepo {
     this.captionsOf = db.prepare<[string], { id: number; text: string }>(
       `SELECT p.a_item_id AS id, i.text AS text FROM pairs p JOIN items i ON i.id = p.b_item_id
        WHERE p.a_item_id IN (SELECT value FROM json_each(?)) AND i.modality = 'text' ORDER BY p.a_item_id, p.b_item_id`,
+    );
+    this.allCaptions = db.prepare<[number], { itemId: number; text: string }>(
+      `SELECT i.id AS itemId, i.text AS text FROM pairs p JOIN items i ON i.id = p.b_item_id
+       WHERE p.a_item_id = ? AND i.modality = 'text' ORDER BY p.b_item_id`,
     );
     this.mediaOfStmt = db.prepare<[string], { caption: number; id: number; modality: 'image' | 'audio'; key: string }>(
       `SELECT p.b_item_id AS caption, i.id, i.modality, i.key FROM pairs p JOIN items i ON i.id = p.a_item_id
@@ -77,6 +82,16 @@ export class PairsRepo {
     if (mediaIds.length === 0) return out;
     for (const r of this.captionsOf.iterate(JSON.stringify(mediaIds))) if (!out.has(r.id)) out.set(r.id, r.text);
     return out;
+  }
+
+  /** Every caption of a media item, in pair order. */
+  captionsOfItem(mediaId: number): { itemId: number; text: string }[] {
+    return this.allCaptions.all(mediaId);
+  }
+
+  /** Every media item a caption describes. */
+  mediaOfItem(captionId: number): { itemId: number; modality: 'image' | 'audio'; key: string }[] {
+    return [...this.mediaOfStmt.iterate(JSON.stringify([captionId]))].map((r) => ({ itemId: r.id, modality: r.modality, key: r.key }));
   }
 
   /** The media item each caption describes (its first, when it describes several). */

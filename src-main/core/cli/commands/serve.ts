@@ -24,6 +24,7 @@ export async function serveCatalog(catalogFile: string, values: Values, io: CliI
   const store = storeOptions(values);
   const storeWhere = store.store ? await checkStore(store.store) : null;
   const service = new EngineService(catalog, { version: APP_VERSION, mode: 'server', ...(storage ? { storage } : {}), ...store });
+  void service.warmSearch();
   const ui = path.resolve(import.meta.dirname, '../../../../out/renderer');
   const server = await startServer(service, { host, port: values.port === undefined ? 7860 : positiveInt(values.port, 'port', 65_535)!, ...(existsSync(path.join(ui, 'index.html')) ? { staticDir: ui } : {}) });
   // Listening for Ctrl-C and SIGTERM before saying where to connect: a signal sent as soon as the
