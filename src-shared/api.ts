@@ -101,7 +101,12 @@ export interface RunInfo {
   schedule: string;
   loss: string;
   steps: number;
+  /** Validation every this many steps; training stops early after `patience` checks without a better score. */
+  evalEvery: number;
+  patience: number;
   bestValRsum: number | null;
+  /** The pairs ("image-text") for which search uses this run when no run is picked. */
+  serving: string[];
   /** RSUM of what the run serves (first pair) on its held-out split: test, or val when the data has no test split. */
   heldOut: { split: 'test' | 'val'; rsum: number } | null;
   updatedAt: number;
@@ -201,6 +206,8 @@ export interface MapInfo {
 export interface ItemInfo extends ItemFields {
   /** The splits of the pairs it belongs to. */
   splits: (Split | 'unassigned')[];
+  /** A media item's first caption (its title), when it has one. */
+  caption?: string;
 }
 
 export type DuplicateMember = ItemInfo;

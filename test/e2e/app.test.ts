@@ -135,6 +135,11 @@ describe('the app in a browser, against server mode', () => {
     expect(await page.isChecked('[data-testid="preset-auto"]')).toBe(true);
     await page.fill('input[aria-label="budget seconds"]', '5');
     await page.click('[data-testid="start-training"]');
+    // The bar follows the time budget, and says what is left of it.
+    await expect.poll(() => page.locator('[data-testid="train-progress"]').innerText().catch(() => ''), { timeout: 30_000 }).toMatch(/training · \d+ s of the time budget left/);
+    // A reload while it trains: the page finds the job again (its curves from the catalog).
+    await page.reload();
+    await page.locator('h3', { hasText: 'Live: train' }).waitFor();
     await jobDone('train');
     await page.locator('[data-testid="run-summary"]').waitFor();
     const summary = await page.locator('[data-testid="run-summary"]').innerText();
@@ -185,11 +190,14 @@ describe('the app in a browser, against server mode', () => {
     await page.click('form button[type="submit"]');
     await page.locator('.hit').first().waitFor();
     expect(await page.locator('.hit .caption').first().innerText()).toBe('the car is blue');
-    // Its words matched (hybrid search, on by default): the hit says so; unticked, no hit does.
-    expect(await page.locator('.hit').first().locator('.words').innerText()).toBe('words');
+    // Its words matched (hybrid search, on by default): they are marked, and the match score orders
+    // the list; unticked, nothing is marked and the cosine orders it.
+    expect((await page.locator('.hit').first().locator('mark').allInnerTexts()).sort()).toEqual(['blue', 'car']);
+    expect(await page.locator('.hit').first().locator('[data-testid="shown-score"]').innerText()).toMatch(/^match \d\.\d\d$/);
     await page.uncheck('input[aria-label="exact words"]');
     await page.click('form button[type="submit"]');
-    await expect.poll(() => page.locator('.hit .words').count()).toBe(0);
+    await expect.poll(() => page.locator('.hit mark').count()).toBe(0);
+    expect(await page.locator('.hit').first().locator('[data-testid="shown-score"]').innerText()).toMatch(/^cosine \d\.\d{3}$/);
     expect(await page.locator('.hit .caption').first().innerText()).toBe('the car is blue');
     await page.check('input[aria-label="exact words"]');
     // Text to images and audio through the trained connector.
@@ -198,17 +206,18 @@ describe('the app in a browser, against server mode', () => {
     await page.click('form button[type="submit"]');
     await expect.poll(() => page.locator('.hit[data-modality="image"]').count()).toBeGreaterThan(0);
     await expect.poll(() => page.locator('.hit[data-modality="audio"]').count()).toBeGreaterThan(0);
-    expect(await page.locator('.hit[data-modality="image"] .key').first().innerText()).toMatch(/text->image \(run 1\)/);
+    expect(await page.locator('.hit[data-modality="image"] [data-testid="shown-score"]').first().getAttribute('title')).toMatch(/text->image \(run 1\)/);
     // Media hits show their caption; sounds a waveform thumbnail beside the player.
     expect(await page.locator('.hit[data-modality="image"] .media-caption').first().innerText()).toMatch(/^(a|the) \w+ (\w+ )?(ball|car|tree|bird|is \w+)/);
     await expect.poll(() => page.locator('.hit[data-modality="audio"] img.wave').first().evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(100);
     // One section per modality, with its count and the run that served it.
-    expect(await page.locator('[data-section="image"] h3').innerText()).toMatch(/image \d+ result\(s\) · cosine in text->image \(run 1\)/);
+    expect(await page.locator('[data-section="image"] h3').innerText()).toMatch(/image \d+ · ordered by match: meaning and the query’s words/);
     // The run picker lists the finished run with its test RSUM; choosing it serves the hits.
     expect(await page.locator('select[aria-label="run"] option').allInnerTexts()).toEqual(['best run by validation', expect.stringMatching(/^run 1 · .* · (test|val) RSUM \d+\.\d$/)]);
     await page.selectOption('select[aria-label="run"]', '1');
     await page.click('form button[type="submit"]');
-    await expect.poll(() => page.locator('.hit[data-modality="image"] .key').first().innerText()).toMatch(/text->image \(run 1\)/);
+    await expect.poll(() => page.locator('.hit[data-modality="image"] [data-testid="shown-score"]').first().getAttribute('title')).toMatch(/text->image \(run 1\)/);
+    expect(new URL(page.url()).hash).toMatch(/&run=1$/);
     await page.selectOption('select[aria-label="run"]', '');
     await expect.poll(() => page.locator('.hit[data-modality="image"] img').first().evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
     await shot('search-text');
@@ -218,7 +227,7 @@ describe('the app in a browser, against server mode', () => {
     await page.uncheck('[data-target="audio"]');
     await page.setInputFiles('[data-testid="query-file"]', path.join(dir, 'media', 'green-tree.png'));
     await expect.poll(() => page.locator('.results-info').innerText()).toMatch(/results for green-tree\.png/);
-    expect(await page.locator('.hit[data-modality="image"] .key').first().innerText()).toMatch(/^green-tree\.png/);
+    expect(await page.locator('.hit[data-modality="image"] img').first().getAttribute('alt')).toBe('green-tree.png');
     await shot('search-image');
 
     // A sound: the same clip is the top audio result, and captions come back through audio->text.
@@ -228,8 +237,8 @@ describe('the app in a browser, against server mode', () => {
     await page.uncheck('[data-target="image"]');
     await page.setInputFiles('[data-testid="query-file"]', path.join(dir, 'media', 'high.wav'));
     await expect.poll(() => page.locator('.results-info').innerText()).toMatch(/results for high\.wav/);
-    expect(await page.locator('.hit[data-modality="audio"] .key').first().innerText()).toMatch(/^high\.wav/);
-    expect(await page.locator('.hit[data-modality="text"] .key').first().innerText()).toMatch(/audio->text \(run 1\)/);
+    expect(await page.locator('.hit[data-modality="audio"] img.wave').first().getAttribute('title')).toBe('high.wav');
+    expect(await page.locator('.hit[data-modality="text"] [data-testid="shown-score"]').first().getAttribute('title')).toMatch(/audio->text \(run 1\)/);
     await shot('search-audio');
 
     // A recorded sound (Chromium's fake microphone) is a query like a dropped file.

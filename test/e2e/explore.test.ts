@@ -115,6 +115,34 @@ describe.runIf(existsSync(CLIPART_DIR))('the Map and Duplicates pages on real da
     await first.locator('[data-action="not-duplicate"]').nth(1).click();
     await expect.poll(marksIn).toBe(before + size - 1);
     expect(await page.locator('.group').first().locator('.member .key').allInnerTexts()).not.toContain(key);
+    // Members by their titles (the file path under it).
+    const titles = await page.locator('.group .member [data-testid="member-title"]').allInnerTexts();
+    expect(titles.length).toBeGreaterThan(0);
+    expect(titles.filter((t) => /\.svg$/.test(t)).length).toBeLessThan(titles.length);
+    // The slider says what its threshold gives; a lower one finds more duplicates (in fewer, larger
+    // groups, as near copies chain), a page of groups at a time.
+    await page.selectOption('select[aria-label="modality"]', 'image');
+    await page.click('[data-action="find-duplicates"]');
+    const slider = page.locator('label', { has: page.locator('[data-testid="threshold"]') });
+    await expect.poll(() => slider.innerText()).toMatch(/Threshold 0\.969 · \d+ group\(s\), \d+ duplicate\(s\)/);
+    const duplicatesAt = async (): Promise<number> => Number(/(\d+) duplicate\(s\)/.exec(await slider.innerText())?.[1] ?? NaN);
+    const groupsAt = async (): Promise<number> => Number(/· (\d+) group\(s\)/.exec(await slider.innerText())?.[1] ?? NaN);
+    const atDefault = await duplicatesAt();
+    await page.locator('[data-testid="threshold"]').evaluate((el) => {
+      const input = el as unknown as { value: string; dispatchEvent(e: unknown): void };
+      input.value = '0.85';
+      input.dispatchEvent(new (globalThis as unknown as { Event: new (t: string, o: object) => unknown }).Event('input', { bubbles: true }));
+      input.dispatchEvent(new (globalThis as unknown as { Event: new (t: string, o: object) => unknown }).Event('change', { bubbles: true }));
+    });
+    await expect.poll(() => page.locator('[data-testid="duplicates-summary"]').innerText()).toMatch(/at cosine ≥ 0\.850/);
+    expect(await duplicatesAt()).toBeGreaterThan(atDefault);
+    const atLower = await groupsAt();
+    if (atLower > 20) {
+      expect(await page.locator('[data-testid="pager"]').innerText()).toMatch(new RegExp(`groups 1–20 of ${Math.min(atLower, 200)}`));
+      expect(await page.locator('.group').count()).toBe(20);
+      await page.click('[data-action="next-page"]');
+      expect(await page.locator('.group h3').first().innerText()).toMatch(/^Group 21/);
+    } else expect(await page.locator('[data-testid="pager"]').count()).toBe(0);
   }, 120_000);
 
   searchPageTests(() => app);
@@ -128,6 +156,12 @@ describe.runIf(existsSync(CLIPART_DIR))('the Map and Duplicates pages on real da
     const table = page.locator('[data-testid="held-out-table"]');
     expect(await table.locator('h3').innerText()).toMatch(/^image-text on test: \d+ items, \d+ captions/);
     for (const name of ['ridge', 'cca', 'knn', 'asif']) expect(await table.locator(`tr[data-baseline="${name}"] td`).count()).toBe(9);
+    // Plain words: why the curves end where they do, whether search uses this run, what each number means.
+    expect(await page.locator('[data-testid="stop-reason"]').innerText()).toMatch(/^Why it stopped: (ran all \d+ planned steps|stopped early at step \d+ of \d+: the validation score had not improved .+|stopped at step \d+ of \d+: the time budget ran out.*)\.$/);
+    expect(await page.locator('[data-testid="serving"]').innerText()).toMatch(/^Serving search for image-text/);
+    expect(await table.locator('th', { hasText: 'RSUM' }).getAttribute('title')).toMatch(/sum of the six recalls/);
+    await page.click('[data-testid="glossary"] summary');
+    expect(await page.locator('[data-testid="glossary"]').innerText()).toMatch(/pred\+cl\s+The training loss/);
     await shot('run-demo');
   }, 60_000);
 });

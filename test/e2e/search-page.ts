@@ -29,7 +29,7 @@ export function searchPageTests(session: () => BrowserSession): void {
     const picked = p.locator('[data-section="map-selection"] button.link', { hasText: 'clear' });
     if (await picked.count()) await picked.click();
     // A calm empty page: no result headers, no counts, no warnings.
-    expect(await p.locator('.section h3, .results-info, .unavailable').count()).toBe(0);
+    await expect.poll(() => p.locator('.section h3, .results-info, .unavailable').count()).toBe(0);
     expect(await p.isChecked('[data-target="image"]')).toBe(true);
     expect(await p.isChecked('[data-target="text"]')).toBe(true);
     // This catalog has no audio encoder: unticked, and said once beside the boxes.
@@ -84,8 +84,12 @@ export function searchPageTests(session: () => BrowserSession): void {
     await p.click('nav [data-page="datasets"]');
     await p.goBack();
     await expect.poll(() => hitsIn('image').first().getAttribute('data-item')).toBe(first);
+    const missing: string[] = [];
+    p.on('response', (r) => void (r.status() === 404 && missing.push(r.url())));
     await p.reload();
     await expect.poll(() => hitsIn('image').first().getAttribute('data-item').catch(() => null), { timeout: 30_000 }).toBe(first);
+    // Nothing the page loads is missing (a favicon included).
+    expect(missing).toEqual([]);
     expect(await p.inputValue('input[aria-label="query"]')).toBe(QUERY);
     // A slow answer shows that it is on its way.
     await p.route('**/api/search:query', async (route) => {

@@ -42,10 +42,12 @@ export async function findDuplicates(catalog: Catalog, r: DuplicatesRequest, onP
 
 /** Items as pages show them, in the order asked; unknown ids are left out. */
 export function itemInfos(catalog: Catalog, ids: readonly number[], datasets = new Map(catalog.datasets.list().map((d) => [d.id, d.name]))): ItemInfo[] {
+  const captions = catalog.pairs.firstCaptions(ids);
   return ids.flatMap((id) => {
     const item = catalog.items.getById(id);
     if (!item) return [];
-    return [{ itemId: id, dataset: datasets.get(item.dataset_id) ?? '?', modality: item.modality, key: item.key, path: item.path, text: item.text, splits: catalog.pairs.splitsOf(id).map((s) => s ?? 'unassigned') }];
+    const caption = captions.get(id);
+    return [{ itemId: id, dataset: datasets.get(item.dataset_id) ?? '?', modality: item.modality, key: item.key, path: item.path, text: item.text, splits: catalog.pairs.splitsOf(id).map((s) => s ?? 'unassigned'), ...(caption !== undefined ? { caption } : {}) }];
   });
 }
 

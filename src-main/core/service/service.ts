@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ApiEvents, ApiRequests, EventChannel, JobInfo, RequestChannel, RunInfo, TrainEventInfo, TrainRequest } from '../../../src-shared/api.ts';
 import type { Catalog } from '../catalog/catalog.ts';
+import type { Modality } from '../../../src-shared/types.ts';
 import { connectorInWorker } from '../runs/connector-runner.ts';
 import { deleteRun } from '../runs/run.ts';
 import { type RunEvent } from '../runs/events.ts';
@@ -30,6 +31,7 @@ import { providersHere } from '../onnx/probe.ts';
 import type { QueryInput } from '../search/engine.ts';
 import { SearchWorker } from '../search/search-client.ts';
 import { JobManager } from './jobs.ts';
+import { pickRun } from '../store/pick-run.ts';
 import { itemDetail } from './item-detail.ts';
 import { duplicatesInWorker } from '../duplicates/duplicates-runner.ts';
 import { itemInfos, markDuplicates } from '../duplicates/report.ts';
@@ -260,7 +262,10 @@ export class EngineService {
       },
       'providers:list': async () => ({ providers: await providersHere(), cudaHelp: CUDA_HELP }),
       'presets:list': () => presetInfos(),
-      'runs:list': () => c.runs.list().map((r) => runInfo(r, c.metrics.forRun(r.id))),
+      'runs:list': () => {
+        const serving = servingRuns(c);
+        return c.runs.list().map((r) => runInfo(r, c.metrics.forRun(r.id), serving.get(r.id) ?? []));
+      },
       'runs:metrics': (p) => c.metrics.forRun(p.run).map((m) => ({ step: m.step, split: m.split, name: m.name, value: m.value })),
       'runs:delete': (p) => {
         deleteRun(c, p.run);
@@ -308,6 +313,7 @@ export class EngineService {
     const title = p ? `train ${p.pairs.map((x) => x.join('<->')).join(', ')} (${p.preset ?? 'auto'})` : `resume run ${resumeRun}`;
     return this.jobs.start('train', title, async (ctx) => {
       let runId: number | null = resumeRun ?? null;
+      let budget: { start: number; seconds: number } | null = null;
       if (runId !== null) this.jobs.attachRun(ctx.jobId, runId);
       const onEvent = (e: RunEvent): void => {
         if (e.type === 'created') {
@@ -315,7 +321,16 @@ export class EngineService {
           this.jobs.attachRun(ctx.jobId, runId);
         }
         const info = trainEventInfo(e);
-        if (e.type === 'progress') ctx.progress({ phase: 'training', done: e.step, total: e.steps, message: `${e.task} loss ${e.loss.toFixed(4)}` });
+        // An auto run is bounded by its time budget more than by steps: its bar follows whichever
+        // is further along (in thousandths), and says what is left.
+        if (e.type === 'trial' && budget === null) budget = { start: Date.now(), seconds: e.secondsLeft };
+        if (e.type === 'progress') {
+          const elapsed = budget ? (Date.now() - budget.start) / 1000 : 0;
+          const share = Math.max(e.step / e.steps, budget ? Math.min(1, elapsed / budget.seconds) : 0);
+          const left = budget ? `${Math.max(0, Math.round(budget.seconds - elapsed))} s of the time budget left` : `step ${e.step} of ${e.steps}`;
+          ctx.progress({ phase: 'training', done: Math.round(1000 * share), total: 1000, message: `${left} · ${e.task} loss ${e.loss.toFixed(4)}` });
+        }
+        if (e.type === 'chosen') ctx.progress({ phase: 'evaluating on the held-out split', done: 1000, total: 1000, message: 'tuning the baselines and testing what the run serves' });
         if (info) this.emit('train:event', { jobId: ctx.jobId, runId, event: info });
       };
       const exec = { ...(this.options.threads ? { threads: this.options.threads } : {}), ...(p?.provider ? { provider: p.provider } : {}) };
@@ -359,7 +374,23 @@ function heldOutRsum(metrics: { split: string; name: string; value: number }[]):
   return null;
 }
 
-function runInfo(r: { id: number; name: string; status: string; config: string; updated_at: number }, metrics: { split: string; name: string; value: number }[]): RunInfo {
+/** For each run, the pairs for which search uses it when no run is picked (pickRun's default). */
+function servingRuns(c: Catalog): Map<number, string[]> {
+  const out = new Map<number, string[]>();
+  const pairs = new Set(c.runs.list().filter((r) => r.status === 'done').flatMap((r) => decodeRunConfig(r.config).pairs.map(([a, b]) => `${a}-${b}`)));
+  for (const pair of pairs) {
+    const [a, b] = pair.split('-') as [Modality, Modality];
+    try {
+      const id = pickRun(c, a, b).id;
+      out.set(id, [...(out.get(id) ?? []), pair]);
+    } catch {
+      // No current run for the pair (its encoder changed): none serves it.
+    }
+  }
+  return out;
+}
+
+function runInfo(r: { id: number; name: string; status: string; config: string; updated_at: number }, metrics: { split: string; name: string; value: number }[], serving: string[] = []): RunInfo {
   const config = decodeRunConfig(r.config);
   const rsum = metrics.filter((m) => m.split === metricSplit.val() && m.name === 'rsum').reduce((b, m) => Math.max(b, m.value), -1);
   return {
@@ -372,8 +403,11 @@ function runInfo(r: { id: number; name: string; status: string; config: string; 
     schedule: String(config.model.schedule ?? 'alternating'),
     loss: String(config.model.loss ?? 'pred+cl'),
     steps: config.steps,
+    evalEvery: config.evalEvery,
+    patience: config.patience,
     bestValRsum: rsum >= 0 ? rsum : null,
     heldOut: heldOutRsum(metrics),
+    serving,
     updatedAt: r.updated_at,
   };
 }

@@ -170,6 +170,13 @@ export class ScatterGL {
     this.draw();
   }
 
+  /** Centres the view on a box of data coordinates and zooms so it fills the shorter side. */
+  fit(box: { x0: number; x1: number; y0: number; y1: number }): void {
+    const extent = Math.max(box.x1 - box.x0, box.y1 - box.y0, 1e-3);
+    this.view = { cx: (box.x0 + box.x1) / 2, cy: (box.y0 + box.y1) / 2, zoom: Math.min(200, Math.max(0.5, 2 / (extent * 1.08))) };
+    this.draw();
+  }
+
   resetView(): void {
     this.view = { cx: 0, cy: 0, zoom: 1 };
     this.draw();

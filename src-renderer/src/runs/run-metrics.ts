@@ -1,7 +1,7 @@
 // A run's charts and summary rebuilt from the metrics the catalog keeps (runs:metrics), so a run
 // page shows the same after a reload as it did live. The metric keys are the engine's
 // (src-shared/metric-keys.ts, which says what each holds).
-import type { MetricPoint } from '../../../src-shared/api.ts';
+import type { MetricPoint, RunInfo } from '../../../src-shared/api.ts';
 import type { Series } from '../charts/series.ts';
 import { BASELINE_LABELS, hyperSetting, lossDirection, metricSplit, parseMetricSplit } from '../../../src-shared/metric-keys.ts';
 
@@ -103,4 +103,22 @@ export function heldOutTables(points: readonly MetricPoint[]): HeldOutTable[] {
     tables.push({ pair, split, items, captions, served: recallOf(main), baselines, chance: chanceRecall(items, captions) });
   }
   return tables;
+}
+
+/** Why a run's curves end where they do, in words (null while it runs). */
+export function stopReason(run: Pick<RunInfo, 'status' | 'steps' | 'patience' | 'evalEvery' | 'preset'>, points: readonly MetricPoint[]): string | null {
+  if (run.status === 'running' || run.status === 'created') return null;
+  const trial = chosenTrial(points);
+  const trained = points.filter((m) => m.split === metricSplit.train(trial) && m.step > 0).map((m) => m.step);
+  const last = trained.length ? Math.max(...trained) : 0;
+  if (run.status === 'cancelled') return `cancelled at step ${last}; resume continues from there`;
+  if (run.status === 'failed' || run.status === 'interrupted') return `${run.status} at step ${last}; resume continues from the last checkpoint`;
+  if (last === 0) return null;
+  if (last >= run.steps) return `ran all ${run.steps} planned steps`;
+  const vals = points.filter((m) => m.split === metricSplit.val(trial) && m.name === 'score' && m.step > 0).sort((a, b) => a.step - b.step);
+  const best = vals.reduce<MetricPoint | null>((b, m) => (b === null || m.value > b.value ? m : b), null);
+  const after = best ? vals.filter((m) => m.step > best.step).length : 0;
+  if (best && after >= run.patience)
+    return `stopped early at step ${last} of ${run.steps}: the validation score had not improved in ${after} checks (every ${run.evalEvery} steps) since step ${best.step}, the checkpoint kept`;
+  return `stopped at step ${last} of ${run.steps}: ${run.preset === 'auto' ? 'the time budget ran out' : 'the time budget ran out or it was stopped'}${best ? `; the best checkpoint is step ${best.step}` : ''}`;
 }
