@@ -132,6 +132,43 @@ describe('search by text, image and audio', () => {
       expect(keywordMatches(c, { text: 'piggybank', modality: 'image', limit: 5 }).map(key)).toEqual(['shelf/3-item.png']);
       expect(keywordMatches(c, { text: 'blue_dog', modality: 'image', limit: 5 }).map(key)[0]).toBe('shelf/2-blue_dog.png');
       expect(keywordMatches(c, { text: 'OR "NEAR(', modality: 'text', limit: 5 })).toEqual([]);
+      // A folder's name is in every file's path: it matches only media without a caption, unless asked.
+      expect(keywordMatches(c, { text: 'shelf', modality: 'image', limit: 10 }).map(key)).toEqual(['shelf/3-item.png']);
+      expect(keywordMatches(c, { text: 'shelf', modality: 'image', limit: 10, paths: true }).length).toBe(6);
+      // Stop words say nothing of why an item matched: "a" alone would match five captions.
+      expect(keywordMatches(c, { text: 'a piggybank', modality: 'text', limit: 10 }).map((id) => c.items.getById(id)!.text)).toEqual(['a piggybank on a shelf']);
+      // The fused list is ordered by the relevance each hit carries, and says which words matched.
+      const fused = await engine.search({ query: { text: 'a red cat' }, to: ['text'], k: 6 });
+      expect(fused.map((h) => h.relevance!)).toEqual([...fused.map((h) => h.relevance!)].sort((x, y) => y - x));
+      expect(fused.find((h) => h.text === 'the cat is red')?.matched).toEqual(['red', 'cat']);
+      expect(fused.find((h) => h.text === 'a blue dog')?.matched).toBeUndefined();
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('copies of one file are one hit, the others listed as its copies (unless every copy is asked for)', async () => {
+    const d = tempDir();
+    const c = tempCatalog(d);
+    const media = path.join(d, 'media');
+    await writeImage(path.join(media, 'red.png'), [220, 30, 30], [24, 24]);
+    for (const copy of ['tree-a.png', 'sub/tree-b.png', 'sub/tree-c.png']) await writeImage(path.join(media, copy), [30, 180, 40], [24, 24]);
+    await writeImage(path.join(media, 'blue.png'), [30, 30, 220], [24, 24]);
+    await importDataset(c, 'folder', media, { name: 'copies' });
+    await addEncoder(c, makeImageEncoder(path.join(d, 'enc/img')), { name: 'img' });
+    await runEmbedJob(c, { encoder: 'img' });
+    const engine = new SearchEngine(c);
+    try {
+      const red = c.items.get(c.datasets.get('copies')!.id, 'image', 'red.png')!.id;
+      const grouped = await engine.search({ query: { item: red }, to: ['image'], k: 5 });
+      // The three trees (equal vectors) are one hit, whichever ranks first; its copies are the other two.
+      expect(grouped).toHaveLength(2);
+      const tree = grouped.find((h) => h.key.includes('tree'))!;
+      expect([tree.key, ...tree.copies!.map((x) => x.key)].sort()).toEqual(['sub/tree-b.png', 'sub/tree-c.png', 'tree-a.png']);
+      expect(grouped.find((h) => !h.key.includes('tree'))!.key).toBe('blue.png');
+      const all = await engine.search({ query: { item: red }, to: ['image'], k: 5, group: false });
+      expect(all).toHaveLength(4);
+      expect(all.some((h) => h.copies)).toBe(false);
     } finally {
       await engine.close();
     }
