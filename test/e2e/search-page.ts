@@ -35,6 +35,11 @@ export function searchPageTests(session: () => BrowserSession): void {
     // This catalog has no audio encoder: unticked, and said once beside the boxes.
     expect(await p.isChecked('[data-target="audio"]')).toBe(false);
     expect(await p.locator('[data-testid="not-searchable"]').innerText()).toMatch(/audio: no vectors yet/);
+    // Finished jobs (the maps laid out before) fold into one line; dismissed, it stays gone.
+    expect(await p.locator('[data-testid="finished-jobs"]').count()).toBe(1);
+    expect(await p.locator('.job:not(.chip)[data-status="done"]').count()).toBe(0);
+    await p.click('[data-action="dismiss-finished"]');
+    await expect.poll(() => p.locator('[data-testid="finished-jobs"]').count()).toBe(0);
     // The server warmed its search thread at start: the first query is as fast as any.
     expect(session().service.searchRunning).toBe(true);
     const wall = await searchFor(QUERY);
@@ -88,8 +93,9 @@ export function searchPageTests(session: () => BrowserSession): void {
     p.on('response', (r) => void (r.status() === 404 && missing.push(r.url())));
     await p.reload();
     await expect.poll(() => hitsIn('image').first().getAttribute('data-item').catch(() => null), { timeout: 30_000 }).toBe(first);
-    // Nothing the page loads is missing (a favicon included).
+    // Nothing the page loads is missing (a favicon included); dismissed jobs stay dismissed.
     expect(missing).toEqual([]);
+    expect(await p.locator('[data-testid="finished-jobs"]').count()).toBe(0);
     expect(await p.inputValue('input[aria-label="query"]')).toBe(QUERY);
     // A slow answer shows that it is on its way.
     await p.route('**/api/search:query', async (route) => {

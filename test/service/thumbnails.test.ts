@@ -16,7 +16,7 @@ const SIZE = 64;
 const ALPHA = 16;
 type Box = [number, number, number, number];
 /** The few browser types the page's code uses (this file is type-checked as Node code). */
-interface BrowserImage { src: string; naturalWidth: number; naturalHeight: number; decode(): Promise<void> }
+interface BrowserImage { src: string; naturalWidth: number; naturalHeight: number; onload: (() => void) | null; onerror: (() => void) | null }
 interface BrowserCanvas {
   width: number;
   height: number;
@@ -56,12 +56,14 @@ describe.runIf(existsSync(CLIPART_DIR) && existsSync('/usr/bin/chromium'))('thum
             Promise.all(
               svgs.map(async (b64) => {
                 const img = new (globalThis as unknown as { Image: new () => BrowserImage }).Image();
-                img.src = `data:image/svg+xml;base64,${b64}`;
-                try {
-                  await img.decode();
-                } catch {
-                  return null;
-                }
+                const src = `data:image/svg+xml;base64,${b64}`;
+                // Loaded, not decoded: decode() would rasterise each drawing at its full size first.
+                const loaded = await new Promise<boolean>((resolve) => {
+                  img.onload = () => resolve(true);
+                  img.onerror = () => resolve(false);
+                  img.src = src;
+                });
+                if (!loaded) return null;
                 if (!img.naturalWidth || !img.naturalHeight) return null;
                 const scale = size / Math.max(img.naturalWidth, img.naturalHeight);
                 const w = Math.max(1, Math.round(img.naturalWidth * scale)), h = Math.max(1, Math.round(img.naturalHeight * scale));
