@@ -26,7 +26,9 @@ export function searchPageTests(session: () => BrowserSession): void {
     await p.evaluate(() => void ((globalThis as unknown as { location: { hash: string } }).location.hash = '#/search'));
     // The lasso's picks from the map test are still shown: clear them, as a user would.
     await p.locator('[data-target="image"]').waitFor();
+    // (they load after the page shows: wait for them before deciding)
     const picked = p.locator('[data-section="map-selection"] button.link', { hasText: 'clear' });
+    await picked.waitFor({ timeout: 10_000 }).catch(() => undefined);
     if (await picked.count()) await picked.click();
     // A calm empty page: no result headers, no counts, no warnings.
     await expect.poll(() => p.locator('.section h3, .results-info, .unavailable').count()).toBe(0);
