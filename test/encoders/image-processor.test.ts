@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadImageProcessor, RawImage } from '../../src-main/core/encoders/hf.ts';
+import { loadImageProcessor, rawImage, type RawImage } from '../../src-main/core/encoders/hf.ts';
 import { mulberry32 } from '../../src-main/core/util/rng.ts';
 import { tempDir } from '../helpers.ts';
 
@@ -16,10 +16,10 @@ const CONFIGS: Record<string, object> = {
   padded: { image_processor_type: 'ViTImageProcessor', do_resize: true, size: { height: 40, width: 40 }, resample: 2, do_rescale: true, rescale_factor: 1 / 255, do_normalize: false, do_pad: true, pad_size: { height: 48, width: 48 } },
 };
 
-function noise(width: number, height: number, seed: number): InstanceType<typeof RawImage> {
+function noise(width: number, height: number, seed: number): Promise<RawImage> {
   const rand = mulberry32(seed);
   const data = Uint8ClampedArray.from({ length: width * height * 3 }, () => Math.floor(rand() * 256));
-  return new RawImage(data, width, height, 3);
+  return rawImage(data, width, height, 3);
 }
 
 describe('image preprocessing', () => {
@@ -33,7 +33,7 @@ describe('image preprocessing', () => {
       expect(library.fused).toBe(false);
       // Same-size images for the processors that do not resize; mixed sizes (landscape, portrait, square, small) otherwise.
       const sizes: [number, number][] = name === 'scalar_mean' ? [[37, 23], [37, 23]] : [[301, 199], [150, 260], [224, 224], [61, 40]];
-      const images = sizes.map(([w, h], i) => noise(w, h, i + 1));
+      const images = await Promise.all(sizes.map(([w, h], i) => noise(w, h, i + 1)));
       const a = (await fused(images)).pixel_values!;
       const b = (await library(images)).pixel_values!;
       expect(a.dims).toEqual(b.dims);
@@ -47,6 +47,6 @@ describe('image preprocessing', () => {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, 'preprocessor_config.json'), JSON.stringify(CONFIGS.scalar_mean));
     const fused = await loadImageProcessor(dir);
-    await expect(fused([noise(10, 10, 1), noise(12, 10, 2)])).rejects.toThrow();
+    await expect(fused([await noise(10, 10, 1), await noise(12, 10, 2)])).rejects.toThrow();
   });
 });

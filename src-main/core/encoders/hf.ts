@@ -1,16 +1,35 @@
 // The only module that imports @huggingface/transformers. We use it for what it does well and we
 // should not rewrite (tokenisers, image processors, audio feature extractors), never for running
 // models (runtime.ts does that) and never with network access: everything loads from local folders.
-import { AutoFeatureExtractor, AutoImageProcessor, AutoTokenizer, ImageProcessor as HfImageProcessor, RawImage, env } from '@huggingface/transformers';
+// It is loaded on first use: its bundle (onnxruntime-web included) costs ~145 MB in every process
+// that imports it, and most never need it (the server's main thread, training processes, and a
+// search thread whose text encoder's tokenizer is a plain PreTrainedTokenizer: light-tokenizer.ts).
+import type * as Transformers from '@huggingface/transformers';
+import { lightTokenizer } from './light-tokenizer.ts';
 
-env.allowRemoteModels = false;
-env.allowLocalModels = true;
-// Model ids we pass are absolute folder paths: nothing is prepended to them.
-env.localModelPath = '';
-env.useFSCache = false;
-env.useBrowserCache = false;
+let library: Promise<typeof Transformers> | null = null;
 
-export { RawImage };
+/** The library, set up for local folders only. */
+export function transformers(): Promise<typeof Transformers> {
+  library ??= import('@huggingface/transformers').then((t) => {
+    t.env.allowRemoteModels = false;
+    t.env.allowLocalModels = true;
+    // Model ids we pass are absolute folder paths: nothing is prepended to them.
+    t.env.localModelPath = '';
+    t.env.useFSCache = false;
+    t.env.useBrowserCache = false;
+    return t;
+  });
+  return library;
+}
+
+export type RawImage = Transformers.RawImage;
+
+/** An RGB image as the library's processors take it. */
+export async function rawImage(data: Uint8ClampedArray, width: number, height: number, channels: 1 | 2 | 3 | 4): Promise<RawImage> {
+  const { RawImage: Image } = await transformers();
+  return new Image(data, width, height, channels);
+}
 
 /** A Hugging Face tensor as transformers.js returns it. */
 export interface HfTensor {
@@ -25,7 +44,7 @@ export interface Tokenizer {
 }
 
 export interface ImageProcessor {
-  (images: InstanceType<typeof RawImage>[]): Promise<Record<string, HfTensor>>;
+  (images: RawImage[]): Promise<Record<string, HfTensor>>;
   /** Whether the fused path below runs (else the library's own). */
   readonly fused: boolean;
 }
@@ -37,15 +56,19 @@ export interface FeatureExtractor {
 const LOCAL = { local_files_only: true } as const;
 
 export async function loadTokenizer(dir: string): Promise<Tokenizer> {
+  const light = await lightTokenizer(dir);
+  if (light) return light;
+  const { AutoTokenizer } = await transformers();
   return (await AutoTokenizer.from_pretrained(dir, LOCAL)) as unknown as Tokenizer;
 }
 
 /** fused: false always takes the library's own path (the reference the fused path is tested against). */
 export async function loadImageProcessor(dir: string, options: { fused?: boolean } = {}): Promise<ImageProcessor> {
+  const { AutoImageProcessor, ImageProcessor: HfImageProcessor } = await transformers();
   const p = await AutoImageProcessor.from_pretrained(dir, LOCAL);
-  const library = (images: InstanceType<typeof RawImage>[]) => (p as unknown as ImageProcessor)(images);
-  if (options.fused === false || !usesStandardSteps(p)) return Object.assign(library, { fused: false });
-  const fused = async (images: InstanceType<typeof RawImage>[]) => (await standardBatch(p as unknown as StandardProcessor, images)) ?? library(images);
+  const library = (images: RawImage[]) => (p as unknown as ImageProcessor)(images);
+  if (options.fused === false || !usesStandardSteps(p, HfImageProcessor)) return Object.assign(library, { fused: false });
+  const fused = async (images: RawImage[]) => (await standardBatch(p as unknown as StandardProcessor, images)) ?? library(images);
   return Object.assign(fused, { fused: true });
 }
 
@@ -60,14 +83,14 @@ interface StandardProcessor {
   do_normalize?: boolean;
   image_mean: number | number[];
   image_std: number | number[];
-  resize(image: InstanceType<typeof RawImage>): Promise<InstanceType<typeof RawImage>>;
+  resize(image: RawImage): Promise<RawImage>;
 }
 
 /**
  * Whether a processor is the library's base ImageProcessor pipeline (ViT, CLIP, DINOv2/BiT, SigLIP,
  * DeiT...) with none of its rarer steps on: then standardBatch gives the same output faster.
  */
-function usesStandardSteps(p: unknown): boolean {
+function usesStandardSteps(p: unknown, HfImageProcessor: typeof Transformers.ImageProcessor): boolean {
   if (!(p instanceof HfImageProcessor)) return false;
   const base = HfImageProcessor.prototype as unknown as Record<string, unknown>;
   const own = p as unknown as Record<string, unknown>;
@@ -83,7 +106,7 @@ function usesStandardSteps(p: unknown): boolean {
  * per element): most of its time, taken from the encoder on a small machine. Null: images of
  * different sizes or channel counts, left to the library (which reports them).
  */
-async function standardBatch(p: StandardProcessor, images: InstanceType<typeof RawImage>[]): Promise<Record<string, HfTensor> | null> {
+async function standardBatch(p: StandardProcessor, images: RawImage[]): Promise<Record<string, HfTensor> | null> {
   const ready = await Promise.all(
     images.map(async (input) => {
       let image = input;
@@ -126,5 +149,6 @@ async function standardBatch(p: StandardProcessor, images: InstanceType<typeof R
 }
 
 export async function loadFeatureExtractor(dir: string): Promise<FeatureExtractor> {
+  const { AutoFeatureExtractor } = await transformers();
   return (await AutoFeatureExtractor.from_pretrained(dir, LOCAL)) as unknown as FeatureExtractor;
 }

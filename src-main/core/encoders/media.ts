@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import decodeAudioBuffer from 'audio-decode';
 import samplerate from '@alexanderolsen/libsamplerate-js';
 import { EncoderError } from './errors.ts';
-import { RawImage } from './hf.ts';
+import { rawImage, type RawImage } from './hf.ts';
 import { looksLikeSvg, sizedSvg } from './svg-size.ts';
 
 /** Larger images are refused rather than risking gigabytes of pixels (about 16k x 16k). */
@@ -48,7 +48,7 @@ export async function readMediaFile(file: string): Promise<Buffer> {
  * the way: libvips does that on its own threads (JPEGs even decode at reduced scale), which keeps the
  * embedding pipeline's main thread free for the processor's normalisation.
  */
-export async function decodeImage(file: string, resize?: DecodeResize): Promise<InstanceType<typeof RawImage>> {
+export async function decodeImage(file: string, resize?: DecodeResize): Promise<RawImage> {
   let bytes: Buffer;
   try {
     bytes = await readMediaFile(file);
@@ -66,7 +66,7 @@ export async function decodeImage(file: string, resize?: DecodeResize): Promise<
       .toColourspace('srgb')
       .raw()
       .toBuffer({ resolveWithObject: true });
-    return new RawImage(new Uint8ClampedArray(data.buffer, data.byteOffset, data.byteLength), info.width, info.height, info.channels as 3);
+    return await rawImage(new Uint8ClampedArray(data.buffer, data.byteOffset, data.byteLength), info.width, info.height, info.channels as 3);
   } catch (err) {
     throw new EncoderError(`cannot decode image: ${describe(err)}`);
   }

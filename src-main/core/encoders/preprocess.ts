@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Modality } from '../../../src-shared/types.ts';
 import { EncoderError } from './errors.ts';
-import { loadFeatureExtractor, loadImageProcessor, loadTokenizer, RawImage, type HfTensor } from './hf.ts';
+import { loadFeatureExtractor, loadImageProcessor, loadTokenizer, rawImage, type HfTensor } from './hf.ts';
 import { decodeAudio, decodeImage, withinTime, type DecodeResize } from './media.ts';
 
 /** A host tensor that can cross a worker boundary. */
@@ -104,7 +104,7 @@ async function imagePreprocessor(dir: string, modelInputs: ModelInputs): Promise
       return { ok, errors, feeds: pick(out, modelInputs) };
     },
     async probe() {
-      const grey = new RawImage(new Uint8ClampedArray(96 * 80 * 3).fill(128), 96, 80, 3);
+      const grey = await rawImage(new Uint8ClampedArray(96 * 80 * 3).fill(128), 96, 80, 3);
       return { ok: [0], errors: [], feeds: pick(await processor([grey]), modelInputs) };
     },
   };
