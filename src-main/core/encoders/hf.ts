@@ -6,6 +6,7 @@
 // search thread whose text encoder's tokenizer is a plain PreTrainedTokenizer: light-tokenizer.ts).
 import type * as Transformers from '@huggingface/transformers';
 import { lightTokenizer } from './light-tokenizer.ts';
+import type { HfTensor, Tokenizer } from './tokenizer-types.ts';
 
 let library: Promise<typeof Transformers> | null = null;
 
@@ -31,17 +32,7 @@ export async function rawImage(data: Uint8ClampedArray, width: number, height: n
   return new Image(data, width, height, channels);
 }
 
-/** A Hugging Face tensor as transformers.js returns it. */
-export interface HfTensor {
-  dims: number[];
-  type: string;
-  data: Float32Array | BigInt64Array | Int32Array | Uint8Array;
-}
-
-export interface Tokenizer {
-  (texts: string[], options: { padding: boolean; truncation: boolean; max_length?: number }): Record<string, HfTensor>;
-  model_max_length?: number;
-}
+export type { HfTensor, Tokenizer };
 
 export interface ImageProcessor {
   (images: RawImage[]): Promise<Record<string, HfTensor>>;

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Tokenizer as Engine } from '@huggingface/tokenizers';
-import type { HfTensor, Tokenizer } from './hf.ts';
+import type { HfTensor, Tokenizer } from './tokenizer-types.ts';
 
 type Config = Record<string, unknown> & { tokenizer_class?: string; model_max_length?: number; padding_side?: 'left' | 'right' };
 
