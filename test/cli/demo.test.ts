@@ -75,7 +75,7 @@ describe('altmoe demo', () => {
     400_000,
   );
 
-  it.runIf(fs.existsSync(CLIPART_DIR))('the empty UI\'s button: demo:start fills an empty catalog as a job in its own thread; a catalog with data refuses', async () => {
+  it.runIf(fs.existsSync(CLIPART_DIR))('the empty UI\'s button: demo:start fills an empty catalog as a job in its own process; a catalog with data refuses', async () => {
     const dir = tempDir();
     const c = Catalog.open(path.join(dir, 'c.db'));
     const service = new EngineService(c, { version: 't', mode: 'server', threads: 2 });
