@@ -1,8 +1,10 @@
 // Keyword search over the catalog (SQLite FTS5, BM25): the exact words of a text query in captions,
 // and in the file names of media without one (of all media when asked: folder names such as
-// "computer/" would otherwise bring every file under them). A media item also matches through its captions, so "piggybank" finds the
-// drawing titled so. Search fuses this ranking with the semantic one (fusion.ts).
+// "computer/" would otherwise bring every file under them). A media item also matches through its
+// captions, so "piggybank" finds the drawing titled so. Search fuses this ranking with the
+// semantic one (fusion.ts).
 import type { Modality, Split } from '../../../src-shared/types.ts';
+import { wordsOf } from '../../../src-shared/words.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 
 export interface KeywordQuery {
@@ -24,7 +26,7 @@ export const STOP_WORDS = new Set(['a', 'an', 'the', 'of', 'and', 'or', 'in', 'o
 
 /** The words of a query that keyword matching uses: without stop words, unless that leaves none. */
 export function keywordsOf(text: string): string[] {
-  const words = [...new Set(text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [])];
+  const words = [...new Set(wordsOf(text))];
   const content = words.filter((w) => !STOP_WORDS.has(w));
   return content.length > 0 ? content : words;
 }

@@ -3,6 +3,7 @@
 import type { SearchHit } from '../../../src-shared/api.ts';
 import { RRF_K } from './fusion.ts';
 import { keywordsOf } from './keywords.ts';
+import { wordsOf } from '../../../src-shared/words.ts';
 
 /** A hit with the identity of its content: a media file's hash, or a caption's text. */
 export interface Keyed {
@@ -31,11 +32,6 @@ export function groupCopies(keyed: readonly Keyed[]): SearchHit[] {
 /** A fused rank score (reciprocal rank fusion) as a share of the best possible: first in both lists. */
 export function relevanceOf(fused: number, lists = 2): number {
   return fused / (lists / (RRF_K + 1));
-}
-
-/** Lower-case words of a text, as keyword search splits them. */
-export function wordsOf(text: string): string[] {
-  return text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
 }
 
 /** The query's keywords (distinct, in query order, stop words aside) that a text holds as whole words. */
