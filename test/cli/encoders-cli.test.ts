@@ -44,6 +44,15 @@ describe('altmoe encoder / embed / search as a user runs them', () => {
     const text = await inProcess(['search', 'a blue car', '--to', 'text', '-k', '1', '--json'], cat);
     expect(text.code).toBe(0);
     expect(JSON.parse(text.stdout)).toEqual([expect.objectContaining({ text: 'a blue car', via: 'same space (txt)' })]);
+    // With no options, as a user first types it: every modality that can answer does; audio (no
+    // encoder here) says why on stderr, and the command succeeds.
+    const plain = await inProcess(['search', 'a blue car'], cat);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toMatch(/^rank score +cosine +words/);
+    expect(plain.stdout).toMatch(/text .* a blue car/);
+    expect(plain.stderr).toMatch(/^note: audio cannot be searched from this query yet: no audio encoder/m);
+    // Asked only for what cannot answer: an error, with the reason.
+    expect(await inProcess(['search', 'a blue car', '--to', 'audio'], cat)).toMatchObject({ code: 1, stderr: expect.stringMatching(/^altmoe: error: no audio encoder/) });
     const image = await inProcess(['search', '--image', path.join(d, 'media/red.png'), '--to', 'image', '-k', '1'], cat);
     expect(image.stdout).toMatch(/1\.000 +image .* red\.png/);
 

@@ -7,6 +7,7 @@ import { MODALITIES } from '../../../../src-shared/types.ts';
 import { Catalog } from '../../catalog/catalog.ts';
 import { SearchEngine, type QueryInput } from '../../search/engine.ts';
 import { printable, table } from '../render.ts';
+import { UserError } from '../../util/errors.ts';
 import { csv, num, oneOf, UsageError, validated, type Command, type Values } from '../args.ts';
 
 /** --store URL [--exact] [--ef-search N]: search a Postgres store instead of the local catalog. */
@@ -39,7 +40,11 @@ export const search: Command = async ({ catalogFile, args, values, io }) => {
   const catalog = Catalog.open(catalogFile, { create: false });
   const engine = new SearchEngine(catalog, { cacheDir: `${catalogFile}.index`, ...(storage ? { storage } : {}), ...store });
   try {
-    const hits = await engine.search({ ...options, query, k: options.k ?? 10, ...(values.encoder ? { encoder: values.encoder } : {}) });
+    // Every modality asked that can answer does (the default asks all three); the others say why on
+    // stderr, as the UI does. Only when none can answer is it an error.
+    const { hits, unavailable } = await engine.searchSections({ ...options, query, k: options.k ?? 10, ...(values.encoder ? { encoder: values.encoder } : {}) });
+    if (unavailable.length === options.to.length) throw new UserError(unavailable.map((u) => u.reason).join('; '));
+    for (const u of unavailable) io.err.write(`note: ${u.modality} cannot be searched from this query yet: ${u.reason}\n`);
     if (values.json) io.out(JSON.stringify(hits, null, 2));
     // The first column is what orders the list: the fused rank when words count, else the cosine.
     else {
