@@ -22,6 +22,11 @@ import type { CrossModalResult } from '../src-main/core/model/retrieval.ts';
 import { clipartCatalog, CLIPART_ENCODERS, type ClipartImageEncoder, type ClipartTextEncoder } from './clipart.ts';
 import { AUDIO_ENCODERS, promptsCatalog, type AudioEncoderKind } from './prompts.ts';
 import { AUTO } from '../src-main/core/model/presets.ts';
+import { runConfig, runParams, servedFor } from '../src-main/core/runs/config.ts';
+import { runData } from '../src-main/core/runs/plan.ts';
+import { evalSetOf } from '../src-main/core/runs/pair-data.ts';
+import { evaluateServed } from '../src-main/core/model/served.ts';
+import { NO_MEMBERS } from '../src-main/core/model/ensemble.ts';
 import { curveSvg } from './curve-plot.ts';
 
 const AUDIO = process.env.CURVE_SOURCE === 'prompts';
@@ -42,7 +47,8 @@ const OUT = process.env.CURVE_OUT ?? (AUDIO ? (AUDIO_ENCODER === 'basic-pitch' ?
 const LAPTOP_STEPS = Number(process.env.CURVE_LAPTOP_STEPS ?? 1000);
 const DATA = path.resolve(import.meta.dirname, 'data');
 const RESULTS = process.env.CURVE_RESULTS ?? path.resolve(import.meta.dirname, 'results');
-const METHODS = ['auto', 'altmoe', 'ridge', 'cca', 'knn', 'asif', 'chance'] as const;
+const METHODS = ['auto', 'auto_no_qbnorm', 'connector', 'altmoe', 'ridge', 'cca', 'knn', 'asif', 'chance'] as const;
+const BASELINE_METHODS = ['ridge', 'cca', 'knn', 'asif'] as const;
 type Method = (typeof METHODS)[number];
 type Row = { i2t_r1: number; i2t_r5: number; i2t_r10: number; t2i_r1: number; t2i_r5: number; t2i_r10: number; rsum: number };
 
@@ -96,9 +102,17 @@ async function worker(jobs: [number, number][]): Promise<void> {
       const laptop = LAPTOP_STEPS > 0 ? await trainConnector(catalog, { ...common, preset: 'laptop', overrides: { steps: LAPTOP_STEPS } }) : null;
       const a = auto.test[KEY]!;
       const l = laptop?.test[KEY];
-      const out: Partial<Record<Method, Row>> = { auto: row(a.connector), ...(l ? { altmoe: row(l.connector) } : {}), ridge: row(a.baselines.ridge.result), cca: row(a.baselines.cca.result), knn: row(a.baselines.knn.result), asif: row(a.baselines.asif.result), chance: chance(a) };
+      // The same run's served ensemble without QB-Norm, and its trained connector alone, on test.
+      const config = runConfig(catalog, auto.runId);
+      const data = await runData(catalog, config);
+      const servedRun = servedFor(config, runParams(config), PAIR[0], PAIR[1]);
+      const testSet = evalSetOf(data[0]!, 'test');
+      const noQb = await evaluateServed({ ...servedRun, ensemble: { ...servedRun.ensemble, hub: undefined } }, testSet);
+      const alone = await evaluateServed({ ...servedRun, ensemble: { ...servedRun.ensemble, weights: { ...NO_MEMBERS, connector: 1 }, weightsB2a: undefined, hub: undefined } }, testSet);
+      const out: Partial<Record<Method, Row>> = { auto: row(a.connector), auto_no_qbnorm: row(noQb), connector: row(alone), ...(l ? { altmoe: row(l.connector) } : {}), ridge: row(a.baselines.ridge.result), cca: row(a.baselines.cca.result), knn: row(a.baselines.knn.result), asif: row(a.baselines.asif.result), chance: chance(a) };
       const served = auto.auto?.pairs[KEY];
-      console.log(JSON.stringify({ pairs, seed, test: { items: a.items, captions: a.captions }, auto_seconds: +tAuto.toFixed(1), auto_trial: auto.auto?.trial, served: served?.weights, served_b2a: served?.weightsB2a, weighing: served?.weighing, val: { auto: served?.valScore, alone: served?.single }, results: out }));
+      const unpaired = { [PAIR[0]]: (data[0]!.unpaired?.a.length ?? 0) / data[0]!.aDim, [PAIR[1]]: (data[0]!.unpaired?.b.length ?? 0) / data[0]!.bDim };
+      console.log(JSON.stringify({ pairs, seed, test: { items: a.items, captions: a.captions }, unpaired, auto_seconds: +tAuto.toFixed(1), auto_trial: auto.auto?.trial, served: served?.weights, served_b2a: served?.weightsB2a, qbnorm: served?.hub, weighing: served?.weighing, val: { auto: served?.valScore, alone: served?.single }, results: out }));
     } finally {
       catalog.close();
       fs.rmSync(work, { recursive: true, force: true });
@@ -139,7 +153,7 @@ async function main(): Promise<void> {
         }),
     ),
   );
-  const runs = lines.map((l) => JSON.parse(l) as { pairs: number; seed: number; results: Partial<Record<Method, Row>>; served?: object; auto_trial?: number; auto_seconds: number; test: object });
+  const runs = lines.map((l) => JSON.parse(l) as { pairs: number; seed: number; results: Partial<Record<Method, Row>>; served?: object; qbnorm?: object; auto_trial?: number; auto_seconds: number; test: object });
   const sizes = SIZES.map((pairs) => {
     const at = runs.filter((r) => r.pairs === pairs);
     const summary: Record<string, unknown> = { pairs, seeds: at.map((r) => r.seed) };
@@ -150,6 +164,13 @@ async function main(): Promise<void> {
     }
     summary.auto_served = at.map((r) => r.served);
     summary.auto_seconds = at.map((r) => r.auto_seconds);
+    summary.qbnorm = at.map((r) => r.qbnorm);
+    // Served minus the best single training-free method on test, per seed (R@1 both ways, RSUM).
+    const margins = at.map((r) => {
+      const best = (k: keyof Row) => Math.max(...BASELINE_METHODS.map((m) => r.results[m]![k]));
+      return { i2t_r1: r.results.auto!.i2t_r1 - best('i2t_r1'), t2i_r1: r.results.auto!.t2i_r1 - best('t2i_r1'), rsum: r.results.auto!.rsum - best('rsum') };
+    });
+    summary.served_minus_best_baseline = Object.fromEntries((['i2t_r1', 't2i_r1', 'rsum'] as const).map((k) => [k, { mean: r2(mean(margins.map((x) => x[k]))), std: r2(std(margins.map((x) => x[k]))) }]));
     return summary;
   });
   const cpu = os.cpus()[0]?.model ?? 'cpu';
@@ -163,7 +184,9 @@ async function main(): Promise<void> {
       ? { audio: AUDIO_ENCODERS[AUDIO_ENCODER].describe, text: CLIPART_ENCODERS[ENCODER_NAMES[1]].describe }
       : { image: CLIPART_ENCODERS[ENCODER_NAMES[0]].describe, text: CLIPART_ENCODERS[ENCODER_NAMES[1]].describe },
     methods: {
-      auto: `the default run (preset auto, budget ${BUDGET} s for its trials): Alt-MoE trials, then the ensemble best on val`,
+      auto: `the default run (preset auto, budget ${BUDGET} s for its trials, --unpaired auto): Alt-MoE trials, then the ensemble best on val, then QB-Norm per direction where it wins on val (its bank: the training items and the train split's items outside the drawn pairs, pairing unused)`,
+      auto_no_qbnorm: 'the same run served without QB-Norm (its ensemble weights unchanged)',
+      connector: "the same run's trained Alt-MoE connector alone",
       altmoe: `the fixed laptop preset (MoE, alternating, pred+cl), steps ${LAPTOP_STEPS}`,
       ridge: 'ridge map, lambda on val',
       cca: 'regularised CCA, regulariser / components / scaling on val',

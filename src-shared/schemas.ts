@@ -112,9 +112,13 @@ export const trainSchema = z
     schedule: oneOf('the schedule', ['alternating', 'joint'] as const).optional(),
     loss: oneOf('the loss', ['pred+cl', 'pred', 'cl'] as const).optional(),
     duplicates: oneOf('the duplicates policy', ['warn', 'drop', 'merge'] as const).optional(),
+    unpaired: z
+      .union([z.enum(['auto', 'none']), z.array(name('an unpaired dataset')).min(1)], { error: 'unpaired must be auto, none or dataset names' })
+      .optional(),
   })
   .strict()
   .superRefine((r, ctx) => {
+    if (Array.isArray(r.unpaired) && r.preset !== undefined && r.preset !== 'auto') ctx.addIssue({ code: 'custom', path: ['unpaired'], message: 'unpaired datasets go with the auto preset (its QB-Norm bank)' });
     if (r.budgetSeconds !== undefined && r.preset !== undefined && r.preset !== 'auto') ctx.addIssue({ code: 'custom', path: ['budgetSeconds'], message: 'a time budget goes with the auto preset' });
     if (r.trials !== undefined && r.preset !== undefined && r.preset !== 'auto') ctx.addIssue({ code: 'custom', path: ['trials'], message: 'a number of trials goes with the auto preset' });
     if (r.evalEvery !== undefined && r.steps !== undefined && r.evalEvery > r.steps) ctx.addIssue({ code: 'custom', path: ['evalEvery'], message: `the evaluation interval (${r.evalEvery}) must not exceed steps (${r.steps})` });

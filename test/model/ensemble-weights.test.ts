@@ -3,10 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import { altMoeModel, normParams, type AltMoeConfig } from '../../src-main/core/model/altmoe.ts';
 import { microScore } from '../../src-main/core/model/baselines/recall.ts';
-import { ensembleValues, JOINT_MEMBERS, MEMBERS, NO_MEMBERS, TRAINED_MEMBERS, type MemberName } from '../../src-main/core/model/ensemble.ts';
+import { ensembleValues, galleryNorm, servedDim, JOINT_MEMBERS, MEMBERS, NO_MEMBERS, TRAINED_MEMBERS, type MemberName } from '../../src-main/core/model/ensemble.ts';
 import { evaluateBaselines } from '../../src-main/core/model/evaluate.ts';
 import { PRESETS } from '../../src-main/core/model/presets.ts';
-import { evaluateServed } from '../../src-main/core/model/served.ts';
+import { evaluateServed, galleryMapper, mapOnce } from '../../src-main/core/model/served.ts';
+import { bankRows, bankTerm, MAX_BANK } from '../../src-main/core/model/qbnorm.ts';
 import { fitEnsemble, HELD_OUT_MIN_ITEMS, type EnsembleFit, type FitOptions } from '../../src-main/core/model/ensemble-fit.ts';
 import { initParams } from '../../src-main/core/train/checkpoint.ts';
 import { seeded } from '../onnx/gradcheck.ts';
@@ -121,5 +122,50 @@ describe('ensemble weights chosen on val', () => {
     expect(withRow.zeroshot!.result.rsum).toBeGreaterThan(500);
     expect(withRow.zeroshot!.hyper).toEqual({});
     expect((await evaluateBaselines(rows, set(jv), set(js), { a: d, b: d })).zeroshot).toBeUndefined();
+  });
+});
+
+describe('QB-Norm on what a run serves', () => {
+  it('is kept per direction only where it raises val, and the served graphs score exactly what the choice measured', async () => {
+    const [on, off] = [await fit({}), await fit({ qbnorm: false })];
+    expect(off.ensemble.hub).toBeUndefined();
+    // On these views it helps text -> image and not image -> text (chosen on val, not set by hand).
+    expect(on.qbnorm).toEqual({ a2b: 0, b2a: 20 });
+    expect(on.ensemble.hub).toEqual({ b2a: { kind: 'qbnorm', beta: 20, k: 0, bank: 300 } });
+    expect(on.ensemble.weights).toEqual(off.ensemble.weights);
+    expect(on.valScore).toBeCloseTo(await servedScore(on), 6);
+    expect(on.valScore).toBeGreaterThan(off.valScore);
+  });
+
+  it("the gallery graph's correction column is -(R / beta) log mean exp(beta cos(bank, g)) over the stored bank", async () => {
+    const on = await fit({});
+    const served = { spec, values: new Map([...values, ...ensembleValues(on.tensors)]), ensemble: on.ensemble };
+    const rows = await mapOnce(galleryMapper(served, 'image'), val.aVecs);
+    const plain = await mapOnce(galleryMapper({ ...served, ensemble: { ...on.ensemble, hub: undefined } }, 'image'), val.aVecs);
+    const d = servedDim({ ...on.ensemble, hub: undefined }, 'image', DIMS);
+    expect(rows.length).toBe(120 * (d + 2));
+    const norm = galleryNorm(on.ensemble.weightsB2a ?? on.ensemble.weights);
+    const bank = on.tensors['hub.b2a']!;
+    expect(bank.length).toBe(300 * d);
+    const want = await bankTerm(plain, bank, d, norm, 20);
+    for (let r = 0; r < 120; r++) {
+      expect(Array.from(rows.subarray(r * (d + 2), r * (d + 2) + d))).toEqual(Array.from(plain.subarray(r * d, (r + 1) * d)).map((x) => expect.closeTo(x, 5)));
+      expect(rows[r * (d + 2) + d]!).toBeCloseTo(-want[r]!, 4);
+      // Every gallery row keeps one length (sqrt 2 R), so cosine ranking is the corrected score's.
+      let sq = 0;
+      for (let i = 0; i < d + 2; i++) sq += rows[r * (d + 2) + i]! ** 2;
+      expect(Math.sqrt(sq)).toBeCloseTo(Math.SQRT2 * norm, 4);
+    }
+  });
+
+  it('its bank holds at most MAX_BANK rows, a seeded choice of the training and unpaired rows', () => {
+    const d = 3;
+    const x = Float32Array.from({ length: 2000 * d }, (_, i) => i);
+    const y = Float32Array.from({ length: 1000 * d }, (_, i) => -i);
+    expect(bankRows([x.subarray(0, 30)], d, 1)).toEqual(x.subarray(0, 30));
+    const bank = bankRows([x, y], d, 1);
+    expect(bank.length).toBe(MAX_BANK * d);
+    expect(bankRows([x, y], d, 1)).toEqual(bank);
+    expect(bank.some((v) => v < 0) && bank.some((v) => v > 0)).toBe(true);
   });
 });

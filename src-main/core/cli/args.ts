@@ -73,6 +73,7 @@ export const OPTIONS = {
   m: { type: 'string' },
   'ef-construction': { type: 'string' },
   duplicates: { type: 'string' },
+  unpaired: { type: 'string' },
   threshold: { type: 'string' },
   'exact-only': { type: 'boolean' },
   limit: { type: 'string' },

@@ -103,6 +103,10 @@ Train options:
   --connector moe|mlp, --schedule alternating|joint, --loss pred+cl|pred|cl
   --duplicates warn|drop|merge   media duplicates across train and val/test: warn (default), leave the
                      training copies out, or move them to the held-out split
+  --unpaired auto|none|DATASET,...   auto: items with vectors of the run's encoders that are in no
+                     pair it trains on (uncaptioned media, other datasets, pairs --train-pairs left
+                     out) form the query bank of QB-Norm, the hubness correction kept where it wins
+                     on val (default auto; never val or test items)
   --threads N, --provider cpu|webgpu|cuda, --name NAME
 
 Store options (credentials: in the URL, PG* variables or ~/.pgpass; never stored or printed):

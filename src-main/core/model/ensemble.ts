@@ -14,10 +14,13 @@
 // trained directions (on real clipart, one seed, the connector plus its reverse lifted the
 // connector's text -> image test R@1 from 15.8 to 19.2 at 4000 pairs and 14.6 to 15.4 at 2000).
 // Each direction has its own weights (the query graph of s -> t and the gallery graph of t serve only
-// that direction) and, optionally, a hubness correction (CSLS): a gallery item g scores
-// cos(q, g) - beta * r(g), where r(g) is g's mean score against its k nearest training queries (a
-// bank stored with the run). Two columns carry it and keep every gallery row the same length:
-//   query  = [ unit(query) , 1 , 0 ]        gallery = [ gallery , -beta r(g) , sqrt((beta R)^2 - (beta r(g))^2) ]
+// that direction) and, optionally, a hubness correction against a bank of queries stored with the run:
+// a gallery item g scores R cos(q, g) - c r(g). QB-Norm's inverted softmax (arXiv 2112.12777, the
+// default when it wins on val): r(g) = (R / beta) log mean_b exp(beta cos(b, g)) over the bank and
+// c = 1, which ranks as exp(beta cos(q, g)) / sum_b exp(beta cos(b, g)); or CSLS (older runs): r(g)
+// = g's mean score against its k nearest bank queries and c = beta. Two columns carry it and keep
+// every gallery row the same length:
+//   query  = [ unit(query) , 1 , 0 ]        gallery = [ gallery , -c r(g) , sqrt((c R)^2 - (c r(g))^2) ]
 // with R the gallery block's (constant) norm, a bound on |r(g)|.
 import { BASELINE_LABELS } from '../../../src-shared/metric-keys.ts';
 import { Graph, type ParamValues, type Tensor } from '../onnx/graph.ts';
@@ -39,11 +42,16 @@ const TARGET_SPACE: readonly MemberName[] = ['connector', 'ridge', 'knn'];
 
 export type Direction = 'a2b' | 'b2a';
 
-/** CSLS hubness correction of one direction: beta times the mean of the k best bank scores. */
+/**
+ * Hubness correction of one direction against a bank of queries: QB-Norm's inverted softmax with
+ * inverse temperature beta ('qbnorm'), or CSLS, beta times the mean of the k best bank scores
+ * ('csls', the default of runs stored before QB-Norm).
+ */
 export interface HubCorrection {
+  kind?: 'qbnorm' | 'csls';
   beta: number;
   k: number;
-  /** Rows in the bank of training queries ('hub.<direction>'). */
+  /** Rows in the bank of queries ('hub.<direction>'): unit query vectors of training and unpaired items. */
   bank: number;
 }
 
@@ -236,13 +244,24 @@ export function buildGallery(spec: ModelSpec, values: ParamValues, e: EnsembleCo
   return g.toModel({ paramsAs: 'initializers', values, docString: `AltMoE Studio gallery ${t}` });
 }
 
-/** [gallery, -beta r, sqrt((beta R)^2 - (beta r)^2)], r = mean of the k best scores against the bank, clipped to [-R, R]. */
+/** [gallery, -c r, sqrt((c R)^2 - (c r)^2)] with r(g) the bank term of the correction (see the top of this file), clipped to [-R, R]. */
 function hubColumns(gal: Tensor, bank: Tensor, hub: HubCorrection, norm: number): Tensor {
   const sims = op.matmul(gal, op.transpose(bank, [1, 0]));
-  const shape = ['N', hub.k];
-  const [best] = gal.graph.node('TopK', [sims, gal.graph.ints([hub.k])], [{ dtype: 'float32', shape }, { dtype: 'int64', shape }], { axis: { i: -1 }, largest: { i: 1 }, sorted: { i: 1 } }, 'none');
-  const r = op.mul(op.minimum(op.maximum(op.reduceMean(best!, [1], true), -norm), norm), hub.beta);
-  const bound = (hub.beta * norm) ** 2;
+  const qb = hub.kind === 'qbnorm';
+  let term: Tensor;
+  if (qb) {
+    // (R / beta) log mean exp(beta sims / R), the maximum taken out first.
+    const z = op.mul(sims, hub.beta / norm);
+    const top = op.reduceMax(z, [1], true);
+    term = op.mul(op.add(top, op.log(op.reduceMean(op.exp(op.sub(z, top)), [1], true))), norm / hub.beta);
+  } else {
+    const shape = ['N', hub.k];
+    const [best] = gal.graph.node('TopK', [sims, gal.graph.ints([hub.k])], [{ dtype: 'float32', shape }, { dtype: 'int64', shape }], { axis: { i: -1 }, largest: { i: 1 }, sorted: { i: 1 } }, 'none');
+    term = op.reduceMean(best!, [1], true);
+  }
+  const c = qb ? 1 : hub.beta;
+  const r = op.mul(op.minimum(op.maximum(term, -norm), norm), c);
+  const bound = (c * norm) ** 2;
   return op.concat([gal, op.neg(r), op.sqrt(op.relu(op.sub(bound, op.mul(r, r))))], 1);
 }
 
@@ -258,7 +277,10 @@ export { BASELINE_LABELS };
  * ("image->text: ...; text->image: ... (hubness beta 0.5)").
  */
 export function describeServed(e: Directed): string {
-  const hub = (t: string) => (hubFor(e, t) ? ` (hubness correction beta ${hubFor(e, t)!.beta})` : '');
+  const hub = (t: string) => {
+    const h = hubFor(e, t);
+    return h ? (h.kind === 'qbnorm' ? ` (QB-Norm beta ${h.beta})` : ` (hubness correction beta ${h.beta})`) : '';
+  };
   const wb = weightsFor(e, e.b);
   const wa = weightsFor(e, e.a);
   if (MEMBERS.every((m) => wa[m] === wb[m]) && !e.hub) return describeWeights(wb);

@@ -15,6 +15,7 @@ import type { Provider } from '../onnx/runtime.ts';
 import { CHECKPOINT_FILE, readCheckpoint } from '../train/checkpoint.ts';
 import { readSafetensors } from '../util/safetensors.ts';
 import { ConnectorDataError } from './pair-data.ts';
+import type { UnpairedChoice } from './unpaired.ts';
 
 /**
  * The run config's format. 1: unversioned, fields added over time left out by older runs; 2: every
@@ -41,6 +42,8 @@ export interface RunConfig {
   auto: AutoPlan | null;
   /** What was done about duplicates across splits. */
   duplicates: DuplicatePolicy;
+  /** Which unpaired items the auto preset's QB-Norm bank draws on (absent in older runs: none). */
+  unpaired?: UnpairedChoice;
   /** Per pair ("a-b"), the ensemble the run serves (null: the connector alone); arrays in ENSEMBLE_FILE. */
   served: Record<string, EnsembleConfig> | null;
   dir: string;
@@ -86,6 +89,8 @@ export interface ConnectorRunOptions {
   trainPairs?: number;
   /** Media duplicates across train and val/test: warn (default), drop the training copies, or merge them into the held-out split. */
   duplicates?: DuplicatePolicy;
+  /** Unpaired items for the auto preset's QB-Norm bank: auto (default: every dataset's), none, or dataset names. */
+  unpaired?: UnpairedChoice;
   threads?: number;
   provider?: Provider;
 }

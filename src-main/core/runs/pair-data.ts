@@ -33,6 +33,8 @@ export interface PairData {
   valFromTrain: boolean;
   /** Media duplicates across train and the held-out splits, and what was done about them (see runs/duplicate-policy.ts). */
   duplicates?: StraddleReport;
+  /** Raw vectors of items of a and of b that take no part in any pair the run uses (runs/unpaired.ts). */
+  unpaired?: { a: Float32Array; b: Float32Array };
 }
 
 export class ConnectorDataError extends UserError {}

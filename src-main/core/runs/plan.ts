@@ -10,6 +10,7 @@ import { RUN_CONFIG_VERSION, type ConnectorRunOptions, type RunConfig } from './
 import { withDuplicatePolicy } from './duplicate-policy.ts';
 import { checkTrainingMemory } from './memory.ts';
 import { ConnectorDataError, limitTraining, loadPairData, requireSplits, type PairData } from './pair-data.ts';
+import { loadUnpaired } from './unpaired.ts';
 
 /**
  * Checks a run request completely and builds its configuration (everything but the folder) and
@@ -35,8 +36,12 @@ export function planRun(catalog: Catalog, opts: ConnectorRunOptions): { config: 
   if (opts.trainPairs !== undefined && (!Number.isInteger(opts.trainPairs) || opts.trainPairs < 1)) throw new ConnectorDataError(`the number of training pairs must be a whole number >= 1, not ${opts.trainPairs}`);
   const duplicates = opts.duplicates ?? 'warn';
   if (!DUPLICATE_POLICIES.includes(duplicates)) throw new ConnectorDataError(`unknown duplicates policy "${opts.duplicates}" (${DUPLICATE_POLICIES.join(', ')})`);
-  const data = opts.pairs.map(([a, b]) => limitTraining(loadPairData(catalog, { a, b, encoders: opts.encoders ?? {}, datasets: opts.datasets }), opts.trainPairs, seed));
-  for (const d of data) requireSplits(d);
+  const unpaired = opts.unpaired ?? 'auto';
+  if (!(unpaired === 'auto' || unpaired === 'none' || (Array.isArray(unpaired) && unpaired.length > 0))) throw new ConnectorDataError('--unpaired takes auto, none or dataset names');
+  if (Array.isArray(unpaired) && !isAuto) throw new ConnectorDataError('unpaired datasets go with the auto preset (its QB-Norm bank); the fixed presets train on pairs alone');
+  const paired = opts.pairs.map(([a, b]) => limitTraining(loadPairData(catalog, { a, b, encoders: opts.encoders ?? {}, datasets: opts.datasets }), opts.trainPairs, seed));
+  for (const d of paired) requireSplits(d);
+  const data = isAuto ? paired.map((d) => ({ ...d, unpaired: loadUnpaired(catalog, d, unpaired) })) : paired;
   const modalities: Record<string, number> = {};
   const encoders: RunConfig['encoders'] = {};
   for (const d of data) {
@@ -50,13 +55,18 @@ export function planRun(catalog: Catalog, opts: ConnectorRunOptions): { config: 
   checkTrainingMemory(altMoeModel(model), model, batchSize); // validate before anything is written
   const optimizer: OptimizerConfig = { ...preset.optimizer, lr: lr ?? preset.optimizer.lr, ...(weightDecay !== undefined ? { weightDecay } : {}), schedule: preset.optimizer.schedule && { ...preset.optimizer.schedule, totalSteps: steps, warmupSteps: Math.min(preset.optimizer.schedule.warmupSteps, Math.floor(steps / 10)) } };
   const auto = isAuto ? { budgetSeconds: budget, trials: AUTO.trials.slice(0, trials) } : null;
-  return { config: { version: RUN_CONFIG_VERSION, preset: presetName, auto, served: null, model, optimizer, steps, batchSize, evalEvery, patience, seed, pairs: opts.pairs, encoders, datasets: opts.datasets ?? null, trainPairs: opts.trainPairs ?? null, duplicates }, data };
+  return { config: { version: RUN_CONFIG_VERSION, preset: presetName, auto, served: null, model, optimizer, steps, batchSize, evalEvery, patience, seed, pairs: opts.pairs, encoders, datasets: opts.datasets ?? null, trainPairs: opts.trainPairs ?? null, duplicates, unpaired }, data };
 }
 
 /** The pair data a run was trained on (the same training subset), from the catalog. */
 export function runData(catalog: Catalog, config: RunConfig): Promise<PairData[]> {
   const encoders = Object.fromEntries(Object.entries(config.encoders).map(([m, e]) => [m, e!.name]));
   return Promise.all(
-    config.pairs.map(([a, b]) => withDuplicatePolicy(catalog, limitTraining(loadPairData(catalog, { a, b, encoders, datasets: config.datasets ?? undefined }), config.trainPairs ?? undefined, config.seed), config.duplicates)),
+    config.pairs.map(async ([a, b]) => {
+      const limited = limitTraining(loadPairData(catalog, { a, b, encoders, datasets: config.datasets ?? undefined }), config.trainPairs ?? undefined, config.seed);
+      // Unpaired items as planRun found them: before the duplicates policy moves any media.
+      const d = config.auto ? { ...limited, unpaired: loadUnpaired(catalog, limited, config.unpaired ?? 'none') } : limited;
+      return withDuplicatePolicy(catalog, d, config.duplicates);
+    }),
   );
 }

@@ -11,7 +11,7 @@ import { type ConnectorRunOptions } from './config.ts';
 /** Only what the request gives: an absent option stays absent (the preset decides it). */
 export function trainOptions(p: TrainRequest, runsDir: string, exec: { threads?: number } = {}): ConnectorRunOptions {
   return {
-    ...definedOnly({ name: p.name, datasets: p.datasets, encoders: p.encoders, seed: p.seed, budgetSeconds: p.budgetSeconds, trials: p.trials, trainPairs: p.trainPairs, duplicates: p.duplicates, preset: p.preset, provider: p.provider, threads: exec.threads }),
+    ...definedOnly({ name: p.name, datasets: p.datasets, encoders: p.encoders, seed: p.seed, budgetSeconds: p.budgetSeconds, trials: p.trials, trainPairs: p.trainPairs, duplicates: p.duplicates, unpaired: p.unpaired, preset: p.preset, provider: p.provider, threads: exec.threads }),
     pairs: p.pairs,
     runsDir,
     overrides: definedOnly({ steps: p.steps, batchSize: p.batchSize, evalEvery: p.evalEvery, patience: p.patience, lr: p.lr, connector: p.connector, schedule: p.schedule, loss: p.loss }),

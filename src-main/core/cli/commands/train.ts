@@ -60,6 +60,7 @@ export function trainRequest(values: Values): TrainRequest {
       schedule: values.schedule,
       loss: values.loss,
       duplicates: values.duplicates,
+      unpaired: values.unpaired === undefined || values.unpaired === 'auto' || values.unpaired === 'none' ? values.unpaired : csv(values.unpaired),
     }),
   ) as TrainRequest;
 }
