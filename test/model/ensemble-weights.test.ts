@@ -6,8 +6,9 @@ import { microScore } from '../../src-main/core/model/baselines/recall.ts';
 import { ensembleValues, galleryNorm, servedDim, JOINT_MEMBERS, MEMBERS, NO_MEMBERS, TRAINED_MEMBERS, type MemberName } from '../../src-main/core/model/ensemble.ts';
 import { evaluateBaselines } from '../../src-main/core/model/evaluate.ts';
 import { PRESETS } from '../../src-main/core/model/presets.ts';
-import { evaluateServed, galleryMapper, mapOnce } from '../../src-main/core/model/served.ts';
-import { bankRows, bankTerm, MAX_BANK } from '../../src-main/core/model/qbnorm.ts';
+import { evaluateServed, galleryMapper, mapOnce, queryMapper } from '../../src-main/core/model/served.ts';
+import { bankRows, bankTerm, chooseBeta, MAX_BANK, recallWith } from '../../src-main/core/model/qbnorm.ts';
+import { normalizeRows } from '../../src-main/core/index/exact.ts';
 import { fitEnsemble, HELD_OUT_MIN_ITEMS, type EnsembleFit, type FitOptions } from '../../src-main/core/model/ensemble-fit.ts';
 import { initParams } from '../../src-main/core/train/checkpoint.ts';
 import { seeded } from '../onnx/gradcheck.ts';
@@ -126,28 +127,51 @@ describe('ensemble weights chosen on val', () => {
 });
 
 describe('QB-Norm on what a run serves', () => {
-  it('is kept per direction only where it raises val, and the served graphs score exactly what the choice measured', async () => {
-    const [on, off] = [await fit({}), await fit({ qbnorm: false })];
-    expect(off.ensemble.hub).toBeUndefined();
-    // On these views it helps text -> image and not image -> text (chosen on val, not set by hand).
-    expect(on.qbnorm).toEqual({ a2b: 0, b2a: 20 });
-    expect(on.ensemble.hub).toEqual({ b2a: { kind: 'qbnorm', beta: 20, k: 0, bank: 300 } });
-    expect(on.ensemble.weights).toEqual(off.ensemble.weights);
-    expect(on.valScore).toBeCloseTo(await servedScore(on), 6);
-    expect(on.valScore).toBeGreaterThan(off.valScore);
+  /** Gallery items g_i (unit), queries g_i + noise + 1.2 c, and one more gallery item c: a hub near every query. */
+  function hubbed(n: number, d: number, seed: number) {
+    const r = seeded(seed);
+    const u = () => (r() + 1) / 2;
+    const gauss = () => Math.sqrt(-2 * Math.log(u() + 1e-12)) * Math.cos(2 * Math.PI * u());
+    const c = Float32Array.from({ length: d }, gauss);
+    const g = Float32Array.from({ length: (n + 1) * d }, gauss);
+    g.set(c, n * d);
+    const unitG = normalizeRows(g, d);
+    const cu = unitG.subarray(n * d);
+    const queriesOf = (rows: number) => Float32Array.from({ length: rows * d }, (_, k) => unitG[(k % (n * d))]! + 0.3 * gauss() + 1.2 * cu[k % d]!);
+    return { q: queriesOf(n), g: unitG, bank: normalizeRows(queriesOf(n), d), d, norm: 1 };
+  }
+
+  it('corrects a planted hub: a gallery item close to every query loses its rank, and recall rises', async () => {
+    const rows = hubbed(200, 16, 4);
+    const chosen = await chooseBeta(rows, (q, g) => q === g);
+    expect(chosen.off).toBeLessThan(0.7);
+    expect(chosen.beta).toBeGreaterThan(0);
+    expect(chosen.score).toBeGreaterThan(chosen.off + 0.1);
+    // Without a bank there is nothing to normalise by: no correction.
+    expect(await chooseBeta({ ...rows, bank: new Float32Array(0) }, (q, g) => q === g)).toEqual({ beta: 0, score: chosen.off, off: chosen.off });
   });
 
-  it("the gallery graph's correction column is -(R / beta) log mean exp(beta cos(bank, g)) over the stored bank", async () => {
-    const on = await fit({});
-    const served = { spec, values: new Map([...values, ...ensembleValues(on.tensors)]), ensemble: on.ensemble };
+  it('a fit keeps it only where it wins on val, and reports the served graphs\' own val score either way', async () => {
+    const [on, off] = [await fit({}), await fit({ qbnorm: false })];
+    expect(off.ensemble.hub).toBeUndefined();
+    expect(on.ensemble.weights).toEqual(off.ensemble.weights);
+    expect(on.valScore).toBeGreaterThanOrEqual(off.valScore);
+    expect(on.valScore).toBeCloseTo(await servedScore(on), 6);
+    for (const dir of ['a2b', 'b2a'] as const) expect(on.qbnorm![dir] === 0).toBe(on.ensemble.hub?.[dir] === undefined);
+  });
+
+  it("the gallery graph's correction column is -(R / beta) log mean exp(beta cos(bank, g)) over the stored bank, and its ranking the one chooseBeta scored", async () => {
+    const off = await fit({ qbnorm: false });
+    const plainServed = { spec, values: new Map([...values, ...ensembleValues(off.tensors)]), ensemble: off.ensemble };
+    const d = servedDim(off.ensemble, 'image', DIMS);
+    const bank = normalizeRows(await mapOnce(queryMapper(plainServed, 'text', 'image'), train.b), d);
+    const ensemble = { ...off.ensemble, hub: { b2a: { kind: 'qbnorm' as const, beta: 10, k: 0, bank: 300 } } };
+    const served = { spec, values: new Map([...values, ...ensembleValues({ ...off.tensors, 'hub.b2a': bank })]), ensemble };
     const rows = await mapOnce(galleryMapper(served, 'image'), val.aVecs);
-    const plain = await mapOnce(galleryMapper({ ...served, ensemble: { ...on.ensemble, hub: undefined } }, 'image'), val.aVecs);
-    const d = servedDim({ ...on.ensemble, hub: undefined }, 'image', DIMS);
+    const plain = await mapOnce(galleryMapper(plainServed, 'image'), val.aVecs);
     expect(rows.length).toBe(120 * (d + 2));
-    const norm = galleryNorm(on.ensemble.weightsB2a ?? on.ensemble.weights);
-    const bank = on.tensors['hub.b2a']!;
-    expect(bank.length).toBe(300 * d);
-    const want = await bankTerm(plain, bank, d, norm, 20);
+    const norm = galleryNorm(off.ensemble.weightsB2a ?? off.ensemble.weights);
+    const want = await bankTerm(plain, bank, d, norm, 10);
     for (let r = 0; r < 120; r++) {
       expect(Array.from(rows.subarray(r * (d + 2), r * (d + 2) + d))).toEqual(Array.from(plain.subarray(r * d, (r + 1) * d)).map((x) => expect.closeTo(x, 5)));
       expect(rows[r * (d + 2) + d]!).toBeCloseTo(-want[r]!, 4);
@@ -156,6 +180,11 @@ describe('QB-Norm on what a run serves', () => {
       for (let i = 0; i < d + 2; i++) sq += rows[r * (d + 2) + i]! ** 2;
       expect(Math.sqrt(sq)).toBeCloseTo(Math.SQRT2 * norm, 4);
     }
+    // text -> image recall through the served graphs is what the choice measured for beta 10 alone.
+    const q = await mapOnce(queryMapper(plainServed, 'text', 'image'), val.bVecs);
+    const graphs = await evaluateServed(served, val);
+    const measured = await recallWith({ q, g: plain, d, norm }, want, (qi, gi) => val.owner[qi] === gi);
+    expect((graphs.backward.r1 + graphs.backward.r5 + graphs.backward.r10) / 3).toBeCloseTo(measured, 9);
   });
 
   it('its bank holds at most MAX_BANK rows, a seeded choice of the training and unpaired rows', () => {

@@ -104,6 +104,12 @@ function weighing(pair: string, w: Record<'a2b' | 'b2a', string> | undefined): s
   return w.a2b === w.b2a ? `; weights by ${WEIGHING[w.a2b] ?? w.a2b}` : `; weights ${a}->${b} by ${WEIGHING[w.a2b] ?? w.a2b}, ${b}->${a} by ${WEIGHING[w.b2a] ?? w.b2a}`;
 }
 
+/** "; unpaired items 4945 image, 3783 text": what QB-Norm's bank could draw on beyond the training pairs. */
+function unpairedNote(u: Record<string, number> | undefined): string {
+  if (!u || Object.values(u).every((n) => n === 0)) return '';
+  return `; unpaired items ${Object.entries(u).map(([m, n]) => `${n} ${m}`).join(', ')}`;
+}
+
 export function formatRunSummary(name: string, status: string, s: RunSummary, keptBytes = 0): string {
   const best = s.bestValScore >= 0 ? `best validation score ${s.bestValScore.toFixed(1)} (mean R@1/5/10 over val queries) at step ${s.bestStep}` : 'no validation yet';
   const lines = [`run ${s.runId} "${name}": ${status}; ${best}${s.stoppedEarly ? ' (stopped early)' : ''}`];
@@ -111,7 +117,7 @@ export function formatRunSummary(name: string, status: string, s: RunSummary, ke
     lines.push(`auto kept trial ${s.auto.trial} (${s.auto.settings})`);
     for (const [pair, r] of Object.entries(s.auto.pairs)) {
       const [bestName, bestScore] = Object.entries(r.single).filter(([m]) => !TRAINED_MEMBERS.includes(m as MemberName)).reduce((m, x) => (x[1] > m[1] ? x : m));
-      lines.push(`${pair} serves ${r.served}: val score ${r.valScore.toFixed(1)}, connector alone ${r.single.connector.toFixed(1)}, best training-free ${BASELINE_LABELS[bestName] ?? bestName} ${bestScore.toFixed(1)} (${r.valScore - bestScore >= 0 ? '+' : ''}${(r.valScore - bestScore).toFixed(1)})${weighing(pair, r.weighing)}`);
+      lines.push(`${pair} serves ${r.served}: val score ${r.valScore.toFixed(1)}, connector alone ${r.single.connector.toFixed(1)}, best training-free ${BASELINE_LABELS[bestName] ?? bestName} ${bestScore.toFixed(1)} (${r.valScore - bestScore >= 0 ? '+' : ''}${(r.valScore - bestScore).toFixed(1)})${weighing(pair, r.weighing)}${unpairedNote(r.unpaired)}`);
     }
   }
   for (const [pair, t] of Object.entries(s.test)) lines.push('', ...pairTable(pair, t, s.auto ? 'served (auto)' : 'connector'));

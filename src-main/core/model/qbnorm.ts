@@ -3,13 +3,12 @@
 // items of the query modality) already points at it, with the inverted softmax. Hubs (gallery items
 // near everything) lose rank. The strength is chosen per direction on val, and off when it does not
 // help there; the graphs in ensemble.ts carry the result, so search, evaluation and export agree.
-import { normalizeRows } from '../index/exact.ts';
+import { normalizeRows, topK } from '../index/exact.ts';
 import { mulberry32, permutation } from '../util/rng.ts';
-import { meanRecall } from './baselines/recall.ts';
 import { galleryNorm, servedDim, weightsFor, type Direction, type EnsembleConfig, type HubCorrection } from './ensemble.ts';
 import type { EvalSet } from './eval-set.ts';
 import { product } from './linalg.ts';
-import { crossModalRecall } from './retrieval.ts';
+import { TOP } from './retrieval.ts';
 import { dims, galleryMapper, mapOnce, queryMapper, type Served } from './served.ts';
 
 /** Inverse temperatures tried on val (0: no correction). */
@@ -81,8 +80,9 @@ export interface QbChoice {
 
 /**
  * Chooses each direction's QB-Norm strength on val for the served ensemble `s` (no correction yet):
- * the served query and gallery rows once, then every beta of QB_BETAS scored on them, kept only
- * where it raises val's mean recall. banks: raw rows of each modality for the bank (bankRows).
+ * the served query and gallery rows once, then every beta of QB_BETAS scored on them; the best is
+ * kept only where it raises val's mean recall and loses on neither half of val.
+ * banks: raw rows of each modality for the bank (bankRows).
  */
 export async function chooseQbNorm(s: Served, val: EvalSet, banks: { a: Float32Array; b: Float32Array }): Promise<QbChoice> {
   const e: EnsembleConfig = { ...s.ensemble, hub: undefined };
@@ -97,30 +97,63 @@ export async function chooseQbNorm(s: Served, val: EvalSet, banks: { a: Float32A
     const d = servedDim(e, tgt, dims(s));
     const norm = galleryNorm(weightsFor(e, tgt));
     const ub = normalizeRows(await mapOnce(queryMapper(plain, src, tgt), bank), d);
-    const recall = async (r: Float32Array): Promise<number> => {
-      const x = corrected(q, g, d, r, norm);
-      const owner = val.owner;
-      const res = await crossModalRecall(
-        dir === 'a2b'
-          ? { mediaQueries: x.q, captionGallery: x.g, captionDim: d + 2, captionQueries: x.g, mediaGallery: x.q, mediaDim: d + 2, owner }
-          : { mediaQueries: x.g, captionGallery: x.q, captionDim: d + 2, captionQueries: x.q, mediaGallery: x.g, mediaDim: d + 2, owner },
-      );
-      return meanRecall(dir === 'a2b' ? res.forward : res.backward);
-    };
-    const off = await recall(new Float32Array(g.length / d));
-    let best = { beta: 0, score: off };
-    if (ub.length > 0) {
-      for (const beta of QB_BETAS) {
-        const score = await recall(await bankTerm(g, ub, d, norm, beta));
-        if (score > best.score + 1e-9) best = { beta, score };
-      }
-    }
+    const relevant = (qi: number, gi: number): boolean => (dir === 'a2b' ? val.owner[gi] === qi : val.owner[qi] === gi);
+    const { beta, score, off } = await chooseBeta({ q, g, bank: ub, d, norm }, relevant);
     out.off[dir] = off;
-    out.best[dir] = best.score;
-    if (best.beta > 0) {
-      out.hub[dir] = { kind: 'qbnorm', beta: best.beta, k: 0, bank: ub.length / d };
+    out.best[dir] = score;
+    if (beta > 0) {
+      out.hub[dir] = { kind: 'qbnorm', beta, k: 0, bank: ub.length / d };
       out.tensors[`hub.${dir}`] = ub;
     }
   }
   return out;
+}
+
+/** Each query's mean of R@1, R@5 and R@10 (0, 1/3, 2/3 or 1) when gallery rows score R cos(q, g) - r(g). */
+async function perQuery(rows: { q: Float32Array; g: Float32Array; d: number; norm: number }, r: Float32Array, relevant: (q: number, g: number) => boolean): Promise<Float64Array> {
+  const { d } = rows;
+  const k = Math.min(TOP, rows.g.length / d);
+  const x = corrected(rows.q, rows.g, d, r, rows.norm);
+  const ranked = await topK(normalizeRows(x.q, d + 2), normalizeRows(x.g, d + 2), d + 2, k);
+  const nq = ranked.length / k;
+  const out = new Float64Array(nq);
+  for (let i = 0; i < nq; i++) {
+    let first = Infinity;
+    for (let j = 0; j < k && first === Infinity; j++) if (relevant(i, ranked[i * k + j]!)) first = j;
+    out[i] = ((first < 1 ? 1 : 0) + (first < 5 ? 1 : 0) + (first < 10 ? 1 : 0)) / 3;
+  }
+  return out;
+}
+
+const mean = (x: Float64Array): number => x.reduce((a, b) => a + b, 0) / Math.max(1, x.length);
+
+/** Mean recall (R@1, R@5, R@10 averaged) of the queries with the bank term r: what chooseBeta compares. */
+export async function recallWith(rows: { q: Float32Array; g: Float32Array; d: number; norm: number }, r: Float32Array, relevant: (q: number, g: number) => boolean): Promise<number> {
+  return mean(await perQuery(rows, r, relevant));
+}
+
+/**
+ * The beta of QB_BETAS (or 0: none) with the best mean recall of queries q [nq, d] against gallery
+ * rows g [ng, d] (norm R) and unit bank rows; kept only if it beats no correction on the whole set
+ * and loses on neither half of a seeded halving of the queries (a small val set's noise alone
+ * should not turn the correction on).
+ */
+export async function chooseBeta(rows: { q: Float32Array; g: Float32Array; bank: Float32Array; d: number; norm: number }, relevant: (q: number, g: number) => boolean): Promise<{ beta: number; score: number; off: number }> {
+  const { g, bank, d, norm } = rows;
+  const base = await perQuery(rows, new Float32Array(g.length / d), relevant);
+  const off = mean(base);
+  const order = permutation(base.length, mulberry32(404));
+  const half = (x: Float64Array, which: 0 | 1): number => {
+    const ids = which === 0 ? order.subarray(0, base.length >> 1) : order.subarray(base.length >> 1);
+    return ids.reduce((sum, i) => sum + x[i]!, 0) / Math.max(1, ids.length);
+  };
+  let best = { beta: 0, score: off };
+  if (bank.length === 0) return { ...best, off };
+
+  for (const beta of QB_BETAS) {
+    const withBeta = await perQuery(rows, await bankTerm(g, bank, d, norm, beta), relevant);
+    const score = mean(withBeta);
+    if (score > best.score + 1e-9 && half(withBeta, 0) >= half(base, 0) && half(withBeta, 1) >= half(base, 1)) best = { beta, score };
+  }
+  return { ...best, off };
 }

@@ -70,7 +70,7 @@ export async function runAuto(catalog: Catalog, runId: number, config: RunConfig
     const fit = await fitEnsemble(spec, values, { a: d.a, b: d.b, trainA: rows.a, trainB: rows.b, val: evalSetOf(d, 'val'), joint: d.joint !== undefined, ...(d.unpaired ? { unpaired: d.unpaired } : {}) }, config.seed);
     served[key] = fit.ensemble;
     for (const [n, x] of Object.entries(fit.tensors)) tensors[`${key}/${n}`] = { shape: [x.length], data: x };
-    report[key] = { served: describeServed(fit.ensemble), weights: fit.ensemble.weights, weightsB2a: fit.ensemble.weightsB2a ?? fit.ensemble.weights, hub: { a2b: fit.ensemble.hub?.a2b?.beta ?? 0, b2a: fit.ensemble.hub?.b2a?.beta ?? 0 }, single: fit.single, valScore: fit.valScore, weighing: fit.weighing };
+    report[key] = { served: describeServed(fit.ensemble), weights: fit.ensemble.weights, weightsB2a: fit.ensemble.weightsB2a ?? fit.ensemble.weights, hub: { a2b: fit.ensemble.hub?.a2b?.beta ?? 0, b2a: fit.ensemble.hub?.b2a?.beta ?? 0 }, single: fit.single, valScore: fit.valScore, weighing: fit.weighing, unpaired: { [d.a]: (d.unpaired?.a.length ?? 0) / d.aDim, [d.b]: (d.unpaired?.b.length ?? 0) / d.bDim } };
   }
   writeSafetensors(path.join(config.dir, ENSEMBLE_FILE), tensors);
   final = { ...final, served };

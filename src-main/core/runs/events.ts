@@ -44,7 +44,8 @@ export interface AutoReport {
   /**
    * Per pair: what it serves in words, the weights chosen per direction (a -> b and b -> a), the
    * hubness correction's beta per direction (0: off), each member's val micro-score alone, and the
-   * served graphs' own val score, and how each direction's weights were chosen (fitEnsemble).
+   * served graphs' own val score, how each direction's weights were chosen (fitEnsemble), and the
+   * unpaired items of each modality that joined QB-Norm's bank choice (runs/unpaired.ts).
    */
-  pairs: Record<string, { served: string; weights: Record<MemberName, number>; weightsB2a: Record<MemberName, number>; hub: { a2b: number; b2a: number }; single: Record<MemberName, number>; valScore: number; weighing: EnsembleFit['weighing'] }>;
+  pairs: Record<string, { served: string; weights: Record<MemberName, number>; weightsB2a: Record<MemberName, number>; hub: { a2b: number; b2a: number }; single: Record<MemberName, number>; valScore: number; weighing: EnsembleFit['weighing']; unpaired?: Record<string, number> }>;
 }
