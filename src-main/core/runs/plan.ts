@@ -41,7 +41,7 @@ export function planRun(catalog: Catalog, opts: ConnectorRunOptions): { config: 
   if (Array.isArray(unpaired) && !isAuto) throw new ConnectorDataError('unpaired datasets go with the auto preset (its QB-Norm bank); the fixed presets train on pairs alone');
   const paired = opts.pairs.map(([a, b]) => limitTraining(loadPairData(catalog, { a, b, encoders: opts.encoders ?? {}, datasets: opts.datasets }), opts.trainPairs, seed));
   for (const d of paired) requireSplits(d);
-  const data = isAuto ? paired.map((d) => ({ ...d, unpaired: loadUnpaired(catalog, d, unpaired) })) : paired;
+  const data = isAuto ? paired.map((d) => ({ ...d, unpaired: loadUnpaired(catalog, d, unpaired, seed) })) : paired;
   const modalities: Record<string, number> = {};
   const encoders: RunConfig['encoders'] = {};
   for (const d of data) {
@@ -65,7 +65,7 @@ export function runData(catalog: Catalog, config: RunConfig): Promise<PairData[]
     config.pairs.map(async ([a, b]) => {
       const limited = limitTraining(loadPairData(catalog, { a, b, encoders, datasets: config.datasets ?? undefined }), config.trainPairs ?? undefined, config.seed);
       // Unpaired items as planRun found them: before the duplicates policy moves any media.
-      const d = config.auto ? { ...limited, unpaired: loadUnpaired(catalog, limited, config.unpaired ?? 'none') } : limited;
+      const d = config.auto ? { ...limited, unpaired: loadUnpaired(catalog, limited, config.unpaired ?? 'none', config.seed) } : limited;
       return withDuplicatePolicy(catalog, d, config.duplicates);
     }),
   );

@@ -3,6 +3,7 @@
 // --train-pairs limit left out (their pairing is never read), other datasets of the same encoders.
 // Never an item of a val or test pair. The auto preset uses them as QB-Norm's query bank.
 import type { Catalog } from '../catalog/catalog.ts';
+import { deriveSeed, mulberry32 } from '../util/rng.ts';
 import { ConnectorDataError, type PairData } from './pair-data.ts';
 
 /** 'auto': every dataset's unpaired items; 'none'; or the named datasets'. */
@@ -11,15 +12,18 @@ export type UnpairedChoice = 'auto' | 'none' | string[];
 /** Raw vectors of modality a [na, aDim] and of b [nb, bDim]. */
 export type UnpairedRows = NonNullable<PairData['unpaired']>;
 
-/** Most unpaired rows read per modality (the bank keeps a seeded sample of at most 2,048 of them). */
-export const MAX_UNPAIRED = 50_000;
+/**
+ * Most unpaired rows kept per modality, a seeded uniform sample (reservoir) of all of them: the bank
+ * keeps at most 2,048 rows anyway, and 50,000 uncaptioned photos' vectors would cost a quarter GB.
+ */
+export const MAX_UNPAIRED = 8192;
 
 /**
  * The unpaired rows of a pair's data. An explicit dataset that is unknown, holds no vector of the
  * run's encoders, or holds only val/test items (or only the run's own pairs) is an error, raised
  * before anything is written.
  */
-export function loadUnpaired(catalog: Catalog, d: PairData, choice: UnpairedChoice): UnpairedRows {
+export function loadUnpaired(catalog: Catalog, d: PairData, choice: UnpairedChoice, seed: number): UnpairedRows {
   const empty = { a: new Float32Array(0), b: new Float32Array(0) };
   if (choice === 'none') return empty;
   const named = choice !== 'auto';
@@ -35,6 +39,8 @@ export function loadUnpaired(catalog: Catalog, d: PairData, choice: UnpairedChoi
   const used = new Set<number>();
   for (const s of Object.values(d.splits)) for (const id of s.ids ?? []) used.add(id);
   const rows: { a: Buffer[]; b: Buffer[] } = { a: [], b: [] };
+  const seen = { a: 0, b: 0 };
+  const rand = mulberry32(deriveSeed(seed, 31));
   for (const ds of datasets) {
     for (const p of catalog.pairs.between(ds.id, d.a, d.b)) if (used.has(p.a)) used.add(p.b);
     let withVectors = 0;
@@ -44,9 +50,15 @@ export function loadUnpaired(catalog: Catalog, d: PairData, choice: UnpairedChoi
       for (const r of catalog.embeddings.iterateDataset(enc.id, ds.id)) {
         withVectors++;
         if (held.has(r.itemId)) heldOut++;
-        else if (!used.has(r.itemId) && rows[side].length < MAX_UNPAIRED) {
-          rows[side].push(r.vector);
+        else if (!used.has(r.itemId)) {
           kept++;
+          // Reservoir sampling: every unpaired row is equally likely to be kept.
+          const at = seen[side]++;
+          if (at < MAX_UNPAIRED) rows[side].push(r.vector);
+          else {
+            const j = Math.floor(rand() * (at + 1));
+            if (j < MAX_UNPAIRED) rows[side][j] = r.vector;
+          }
         }
       }
     }
