@@ -15,7 +15,7 @@ import { tuneBaselines, type TunedBaseline } from '../src-main/core/model/baseli
 import type { EvalSet } from '../src-main/core/model/eval-set.ts';
 import { columnStats, standardise } from '../src-main/core/model/evaluate.ts';
 import { leadingEigen } from '../src-main/core/model/linalg.ts';
-import { bankTerm } from '../src-main/core/model/qbnorm.ts';
+import { bankRows, bankTerm, MAX_BANK } from '../src-main/core/model/qbnorm.ts';
 import { crossModalRecall } from '../src-main/core/model/retrieval.ts';
 import { evalSetOf, limitTraining, loadPairData, pickMedia, trainingRows } from '../src-main/core/runs/pair-data.ts';
 import { mulberry32, permutation } from '../src-main/core/util/rng.ts';
@@ -174,8 +174,9 @@ async function directionRecall(q: Float32Array, g: Float32Array, d: number, term
 async function qbnormRun(): Promise<void> {
   const fit = await baselines(rows.a, rows.b);
   const [sa, sb] = fit.stats;
-  const bankA = standardise(new Float32Array([...rows.a, ...ua]), sa!.mean, sa!.invstd);
-  const bankB = standardise(new Float32Array([...rows.b, ...ub]), sb!.mean, sb!.invstd);
+  // The product's bank: a seeded choice of at most MAX_BANK training and unpaired rows.
+  const bankA = standardise(bankRows([rows.a, ua], da, SEED), sa!.mean, sa!.invstd);
+  const bankB = standardise(bankRows([rows.b, ub], db, SEED + 1), sb!.mean, sb!.invstd);
   const sets = { val: fit.std(evalSetOf(d, 'val')), test: fit.std(evalSetOf(d, 'test')) };
   for (const m of fit.tuned) {
     for (const [dir, map, bank] of [['a2b', m.maps.aToB, bankA], ['b2a', m.maps.bToA, bankB]] as const) {
@@ -189,7 +190,7 @@ async function qbnormRun(): Promise<void> {
         for (const beta of [0, 3, 5, 10, 20]) scores[split]![beta] = await directionRecall(q, g, map.dim, beta ? await bankTerm(g, b, map.dim, 1, beta) : null, set.owner, dir === 'a2b');
       }
       const chosen = [0, 3, 5, 10, 20].reduce((x, beta) => (scores.val![beta]! > scores.val![x]! ? beta : x), 0);
-      record({ member: m.name, direction: dir, beta_on_val: chosen, test_mean_recall_off: pct(scores.test![0]!), test_mean_recall_chosen: pct(scores.test![chosen]!) });
+      record({ bank: bank.length / (dir === 'a2b' ? da : db), max_bank: MAX_BANK, member: m.name, direction: dir, beta_on_val: chosen, test_mean_recall_off: pct(scores.test![0]!), test_mean_recall_chosen: pct(scores.test![chosen]!) });
     }
   }
 }

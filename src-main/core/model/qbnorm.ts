@@ -14,7 +14,7 @@ import { dims, galleryMapper, mapOnce, queryMapper, type Served } from './served
 /** Inverse temperatures tried on val (0: no correction). */
 export const QB_BETAS = [3, 5, 10, 20];
 /** Most bank rows per direction: each gallery row is scored against every one of them. */
-export const MAX_BANK = 2048;
+export const MAX_BANK = 512;
 
 /** The bank's raw source rows: at most MAX_BANK of the given blocks' rows, a seeded choice. */
 export function bankRows(blocks: readonly Float32Array[], d: number, seed: number): Float32Array {
