@@ -21,7 +21,17 @@ const DEMO_BUDGET_RUN = Number(process.env.MEMORY_DEMO_BUDGET ?? DEMO_BUDGET_SEC
 const BUDGET = Number(process.env.MEMORY_BUDGET ?? 60);
 const BIN = path.resolve(import.meta.dirname, '../bin/altmoe.js');
 
-const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+/** Resident set of a process in MB; 0 for one that has just exited (a zombie has no VmRSS line, a reaped one no file). */
+const rssMb = (pid: number): number => {
+  let status = '';
+  try {
+    status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return 0;
+  }
+  const m = /VmRSS:\s+(\d+) kB/.exec(status);
+  return m ? Number(m[1]) / 1024 : 0;
+};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function freePort(): Promise<number> {

@@ -14,7 +14,7 @@ export type UnpairedRows = NonNullable<PairData['unpaired']>;
 
 /**
  * Most unpaired rows kept per modality, a seeded uniform sample (reservoir) of all of them: the bank
- * keeps at most 2,048 rows anyway, and 50,000 uncaptioned photos' vectors would cost a quarter GB.
+ * keeps at most 512 rows anyway, and 50,000 uncaptioned photos' vectors would cost a quarter GB.
  */
 export const MAX_UNPAIRED = 8192;
 
