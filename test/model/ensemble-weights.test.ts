@@ -143,12 +143,12 @@ describe('QB-Norm on what a run serves', () => {
 
   it('corrects a planted hub: a gallery item close to every query loses its rank, and recall rises', async () => {
     const rows = hubbed(200, 16, 4);
-    const chosen = await chooseBeta(rows, (q, g) => q === g);
+    const chosen = await chooseBeta(rows, (q) => new Set([q]));
     expect(chosen.off).toBeLessThan(0.7);
     expect(chosen.beta).toBeGreaterThan(0);
     expect(chosen.score).toBeGreaterThan(chosen.off + 0.1);
     // Without a bank there is nothing to normalise by: no correction.
-    expect(await chooseBeta({ ...rows, bank: new Float32Array(0) }, (q, g) => q === g)).toEqual({ beta: 0, score: chosen.off, off: chosen.off });
+    expect(await chooseBeta({ ...rows, bank: new Float32Array(0) }, (q) => new Set([q]))).toEqual({ beta: 0, score: chosen.off, off: chosen.off });
   });
 
   it('a fit keeps it only where it wins on val, and reports the served graphs\' own val score either way', async () => {
@@ -183,7 +183,7 @@ describe('QB-Norm on what a run serves', () => {
     // text -> image recall through the served graphs is what the choice measured for beta 10 alone.
     const q = await mapOnce(queryMapper(plainServed, 'text', 'image'), val.bVecs);
     const graphs = await evaluateServed(served, val);
-    const measured = await recallWith({ q, g: plain, d, norm }, want, (qi, gi) => val.owner[qi] === gi);
+    const measured = await recallWith({ q, g: plain, d, norm }, want, (qi) => new Set([val.owner[qi]!]));
     expect((graphs.backward.r1 + graphs.backward.r5 + graphs.backward.r10) / 3).toBeCloseTo(measured, 9);
   });
 

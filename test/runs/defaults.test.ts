@@ -81,7 +81,8 @@ describe('the default run is Alt-MoE on every path', () => {
     expect(await runCli(['train', '--pairs', 'image:text', '--steps', '20', '--budget', '1', '--threads', '1', '--seed', '7', '--catalog', c.file], io)).toBe(0);
     catalog = (await import('../../src-main/core/catalog/catalog.ts')).Catalog.open(c.file, { create: false });
     const auto = runConfig(catalog, 2);
-    expect(auto).toMatchObject({ preset: 'auto', seed: 7, steps: 20 });
+    // No --unpaired either: auto (unpaired items may join QB-Norm's bank).
+    expect(auto).toMatchObject({ preset: 'auto', seed: 7, steps: 20, unpaired: 'auto' });
     expect({ ...auto.model, dropout: 0 }).toEqual({ ...expectedModel('auto'), dropout: 0 });
     expect(AUTO.trials.map((t) => t.dropout)).toContain(auto.model.dropout);
     expect(auto.served?.['image-text']).toBeDefined();

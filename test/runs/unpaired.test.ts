@@ -44,8 +44,11 @@ describe('unpaired items', () => {
     expect(rows(none.unpaired?.a, DIMS.image) + rows(none.unpaired?.b, DIMS.text)).toBe(0);
     const named = plan({ unpaired: ['extra'] }).data[0]!;
     expect([rows(named.unpaired?.a, DIMS.image), rows(named.unpaired?.b, DIMS.text)]).toEqual([7, 7]);
-    // A fixed preset trains on pairs alone: it loads none.
+    // A fixed preset trains on pairs alone: it loads none. A request check (the server's request
+    // thread) reads them only for named datasets, whose errors it must raise.
     expect(plan({ preset: 'laptop' }).data[0]!.unpaired).toBeUndefined();
+    expect(planRun(c, { pairs: [['image', 'text']], runsDir: dir, datasets: ['synth'] }, 'check').data[0]!.unpaired).toBeUndefined();
+    expect(() => planRun(c, { pairs: [['image', 'text']], runsDir: dir, datasets: ['synth'], unpaired: ['nosuch'] }, 'check')).toThrow(/no dataset named "nosuch"/);
     c.close();
   });
 

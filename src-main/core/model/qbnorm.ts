@@ -8,7 +8,8 @@ import { mulberry32, permutation } from '../util/rng.ts';
 import { galleryNorm, servedDim, weightsFor, type Direction, type EnsembleConfig, type HubCorrection } from './ensemble.ts';
 import type { EvalSet } from './eval-set.ts';
 import { product } from './linalg.ts';
-import { TOP } from './retrieval.ts';
+import { meanRecall } from './baselines/recall.ts';
+import { scoreRanking, TOP } from './retrieval.ts';
 import { dims, galleryMapper, mapOnce, queryMapper, type Served } from './served.ts';
 
 /** Inverse temperatures tried on val (0: no correction). */
@@ -97,7 +98,10 @@ export async function chooseQbNorm(s: Served, val: EvalSet, banks: { a: Float32A
     const d = servedDim(e, tgt, dims(s));
     const norm = galleryNorm(weightsFor(e, tgt));
     const ub = normalizeRows(await mapOnce(queryMapper(plain, src, tgt), bank), d);
-    const relevant = (qi: number, gi: number): boolean => (dir === 'a2b' ? val.owner[gi] === qi : val.owner[qi] === gi);
+    // A media query's relevant items are its captions; a caption's, its one media item.
+    const captionsOf: Set<number>[] = Array.from({ length: val.aVecs.length / dims(s)[e.a]! }, () => new Set());
+    val.owner.forEach((m, j) => captionsOf[m]!.add(j));
+    const relevant = (qi: number): ReadonlySet<number> => (dir === 'a2b' ? captionsOf[qi]! : new Set([val.owner[qi]!]));
     const { beta, score, off } = await chooseBeta({ q, g, bank: ub, d, norm }, relevant);
     out.off[dir] = off;
     out.best[dir] = score;
@@ -109,27 +113,27 @@ export async function chooseQbNorm(s: Served, val: EvalSet, banks: { a: Float32A
   return out;
 }
 
-/** Each query's mean of R@1, R@5 and R@10 (0, 1/3, 2/3 or 1) when gallery rows score R cos(q, g) - r(g). */
-async function perQuery(rows: { q: Float32Array; g: Float32Array; d: number; norm: number }, r: Float32Array, relevant: (q: number, g: number) => boolean): Promise<Float64Array> {
+/**
+ * Mean recall (R@1, R@5, R@10 averaged, retrieval.ts's scoreRanking) with the bank term r, of all
+ * queries and of each half of `halves` (query indices).
+ */
+async function recalls(rows: { q: Float32Array; g: Float32Array; d: number; norm: number }, r: Float32Array, relevant: (q: number) => ReadonlySet<number>, halves: readonly (readonly number[])[] = []): Promise<number[]> {
   const { d } = rows;
   const k = Math.min(TOP, rows.g.length / d);
   const x = corrected(rows.q, rows.g, d, r, rows.norm);
   const ranked = await topK(normalizeRows(x.q, d + 2), normalizeRows(x.g, d + 2), d + 2, k);
   const nq = ranked.length / k;
-  const out = new Float64Array(nq);
-  for (let i = 0; i < nq; i++) {
-    let first = Infinity;
-    for (let j = 0; j < k && first === Infinity; j++) if (relevant(i, ranked[i * k + j]!)) first = j;
-    out[i] = ((first < 1 ? 1 : 0) + (first < 5 ? 1 : 0) + (first < 10 ? 1 : 0)) / 3;
-  }
-  return out;
+  const of = (ids: readonly number[]): number => {
+    const sub = new Int32Array(ids.length * k);
+    ids.forEach((q, i) => sub.set(ranked.subarray(q * k, (q + 1) * k), i * k));
+    return meanRecall(scoreRanking(sub, k, (i) => relevant(ids[i]!)));
+  };
+  return [of(Array.from({ length: nq }, (_, i) => i)), ...halves.map(of)];
 }
 
-const mean = (x: Float64Array): number => x.reduce((a, b) => a + b, 0) / Math.max(1, x.length);
-
 /** Mean recall (R@1, R@5, R@10 averaged) of the queries with the bank term r: what chooseBeta compares. */
-export async function recallWith(rows: { q: Float32Array; g: Float32Array; d: number; norm: number }, r: Float32Array, relevant: (q: number, g: number) => boolean): Promise<number> {
-  return mean(await perQuery(rows, r, relevant));
+export async function recallWith(rows: { q: Float32Array; g: Float32Array; d: number; norm: number }, r: Float32Array, relevant: (q: number) => ReadonlySet<number>): Promise<number> {
+  return (await recalls(rows, r, relevant))[0]!;
 }
 
 /**
@@ -138,22 +142,16 @@ export async function recallWith(rows: { q: Float32Array; g: Float32Array; d: nu
  * and loses on neither half of a seeded halving of the queries (a small val set's noise alone
  * should not turn the correction on).
  */
-export async function chooseBeta(rows: { q: Float32Array; g: Float32Array; bank: Float32Array; d: number; norm: number }, relevant: (q: number, g: number) => boolean): Promise<{ beta: number; score: number; off: number }> {
+export async function chooseBeta(rows: { q: Float32Array; g: Float32Array; bank: Float32Array; d: number; norm: number }, relevant: (q: number) => ReadonlySet<number>): Promise<{ beta: number; score: number; off: number }> {
   const { g, bank, d, norm } = rows;
-  const base = await perQuery(rows, new Float32Array(g.length / d), relevant);
-  const off = mean(base);
-  const order = permutation(base.length, mulberry32(404));
-  const half = (x: Float64Array, which: 0 | 1): number => {
-    const ids = which === 0 ? order.subarray(0, base.length >> 1) : order.subarray(base.length >> 1);
-    return ids.reduce((sum, i) => sum + x[i]!, 0) / Math.max(1, ids.length);
-  };
-  let best = { beta: 0, score: off };
-  if (bank.length === 0) return { ...best, off };
-
-  for (const beta of QB_BETAS) {
-    const withBeta = await perQuery(rows, await bankTerm(g, bank, d, norm, beta), relevant);
-    const score = mean(withBeta);
-    if (score > best.score + 1e-9 && half(withBeta, 0) >= half(base, 0) && half(withBeta, 1) >= half(base, 1)) best = { beta, score };
+  const nq = rows.q.length / d;
+  const order = Array.from(permutation(nq, mulberry32(404)));
+  const halves = [order.slice(0, nq >> 1), order.slice(nq >> 1)];
+  const [off, ...offHalves] = await recalls(rows, new Float32Array(g.length / d), relevant, halves);
+  let best = { beta: 0, score: off! };
+  for (const beta of bank.length > 0 ? QB_BETAS : []) {
+    const [score, ...byHalf] = await recalls(rows, await bankTerm(g, bank, d, norm, beta), relevant, halves);
+    if (score! > best.score + 1e-9 && byHalf.every((h, i) => h >= offHalves[i]!)) best = { beta, score: score! };
   }
-  return { ...best, off };
+  return { ...best, off: off! };
 }

@@ -14,9 +14,10 @@ import { loadUnpaired } from './unpaired.ts';
 
 /**
  * Checks a run request completely and builds its configuration (everything but the folder) and
- * data, writing nothing: a bad request fails here, before any row or file exists.
+ * data, writing nothing: a bad request fails here, before any row or file exists. mode 'check':
+ * only the checks (the data of a run that is not started yet need not be complete).
  */
-export function planRun(catalog: Catalog, opts: ConnectorRunOptions): { config: Omit<RunConfig, 'dir'>; data: PairData[] } {
+export function planRun(catalog: Catalog, opts: ConnectorRunOptions, mode: 'run' | 'check' = 'run'): { config: Omit<RunConfig, 'dir'>; data: PairData[] } {
   const presetName: PresetName = opts.preset ?? 'auto';
   if (!PRESET_NAMES.includes(presetName)) throw new ConnectorDataError(`unknown preset "${opts.preset}" (${PRESET_NAMES.join(', ')})`);
   const isAuto = presetName === 'auto';
@@ -41,7 +42,10 @@ export function planRun(catalog: Catalog, opts: ConnectorRunOptions): { config: 
   if (Array.isArray(unpaired) && !isAuto) throw new ConnectorDataError('unpaired datasets go with the auto preset (its QB-Norm bank); the fixed presets train on pairs alone');
   const paired = opts.pairs.map(([a, b]) => limitTraining(loadPairData(catalog, { a, b, encoders: opts.encoders ?? {}, datasets: opts.datasets }), opts.trainPairs, seed));
   for (const d of paired) requireSplits(d);
-  const data = isAuto ? paired.map((d) => ({ ...d, unpaired: loadUnpaired(catalog, d, unpaired, seed) })) : paired;
+  // A request check (on a server's request thread) reads unpaired vectors only where they can be
+  // wrong: 'auto' never is, and the job reads them again anyway.
+  const loadsUnpaired = isAuto && (mode === 'run' || Array.isArray(unpaired));
+  const data = loadsUnpaired ? paired.map((d) => ({ ...d, unpaired: loadUnpaired(catalog, d, unpaired, seed) })) : paired;
   const modalities: Record<string, number> = {};
   const encoders: RunConfig['encoders'] = {};
   for (const d of data) {

@@ -20,7 +20,7 @@ export function trainOptions(p: TrainRequest, runsDir: string, exec: { threads?:
 
 /** Everything planRun checks (encoders, datasets, paired vectors, splits, memory), writing nothing. */
 export function checkTrainRequest(catalog: Catalog, options: ConnectorRunOptions): void {
-  planRun(catalog, options);
+  planRun(catalog, options, 'check');
 }
 
 /** A run can resume when it exists, is not done and no live process is training it. */
