@@ -4,7 +4,7 @@ type Stat = { mean: number; std: number };
 type Size = { pairs: number } & Record<string, Record<string, Stat> | number | unknown>;
 
 const COLORS: Record<string, string> = { auto: '#d62728', connector: '#e377c2', altmoe: '#ff7f0e', ridge: '#8c564b', cca: '#2ca02c', knn: '#1f77b4', asif: '#9467bd', chance: '#7f7f7f' };
-const LABELS: Record<string, string> = { auto: 'auto (default)', connector: 'its connector alone', altmoe: 'Alt-MoE laptop', ridge: 'ridge', cca: 'CCA', knn: 'neighbours', asif: 'ASIF', chance: 'chance' };
+const LABELS: Record<string, string> = { auto: 'auto (default)', connector: 'its connector alone (both directions)', altmoe: 'Alt-MoE laptop', ridge: 'ridge', cca: 'CCA', knn: 'neighbours', asif: 'ASIF', chance: 'chance' };
 
 export function curveSvg(sizes: Size[]): string {
   const W = 980;

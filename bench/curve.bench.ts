@@ -26,7 +26,7 @@ import { runConfig, runParams, servedFor } from '../src-main/core/runs/config.ts
 import { runData } from '../src-main/core/runs/plan.ts';
 import { evalSetOf } from '../src-main/core/runs/pair-data.ts';
 import { evaluateServed } from '../src-main/core/model/served.ts';
-import { NO_MEMBERS } from '../src-main/core/model/ensemble.ts';
+import { NO_MEMBERS, type MemberName } from '../src-main/core/model/ensemble.ts';
 import { curveSvg } from './curve-plot.ts';
 
 const AUDIO = process.env.CURVE_SOURCE === 'prompts';
@@ -47,7 +47,7 @@ const OUT = process.env.CURVE_OUT ?? (AUDIO ? (AUDIO_ENCODER === 'basic-pitch' ?
 const LAPTOP_STEPS = Number(process.env.CURVE_LAPTOP_STEPS ?? 1000);
 const DATA = path.resolve(import.meta.dirname, 'data');
 const RESULTS = process.env.CURVE_RESULTS ?? path.resolve(import.meta.dirname, 'results');
-const METHODS = ['auto', 'auto_no_qbnorm', 'connector', 'altmoe', 'ridge', 'cca', 'knn', 'asif', 'chance'] as const;
+const METHODS = ['auto', 'auto_no_qbnorm', 'connector', 'connector_forward', 'altmoe', 'ridge', 'cca', 'knn', 'asif', 'chance'] as const;
 const BASELINE_METHODS = ['ridge', 'cca', 'knn', 'asif'] as const;
 type Method = (typeof METHODS)[number];
 type Row = { i2t_r1: number; i2t_r5: number; i2t_r10: number; t2i_r1: number; t2i_r5: number; t2i_r10: number; rsum: number };
@@ -108,8 +108,12 @@ async function worker(jobs: [number, number][]): Promise<void> {
       const servedRun = servedFor(config, runParams(config), PAIR[0], PAIR[1]);
       const testSet = evalSetOf(data[0]!, 'test');
       const noQb = await evaluateServed({ ...servedRun, ensemble: { ...servedRun.ensemble, hub: undefined } }, testSet);
-      const alone = await evaluateServed({ ...servedRun, ensemble: { ...servedRun.ensemble, weights: { ...NO_MEMBERS, connector: 1 }, weightsB2a: undefined, hub: undefined } }, testSet);
-      const out: Partial<Record<Method, Row>> = { auto: row(a.connector), auto_no_qbnorm: row(noQb), connector: row(alone), ...(l ? { altmoe: row(l.connector) } : {}), ridge: row(a.baselines.ridge.result), cca: row(a.baselines.cca.result), knn: row(a.baselines.knn.result), asif: row(a.baselines.asif.result), chance: chance(a) };
+      // The trained connector with no training-free member: both of its directions (each query meets
+      // the forward map and the gallery mapped back), and its forward map alone.
+      const trainedOnly = (weights: Partial<Record<MemberName, number>>) => evaluateServed({ ...servedRun, ensemble: { ...servedRun.ensemble, weights: { ...NO_MEMBERS, ...weights }, weightsB2a: undefined, hub: undefined } }, testSet);
+      const alone = await trainedOnly({ connector: 1, reverse: 1 });
+      const forward = await trainedOnly({ connector: 1 });
+      const out: Partial<Record<Method, Row>> = { auto: row(a.connector), auto_no_qbnorm: row(noQb), connector: row(alone), connector_forward: row(forward), ...(l ? { altmoe: row(l.connector) } : {}), ridge: row(a.baselines.ridge.result), cca: row(a.baselines.cca.result), knn: row(a.baselines.knn.result), asif: row(a.baselines.asif.result), chance: chance(a) };
       const served = auto.auto?.pairs[KEY];
       const unpaired = { [PAIR[0]]: (data[0]!.unpaired?.a.length ?? 0) / data[0]!.aDim, [PAIR[1]]: (data[0]!.unpaired?.b.length ?? 0) / data[0]!.bDim };
       console.log(JSON.stringify({ pairs, seed, test: { items: a.items, captions: a.captions }, unpaired, auto_seconds: +tAuto.toFixed(1), auto_trial: auto.auto?.trial, served: served?.weights, served_b2a: served?.weightsB2a, qbnorm: served?.hub, weighing: served?.weighing, val: { auto: served?.valScore, alone: served?.single }, results: out }));
@@ -170,7 +174,22 @@ async function main(): Promise<void> {
       const best = (k: keyof Row) => Math.max(...BASELINE_METHODS.map((m) => r.results[m]![k]));
       return { i2t_r1: r.results.auto!.i2t_r1 - best('i2t_r1'), t2i_r1: r.results.auto!.t2i_r1 - best('t2i_r1'), rsum: r.results.auto!.rsum - best('rsum') };
     });
-    summary.served_minus_best_baseline = Object.fromEntries((['i2t_r1', 't2i_r1', 'rsum'] as const).map((k) => [k, { mean: r2(mean(margins.map((x) => x[k]))), std: r2(std(margins.map((x) => x[k]))) }]));
+    const stats = (xs: Record<'i2t_r1' | 't2i_r1' | 'rsum', number>[]) => Object.fromEntries((['i2t_r1', 't2i_r1', 'rsum'] as const).map((k) => [k, { mean: r2(mean(xs.map((x) => x[k]))), std: r2(std(xs.map((x) => x[k]))) }]));
+    summary.served_minus_best_baseline = stats(margins);
+    // The same against every single member, the trained connector alone included.
+    summary.served_minus_best_member = stats(
+      at.map((r) => {
+        const best = (k: keyof Row) => Math.max(...[...BASELINE_METHODS, 'connector' as const].map((m) => r.results[m]?.[k] ?? -Infinity));
+        return { i2t_r1: r.results.auto!.i2t_r1 - best('i2t_r1'), t2i_r1: r.results.auto!.t2i_r1 - best('t2i_r1'), rsum: r.results.auto!.rsum - best('rsum') };
+      }),
+    );
+    // The connector alone minus the best training-free method (the issue's second target).
+    summary.connector_minus_best_baseline = stats(
+      at.map((r) => {
+        const best = (k: keyof Row) => Math.max(...BASELINE_METHODS.map((m) => r.results[m]![k]));
+        return { i2t_r1: r.results.connector!.i2t_r1 - best('i2t_r1'), t2i_r1: r.results.connector!.t2i_r1 - best('t2i_r1'), rsum: r.results.connector!.rsum - best('rsum') };
+      }),
+    );
     return summary;
   });
   const cpu = os.cpus()[0]?.model ?? 'cpu';
@@ -186,7 +205,8 @@ async function main(): Promise<void> {
     methods: {
       auto: `the default run (preset auto, budget ${BUDGET} s for its trials, --unpaired auto): Alt-MoE trials, then the ensemble best on val, then QB-Norm per direction where it wins on val (its bank: the training items and the train split's items outside the drawn pairs, pairing unused)`,
       auto_no_qbnorm: 'the same run served without QB-Norm (its ensemble weights unchanged)',
-      connector: "the same run's trained Alt-MoE connector alone",
+      connector: "the same run's trained Alt-MoE connector alone, no training-free member: both of its directions at equal weights (a query's forward map against the gallery, plus the query against the gallery mapped back by the other direction)",
+      connector_forward: "the same run's trained connector's forward map alone (query mapped into the gallery's space)",
       altmoe: `the fixed laptop preset (MoE, alternating, pred+cl), steps ${LAPTOP_STEPS}`,
       ridge: 'ridge map, lambda on val',
       cca: 'regularised CCA, regulariser / components / scaling on val',
