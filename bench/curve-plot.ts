@@ -37,9 +37,11 @@ export function curveSvg(sizes: Size[]): string {
       });
     }
   });
-  methods.forEach((m, i) => {
-    const x = 70 + i * 130;
+  // Each legend entry as wide as its label (about 6.5 px a character at this font size).
+  let x = 70;
+  methods.forEach((m) => {
     out.push(`<line x1="${x}" y1="${H - 18}" x2="${x + 20}" y2="${H - 18}" stroke="${COLORS[m]}" stroke-width="3"/><text x="${x + 26}" y="${H - 14}">${LABELS[m]}</text>`);
+    x += 26 + LABELS[m]!.length * 6.5 + 18;
   });
   out.push('</svg>');
   return out.join('\n');
