@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Catalog } from '../src-main/core/catalog/catalog.ts';
+import { normalizeRows } from '../src-main/core/index/exact.ts';
 import { trainConnector } from '../src-main/core/runs/run.ts';
 import { clipartCatalog } from './clipart.ts';
 import { runConfig, runParams, type RunConfig } from '../src-main/core/runs/config.ts';
@@ -21,16 +22,6 @@ import type { EvalSet } from '../src-main/core/model/eval-set.ts';
 const DATA = path.resolve(import.meta.dirname, 'data');
 const jobs = process.argv[2]!.split(',').map((j) => j.split(':').map(Number) as [number, number]);
 
-function unitRows(x: Float32Array, d: number): Float32Array {
-  const o = new Float32Array(x.length);
-  for (let r = 0; r < x.length / d; r++) {
-    let s = 0;
-    for (let i = 0; i < d; i++) s += x[r * d + i]! ** 2;
-    const inv = 1 / Math.sqrt(s + 1e-12);
-    for (let i = 0; i < d; i++) o[r * d + i] = x[r * d + i]! * inv;
-  }
-  return o;
-}
 function sims(q: Float32Array, g: Float32Array, d: number): Float64Array {
   const nq = q.length / d, ng = g.length / d;
   const S = new Float64Array(nq * ng);
@@ -72,10 +63,10 @@ async function parts(config: RunConfig, values: Values, set: EvalSet) {
   const dA = config.model.modalities[set.a]!, dB = config.model.modalities[set.b]!;
   const std = (m: string, x: Float32Array) => { const [mean, inv] = normParams(m); return standardise(x, values.get(mean) as Float32Array, values.get(inv) as Float32Array); };
   const nA = set.aVecs.length / dA, nB = set.owner.length;
-  const qa = unitRows(await mapDirection(spec, values, set.a, set.b, set.aVecs), dB);
-  const gb = unitRows(std(set.b, set.bVecs), dB);
-  const qb = unitRows(await mapDirection(spec, values, set.b, set.a, set.bVecs), dA);
-  const ga = unitRows(std(set.a, set.aVecs), dA);
+  const qa = normalizeRows(await mapDirection(spec, values, set.a, set.b, set.aVecs), dB);
+  const gb = normalizeRows(std(set.b, set.bVecs), dB);
+  const qb = normalizeRows(await mapDirection(spec, values, set.b, set.a, set.bVecs), dA);
+  const ga = normalizeRows(std(set.a, set.aVecs), dA);
   const fwdAB = sims(qa, gb, dB); // [nA,nB] connector a->b
   const fwdBA = sims(qb, ga, dA); // [nB,nA] connector b->a
   // reverse: image query a vs text gallery mapped into a: cos(std a, map_ba(b)) = fwdBA^T
