@@ -113,11 +113,12 @@ export const trainSchema = z
     loss: oneOf('the loss', ['pred+cl', 'pred', 'cl'] as const).optional(),
     duplicates: oneOf('the duplicates policy', ['warn', 'drop', 'merge'] as const).optional(),
     unpaired: z
-      .union([z.enum(['auto', 'none']), z.array(name('an unpaired dataset')).min(1)], { error: 'unpaired must be auto, none or dataset names' })
+      .union([z.enum(['auto', 'none']), z.array(name('an unpaired dataset'))], { error: 'unpaired must be auto, none or dataset names' })
       .optional(),
   })
   .strict()
   .superRefine((r, ctx) => {
+    if (Array.isArray(r.unpaired) && r.unpaired.length === 0) ctx.addIssue({ code: 'custom', path: ['unpaired'], message: 'unpaired datasets: name at least one (or auto, or none)' });
     if (Array.isArray(r.unpaired) && r.preset !== undefined && r.preset !== 'auto') ctx.addIssue({ code: 'custom', path: ['unpaired'], message: 'unpaired datasets go with the auto preset (its QB-Norm bank)' });
     if (r.budgetSeconds !== undefined && r.preset !== undefined && r.preset !== 'auto') ctx.addIssue({ code: 'custom', path: ['budgetSeconds'], message: 'a time budget goes with the auto preset' });
     if (r.trials !== undefined && r.preset !== undefined && r.preset !== 'auto') ctx.addIssue({ code: 'custom', path: ['trials'], message: 'a number of trials goes with the auto preset' });

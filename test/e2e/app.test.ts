@@ -125,6 +125,12 @@ describe('the app in a browser, against server mode', () => {
     expect(await page.getAttribute('input[aria-label="steps"]', 'placeholder')).toBe('3000 (preset)');
     expect(await page.getAttribute('input[aria-label="eval every"]', 'placeholder')).toBe('100 (preset)');
     expect(await page.getAttribute('input[aria-label="budget seconds"]', 'placeholder')).toBe('300 (preset)');
+    // Unpaired items from chosen datasets only (the CLI's --unpaired DATASET,...): none ticked is
+    // refused with the engine's one line before anything starts.
+    await page.selectOption('select[aria-label="unpaired"]', 'pick');
+    await page.click('[data-testid="start-training"]');
+    await expect.poll(() => page.locator('[role="alert"]').first().innerText()).toMatch(/unpaired datasets: name at least one/);
+    await page.check('input[aria-label="unpaired from toys"]');
     // 0 steps is refused with the engine's message, not silently replaced by the preset's.
     await page.fill('input[aria-label="steps"]', '0');
     await page.click('[data-testid="start-training"]');
@@ -134,7 +140,9 @@ describe('the app in a browser, against server mode', () => {
     await page.fill('input[aria-label="eval every"]', '20');
     expect(await page.isChecked('[data-testid="preset-auto"]')).toBe(true);
     await page.fill('input[aria-label="budget seconds"]', '5');
+    const sent = page.waitForRequest((r) => r.url().endsWith('/api/train:start'));
     await page.click('[data-testid="start-training"]');
+    expect((await sent).postDataJSON()).toMatchObject({ preset: 'auto', unpaired: ['toys'] });
     // The bar follows the time budget, and says what is left of it.
     await expect.poll(() => page.locator('[data-testid="train-progress"]').innerText().catch(() => ''), { timeout: 30_000 }).toMatch(/training · \d+ s of the time budget left/);
     // A reload while it trains: the page finds the job again (its curves from the catalog).

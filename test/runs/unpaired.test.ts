@@ -64,6 +64,7 @@ describe('unpaired items', () => {
       ['other', /^altmoe: error: --unpaired: dataset "other" has no image vectors of "img-enc" and no text vectors of "txt-enc"/, []],
       ['heldout', /^altmoe: error: --unpaired: dataset "heldout" holds only validation and test items, which never join training$/, []],
       ['synth', /unpaired datasets go with the auto preset/, ['--preset', 'laptop']],
+      [',', /^altmoe: .*unpaired datasets: name at least one \(or auto, or none\)/, []],
     ] as const) {
       const r = await train(arg, [...more]);
       expect(r.code, r.err).not.toBe(0);
