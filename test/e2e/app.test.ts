@@ -131,10 +131,15 @@ describe('the app in a browser, against server mode', () => {
     await page.click('[data-testid="start-training"]');
     await expect.poll(() => page.locator('[role="alert"]').first().innerText()).toMatch(/unpaired datasets: name at least one/);
     await page.check('input[aria-label="unpaired from toys"]');
-    // 0 steps is refused with the engine's message, not silently replaced by the preset's.
+    // 0 steps is refused with the engine's message, not silently replaced by the preset's; the
+    // refused request carried the ticked dataset.
     await page.fill('input[aria-label="steps"]', '0');
+    const picked = page.waitForRequest((r) => r.url().endsWith('/api/train:start'));
     await page.click('[data-testid="start-training"]');
+    expect((await picked).postDataJSON()).toMatchObject({ unpaired: ['toys'] });
     await expect.poll(() => page.locator('[role="alert"]').first().innerText()).toMatch(/steps must be a whole number from 1/);
+    // The run itself takes the page's default: every unpaired item, sent as nothing (the engine's auto).
+    await page.selectOption('select[aria-label="unpaired"]', 'auto');
     await page.fill('input[aria-label="steps"]', '40');
     await page.fill('input[aria-label="batch size"]', '8');
     await page.fill('input[aria-label="eval every"]', '20');
@@ -142,7 +147,9 @@ describe('the app in a browser, against server mode', () => {
     await page.fill('input[aria-label="budget seconds"]', '5');
     const sent = page.waitForRequest((r) => r.url().endsWith('/api/train:start'));
     await page.click('[data-testid="start-training"]');
-    expect((await sent).postDataJSON()).toMatchObject({ preset: 'auto', unpaired: ['toys'] });
+    const request = (await sent).postDataJSON() as Record<string, unknown>;
+    expect(request).toMatchObject({ preset: 'auto' });
+    expect(request).not.toHaveProperty('unpaired');
     // The bar follows the time budget, and says what is left of it.
     await expect.poll(() => page.locator('[data-testid="train-progress"]').innerText().catch(() => ''), { timeout: 30_000 }).toMatch(/training · \d+ s of the time budget left/);
     // A reload while it trains: the page finds the job again (its curves from the catalog).

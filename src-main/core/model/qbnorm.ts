@@ -9,7 +9,7 @@ import { galleryNorm, servedDim, weightsFor, type Direction, type EnsembleConfig
 import type { EvalSet } from './eval-set.ts';
 import { product } from './linalg.ts';
 import { meanRecall } from './baselines/recall.ts';
-import { scoreRanking, TOP } from './retrieval.ts';
+import { relevantSets, scoreRanking, TOP } from './retrieval.ts';
 import { dims, galleryMapper, mapOnce, queryMapper, type Served } from './served.ts';
 
 /** Inverse temperatures tried on val (0: no correction). */
@@ -89,6 +89,7 @@ export async function chooseQbNorm(s: Served, val: EvalSet, banks: { a: Float32A
   const e: EnsembleConfig = { ...s.ensemble, hub: undefined };
   const plain: Served = { ...s, ensemble: e };
   const out: QbChoice = { hub: {}, tensors: {}, best: { a2b: 0, b2a: 0 }, off: { a2b: 0, b2a: 0 } };
+  const { captionsOf, mediaOf } = relevantSets(val.owner, val.aVecs.length / dims(s)[e.a]!);
   for (const [dir, src, tgt, queries, gallery, bank] of [
     ['a2b', e.a, e.b, val.aVecs, val.bVecs, banks.a],
     ['b2a', e.b, e.a, val.bVecs, val.aVecs, banks.b],
@@ -98,10 +99,7 @@ export async function chooseQbNorm(s: Served, val: EvalSet, banks: { a: Float32A
     const d = servedDim(e, tgt, dims(s));
     const norm = galleryNorm(weightsFor(e, tgt));
     const ub = normalizeRows(await mapOnce(queryMapper(plain, src, tgt), bank), d);
-    // A media query's relevant items are its captions; a caption's, its one media item.
-    const captionsOf: Set<number>[] = Array.from({ length: val.aVecs.length / dims(s)[e.a]! }, () => new Set());
-    val.owner.forEach((m, j) => captionsOf[m]!.add(j));
-    const relevant = (qi: number): ReadonlySet<number> => (dir === 'a2b' ? captionsOf[qi]! : new Set([val.owner[qi]!]));
+    const relevant = (qi: number): ReadonlySet<number> => (dir === 'a2b' ? captionsOf : mediaOf)[qi]!;
     const { beta, score, off } = await chooseBeta({ q, g, bank: ub, d, norm }, relevant);
     out.off[dir] = off;
     out.best[dir] = score;

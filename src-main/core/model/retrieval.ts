@@ -39,6 +39,13 @@ export function scoreRanking(ranked: Int32Array, k: number, relevant: (q: number
   return { r1: r1 / nq, r5: r5 / nq, r10: r10 / nq, map10: ap / nq };
 }
 
+/** Each query's relevant gallery items in a media/caption set: a media item's captions, a caption's one media item. */
+export function relevantSets(owner: Int32Array, nMedia: number): { captionsOf: Set<number>[]; mediaOf: Set<number>[] } {
+  const captionsOf: Set<number>[] = Array.from({ length: nMedia }, () => new Set());
+  owner.forEach((m, j) => captionsOf[m]!.add(j));
+  return { captionsOf, mediaOf: Array.from(owner, (m) => new Set([m])) };
+}
+
 export interface CrossModalResult {
   /** media -> captions */
   forward: Recall;
@@ -57,13 +64,12 @@ export async function crossModalRecall(
   set: { mediaQueries: Float32Array; captionGallery: Float32Array; captionDim: number; captionQueries: Float32Array; mediaGallery: Float32Array; mediaDim: number; owner: Int32Array },
 ): Promise<CrossModalResult> {
   const nMedia = set.mediaGallery.length / set.mediaDim;
-  const captionsOf: Set<number>[] = Array.from({ length: nMedia }, () => new Set());
-  set.owner.forEach((m, j) => captionsOf[m]!.add(j));
+  const { captionsOf, mediaOf } = relevantSets(set.owner, nMedia);
   const k = TOP;
   const fwdRank = await topK(normalizeRows(set.mediaQueries, set.captionDim), normalizeRows(set.captionGallery, set.captionDim), set.captionDim, k);
   const forward = scoreRanking(fwdRank, Math.min(k, set.captionGallery.length / set.captionDim), (q) => captionsOf[q]!);
   const bwdRank = await topK(normalizeRows(set.captionQueries, set.mediaDim), normalizeRows(set.mediaGallery, set.mediaDim), set.mediaDim, k);
-  const backward = scoreRanking(bwdRank, Math.min(k, nMedia), (q) => new Set([set.owner[q]!]));
+  const backward = scoreRanking(bwdRank, Math.min(k, nMedia), (q) => mediaOf[q]!);
   const rsum = 100 * (forward.r1 + forward.r5 + forward.r10 + backward.r1 + backward.r5 + backward.r10);
   return { forward, backward, rsum };
 }
