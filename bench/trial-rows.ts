@@ -1,0 +1,47 @@
+// Experiments' helpers (not a product path): a trial's connector and reverse members on a set, as the
+// served graphs give them; the recall of a sum of members' cosines, ranked by the product's recall
+// code; and a uniform average of parameter sets (a soup).
+import { memberRows, sideBySide, type MemberRows } from '../src-main/core/model/ensemble-rows.ts';
+import type { EvalSet } from '../src-main/core/model/eval-set.ts';
+import { crossModalRecall } from '../src-main/core/model/retrieval.ts';
+import { servedFor, type RunConfig } from '../src-main/core/runs/config.ts';
+
+export type Values = Map<string, Float32Array | Float64Array>;
+export interface TrialRows {
+  connector: MemberRows;
+  reverse: MemberRows;
+}
+export interface Recall {
+  i2t: number;
+  t2i: number;
+  rsum: number;
+}
+
+/** One parameter set's connector and reverse members on a set, as the served graphs give them. */
+export async function trialRows(config: RunConfig, values: Values, set: EvalSet): Promise<TrialRows> {
+  const base = servedFor({ ...config, served: null }, values, set.a, set.b);
+  return { connector: await memberRows(base, base.ensemble, 'connector', set), reverse: await memberRows(base, base.ensemble, 'reverse', set) };
+}
+
+/** R@1 both ways and RSUM of the sum of the given members' cosines. */
+export async function sumRecall(rows: MemberRows[], set: EvalSet): Promise<Recall> {
+  const side = (pick: (r: MemberRows) => [Float32Array, number]) => sideBySide(rows.map((r) => ({ x: pick(r)[0], d: pick(r)[1], scale: 1 })));
+  const gb = side((r) => [r.gb, r.dab]);
+  const ga = side((r) => [r.ga, r.dba]);
+  const res = await crossModalRecall({ mediaQueries: side((r) => [r.qa, r.dab]).x, captionGallery: gb.x, captionDim: gb.d, captionQueries: side((r) => [r.qb, r.dba]).x, mediaGallery: ga.x, mediaDim: ga.d, owner: set.owner });
+  return { i2t: 100 * res.forward.r1, t2i: 100 * res.backward.r1, rsum: res.rsum };
+}
+
+/** Uniform average of parameter sets (a soup). */
+export function soupOf(sets: Values[]): Values {
+  const out: Values = new Map();
+  for (const [name, first] of sets[0]!) {
+    const avg = new Float32Array(first.length);
+    for (const s of sets) {
+      const w = s.get(name)!;
+      for (let i = 0; i < avg.length; i++) avg[i] = avg[i]! + w[i]! / sets.length;
+    }
+    out.set(name, avg);
+  }
+  return out;
+}
