@@ -9,7 +9,8 @@ export interface RowMapper {
 }
 
 export async function rowMapper(model: Uint8Array, input: string, inDim: number, output: string, dim: number): Promise<RowMapper> {
-  const session: Session = await createSession(model);
+  // No arena: a gallery graph maps whole blocks once, then lives on in the search thread.
+  const session: Session = await createSession(model, { arena: false });
   return {
     dim,
     async map(x) {

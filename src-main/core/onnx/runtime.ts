@@ -60,6 +60,12 @@ export interface SessionOptions {
   outputsOnDevice?: boolean;
   /** Called with a human-readable warning, e.g. when a provider falls back to the CPU. */
   onWarning?: (message: string) => void;
+  /**
+   * Keep a CPU memory arena (default true): fast for sessions run again and again at one size
+   * (training steps), but the arena keeps its peak for the session's life, so a session that maps
+   * large blocks once and then lives on (a gallery graph in the search thread) sets it false.
+   */
+  arena?: boolean;
 }
 
 /** What a model says about one of its inputs or outputs. */
@@ -95,6 +101,7 @@ export async function createSession(model: Uint8Array | string, options: Session
   const warn = options.onWarning ?? ((m: string) => console.warn(`[altmoe] ${m}`));
   const base: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: 'all',
+    ...(options.arena === false ? { enableCpuMemArena: false } : {}),
     ...(options.threads !== undefined ? { intraOpNumThreads: options.threads } : {}),
     interOpNumThreads: 1,
     executionMode: 'sequential',
