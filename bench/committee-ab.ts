@@ -7,48 +7,31 @@
 // a sum of cosines is ranked by the product's recall code (unit blocks side by side).
 //   npx tsx bench/committee-ab.ts 1000:1,500:1 >> bench/experiments/committee-ab.jsonl
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { Catalog } from '../src-main/core/catalog/catalog.ts';
 import { runConfig, runParams } from '../src-main/core/runs/config.ts';
 import { evalSetOf } from '../src-main/core/runs/pair-data.ts';
 import { runData } from '../src-main/core/runs/plan.ts';
-import { trainConnector } from '../src-main/core/runs/run.ts';
-import { clipartCatalog } from './clipart.ts';
-import { soupOf, sumRecall, trialRows, type TrialRows } from './trial-rows.ts';
+import { eachDefaultRun, soupOf, sumRecall, trialRows, type TrialRows } from './trial-rows.ts';
 
-const DATA = path.resolve(import.meta.dirname, 'data');
-const jobs = process.argv[2]!.split(',').map((j) => j.split(':').map(Number) as [number, number]);
-
-const info = await clipartCatalog(DATA, 6500, { image: ['mobilenet'], text: ['glove'] });
-for (const [pairs, seed] of jobs) {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'altmoe-committee-'));
-  fs.copyFileSync(info.file, path.join(work, 'c.db'));
-  const catalog = Catalog.open(path.join(work, 'c.db'), { create: false });
-  try {
-    const auto = await trainConnector(catalog, { pairs: [['image', 'text']], runsDir: path.join(work, 'runs'), trainPairs: pairs, seed, threads: 1, encoders: { image: 'mobilenet', text: 'glove' }, budgetSeconds: 300 });
-    const config = runConfig(catalog, auto.runId);
-    const data = await runData(catalog, config);
-    const sets = { val: evalSetOf(data[0]!, 'val'), test: evalSetOf(data[0]!, 'test') };
-    // The trials that finished (a spent budget leaves the rest out), in trial order.
-    const values = [1, 2, 3, 4, 5].map((i) => path.join(config.dir, `trial-${i}`)).filter((dir) => fs.existsSync(path.join(dir, 'best.safetensors'))).map((dir) => runParams({ ...config, dir }));
-    const rows = { val: [] as TrialRows[], test: [] as TrialRows[] };
-    for (const v of values) for (const split of ['val', 'test'] as const) rows[split].push(await trialRows(config, v, sets[split]));
-    const score = async (split: 'val' | 'test', of: TrialRows[], withReverse: boolean) => sumRecall(of.flatMap((t) => (withReverse ? [t.connector, t.reverse] : [t.connector])), sets[split]);
-    const both = async (idx: number[], withReverse: boolean, from = rows) => ({ val: await score('val', idx.map((i) => from.val[i]!), withReverse), test: await score('test', idx.map((i) => from.test[i]!), withReverse) });
-    const all = values.map((_, i) => i);
-    const trials = await Promise.all(all.map((i) => both([i], false)));
-    const top3 = [...all].sort((x, y) => trials[y]!.val.rsum - trials[x]!.val.rsum).slice(0, 3);
-    const chosen = (auto.auto?.trial ?? 1) - 1;
-    const out: Record<string, unknown> = { pairs, seed, chosen_trial: chosen + 1, served_test: auto.test['image-text']!.connector.rsum, trials: trials.map((t) => ({ val: t.val.rsum, test: t.test.rsum })) };
-    for (const [name, idx] of [['chosen', [chosen]], ['top3', top3], ['all', all]] as const) for (const rev of [false, true]) out[`${name}${rev ? '+rev' : ''}`] = await both([...idx], rev);
-    const soup = soupOf(top3.map((i) => values[i]!));
-    const soupRows = { val: [await trialRows(config, soup, sets.val)], test: [await trialRows(config, soup, sets.test)] };
-    out.soup3 = await both([0], false, soupRows);
-    out['soup3+rev'] = await both([0], true, soupRows);
-    console.log(JSON.stringify(out));
-  } finally {
-    catalog.close();
-    fs.rmSync(work, { recursive: true, force: true });
-  }
-}
+await eachDefaultRun(process.argv[2]!, async (catalog, auto, pairs, seed) => {
+  const config = runConfig(catalog, auto.runId);
+  const data = await runData(catalog, config);
+  const sets = { val: evalSetOf(data[0]!, 'val'), test: evalSetOf(data[0]!, 'test') };
+  // The trials that finished (a spent budget leaves the rest out), in trial order.
+  const values = [1, 2, 3, 4, 5].map((i) => path.join(config.dir, `trial-${i}`)).filter((dir) => fs.existsSync(path.join(dir, 'best.safetensors'))).map((dir) => runParams({ ...config, dir }));
+  const rows = { val: [] as TrialRows[], test: [] as TrialRows[] };
+  for (const v of values) for (const split of ['val', 'test'] as const) rows[split].push(await trialRows(config, v, sets[split]));
+  const score = async (split: 'val' | 'test', of: TrialRows[], withReverse: boolean) => sumRecall(of.flatMap((t) => (withReverse ? [t.connector, t.reverse] : [t.connector])), sets[split]);
+  const both = async (idx: number[], withReverse: boolean, from = rows) => ({ val: await score('val', idx.map((i) => from.val[i]!), withReverse), test: await score('test', idx.map((i) => from.test[i]!), withReverse) });
+  const all = values.map((_, i) => i);
+  const trials = await Promise.all(all.map((i) => both([i], false)));
+  const top3 = [...all].sort((x, y) => trials[y]!.val.rsum - trials[x]!.val.rsum).slice(0, 3);
+  const chosen = (auto.auto?.trial ?? 1) - 1;
+  const out: Record<string, unknown> = { pairs, seed, chosen_trial: chosen + 1, served_test: auto.test['image-text']!.connector.rsum, trials: trials.map((t) => ({ val: t.val.rsum, test: t.test.rsum })) };
+  for (const [name, idx] of [['chosen', [chosen]], ['top3', top3], ['all', all]] as const) for (const rev of [false, true]) out[`${name}${rev ? '+rev' : ''}`] = await both([...idx], rev);
+  const soup = soupOf(top3.map((i) => values[i]!));
+  const soupRows = { val: [await trialRows(config, soup, sets.val)], test: [await trialRows(config, soup, sets.test)] };
+  out.soup3 = await both([0], false, soupRows);
+  out['soup3+rev'] = await both([0], true, soupRows);
+  console.log(JSON.stringify(out));
+});

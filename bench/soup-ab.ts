@@ -7,9 +7,7 @@
 // val) and scored on test, beside the connector alone (its two directions) and the baselines.
 //   npx tsx bench/soup-ab.ts 500:1,1000:1 >> bench/experiments/soup-ab.jsonl
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { Catalog } from '../src-main/core/catalog/catalog.ts';
 import { altMoeModel } from '../src-main/core/model/altmoe.ts';
 import { microScore } from '../src-main/core/model/baselines/recall.ts';
 import { ensembleValues } from '../src-main/core/model/ensemble.ts';
@@ -20,63 +18,49 @@ import { evaluateServed } from '../src-main/core/model/served.ts';
 import { runConfig, runParams } from '../src-main/core/runs/config.ts';
 import { evalSetOf, trainingRows } from '../src-main/core/runs/pair-data.ts';
 import { runData } from '../src-main/core/runs/plan.ts';
-import { trainConnector } from '../src-main/core/runs/run.ts';
 import { metricSplit } from '../src-shared/metric-keys.ts';
-import { clipartCatalog } from './clipart.ts';
-import { soupOf, sumRecall, trialRows, type Recall, type Values } from './trial-rows.ts';
+import { eachDefaultRun, soupOf, sumRecall, trialRows, type Recall, type Values } from './trial-rows.ts';
 
-const DATA = path.resolve(import.meta.dirname, 'data');
-const jobs = process.argv[2]!.split(',').map((j) => j.split(':').map(Number) as [number, number]);
 const round = (x: number) => Math.round(x * 100) / 100;
 const recall = (r: { forward: { r1: number }; backward: { r1: number }; rsum: number }): Recall => ({ i2t: round(100 * r.forward.r1), t2i: round(100 * r.backward.r1), rsum: round(r.rsum) });
 
-const info = await clipartCatalog(DATA, 6500, { image: ['mobilenet'], text: ['glove'] });
-for (const [pairs, seed] of jobs) {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'altmoe-soup-'));
-  fs.copyFileSync(info.file, path.join(work, 'c.db'));
-  const catalog = Catalog.open(path.join(work, 'c.db'), { create: false });
-  try {
-    const auto = await trainConnector(catalog, { pairs: [['image', 'text']], runsDir: path.join(work, 'runs'), trainPairs: pairs, seed, threads: 1, encoders: { image: 'mobilenet', text: 'glove' }, budgetSeconds: 300 });
-    const config = runConfig(catalog, auto.runId);
-    const spec = altMoeModel(config.model);
-    const d = (await runData(catalog, config))[0]!;
-    const sets: Record<'val' | 'test', EvalSet> = { val: evalSetOf(d, 'val'), test: evalSetOf(d, 'test') };
-    const metrics = catalog.metrics.forRun(auto.runId);
-    // The trials that finished, best val score first.
-    const trials = [1, 2, 3, 4, 5]
-      .map((i) => ({ i, dir: path.join(config.dir, `trial-${i}`), score: metrics.find((m) => m.split === metricSplit.trial(i) && m.name === 'score')?.value }))
-      .filter((t) => t.score !== undefined && fs.existsSync(path.join(t.dir, 'best.safetensors')))
-      .sort((x, y) => y.score! - x.score!);
-    const valScore = async (v: Values) => microScore([{ result: await evaluateConnector(spec, v, sets.val), media: sets.val.aVecs.length / d.aDim, captions: sets.val.owner.length }]);
-    const params = trials.map((t) => runParams({ ...config, dir: t.dir }));
-    let ingredients = [0];
-    let best = await valScore(params[0]!);
-    const tried: { trial: number; val: number; kept: boolean }[] = [];
-    for (let j = 1; j < params.length; j++) {
-      const s = await valScore(soupOf([...ingredients, j].map((k) => params[k]!)));
-      tried.push({ trial: trials[j]!.i, val: round(s), kept: s > best });
-      if (s > best) [best, ingredients] = [s, [...ingredients, j]];
-    }
-    const variants: Record<string, Values> = { chosen: params[0]!, soup: soupOf(ingredients.map((k) => params[k]!)) };
-    const rows = trainingRows(d.splits.train, d.aDim);
-    const out: Record<string, unknown> = { pairs, seed, trials: trials.map((t) => ({ trial: t.i, val: round(t.score!) })), ingredients: ingredients.map((k) => trials[k]!.i), tried };
-    for (const [name, values] of Object.entries(variants)) {
-      const fit = await fitEnsemble(spec, values, { a: d.a, b: d.b, trainA: rows.a, trainB: rows.b, val: sets.val, ...(d.unpaired ? { unpaired: d.unpaired } : {}) }, config.seed);
-      const served = { spec, values: new Map([...values, ...ensembleValues(fit.tensors)]), ensemble: fit.ensemble };
-      const alone = await trialRows(config, values, sets.test);
-      out[name] = {
-        val_served: round(fit.valScore),
-        served: recall(await evaluateServed(served, sets.test)),
-        connector: await sumRecall([alone.connector, alone.reverse], sets.test),
-        forward: recall(await evaluateConnector(spec, values, sets.test)),
-      };
-    }
-    const base = auto.test['image-text']!.baselines;
-    out.run_served = recall(auto.test['image-text']!.connector);
-    out.baselines = Object.fromEntries(Object.entries(base).map(([n, b]) => [n, recall(b.result)]));
-    console.log(JSON.stringify(out));
-  } finally {
-    catalog.close();
-    fs.rmSync(work, { recursive: true, force: true });
+await eachDefaultRun(process.argv[2]!, async (catalog, auto, pairs, seed) => {
+  const config = runConfig(catalog, auto.runId);
+  const spec = altMoeModel(config.model);
+  const d = (await runData(catalog, config))[0]!;
+  const sets: Record<'val' | 'test', EvalSet> = { val: evalSetOf(d, 'val'), test: evalSetOf(d, 'test') };
+  const metrics = catalog.metrics.forRun(auto.runId);
+  // The trials that finished, best val score first.
+  const trials = [1, 2, 3, 4, 5]
+    .map((i) => ({ i, dir: path.join(config.dir, `trial-${i}`), score: metrics.find((m) => m.split === metricSplit.trial(i) && m.name === 'score')?.value }))
+    .filter((t) => t.score !== undefined && fs.existsSync(path.join(t.dir, 'best.safetensors')))
+    .sort((x, y) => y.score! - x.score!);
+  const valScore = async (v: Values) => microScore([{ result: await evaluateConnector(spec, v, sets.val), media: sets.val.aVecs.length / d.aDim, captions: sets.val.owner.length }]);
+  const params = trials.map((t) => runParams({ ...config, dir: t.dir }));
+  let ingredients = [0];
+  let best = await valScore(params[0]!);
+  const tried: { trial: number; val: number; kept: boolean }[] = [];
+  for (let j = 1; j < params.length; j++) {
+    const s = await valScore(soupOf([...ingredients, j].map((k) => params[k]!)));
+    tried.push({ trial: trials[j]!.i, val: round(s), kept: s > best });
+    if (s > best) [best, ingredients] = [s, [...ingredients, j]];
   }
-}
+  const variants: Record<string, Values> = { chosen: params[0]!, soup: soupOf(ingredients.map((k) => params[k]!)) };
+  const rows = trainingRows(d.splits.train, d.aDim);
+  const out: Record<string, unknown> = { pairs, seed, trials: trials.map((t) => ({ trial: t.i, val: round(t.score!) })), ingredients: ingredients.map((k) => trials[k]!.i), tried };
+  for (const [name, values] of Object.entries(variants)) {
+    const fit = await fitEnsemble(spec, values, { a: d.a, b: d.b, trainA: rows.a, trainB: rows.b, val: sets.val, ...(d.unpaired ? { unpaired: d.unpaired } : {}) }, config.seed);
+    const served = { spec, values: new Map([...values, ...ensembleValues(fit.tensors)]), ensemble: fit.ensemble };
+    const alone = await trialRows(config, values, sets.test);
+    out[name] = {
+      val_served: round(fit.valScore),
+      served: recall(await evaluateServed(served, sets.test)),
+      connector: await sumRecall([alone.connector, alone.reverse], sets.test),
+      forward: recall(await evaluateConnector(spec, values, sets.test)),
+    };
+  }
+  const base = auto.test['image-text']!.baselines;
+  out.run_served = recall(auto.test['image-text']!.connector);
+  out.baselines = Object.fromEntries(Object.entries(base).map(([n, b]) => [n, recall(b.result)]));
+  console.log(JSON.stringify(out));
+});

@@ -1,10 +1,40 @@
-// Experiments' helpers (not a product path): a trial's connector and reverse members on a set, as the
-// served graphs give them; the recall of a sum of members' cosines, ranked by the product's recall
-// code; and a uniform average of parameter sets (a soup).
+// Experiments' helpers (not a product path): the default run trained for each (pairs, seed) job on
+// the clipart curve's data; a trial's connector and reverse members on a set, as the served graphs
+// give them; the recall of a sum of members' cosines, ranked by the product's recall code; and a
+// uniform average of parameter sets (a soup).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Catalog } from '../src-main/core/catalog/catalog.ts';
 import { memberRows, sideBySide, type MemberRows } from '../src-main/core/model/ensemble-rows.ts';
 import type { EvalSet } from '../src-main/core/model/eval-set.ts';
 import { crossModalRecall } from '../src-main/core/model/retrieval.ts';
 import { servedFor, type RunConfig } from '../src-main/core/runs/config.ts';
+import type { RunSummary } from '../src-main/core/runs/events.ts';
+import { trainConnector } from '../src-main/core/runs/run.ts';
+import { clipartCatalog } from './clipart.ts';
+
+/**
+ * For each job of `arg` ("pairs:seed,..."): a copy of the clipart curve's catalog (MobileNetV2 +
+ * GloVe), the default run trained on it as bench:curve trains it (300 s, one thread), then `body`
+ * with both; the copy is removed after.
+ */
+export async function eachDefaultRun(arg: string, body: (catalog: Catalog, auto: RunSummary, pairs: number, seed: number) => Promise<void>): Promise<void> {
+  const jobs = arg.split(',').map((j) => j.split(':').map(Number) as [number, number]);
+  const info = await clipartCatalog(path.resolve(import.meta.dirname, 'data'), 6500, { image: ['mobilenet'], text: ['glove'] });
+  for (const [pairs, seed] of jobs) {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'altmoe-experiment-'));
+    fs.copyFileSync(info.file, path.join(work, 'c.db'));
+    const catalog = Catalog.open(path.join(work, 'c.db'), { create: false });
+    try {
+      const auto = await trainConnector(catalog, { pairs: [['image', 'text']], runsDir: path.join(work, 'runs'), trainPairs: pairs, seed, threads: 1, encoders: { image: 'mobilenet', text: 'glove' }, budgetSeconds: 300 });
+      await body(catalog, auto, pairs, seed);
+    } finally {
+      catalog.close();
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  }
+}
 
 export type Values = Map<string, Float32Array | Float64Array>;
 export interface TrialRows {
