@@ -14,15 +14,17 @@ import { ensembleValues } from '../src-main/core/model/ensemble.ts';
 import { fitEnsemble } from '../src-main/core/model/ensemble-fit.ts';
 import { evaluateConnector } from '../src-main/core/model/evaluate.ts';
 import type { EvalSet } from '../src-main/core/model/eval-set.ts';
+import type { CrossModalResult } from '../src-main/core/model/retrieval.ts';
 import { evaluateServed } from '../src-main/core/model/served.ts';
 import { runConfig, runParams } from '../src-main/core/runs/config.ts';
 import { evalSetOf, trainingRows } from '../src-main/core/runs/pair-data.ts';
 import { runData } from '../src-main/core/runs/plan.ts';
 import { metricSplit } from '../src-shared/metric-keys.ts';
-import { eachDefaultRun, soupOf, sumRecall, trialRows, type Recall, type Values } from './trial-rows.ts';
+import { eachDefaultRun, recallOf, soupOf, sumRecall, trialRows, type Recall, type Values } from './trial-rows.ts';
 
 const round = (x: number) => Math.round(x * 100) / 100;
-const recall = (r: { forward: { r1: number }; backward: { r1: number }; rsum: number }): Recall => ({ i2t: round(100 * r.forward.r1), t2i: round(100 * r.backward.r1), rsum: round(r.rsum) });
+const rounded = (r: Recall): Recall => ({ i2t: round(r.i2t), t2i: round(r.t2i), rsum: round(r.rsum) });
+const recall = (r: CrossModalResult): Recall => rounded(recallOf(r));
 
 await eachDefaultRun(process.argv[2]!, async (catalog, auto, pairs, seed) => {
   const config = runConfig(catalog, auto.runId);
@@ -55,7 +57,7 @@ await eachDefaultRun(process.argv[2]!, async (catalog, auto, pairs, seed) => {
     out[name] = {
       val_served: round(fit.valScore),
       served: recall(await evaluateServed(served, sets.test)),
-      connector: await sumRecall([alone.connector, alone.reverse], sets.test),
+      connector: rounded(await sumRecall([alone.connector, alone.reverse], sets.test)),
       forward: recall(await evaluateConnector(spec, values, sets.test)),
     };
   }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Catalog } from '../src-main/core/catalog/catalog.ts';
 import { memberRows, sideBySide, type MemberRows } from '../src-main/core/model/ensemble-rows.ts';
 import type { EvalSet } from '../src-main/core/model/eval-set.ts';
-import { crossModalRecall } from '../src-main/core/model/retrieval.ts';
+import { crossModalRecall, type CrossModalResult } from '../src-main/core/model/retrieval.ts';
 import { servedFor, type RunConfig } from '../src-main/core/runs/config.ts';
 import type { RunSummary } from '../src-main/core/runs/events.ts';
 import { trainConnector } from '../src-main/core/runs/run.ts';
@@ -58,9 +58,11 @@ export async function sumRecall(rows: MemberRows[], set: EvalSet): Promise<Recal
   const side = (pick: (r: MemberRows) => [Float32Array, number]) => sideBySide(rows.map((r) => ({ x: pick(r)[0], d: pick(r)[1], scale: 1 })));
   const gb = side((r) => [r.gb, r.dab]);
   const ga = side((r) => [r.ga, r.dba]);
-  const res = await crossModalRecall({ mediaQueries: side((r) => [r.qa, r.dab]).x, captionGallery: gb.x, captionDim: gb.d, captionQueries: side((r) => [r.qb, r.dba]).x, mediaGallery: ga.x, mediaDim: ga.d, owner: set.owner });
-  return { i2t: 100 * res.forward.r1, t2i: 100 * res.backward.r1, rsum: res.rsum };
+  return recallOf(await crossModalRecall({ mediaQueries: side((r) => [r.qa, r.dab]).x, captionGallery: gb.x, captionDim: gb.d, captionQueries: side((r) => [r.qb, r.dba]).x, mediaGallery: ga.x, mediaDim: ga.d, owner: set.owner }));
 }
+
+/** R@1 both ways (percent) and RSUM of a recall result. */
+export const recallOf = (r: CrossModalResult): Recall => ({ i2t: 100 * r.forward.r1, t2i: 100 * r.backward.r1, rsum: r.rsum });
 
 /** Uniform average of parameter sets (a soup). */
 export function soupOf(sets: Values[]): Values {
