@@ -9,34 +9,55 @@ import { Catalog } from '../src-main/core/catalog/catalog.ts';
 import { memberRows, sideBySide, type MemberRows } from '../src-main/core/model/ensemble-rows.ts';
 import type { EvalSet } from '../src-main/core/model/eval-set.ts';
 import { crossModalRecall, type CrossModalResult } from '../src-main/core/model/retrieval.ts';
-import { servedFor, type RunConfig } from '../src-main/core/runs/config.ts';
+import { runParams, servedFor, type RunConfig } from '../src-main/core/runs/config.ts';
 import type { RunSummary } from '../src-main/core/runs/events.ts';
 import { trainConnector } from '../src-main/core/runs/run.ts';
+import { metricSplit } from '../src-shared/metric-keys.ts';
 import { clipartCatalog } from './clipart.ts';
 
 /**
  * For each job of `arg` ("pairs:seed,..."): a copy of the clipart curve's catalog (MobileNetV2 +
  * GloVe), the default run trained on it as bench:curve trains it (300 s, one thread), then `body`
- * with both; the copy is removed after.
+ * with both. The copy is removed after, unless EXPERIMENT_RUNS names a folder to keep it in: a job
+ * found there finished is not trained again, so further variants can be scored on the same runs.
  */
 export async function eachDefaultRun(arg: string, body: (catalog: Catalog, auto: RunSummary, pairs: number, seed: number) => Promise<void>): Promise<void> {
   const jobs = arg.split(',').map((j) => j.split(':').map(Number) as [number, number]);
   const info = await clipartCatalog(path.resolve(import.meta.dirname, 'data'), 6500, { image: ['mobilenet'], text: ['glove'] });
+  const keep = process.env.EXPERIMENT_RUNS;
   for (const [pairs, seed] of jobs) {
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'altmoe-experiment-'));
-    fs.copyFileSync(info.file, path.join(work, 'c.db'));
+    const work = keep ? path.join(path.resolve(keep), `${pairs}-${seed}`) : fs.mkdtempSync(path.join(os.tmpdir(), 'altmoe-experiment-'));
+    const done = path.join(work, 'summary.json');
+    if (!fs.existsSync(done)) {
+      fs.rmSync(work, { recursive: true, force: true });
+      fs.mkdirSync(work, { recursive: true });
+      fs.copyFileSync(info.file, path.join(work, 'c.db'));
+    }
     const catalog = Catalog.open(path.join(work, 'c.db'), { create: false });
     try {
-      const auto = await trainConnector(catalog, { pairs: [['image', 'text']], runsDir: path.join(work, 'runs'), trainPairs: pairs, seed, threads: 1, encoders: { image: 'mobilenet', text: 'glove' }, budgetSeconds: 300 });
+      const auto: RunSummary = fs.existsSync(done)
+        ? JSON.parse(fs.readFileSync(done, 'utf8'))
+        : await trainConnector(catalog, { pairs: [['image', 'text']], runsDir: path.join(work, 'runs'), trainPairs: pairs, seed, threads: 1, encoders: { image: 'mobilenet', text: 'glove' }, budgetSeconds: 300 });
+      if (keep) fs.writeFileSync(done, JSON.stringify(auto));
       await body(catalog, auto, pairs, seed);
     } finally {
       catalog.close();
-      fs.rmSync(work, { recursive: true, force: true });
+      if (!keep) fs.rmSync(work, { recursive: true, force: true });
     }
   }
 }
 
 export type Values = Map<string, Float32Array | Float64Array>;
+
+/** A run's trials that finished, best val score first (the first is the one the run serves). */
+export function bestTrials(catalog: Catalog, runId: number, config: RunConfig): { trial: number; score: number; values: Values }[] {
+  const metrics = catalog.metrics.forRun(runId);
+  return [1, 2, 3, 4, 5]
+    .map((trial) => ({ trial, dir: path.join(config.dir, `trial-${trial}`), score: metrics.find((m) => m.split === metricSplit.trial(trial) && m.name === 'score')?.value }))
+    .filter((t): t is { trial: number; dir: string; score: number } => t.score !== undefined && fs.existsSync(path.join(t.dir, 'best.safetensors')))
+    .sort((x, y) => y.score - x.score)
+    .map((t) => ({ trial: t.trial, score: t.score, values: runParams({ ...config, dir: t.dir }) }));
+}
 export interface TrialRows {
   connector: MemberRows;
   reverse: MemberRows;

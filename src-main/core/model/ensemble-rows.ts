@@ -4,7 +4,7 @@ import { normalizeRows } from '../index/exact.ts';
 import { meanRecall } from './baselines/recall.ts';
 import { MEMBERS, NO_MEMBERS, servedDim, type Direction, type EnsembleConfig, type MemberName } from './ensemble.ts';
 import type { EvalSet } from './eval-set.ts';
-import { crossModalRecall } from './retrieval.ts';
+import { crossModalRecall, type Recall } from './retrieval.ts';
 import { dims, galleryMapper, mapOnce, queryMapper, Served } from './served.ts';
 
 /** One member's unit query and gallery rows on val, both directions. */
@@ -61,9 +61,10 @@ export type Weights = Record<MemberName, number>;
 /**
  * Val recall of weights wab (a -> b) and wba (b -> a): each member's unit rows side by side, scaled
  * by sqrt(w), so a dot product is the weighted sum of the members' cosines, ranked by the same
- * recall code as always. Returns the mean recall of each direction (the two are independent).
+ * recall code as always. Returns each direction's score (mean recall unless `score` says otherwise;
+ * the two directions are independent).
  */
-export async function comboScore(members: Partial<Record<MemberName, MemberRows>>, wab: Weights, wba: Weights, set: EvalSet): Promise<Record<Direction, number>> {
+export async function comboScore(members: Partial<Record<MemberName, MemberRows>>, wab: Weights, wba: Weights, set: EvalSet, score: (r: Recall) => number = meanRecall): Promise<Record<Direction, number>> {
   const block = (w: Weights, pick: (r: MemberRows) => [Float32Array, number]) =>
     sideBySide(MEMBERS.filter((m) => w[m] > 0 && members[m]).map((m) => ({ x: pick(members[m]!)[0], d: pick(members[m]!)[1], scale: Math.sqrt(w[m]) })));
   const qa = block(wab, (r) => [r.qa, r.dab]);
@@ -71,7 +72,7 @@ export async function comboScore(members: Partial<Record<MemberName, MemberRows>
   const qb = block(wba, (r) => [r.qb, r.dba]);
   const ga = block(wba, (r) => [r.ga, r.dba]);
   const result = await crossModalRecall({ mediaQueries: qa.x, captionGallery: gb.x, captionDim: gb.d, captionQueries: qb.x, mediaGallery: ga.x, mediaDim: ga.d, owner: set.owner });
-  return { a2b: meanRecall(result.forward), b2a: meanRecall(result.backward) };
+  return { a2b: score(result.forward), b2a: score(result.backward) };
 }
 
 /** Both directions' mean recalls as one micro-average over the set's queries (media and captions). */
