@@ -6,13 +6,11 @@ import type { ModelSpec } from '../train/spec.ts';
 import { mulberry32, permutation } from '../util/rng.ts';
 import type { AltMoeConfig } from './altmoe.ts';
 import { normParams } from './altmoe.ts';
-import { criterionScore, type Criterion } from './baselines/recall.ts';
 import { tuneBaselines } from './baselines/tuned.ts';
 import { comboScore, MemberRows, memberRows, micro, Rows, sliceRows, Weights } from './ensemble-rows.ts';
 import { ensembleValues, JOINT_MEMBERS, MEMBERS, NO_MEMBERS, TRAINED_MEMBERS, type Direction, type EnsembleConfig, type MemberName } from './ensemble.ts';
 import type { EvalSet } from './eval-set.ts';
 import { standardise } from './evaluate.ts';
-import type { Recall } from './retrieval.ts';
 import { Served } from './served.ts';
 import { bankRows, chooseQbNorm } from './qbnorm.ts';
 
@@ -64,13 +62,6 @@ export interface FitOptions {
   search?: 'ascent' | 'equal' | 'heldout';
   /** QB-Norm per direction where it raises val recall (default on; model/qbnorm.ts). */
   qbnorm?: boolean;
-  /** What the weights and QB-Norm's strength are fitted to on val (default 'recall'; baselines/recall.ts). */
-  criterion?: Criterion;
-  /**
-   * Equal weights leave out, per direction, members whose val score alone is below this fraction of
-   * the best member's (0: every member weighted 1).
-   */
-  equalFloor?: number;
 }
 
 /**
@@ -86,8 +77,7 @@ export async function fitEnsemble(
   seed: number,
   options: FitOptions = {},
 ): Promise<EnsembleFit> {
-  const { search = 'heldout', qbnorm = true, criterion = 'recall', equalFloor = 0 } = options;
-  const score = criterionScore(criterion);
+  const { search = 'heldout', qbnorm = true } = options;
   // The zero-shot member only where both encoders are towers of one contrastive model.
   const members = pair.joint ? MEMBERS : MEMBERS.filter((m) => !JOINT_MEMBERS.includes(m));
   const c = spec.config as unknown as AltMoeConfig;
@@ -133,8 +123,8 @@ export async function fitEnsemble(
   const wval = capMedia(pair.val, da, db, WEIGHT_VAL_ITEMS, seed);
   const rows: Partial<Record<MemberName, MemberRows>> = {};
   for (const m of members) rows[m] = await memberRows(base, ensemble, m, wval);
-  const how: SearchOptions = { members, da, score, equalFloor };
-  const scores = await aloneScores(rows, wval, how);
+  const how: SearchOptions = { members, da };
+  const scores = await aloneScores(rows, wval, da, members);
   const { single } = scores;
   const { w, best, by: weighing = { a2b: search as Search, b2a: search as Search } } =
     search === 'heldout' ? await heldOutWeights(rows, wval, da, db, seed, how, scores) : await chooseWeights(search, rows, wval, how, scores);
@@ -142,7 +132,7 @@ export async function fitEnsemble(
   if (!qbnorm) return { ensemble: weighted, tensors, single, valScore: micro(wval, da, best), weighing };
   // QB-Norm on top of the chosen weights, its bank the training and unpaired items of each query modality.
   const banks = { a: bankRows([pair.trainA, pair.unpaired?.a ?? new Float32Array(0)], da, seed), b: bankRows([pair.trainB, pair.unpaired?.b ?? new Float32Array(0)], db, seed + 1) };
-  const qb = await chooseQbNorm({ ...base, ensemble: weighted }, wval, banks, score);
+  const qb = await chooseQbNorm({ ...base, ensemble: weighted }, wval, banks);
   const served: EnsembleConfig = Object.keys(qb.hub).length > 0 ? { ...weighted, hub: qb.hub } : weighted;
   return { ensemble: served, tensors: { ...tensors, ...qb.tensors }, single, valScore: micro(wval, da, qb.best), weighing, qbnorm: { a2b: qb.hub.a2b?.beta ?? 0, b2a: qb.hub.b2a?.beta ?? 0 } };
 }
@@ -153,9 +143,6 @@ type Search = Exclude<FitOptions['search'], undefined | 'heldout'>;
 interface SearchOptions {
   members: readonly MemberName[];
   da: number;
-  /** A direction's val score from its recall result (FitOptions.criterion). */
-  score: (r: Recall) => number;
-  equalFloor: number;
 }
 interface Chosen {
   w: Record<Direction, Weights>;
@@ -164,14 +151,14 @@ interface Chosen {
   by?: Record<Direction, Search>;
 }
 
-/** Each member alone on a set: its score per direction, and the micro-average of both. */
-async function aloneScores(rows: Rows, set: EvalSet, o: SearchOptions): Promise<{ alone: Alone; single: Record<MemberName, number> }> {
+/** Each member alone on a set: mean recall per direction, and the micro-average of both. */
+async function aloneScores(rows: Rows, set: EvalSet, da: number, members: readonly MemberName[]): Promise<{ alone: Alone; single: Record<MemberName, number> }> {
   const single = {} as Record<MemberName, number>;
   const alone = {} as Alone;
-  for (const m of o.members) {
+  for (const m of members) {
     const only: Weights = { ...NO_MEMBERS, [m]: 1 };
-    alone[m] = await comboScore(rows, only, only, set, o.score);
-    single[m] = micro(set, o.da, alone[m]);
+    alone[m] = await comboScore(rows, only, only, set);
+    single[m] = micro(set, da, alone[m]);
   }
   return { alone, single };
 }
@@ -180,9 +167,9 @@ type AloneScores = Awaited<ReturnType<typeof aloneScores>>;
 
 /** The weights one search chooses on a set (known: the members' scores alone on that set, if already measured). */
 async function chooseWeights(search: Search, rows: Rows, set: EvalSet, o: SearchOptions, known?: AloneScores): Promise<Chosen> {
-  if (search === 'equal') return equalWeights(rows, set, o, known);
-  const { alone } = known ?? (await aloneScores(rows, set, o));
-  return ascentWeights(rows, alone, set, o);
+  if (search === 'equal') return equalWeights(rows, set, o.members);
+  const { alone, single } = known ?? (await aloneScores(rows, set, o.da, o.members));
+  return ascentWeights(rows, alone, single, set, o.da, o.members);
 }
 
 /** The searches 'heldout' chooses between, in order of preference on a tie. */
@@ -213,7 +200,7 @@ async function heldOutWeights(rows: Rows, wval: EvalSet, da: number, db: number,
     for (const [fit, test] of [[halves[0]!, halves[1]!], [halves[1]!, halves[0]!]] as const) {
       for (const search of HELD_OUT_SEARCHES) {
         const { w } = await chooseWeights(search, fit.rows, fit.set, o);
-        const s = await comboScore(test.rows, w.a2b, w.b2a, test.set, o.score);
+        const s = await comboScore(test.rows, w.a2b, w.b2a, test.set);
         // Weighted by the half's queries, so each split's two halves count as one pass over val.
         held[search].a2b += s.a2b * (test.set.aVecs.length / da);
         held[search].b2a += s.b2a * test.set.owner.length;
@@ -238,16 +225,10 @@ async function heldOutWeights(rows: Rows, wval: EvalSet, da: number, db: number,
   return { w: { a2b: ab.w.a2b, b2a: ba.w.b2a }, best: { a2b: ab.best.a2b, b2a: ba.best.b2a }, by: winner };
 }
 
-/** Every member weighted 1 (each direction's members below o.equalFloor of its best alone left out). */
-async function equalWeights(rows: Rows, wval: EvalSet, o: SearchOptions, known?: AloneScores): Promise<{ w: Record<Direction, Weights>; best: Record<Direction, number> }> {
-  const alone = o.equalFloor > 0 ? (known ?? (await aloneScores(rows, wval, o))).alone : undefined;
-  const kept = (d: Direction): readonly MemberName[] => {
-    if (!alone) return o.members;
-    const top = Math.max(...o.members.map((m) => alone[m][d]));
-    return o.members.filter((m) => alone[m][d] >= o.equalFloor * top);
-  };
-  const w = { a2b: { ...NO_MEMBERS, ...Object.fromEntries(kept('a2b').map((m) => [m, 1])) }, b2a: { ...NO_MEMBERS, ...Object.fromEntries(kept('b2a').map((m) => [m, 1])) } };
-  return { w, best: await comboScore(rows, w.a2b, w.b2a, wval, o.score) };
+/** Every member weighted 1, both directions. */
+async function equalWeights(rows: Rows, wval: EvalSet, members: readonly MemberName[]): Promise<{ w: Record<Direction, Weights>; best: Record<Direction, number> }> {
+  const all: Weights = { ...NO_MEMBERS, ...Object.fromEntries(members.map((m) => [m, 1])) };
+  return { w: { a2b: all, b2a: all }, best: await comboScore(rows, all, all, wval) };
 }
 
 /**
@@ -258,8 +239,7 @@ async function equalWeights(rows: Rows, wval: EvalSet, o: SearchOptions, known?:
 /** The least val gain (mean recall, 0..1) a weight change must bring to be kept: any real gain. */
 const MIN_GAIN = 1e-9;
 
-async function ascentWeights(rows: Rows, alone: Alone, wval: EvalSet, o: SearchOptions): Promise<{ w: Record<Direction, Weights>; best: Record<Direction, number> }> {
-  const { members } = o;
+async function ascentWeights(rows: Rows, alone: Alone, single: Record<MemberName, number>, wval: EvalSet, da: number, members: readonly MemberName[]): Promise<{ w: Record<Direction, Weights>; best: Record<Direction, number> }> {
   const zero: Weights = { ...NO_MEMBERS };
   const start = (d: Direction): Weights => ({ ...zero, [members.reduce((x, m) => (alone[m][d] > alone[x][d] ? m : x))]: 1 });
   const w: Record<Direction, Weights> = { a2b: start('a2b'), b2a: start('b2a') };
@@ -270,7 +250,7 @@ async function ascentWeights(rows: Rows, alone: Alone, wval: EvalSet, o: SearchO
       for (const v of WEIGHT_GRID) {
         const trial = { a2b: { ...w.a2b, [m]: v }, b2a: { ...w.b2a, [m]: v } };
         if (!valid(trial.a2b) || !valid(trial.b2a)) continue;
-        const s = await comboScore(rows, trial.a2b, trial.b2a, wval, o.score);
+        const s = await comboScore(rows, trial.a2b, trial.b2a, wval);
         for (const d of DIRECTIONS) {
           if (s[d] > best[d] + MIN_GAIN) {
             best[d] = s[d];

@@ -9,7 +9,7 @@ import { galleryNorm, servedDim, weightsFor, type Direction, type EnsembleConfig
 import type { EvalSet } from './eval-set.ts';
 import { product } from './linalg.ts';
 import { meanRecall } from './baselines/recall.ts';
-import { relevantSets, scoreRanking, TOP, type Recall } from './retrieval.ts';
+import { relevantSets, scoreRanking, TOP } from './retrieval.ts';
 import { dims, galleryMapper, mapOnce, queryMapper, type Served } from './served.ts';
 
 /** Inverse temperatures tried on val (0: no correction). */
@@ -82,10 +82,10 @@ export interface QbChoice {
 /**
  * Chooses each direction's QB-Norm strength on val for the served ensemble `s` (no correction yet):
  * the served query and gallery rows once, then every beta of QB_BETAS scored on them; the best is
- * kept only where it raises val's score (mean recall unless `score` says otherwise) and loses on
- * neither half of val. banks: raw rows of each modality for the bank (bankRows).
+ * kept only where it raises val's mean recall and loses on neither half of val.
+ * banks: raw rows of each modality for the bank (bankRows).
  */
-export async function chooseQbNorm(s: Served, val: EvalSet, banks: { a: Float32Array; b: Float32Array }, score: (r: Recall) => number = meanRecall): Promise<QbChoice> {
+export async function chooseQbNorm(s: Served, val: EvalSet, banks: { a: Float32Array; b: Float32Array }): Promise<QbChoice> {
   const e: EnsembleConfig = { ...s.ensemble, hub: undefined };
   const plain: Served = { ...s, ensemble: e };
   const out: QbChoice = { hub: {}, tensors: {}, best: { a2b: 0, b2a: 0 }, off: { a2b: 0, b2a: 0 } };
@@ -100,10 +100,9 @@ export async function chooseQbNorm(s: Served, val: EvalSet, banks: { a: Float32A
     const norm = galleryNorm(weightsFor(e, tgt));
     const ub = normalizeRows(await mapOnce(queryMapper(plain, src, tgt), bank), d);
     const relevant = (qi: number): ReadonlySet<number> => (dir === 'a2b' ? captionsOf : mediaOf)[qi]!;
-    const chosen = await chooseBeta({ q, g, bank: ub, d, norm }, relevant, score);
-    const { beta, off } = chosen;
+    const { beta, score, off } = await chooseBeta({ q, g, bank: ub, d, norm }, relevant);
     out.off[dir] = off;
-    out.best[dir] = chosen.score;
+    out.best[dir] = score;
     if (beta > 0) {
       out.hub[dir] = { kind: 'qbnorm', beta, k: 0, bank: ub.length / d };
       out.tensors[`hub.${dir}`] = ub;
@@ -116,7 +115,7 @@ export async function chooseQbNorm(s: Served, val: EvalSet, banks: { a: Float32A
  * Mean recall (R@1, R@5, R@10 averaged, retrieval.ts's scoreRanking) with the bank term r, of all
  * queries and of each half of `halves` (query indices).
  */
-async function recalls(rows: { q: Float32Array; g: Float32Array; d: number; norm: number }, r: Float32Array, relevant: (q: number) => ReadonlySet<number>, halves: readonly (readonly number[])[] = [], score: (r: Recall) => number = meanRecall): Promise<number[]> {
+async function recalls(rows: { q: Float32Array; g: Float32Array; d: number; norm: number }, r: Float32Array, relevant: (q: number) => ReadonlySet<number>, halves: readonly (readonly number[])[] = []): Promise<number[]> {
   const { d } = rows;
   const k = Math.min(TOP, rows.g.length / d);
   const x = corrected(rows.q, rows.g, d, r, rows.norm);
@@ -125,7 +124,7 @@ async function recalls(rows: { q: Float32Array; g: Float32Array; d: number; norm
   const of = (ids: readonly number[]): number => {
     const sub = new Int32Array(ids.length * k);
     ids.forEach((q, i) => sub.set(ranked.subarray(q * k, (q + 1) * k), i * k));
-    return score(scoreRanking(sub, k, (i) => relevant(ids[i]!)));
+    return meanRecall(scoreRanking(sub, k, (i) => relevant(ids[i]!)));
   };
   return [of(Array.from({ length: nq }, (_, i) => i)), ...halves.map(of)];
 }
@@ -141,16 +140,16 @@ export async function recallWith(rows: { q: Float32Array; g: Float32Array; d: nu
  * and loses on neither half of a seeded halving of the queries (a small val set's noise alone
  * should not turn the correction on).
  */
-export async function chooseBeta(rows: { q: Float32Array; g: Float32Array; bank: Float32Array; d: number; norm: number }, relevant: (q: number) => ReadonlySet<number>, score: (r: Recall) => number = meanRecall): Promise<{ beta: number; score: number; off: number }> {
+export async function chooseBeta(rows: { q: Float32Array; g: Float32Array; bank: Float32Array; d: number; norm: number }, relevant: (q: number) => ReadonlySet<number>): Promise<{ beta: number; score: number; off: number }> {
   const { g, bank, d, norm } = rows;
   const nq = rows.q.length / d;
   const order = Array.from(permutation(nq, mulberry32(404)));
   const halves = [order.slice(0, nq >> 1), order.slice(nq >> 1)];
-  const [off, ...offHalves] = await recalls(rows, new Float32Array(g.length / d), relevant, halves, score);
+  const [off, ...offHalves] = await recalls(rows, new Float32Array(g.length / d), relevant, halves);
   let best = { beta: 0, score: off! };
   for (const beta of bank.length > 0 ? QB_BETAS : []) {
-    const [all, ...byHalf] = await recalls(rows, await bankTerm(g, bank, d, norm, beta), relevant, halves, score);
-    if (all! > best.score + 1e-9 && byHalf.every((h, i) => h >= offHalves[i]!)) best = { beta, score: all! };
+    const [score, ...byHalf] = await recalls(rows, await bankTerm(g, bank, d, norm, beta), relevant, halves);
+    if (score! > best.score + 1e-9 && byHalf.every((h, i) => h >= offHalves[i]!)) best = { beta, score: score! };
   }
   return { ...best, off: off! };
 }

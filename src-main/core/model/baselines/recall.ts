@@ -17,17 +17,3 @@ export function microScore(results: readonly { result: CrossModalResult; media: 
   }
   return queries > 0 ? (100 * sum) / queries : 0;
 }
-
-/**
- * What the served choice (ensemble weights, QB-Norm strength) is fitted to on val: 'recall', the
- * mean of R@1, R@5 and R@10 (the criterion above); 'map10', mAP@10, with one relevant item the mean
- * reciprocal rank of the first hit (weighs rank 1 most, yet counts every rank to 10); 'r1', R@1.
- */
-export type Criterion = 'recall' | 'map10' | 'r1';
-export const CRITERIA: readonly Criterion[] = ['recall', 'map10', 'r1'];
-
-export function criterionScore(c: Criterion): (r: Recall) => number {
-  if (c === 'map10') return (r) => r.map10;
-  if (c === 'r1') return (r) => r.r1;
-  return meanRecall;
-}
