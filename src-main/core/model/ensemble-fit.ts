@@ -225,6 +225,15 @@ async function heldOutWeights(rows: Rows, wval: EvalSet, da: number, db: number,
   return { w: { a2b: ab.w.a2b, b2a: ba.w.b2a }, best: { a2b: ab.best.a2b, b2a: ba.best.b2a }, by: winner };
 }
 
+/**
+ * The held-out choice of weights on member rows already computed on val (the members present in
+ * `rows`): for experiments with members the served graphs do not build (bench/committee-served.ts).
+ */
+export async function heldOutOnRows(rows: Rows, val: EvalSet, da: number, db: number, seed: number): Promise<Chosen> {
+  const o: SearchOptions = { members: MEMBERS.filter((m) => rows[m]), da };
+  return heldOutWeights(rows, val, da, db, seed, o, await aloneScores(rows, val, da, o.members));
+}
+
 /** Every member weighted 1, both directions. */
 async function equalWeights(rows: Rows, wval: EvalSet, members: readonly MemberName[]): Promise<{ w: Record<Direction, Weights>; best: Record<Direction, number> }> {
   const all: Weights = { ...NO_MEMBERS, ...Object.fromEntries(members.map((m) => [m, 1])) };
