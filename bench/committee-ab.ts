@@ -6,19 +6,18 @@
 // seeded initialisation). Every member's rows come from the served graphs (ensemble-rows.ts), and
 // a sum of cosines is ranked by the product's recall code (unit blocks side by side).
 //   npx tsx bench/committee-ab.ts 1000:1,500:1 >> bench/experiments/committee-ab.jsonl
-import fs from 'node:fs';
-import path from 'node:path';
-import { runConfig, runParams } from '../src-main/core/runs/config.ts';
+import { runConfig } from '../src-main/core/runs/config.ts';
 import { evalSetOf } from '../src-main/core/runs/pair-data.ts';
 import { runData } from '../src-main/core/runs/plan.ts';
-import { eachDefaultRun, soupOf, sumRecall, trialRows, type TrialRows } from './trial-rows.ts';
+import { bestTrials, eachDefaultRun, soupOf, sumRecall, trialRows, type TrialRows } from './trial-rows.ts';
 
 await eachDefaultRun(process.argv[2]!, async (catalog, auto, pairs, seed) => {
   const config = runConfig(catalog, auto.runId);
   const data = await runData(catalog, config);
   const sets = { val: evalSetOf(data[0]!, 'val'), test: evalSetOf(data[0]!, 'test') };
   // The trials that finished (a spent budget leaves the rest out), in trial order.
-  const values = [1, 2, 3, 4, 5].map((i) => path.join(config.dir, `trial-${i}`)).filter((dir) => fs.existsSync(path.join(dir, 'best.safetensors'))).map((dir) => runParams({ ...config, dir }));
+  const finished = bestTrials(catalog, auto.runId, config).sort((x, y) => x.trial - y.trial);
+  const values = finished.map((t) => t.values);
   const rows = { val: [] as TrialRows[], test: [] as TrialRows[] };
   for (const v of values) for (const split of ['val', 'test'] as const) rows[split].push(await trialRows(config, v, sets[split]));
   const score = async (split: 'val' | 'test', of: TrialRows[], withReverse: boolean) => sumRecall(of.flatMap((t) => (withReverse ? [t.connector, t.reverse] : [t.connector])), sets[split]);
@@ -26,8 +25,8 @@ await eachDefaultRun(process.argv[2]!, async (catalog, auto, pairs, seed) => {
   const all = values.map((_, i) => i);
   const trials = await Promise.all(all.map((i) => both([i], false)));
   const top3 = [...all].sort((x, y) => trials[y]!.val.rsum - trials[x]!.val.rsum).slice(0, 3);
-  const chosen = (auto.auto?.trial ?? 1) - 1;
-  const out: Record<string, unknown> = { pairs, seed, chosen_trial: chosen + 1, served_test: auto.test['image-text']!.connector.rsum, trials: trials.map((t) => ({ val: t.val.rsum, test: t.test.rsum })) };
+  const chosen = finished.findIndex((t) => t.trial === (auto.auto?.trial ?? 1));
+  const out: Record<string, unknown> = { pairs, seed, chosen_trial: finished[chosen]!.trial, served_test: auto.test['image-text']!.connector.rsum, trials: trials.map((t) => ({ val: t.val.rsum, test: t.test.rsum })) };
   for (const [name, idx] of [['chosen', [chosen]], ['top3', top3], ['all', all]] as const) for (const rev of [false, true]) out[`${name}${rev ? '+rev' : ''}`] = await both([...idx], rev);
   const soup = soupOf(top3.map((i) => values[i]!));
   const soupRows = { val: [await trialRows(config, soup, sets.val)], test: [await trialRows(config, soup, sets.test)] };

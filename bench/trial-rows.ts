@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Catalog } from '../src-main/core/catalog/catalog.ts';
 import { memberRows, sideBySide, type MemberRows } from '../src-main/core/model/ensemble-rows.ts';
 import type { EvalSet } from '../src-main/core/model/eval-set.ts';
+import { AUTO } from '../src-main/core/model/presets.ts';
 import { crossModalRecall, type CrossModalResult } from '../src-main/core/model/retrieval.ts';
 import { runParams, servedFor, type RunConfig } from '../src-main/core/runs/config.ts';
 import type { RunSummary } from '../src-main/core/runs/events.ts';
@@ -52,7 +53,7 @@ export type Values = Map<string, Float32Array | Float64Array>;
 /** A run's trials that finished, best val score first (the first is the one the run serves). */
 export function bestTrials(catalog: Catalog, runId: number, config: RunConfig): { trial: number; score: number; values: Values }[] {
   const metrics = catalog.metrics.forRun(runId);
-  return [1, 2, 3, 4, 5]
+  return Array.from({ length: AUTO.trials.length }, (_, i) => i + 1)
     .map((trial) => ({ trial, dir: path.join(config.dir, `trial-${trial}`), score: metrics.find((m) => m.split === metricSplit.trial(trial) && m.name === 'score')?.value }))
     .filter((t): t is { trial: number; dir: string; score: number } => t.score !== undefined && fs.existsSync(path.join(t.dir, 'best.safetensors')))
     .sort((x, y) => y.score - x.score)
@@ -74,12 +75,17 @@ export async function trialRows(config: RunConfig, values: Values, set: EvalSet)
   return { connector: await memberRows(base, base.ensemble, 'connector', set), reverse: await memberRows(base, base.ensemble, 'reverse', set) };
 }
 
+/** Members' unit rows side by side, each scaled by `scale`: one member whose dot product is the scaled sum of their cosines. */
+export function concatRows(rows: MemberRows[], scale = 1): MemberRows {
+  const side = (pick: (r: MemberRows) => [Float32Array, number]) => sideBySide(rows.map((r) => ({ x: pick(r)[0], d: pick(r)[1], scale })));
+  const [qa, gb, qb, ga] = [side((r) => [r.qa, r.dab]), side((r) => [r.gb, r.dab]), side((r) => [r.qb, r.dba]), side((r) => [r.ga, r.dba])];
+  return { qa: qa.x, gb: gb.x, dab: gb.d, qb: qb.x, ga: ga.x, dba: ga.d };
+}
+
 /** R@1 both ways and RSUM of the sum of the given members' cosines. */
 export async function sumRecall(rows: MemberRows[], set: EvalSet): Promise<Recall> {
-  const side = (pick: (r: MemberRows) => [Float32Array, number]) => sideBySide(rows.map((r) => ({ x: pick(r)[0], d: pick(r)[1], scale: 1 })));
-  const gb = side((r) => [r.gb, r.dab]);
-  const ga = side((r) => [r.ga, r.dba]);
-  return recallOf(await crossModalRecall({ mediaQueries: side((r) => [r.qa, r.dab]).x, captionGallery: gb.x, captionDim: gb.d, captionQueries: side((r) => [r.qb, r.dba]).x, mediaGallery: ga.x, mediaDim: ga.d, owner: set.owner }));
+  const r = concatRows(rows);
+  return recallOf(await crossModalRecall({ mediaQueries: r.qa, captionGallery: r.gb, captionDim: r.dab, captionQueries: r.qb, mediaGallery: r.ga, mediaDim: r.dba, owner: set.owner }));
 }
 
 /** R@1 both ways (percent) and RSUM of a recall result. */
