@@ -11,6 +11,8 @@
 // AUDIO_ENCODER:glove for the prompts), CURVE_PAIRS_OF=glove keeps only the pairs whose caption also
 // has a vector of that encoder (so encoders are compared on the same items), CURVE_LAPTOP_STEPS=0
 // leaves the fixed laptop run out, CURVE_RESULTS writes elsewhere (bench:encoders uses them all).
+// npm run bench:curve-use is the same curve with the sentence encoder for the titles, on the same
+// pairs (CURVE_PAIRS_OF=glove) -> curve-use.json.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
