@@ -69,9 +69,9 @@ describe('Alt-MoE connector model', () => {
     expect(Object.keys(out).filter((k) => k.startsWith('new.dir.text2image'))).toEqual([]);
   });
 
-  for (const [connector, skip] of [['moe', false], ['mlp', false], ['moe', true]] as const) {
-    it(`the full direction graph (${connector}${skip ? ', linear skip' : ''}) has correct gradients (float32 directional checks)`, async () => {
-      const cfg = { ...SMALL, connector, dropout: 0, ...(skip ? { skip } : {}) };
+  for (const connector of ['moe', 'mlp'] as const) {
+    it(`the full direction graph (${connector}) has correct gradients (float32 directional checks)`, async () => {
+      const cfg = { ...SMALL, connector, dropout: 0 };
       const spec = altMoeModel(cfg);
       const task = spec.tasks[0]!;
       for (const seed of [1, 2]) {

@@ -30,17 +30,11 @@ export interface AltMoeConfig {
   learnTemperature: boolean;
   /** Dropout on the input vectors. */
   dropout: number;
-  /**
-   * A trainable linear map from each direction's standardised source, added to its contrastive
-   * head's output: zero at the start, or ('ridge') the tuned ridge map with the head at zero, so
-   * training starts from ridge's solution and learns a residual (an experiment: bench/skip-ab.ts).
-   */
-  skip?: boolean | 'ridge';
   balanceWeight: number;
 }
 
 export const directionName = (s: string, t: string): string => `${s}->${t}`;
-export const dirPrefix = (s: string, t: string): string => `dir.${s}2${t}`;
+const dirPrefix = (s: string, t: string): string => `dir.${s}2${t}`;
 
 /** Parameters of the input standardisation, set from data statistics and never trained. */
 export const normParams = (m: string): [string, string] => [`norm.${m}.mean`, `norm.${m}.invstd`];
@@ -73,7 +67,6 @@ export function altMoeModel(c: AltMoeConfig, build: BuildOptions = {}): ModelSpe
     params.push({ name: `${p}.pred.b`, shape: [dt], init: { kind: 'zeros' } });
     params.push({ name: `${p}.cl.w`, shape: [c.dim, dt], init: { kind: 'normal', std: 1 / Math.sqrt(c.dim) } });
     params.push({ name: `${p}.cl.b`, shape: [dt], init: { kind: 'zeros' } });
-    if (c.skip) params.push({ name: `${p}.skip.w`, shape: [c.modalities[s]!, dt], init: { kind: 'zeros' } });
   }
   if (c.learnTemperature) params.push({ name: 'logit_scale', shape: [], init: { kind: 'uniform', limit: 0 } });
 
@@ -99,8 +92,7 @@ export function altMoeModel(c: AltMoeConfig, build: BuildOptions = {}): ModelSpe
     const predBranch = run(op.add(shared, p['task.pred']!));
     const pred = linear(predBranch.y, p[`${dp}.pred.w`]!, p[`${dp}.pred.b`]!);
     const clBranch = run(op.add(shared, p['task.cl']!));
-    const head = linear(clBranch.y, p[`${dp}.cl.w`]!, p[`${dp}.cl.b`]!);
-    const mapped = c.skip ? op.add(head, op.matmul(src, p[`${dp}.skip.w`]!)) : head;
+    const mapped = linear(clBranch.y, p[`${dp}.cl.w`]!, p[`${dp}.cl.b`]!);
     const lPred = c.predLoss === 'smoothl1' ? smoothL1(pred, tgt) : mse(pred, tgt);
     const scale = c.learnTemperature ? op.exp(op.add(p.logit_scale!, Math.log(1 / c.temperature))) : p['task.cl']!.graph.scalar(1 / c.temperature);
     const lCl = infoNCE(mapped, tgt, scale);
@@ -118,7 +110,7 @@ export function altMoeModel(c: AltMoeConfig, build: BuildOptions = {}): ModelSpe
   const masksOf = (mods: string[]): TaskSpec['masks'] => (c.dropout > 0 ? mods.map((m) => ({ name: `keep.${m}`, shape: ['N', c.modalities[m]!], p: c.dropout })) : []);
   // With a single loss, the other branch's head and task embedding take no part and are not trained.
   const unused = (name: string): boolean =>
-    (c.loss === 'pred' && (name === 'task.cl' || name === 'logit_scale' || /\.(cl|skip)\.[wb]$/.test(name))) || (c.loss === 'cl' && (name === 'task.pred' || /\.pred\.[wb]$/.test(name)));
+    (c.loss === 'pred' && (name === 'task.cl' || name === 'logit_scale' || /\.cl\.[wb]$/.test(name))) || (c.loss === 'cl' && (name === 'task.pred' || /\.pred\.[wb]$/.test(name)));
   const sharedNames = params.filter((p) => (p.name.startsWith('shared.') || p.name.startsWith('task.') || p.name === 'logit_scale') && !unused(p.name)).map((p) => p.name);
   const ownedBy = (s: string, t: string): string[] => params.filter((p) => (p.name.startsWith(`mod.${s}.`) || p.name.startsWith(`${dirPrefix(s, t)}.`)) && !unused(p.name)).map((p) => p.name);
 

@@ -17,7 +17,6 @@ import { BEST_FILE, RunConfig } from './config.ts';
 import { evaluateTest, flatten } from './evaluate-pair.ts';
 import { RunEvent, RunSummary } from './events.ts';
 import { evalSetOf, trainingRows, type PairData } from './pair-data.ts';
-import { ridgeStart } from './warm-start.ts';
 import { metricName, metricSplit } from '../../../src-shared/metric-keys.ts';
 
 function standardisation(config: RunConfig, data: PairData[]): Record<string, Float32Array> {
@@ -33,11 +32,6 @@ function standardisation(config: RunConfig, data: PairData[]): Record<string, Fl
     }
   }
   return values;
-}
-
-async function initialValues(config: RunConfig, data: PairData[]): Promise<Record<string, Float32Array>> {
-  const stats = standardisation(config, data);
-  return config.model.skip === 'ridge' ? { ...stats, ...(await ridgeStart(data, stats, config.model.dim)) } : stats;
 }
 
 /** Where a training loop records and how long it may go on. */
@@ -94,7 +88,7 @@ export async function trainLoop(catalog: Catalog, runId: number, config: RunConf
     provider: exec.provider,
     checkpointEvery: config.evalEvery,
     resume: true,
-    initialValues: await initialValues(config, data),
+    initialValues: standardisation(config, data),
   };
   const trainSplit = metricSplit.train(opts.trial);
   const valSplit = metricSplit.val(opts.trial);

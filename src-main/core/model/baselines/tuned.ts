@@ -318,11 +318,6 @@ async function tuneAsif(train: PairTrain, val: EvalSet): Promise<TunedBaseline> 
   };
 }
 
-/** The ridge maps alone, tuned on the (standardised) validation set. */
-export async function tunedRidge(train: PairTrain, val: EvalSet): Promise<TunedBaseline> {
-  return tuneRidge(train, await pca(train.a, train.dims.a), await pca(train.b, train.dims.b), val);
-}
-
 /** Every baseline, tuned on the (standardised) validation set. */
 export async function tuneBaselines(train: PairTrain, val: EvalSet): Promise<TunedBaseline[]> {
   if (val.owner.length === 0) throw new Error('tuning the baselines needs validation pairs');
