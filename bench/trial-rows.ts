@@ -10,7 +10,7 @@ import { memberRows, sideBySide, type MemberRows } from '../src-main/core/model/
 import type { EvalSet } from '../src-main/core/model/eval-set.ts';
 import { AUTO } from '../src-main/core/model/presets.ts';
 import { crossModalRecall, type CrossModalResult } from '../src-main/core/model/retrieval.ts';
-import { runParams, servedFor, type ConnectorRunOptions, type RunConfig } from '../src-main/core/runs/config.ts';
+import { runParams, servedFor, type RunConfig } from '../src-main/core/runs/config.ts';
 import type { RunSummary } from '../src-main/core/runs/events.ts';
 import { trainConnector } from '../src-main/core/runs/run.ts';
 import { metricSplit } from '../src-shared/metric-keys.ts';
@@ -22,7 +22,7 @@ import { clipartCatalog } from './clipart.ts';
  * with both. The copy is removed after, unless EXPERIMENT_RUNS names a folder to keep it in: a job
  * found there finished is not trained again, so further variants can be scored on the same runs.
  */
-export async function eachDefaultRun(arg: string, body: (catalog: Catalog, auto: RunSummary, pairs: number, seed: number) => Promise<void>, overrides: ConnectorRunOptions['overrides'] = {}): Promise<void> {
+export async function eachDefaultRun(arg: string, body: (catalog: Catalog, auto: RunSummary, pairs: number, seed: number) => Promise<void>): Promise<void> {
   const jobs = arg.split(',').map((j) => j.split(':').map(Number) as [number, number]);
   const info = await clipartCatalog(path.resolve(import.meta.dirname, 'data'), 6500, { image: ['mobilenet'], text: ['glove'] });
   const keep = process.env.EXPERIMENT_RUNS;
@@ -38,7 +38,7 @@ export async function eachDefaultRun(arg: string, body: (catalog: Catalog, auto:
     try {
       const auto: RunSummary = fs.existsSync(done)
         ? JSON.parse(fs.readFileSync(done, 'utf8'))
-        : await trainConnector(catalog, { pairs: [['image', 'text']], runsDir: path.join(work, 'runs'), trainPairs: pairs, seed, threads: 1, encoders: { image: 'mobilenet', text: 'glove' }, budgetSeconds: 300, overrides });
+        : await trainConnector(catalog, { pairs: [['image', 'text']], runsDir: path.join(work, 'runs'), trainPairs: pairs, seed, threads: 1, encoders: { image: 'mobilenet', text: 'glove' }, budgetSeconds: 300 });
       if (keep) fs.writeFileSync(done, JSON.stringify(auto));
       await body(catalog, auto, pairs, seed);
     } finally {

@@ -4,7 +4,7 @@
 // target encoder's own space. One training task per direction, trained in turn (alternating), or one
 // task per modality pair with both directions summed (joint).
 import type { Tensor } from '../onnx/graph.ts';
-import { dropout, infoNCE, l2Normalize, linear, logSoftmax, mse, smoothL1 } from '../onnx/nn.ts';
+import { dropout, infoNCE, linear, mse, smoothL1 } from '../onnx/nn.ts';
 import * as op from '../onnx/ops.ts';
 import type { ForwardResult, ModelSpec, ParamSpec, TaskSpec } from '../train/spec.ts';
 import { mlpParams, mlpStack, moeParams, moeStack, type BuildOptions } from './moe.ts';
@@ -31,35 +31,6 @@ export interface AltMoeConfig {
   /** Dropout on the input vectors. */
   dropout: number;
   balanceWeight: number;
-  /**
-   * Weight of the structure term (absent or 0: off): on a batch of the source modality's unpaired
-   * items, the mapped items' neighbour distribution kept close to the source's (KL, STRUCTURE).
-   */
-  structure?: number;
-  /**
-   * Weight of self-prediction (absent or 0: off): each direction's source modality also predicts
-   * its own unpaired items, dropped out, through the shared stack and a head of its own.
-   */
-  selfWeight?: number;
-}
-
-/** Softmax temperature of the structure term's neighbour distributions (over cosines). */
-const STRUCTURE_TEMPERATURE = 0.1;
-export const unpairedInput = (m: string): string => `unpaired.${m}`;
-
-/**
- * Mean over rows of KL(P || Q), P and Q each row's softmax over its cosines to the other rows of
- * `x` and of `y` (the row itself left out): how far mapping moved each item's neighbourhood.
- */
-function structureLoss(x: Tensor, y: Tensor): Tensor {
-  const sx = op.matmul(l2Normalize(x, -1), op.transpose(l2Normalize(x, -1), [1, 0]));
-  const sy = op.matmul(l2Normalize(y, -1), op.transpose(l2Normalize(y, -1), [1, 0]));
-  // The diagonal (and exact duplicates) found on the inputs, so no gradient flows through the mask.
-  const self = op.greater(op.stopGradient(sx), 0.99999);
-  const lp = logSoftmax(op.where(self, -1e4, op.div(sx, STRUCTURE_TEMPERATURE)), 1);
-  const lq = logSoftmax(op.where(self, -1e4, op.div(sy, STRUCTURE_TEMPERATURE)), 1);
-  const p = op.stopGradient(op.exp(lp));
-  return op.reduceMean(op.reduceSum(op.mul(p, op.sub(op.stopGradient(lp), lq)), [1]), [0]);
 }
 
 export const directionName = (s: string, t: string): string => `${s}->${t}`;
@@ -84,10 +55,6 @@ export function altMoeModel(c: AltMoeConfig, build: BuildOptions = {}): ModelSpe
     params.push({ name: `mod.${m}.emb`, shape: [d], init: { kind: 'zeros' } });
     params.push({ name: `mod.${m}.in.w`, shape: [d, c.dim], init: { kind: 'normal', std: 1 / Math.sqrt(d) } });
     params.push({ name: `mod.${m}.in.b`, shape: [c.dim], init: { kind: 'zeros' } });
-    if ((c.selfWeight ?? 0) > 0) {
-      params.push({ name: `mod.${m}.self.w`, shape: [c.dim, d], init: { kind: 'normal', std: 1 / Math.sqrt(c.dim) } });
-      params.push({ name: `mod.${m}.self.b`, shape: [d], init: { kind: 'zeros' } });
-    }
   }
   params.push({ name: 'task.pred', shape: [c.dim], init: { kind: 'normal', std: 0.02 } });
   params.push({ name: 'task.cl', shape: [c.dim], init: { kind: 'normal', std: 0.02 } });
@@ -131,24 +98,6 @@ export function altMoeModel(c: AltMoeConfig, build: BuildOptions = {}): ModelSpe
     const lCl = infoNCE(mapped, tgt, scale);
     let loss = c.loss === 'pred' ? op.mul(lPred, c.predWeight) : c.loss === 'cl' ? lCl : op.add(op.mul(lPred, c.predWeight), lCl);
     const parts: Record<string, Tensor> = { pred_loss: lPred, cl_loss: lCl };
-    const unpaired = inputs[unpairedInput(s)];
-    const project = (x: Tensor): Tensor => linear(op.add(x, p[`mod.${s}.emb`]!), p[`mod.${s}.in.w`]!, p[`mod.${s}.in.b`]!);
-    if ((c.structure ?? 0) > 0 && unpaired) {
-      const u = standardise(unpaired, s, p);
-      const uMapped = linear(run(op.add(project(u), p['task.cl']!)).y, p[`${dp}.cl.w`]!, p[`${dp}.cl.b`]!);
-      const lStruct = structureLoss(u, uMapped);
-      loss = op.add(loss, op.mul(lStruct, c.structure!));
-      parts.structure_loss = lStruct;
-    }
-    if ((c.selfWeight ?? 0) > 0 && unpaired) {
-      const u = standardise(unpaired, s, p);
-      // The same keep-mask as the pairs' source (same shape): a denoising reconstruction.
-      const noisy = training && c.dropout > 0 ? dropout(u, inputs[`keep.${s}`]!, c.dropout) : u;
-      const own = linear(run(op.add(project(noisy), p['task.pred']!)).y, p[`mod.${s}.self.w`]!, p[`mod.${s}.self.b`]!);
-      const lSelf = smoothL1(own, u);
-      loss = op.add(loss, op.mul(lSelf, c.selfWeight!));
-      parts.self_loss = lSelf;
-    }
     if (predBranch.balance && clBranch.balance) {
       const balance = op.add(predBranch.balance, clBranch.balance);
       loss = op.add(loss, op.mul(balance, c.balanceWeight));
@@ -158,7 +107,6 @@ export function altMoeModel(c: AltMoeConfig, build: BuildOptions = {}): ModelSpe
   };
 
   const inputsOf = (mods: string[]): TaskSpec['inputs'] => mods.map((m) => ({ name: m, dtype: 'float32', shape: ['N', c.modalities[m]!] }));
-  const withUnpaired = (s: string): TaskSpec['inputs'] => ((c.structure ?? 0) > 0 || (c.selfWeight ?? 0) > 0 ? [{ name: unpairedInput(s), dtype: 'float32', shape: ['N', c.modalities[s]!] }] : []);
   const masksOf = (mods: string[]): TaskSpec['masks'] => (c.dropout > 0 ? mods.map((m) => ({ name: `keep.${m}`, shape: ['N', c.modalities[m]!], p: c.dropout })) : []);
   // With a single loss, the other branch's head and task embedding take no part and are not trained.
   const unused = (name: string): boolean =>
@@ -166,12 +114,11 @@ export function altMoeModel(c: AltMoeConfig, build: BuildOptions = {}): ModelSpe
   const sharedNames = params.filter((p) => (p.name.startsWith('shared.') || p.name.startsWith('task.') || p.name === 'logit_scale') && !unused(p.name)).map((p) => p.name);
   const ownedBy = (s: string, t: string): string[] => params.filter((p) => (p.name.startsWith(`mod.${s}.`) || p.name.startsWith(`${dirPrefix(s, t)}.`)) && !unused(p.name)).map((p) => p.name);
 
-  if (((c.structure ?? 0) > 0 || (c.selfWeight ?? 0) > 0) && c.schedule !== 'alternating') throw new Error('the terms on unpaired items go with the alternating schedule');
   let tasks: TaskSpec[];
   if (c.schedule === 'alternating') {
     tasks = directions.map(([s, t]) => ({
       name: directionName(s, t),
-      inputs: [...inputsOf([s, t]), ...withUnpaired(s)],
+      inputs: inputsOf([s, t]),
       masks: masksOf([s]),
       // Only this direction's projection and heads, plus everything shared, move on its steps.
       trainable: [...ownedBy(s, t), ...sharedNames],

@@ -34,28 +34,6 @@ function standardisation(config: RunConfig, data: PairData[]): Record<string, Fl
   return values;
 }
 
-/**
- * The pairs beside the source modality's unpaired rows (its training rows when it has none), both
- * repeated to the longer count so that every batch holds as many of each and an epoch sees all.
- */
-function withUnpaired(ds: Dataset, s: string, name: string, d: PairData): Dataset {
-  const dim = s === d.a ? d.aDim : d.bDim;
-  const own = s === d.a ? d.unpaired?.a : d.unpaired?.b;
-  const u = own && own.length > 0 ? own : ds[s]!.data as Float32Array;
-  const n = ds[s]!.shape[0]!;
-  const m = u.length / dim;
-  const rows = Math.max(n, m);
-  const tile = (x: Float32Array, count: number, width: number): Float32Array => {
-    const out = new Float32Array(rows * width);
-    for (let i = 0; i < rows; i++) out.set(x.subarray((i % count) * width, (i % count + 1) * width), i * width);
-    return out;
-  };
-  const out: Dataset = {};
-  for (const [k, c] of Object.entries(ds)) out[k] = { dtype: 'float32', shape: [rows, c.shape[1]!], data: tile(c.data as Float32Array, n, c.shape[1]!) };
-  out[name] = { dtype: 'float32', shape: [rows, dim], data: tile(u, m, dim) };
-  return out;
-}
-
 /** Where a training loop records and how long it may go on. */
 interface LoopOptions {
   /** The auto trial (1-based) it trains, whose metrics it records under its own splits; null for a run's own loop. */
@@ -98,8 +76,6 @@ export async function trainLoop(catalog: Catalog, runId: number, config: RunConf
     const rows = trainingRows(d.splits.train, d.aDim);
     const n = d.splits.train.owner.length;
     train[task.name] = { [d.a]: { dtype: 'float32', shape: [n, d.aDim], data: rows.a }, [d.b]: { dtype: 'float32', shape: [n, d.bDim], data: rows.b } };
-    const source = task.inputs.find((i) => i.name.startsWith('unpaired.'));
-    if (source) train[task.name] = withUnpaired(train[task.name]!, mods[0]!, source.name, d);
   }
   const job: TrainJob = {
     dir: config.dir,
