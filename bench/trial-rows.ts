@@ -21,10 +21,15 @@ import { clipartCatalog } from './clipart.ts';
  * GloVe), the default run trained on it as bench:curve trains it (300 s, one thread), then `body`
  * with both. The copy is removed after, unless EXPERIMENT_RUNS names a folder to keep it in: a job
  * found there finished is not trained again, so further variants can be scored on the same runs.
+ * `source` trains on another catalog file and its encoders instead (an experiment's derived vectors).
  */
-export async function eachDefaultRun(arg: string, body: (catalog: Catalog, auto: RunSummary, pairs: number, seed: number) => Promise<void>): Promise<void> {
+export async function eachDefaultRun(
+  arg: string,
+  body: (catalog: Catalog, auto: RunSummary, pairs: number, seed: number) => Promise<void>,
+  source?: { file: string; encoders: { image: string; text: string } },
+): Promise<void> {
   const jobs = arg.split(',').map((j) => j.split(':').map(Number) as [number, number]);
-  const info = await clipartCatalog(path.resolve(import.meta.dirname, 'data'), 6500, { image: ['mobilenet'], text: ['glove'] });
+  const info = source ?? { file: (await clipartCatalog(path.resolve(import.meta.dirname, 'data'), 6500, { image: ['mobilenet'], text: ['glove'] })).file, encoders: { image: 'mobilenet', text: 'glove' } };
   const keep = process.env.EXPERIMENT_RUNS;
   for (const [pairs, seed] of jobs) {
     const work = keep ? path.join(path.resolve(keep), `${pairs}-${seed}`) : fs.mkdtempSync(path.join(os.tmpdir(), 'altmoe-experiment-'));
@@ -38,7 +43,7 @@ export async function eachDefaultRun(arg: string, body: (catalog: Catalog, auto:
     try {
       const auto: RunSummary = fs.existsSync(done)
         ? JSON.parse(fs.readFileSync(done, 'utf8'))
-        : await trainConnector(catalog, { pairs: [['image', 'text']], runsDir: path.join(work, 'runs'), trainPairs: pairs, seed, threads: 1, encoders: { image: 'mobilenet', text: 'glove' }, budgetSeconds: 300 });
+        : await trainConnector(catalog, { pairs: [['image', 'text']], runsDir: path.join(work, 'runs'), trainPairs: pairs, seed, threads: 1, encoders: info.encoders, budgetSeconds: 300 });
       if (keep) fs.writeFileSync(done, JSON.stringify(auto));
       await body(catalog, auto, pairs, seed);
     } finally {
