@@ -69,7 +69,6 @@ if (mode === 'free') {
     }
   }
 } else if (mode === 'run') {
-  const file = derived;
   await eachDefaultRun(
     jobsArg,
     async (catalog, auto, pairs, seed) => {
@@ -89,7 +88,7 @@ if (mode === 'free') {
       };
       console.log(JSON.stringify(out));
     },
-    { file, encoders: BOTH },
+    { file: derived, encoders: BOTH },
   );
 } else {
   // The kept default runs themselves: their own training-free members and trained connector, with the
