@@ -10,21 +10,21 @@
 //   npx tsx bench/spectral-ab.ts free 250:1,500:1 >> bench/experiments/spectral-ab.jsonl
 //   EXPERIMENT_RUNS=/work/runs-spectral npx tsx bench/spectral-ab.ts run 500:1
 //   EXPERIMENT_RUNS=/work/runs npx tsx bench/spectral-ab.ts served 500:1
-// SPECTRAL_CATALOG names the derived catalog (built on first use with K 10, M 64).
+// SPECTRAL_CATALOG names the derived catalog (built on first use with K 10, M 64; delete it to build it
+// again, e.g. after bench/data is rebuilt).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Catalog } from '../src-main/core/catalog/catalog.ts';
 import { normalizeRows } from '../src-main/core/index/exact.ts';
-import { recallOf as baselineRecall } from '../src-main/core/model/baselines/maps.ts';
 import { meanRecall } from '../src-main/core/model/baselines/recall.ts';
 import { tuneBaselines, type TunedBaseline } from '../src-main/core/model/baselines/tuned.ts';
 import { NO_MEMBERS, type MemberName } from '../src-main/core/model/ensemble.ts';
 import { heldOutOnRows } from '../src-main/core/model/ensemble-fit.ts';
 import { comboScore, memberRows, type MemberRows, type Rows } from '../src-main/core/model/ensemble-rows.ts';
 import type { EvalSet } from '../src-main/core/model/eval-set.ts';
-import { columnStats, standardise } from '../src-main/core/model/evaluate.ts';
+import { columnStats, evaluateBaselines, standardise } from '../src-main/core/model/evaluate.ts';
 import type { CrossModalResult } from '../src-main/core/model/retrieval.ts';
 import { runConfig, servedFor } from '../src-main/core/runs/config.ts';
 import { evalSetOf, limitTraining, loadPairData, trainingRows, type PairData } from '../src-main/core/runs/pair-data.ts';
@@ -47,7 +47,10 @@ const RAW = { image: 'mobilenet', text: 'glove' };
 const BOTH = { image: 'mobsue', text: 'glosue' };
 const pairData = (encoders: { image: string; text: string }) => loadPairData(source, { a: 'image', b: 'text', encoders });
 
-/** Baselines tuned on a job's training rows (standardised with their own statistics), as the run tunes them. */
+/**
+ * A job's baselines with their maps (evaluateBaselines keeps only their recall): tuned on the training rows
+ * standardised with their own statistics, as evaluateBaselines tunes them.
+ */
 async function tuned(full: PairData, pairs: number, seed: number): Promise<{ d: PairData; models: TunedBaseline[]; std: (e: EvalSet) => EvalSet }> {
   const d = limitTraining(full, pairs, seed);
   const rows = trainingRows(d.splits.train, d.aDim);
@@ -61,10 +64,9 @@ if (mode === 'free') {
   const sets = { raw: pairData(RAW), spectral: pairData({ image: 'mobspec', text: 'glospec' }), both: pairData(BOTH) };
   for (const [pairs, seed] of jobs) {
     for (const [name, full] of Object.entries(sets)) {
-      const { d, models, std } = await tuned(full, pairs, seed);
-      const test = std(evalSetOf(d, 'test'));
-      const out: Record<string, unknown> = {};
-      for (const m of models) out[m.name] = { val: round(m.valScore), ...recall(await baselineRecall(m.maps, test)) };
+      const d = limitTraining(full, pairs, seed);
+      const results = await evaluateBaselines(trainingRows(d.splits.train, d.aDim), evalSetOf(d, 'val'), evalSetOf(d, 'test'), { a: d.aDim, b: d.bDim });
+      const out = Object.fromEntries(Object.entries(results).map(([n, b]) => [n, { val: round(b.valScore), ...recall(b.result) }]));
       console.log(JSON.stringify({ mode, pairs, seed, vectors: name, ...out }));
     }
   }
