@@ -4,7 +4,7 @@
 // target encoder's own space. One training task per direction, trained in turn (alternating), or one
 // task per modality pair with both directions summed (joint).
 import type { Tensor } from '../onnx/graph.ts';
-import { dropout, infoNCE, l2Normalize, linear, logSoftmax, mse, smoothL1 } from '../onnx/nn.ts';
+import { dropout, infoNCE, linear, mse, smoothL1 } from '../onnx/nn.ts';
 import * as op from '../onnx/ops.ts';
 import type { ForwardResult, ModelSpec, ParamSpec, TaskSpec } from '../train/spec.ts';
 import { mlpParams, mlpStack, moeParams, moeStack, type BuildOptions } from './moe.ts';
@@ -31,74 +31,6 @@ export interface AltMoeConfig {
   /** Dropout on the input vectors. */
   dropout: number;
   balanceWeight: number;
-  /**
-   * Weight of distillation from a neighbour teacher (absent or 0: off): each batch's contrastive
-   * logits kept close, both ways (KL), to those of the teacher's targets for the same rows.
-   */
-  distill?: number;
-  /**
-   * Weight of SOTAlign's KLOT term (absent or 0: off): on a batch of unpaired source items and one
-   * of unpaired target items, the OT plan of their mapped affinities kept close to a teacher's.
-   */
-  klot?: number;
-  /** Sinkhorn iterations of the KLOT plans (default 20, where SOTAlign's code runs 100: every iteration adds two log-softmaxes per plan to each step). */
-  sinkhornIterations?: number;
-}
-
-export const unpairedInput = (m: string): string => `unpaired.${m}`;
-/** The teacher's view of a modality's unpaired rows (their cosines are the teacher's affinities). */
-export const teacherView = (m: string): string => `teacherview.${m}`;
-/** Width of the teacher's views: CCA's largest number of components, fewer zero-padded (cosines unchanged). */
-export const TEACHER_VIEW_WIDTH = 256;
-
-/** Entropic regularisation of the student's and the teacher's plans (SOTAlign's defaults). */
-const KLOT_EPS_STUDENT = 0.05;
-const KLOT_EPS_TEACHER = 0.005;
-
-/**
- * Log of the entropic OT plan (Sinkhorn in log space, rows and columns normalised in turn; a square
- * batch, so the plan times N) between the rows and the columns of an affinity matrix. No gradient
- * flows through it.
- */
-function sinkhornLog(affinity: Tensor, eps: number, iterations: number): Tensor {
-  let x = op.div(op.stopGradient(affinity), eps);
-  for (let i = 0; i < iterations; i++) x = logSoftmax(logSoftmax(x, 1), 0);
-  // Half a row step on top of the last column step: both marginals nearly met.
-  return op.mul(op.add(x, logSoftmax(x, 1)), 0.5);
-}
-
-/**
- * KLOT (SOTAlign, arXiv 2602.23353): KL(P_teacher || P_student) of the two affinities' OT plans;
- * its gradient (P_student - P_teacher) / eps on the student's affinities (the paper's Theorem 5.1),
- * not backpropagated through Sinkhorn.
- */
-function klotLoss(student: Tensor, teacher: Tensor, iterations: number): Tensor {
-  const ls = sinkhornLog(student, KLOT_EPS_STUDENT, iterations);
-  const lt = sinkhornLog(teacher, KLOT_EPS_TEACHER, iterations);
-  const qs = op.exp(ls);
-  const qt = op.exp(lt);
-  const perRow = (x: Tensor): Tensor => op.reduceMean(op.reduceSum(x, [1]), [0]);
-  const value = perRow(op.mul(qt, op.sub(lt, ls)));
-  const surrogate = op.div(perRow(op.mul(op.stopGradient(op.sub(qs, qt)), student)), KLOT_EPS_STUDENT);
-  return op.add(op.stopGradient(op.sub(value, surrogate)), surrogate);
-}
-
-/** The teacher's target of each training row, in the target modality's space: fed only to training. */
-export const teacherInput = (t: string): string => `teacher.${t}`;
-
-/**
- * KL(teacher || student) over a batch's in-batch logits, averaged over rows and over columns: the
- * student's are the mapped rows against the targets, the teacher's its targets against the same.
- */
-function distillLoss(mapped: Tensor, teacher: Tensor, tgt: Tensor, scale: Tensor, teacherScale: number): Tensor {
-  const nt = op.transpose(l2Normalize(tgt, -1), [1, 0]);
-  const student = op.mul(op.matmul(l2Normalize(mapped, -1), nt), scale);
-  const given = op.stopGradient(op.mul(op.matmul(l2Normalize(teacher, -1), nt), teacherScale));
-  const kl = (axis: number): Tensor => {
-    const lp = op.stopGradient(logSoftmax(given, axis));
-    return op.reduceMean(op.reduceSum(op.mul(op.exp(lp), op.sub(lp, logSoftmax(student, axis))), [axis]), [0]);
-  };
-  return op.mul(op.add(kl(1), kl(0)), 0.5);
 }
 
 export const directionName = (s: string, t: string): string => `${s}->${t}`;
@@ -166,22 +98,6 @@ export function altMoeModel(c: AltMoeConfig, build: BuildOptions = {}): ModelSpe
     const lCl = infoNCE(mapped, tgt, scale);
     let loss = c.loss === 'pred' ? op.mul(lPred, c.predWeight) : c.loss === 'cl' ? lCl : op.add(op.mul(lPred, c.predWeight), lCl);
     const parts: Record<string, Tensor> = { pred_loss: lPred, cl_loss: lCl };
-    const teacher = inputs[teacherInput(t)];
-    if ((c.distill ?? 0) > 0 && teacher) {
-      const lKd = distillLoss(mapped, standardise(teacher, t, p), tgt, scale, 1 / c.temperature);
-      loss = op.add(loss, op.mul(lKd, c.distill!));
-      parts.kd_loss = lKd;
-    }
-    const us = inputs[unpairedInput(s)];
-    const ut = inputs[unpairedInput(t)];
-    if ((c.klot ?? 0) > 0 && us && ut) {
-      const project = (x: Tensor): Tensor => linear(op.add(x, p[`mod.${s}.emb`]!), p[`mod.${s}.in.w`]!, p[`mod.${s}.in.b`]!);
-      const uMapped = linear(run(op.add(project(standardise(us, s, p)), p['task.cl']!)).y, p[`${dp}.cl.w`]!, p[`${dp}.cl.b`]!);
-      const cosines = (x: Tensor, y: Tensor): Tensor => op.matmul(l2Normalize(x, -1), op.transpose(l2Normalize(y, -1), [1, 0]));
-      const lOt = klotLoss(cosines(uMapped, standardise(ut, t, p)), cosines(inputs[teacherView(s)]!, inputs[teacherView(t)]!), c.sinkhornIterations ?? 20);
-      loss = op.add(loss, op.mul(lOt, c.klot!));
-      parts.klot_loss = lOt;
-    }
     if (predBranch.balance && clBranch.balance) {
       const balance = op.add(predBranch.balance, clBranch.balance);
       loss = op.add(loss, op.mul(balance, c.balanceWeight));
@@ -191,16 +107,6 @@ export function altMoeModel(c: AltMoeConfig, build: BuildOptions = {}): ModelSpe
   };
 
   const inputsOf = (mods: string[]): TaskSpec['inputs'] => mods.map((m) => ({ name: m, dtype: 'float32', shape: ['N', c.modalities[m]!] }));
-  const withTeacher = (t: string): TaskSpec['inputs'] => ((c.distill ?? 0) > 0 ? [{ name: teacherInput(t), dtype: 'float32', shape: ['N', c.modalities[t]!] }] : []);
-  const withUnpaired = (s: string, t: string): TaskSpec['inputs'] =>
-    (c.klot ?? 0) > 0
-      ? [
-          { name: unpairedInput(s), dtype: 'float32', shape: ['N', c.modalities[s]!] },
-          { name: unpairedInput(t), dtype: 'float32', shape: ['N', c.modalities[t]!] },
-          { name: teacherView(s), dtype: 'float32', shape: ['N', TEACHER_VIEW_WIDTH] },
-          { name: teacherView(t), dtype: 'float32', shape: ['N', TEACHER_VIEW_WIDTH] },
-        ]
-      : [];
   const masksOf = (mods: string[]): TaskSpec['masks'] => (c.dropout > 0 ? mods.map((m) => ({ name: `keep.${m}`, shape: ['N', c.modalities[m]!], p: c.dropout })) : []);
   // With a single loss, the other branch's head and task embedding take no part and are not trained.
   const unused = (name: string): boolean =>
@@ -208,12 +114,11 @@ export function altMoeModel(c: AltMoeConfig, build: BuildOptions = {}): ModelSpe
   const sharedNames = params.filter((p) => (p.name.startsWith('shared.') || p.name.startsWith('task.') || p.name === 'logit_scale') && !unused(p.name)).map((p) => p.name);
   const ownedBy = (s: string, t: string): string[] => params.filter((p) => (p.name.startsWith(`mod.${s}.`) || p.name.startsWith(`${dirPrefix(s, t)}.`)) && !unused(p.name)).map((p) => p.name);
 
-  if (((c.distill ?? 0) > 0 || (c.klot ?? 0) > 0) && c.schedule !== 'alternating') throw new Error('distillation and KLOT go with the alternating schedule');
   let tasks: TaskSpec[];
   if (c.schedule === 'alternating') {
     tasks = directions.map(([s, t]) => ({
       name: directionName(s, t),
-      inputs: [...inputsOf([s, t]), ...withTeacher(t), ...withUnpaired(s, t)],
+      inputs: inputsOf([s, t]),
       masks: masksOf([s]),
       // Only this direction's projection and heads, plus everything shared, move on its steps.
       trainable: [...ownedBy(s, t), ...sharedNames],

@@ -4,10 +4,9 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Catalog } from '../catalog/catalog.ts';
-import { altMoeModel, normParams, TEACHER_VIEW_WIDTH } from '../model/altmoe.ts';
+import { altMoeModel, normParams } from '../model/altmoe.ts';
 import { microScore } from '../model/baselines/recall.ts';
-import { columnStats, evaluateConnector, standardise } from '../model/evaluate.ts';
-import { tuneBaselines } from '../model/baselines/tuned.ts';
+import { columnStats, evaluateConnector } from '../model/evaluate.ts';
 import type { CrossModalResult } from '../model/retrieval.ts';
 import type { Provider } from '../onnx/runtime.ts';
 import type { Dataset } from '../train/data.ts';
@@ -18,7 +17,6 @@ import { BEST_FILE, RunConfig } from './config.ts';
 import { evaluateTest, flatten } from './evaluate-pair.ts';
 import { RunEvent, RunSummary } from './events.ts';
 import { evalSetOf, trainingRows, type PairData } from './pair-data.ts';
-import { neighbourTeacher } from './teacher.ts';
 import { metricName, metricSplit } from '../../../src-shared/metric-keys.ts';
 
 function standardisation(config: RunConfig, data: PairData[]): Record<string, Float32Array> {
@@ -34,60 +32,6 @@ function standardisation(config: RunConfig, data: PairData[]): Record<string, Fl
     }
   }
   return values;
-}
-
-const ccaTeachers = new WeakMap<PairData, Promise<{ a: (x: Float32Array) => Promise<Float32Array>; b: (x: Float32Array) => Promise<Float32Array> }>>();
-
-/** SOTAlign's linear teacher: the CCA member tuned on val, as maps of raw a and b rows (one per pair data, shared by trials). */
-function ccaTeacher(d: PairData): Promise<{ a: (x: Float32Array) => Promise<Float32Array>; b: (x: Float32Array) => Promise<Float32Array> }> {
-  const cached = ccaTeachers.get(d);
-  if (cached) return cached;
-  const made = (async () => {
-    const rows = trainingRows(d.splits.train, d.aDim);
-    const sa = columnStats(rows.a, d.aDim);
-    const sb = columnStats(rows.b, d.bDim);
-    const val = evalSetOf(d, 'val');
-    const tuned = await tuneBaselines(
-      { a: standardise(rows.a, sa.mean, sa.invstd), b: standardise(rows.b, sb.mean, sb.invstd), dims: { a: d.aDim, b: d.bDim } },
-      { ...val, aVecs: standardise(val.aVecs, sa.mean, sa.invstd), bVecs: standardise(val.bVecs, sb.mean, sb.invstd) },
-    );
-    const cca = tuned.find((t) => t.name === 'cca')!;
-    return { a: async (x: Float32Array) => cca.maps.aToB.query(standardise(x, sa.mean, sa.invstd)), b: async (x: Float32Array) => cca.maps.aToB.gallery(standardise(x, sb.mean, sb.invstd)) };
-  })();
-  ccaTeachers.set(d, made);
-  return made;
-}
-
-/**
- * The pairs beside unpaired rows of both modalities and the CCA teacher's view of them, every
- * column repeated to the longest count (each with its own period, so rows of different columns are
- * unrelated) so that an epoch sees every unpaired item.
- */
-async function withKlotColumns(ds: Dataset, s: string, t: string, d: PairData): Promise<Dataset> {
-  const teacher = await ccaTeacher(d);
-  const side = (m: string) => (m === d.a ? { dim: d.aDim, rows: d.unpaired?.a, view: teacher.a } : { dim: d.bDim, rows: d.unpaired?.b, view: teacher.b });
-  const columns: Record<string, { data: Float32Array; width: number }> = {};
-  for (const [k, c] of Object.entries(ds)) columns[k] = { data: c.data as Float32Array, width: c.shape[1]! };
-  for (const m of [s, t]) {
-    const { dim, rows, view } = side(m);
-    if (!rows || rows.length === 0) throw new Error(`KLOT needs unpaired ${m} items`);
-    columns[`unpaired.${m}`] = { data: rows, width: dim };
-    const v = await view(rows);
-    const n = rows.length / dim;
-    const k = v.length / n;
-    const padded = new Float32Array(n * TEACHER_VIEW_WIDTH);
-    for (let i = 0; i < n; i++) padded.set(v.subarray(i * k, (i + 1) * k), i * TEACHER_VIEW_WIDTH);
-    columns[`teacherview.${m}`] = { data: padded, width: TEACHER_VIEW_WIDTH };
-  }
-  const count = Math.max(...Object.values(columns).map((c) => c.data.length / c.width));
-  const out: Dataset = {};
-  for (const [k, c] of Object.entries(columns)) {
-    const n = c.data.length / c.width;
-    const data = new Float32Array(count * c.width);
-    for (let i = 0; i < count; i++) data.set(c.data.subarray((i % n) * c.width, ((i % n) + 1) * c.width), i * c.width);
-    out[k] = { dtype: 'float32', shape: [count, c.width], data };
-  }
-  return out;
 }
 
 /** Where a training loop records and how long it may go on. */
@@ -132,13 +76,6 @@ export async function trainLoop(catalog: Catalog, runId: number, config: RunConf
     const rows = trainingRows(d.splits.train, d.aDim);
     const n = d.splits.train.owner.length;
     train[task.name] = { [d.a]: { dtype: 'float32', shape: [n, d.aDim], data: rows.a }, [d.b]: { dtype: 'float32', shape: [n, d.bDim], data: rows.b } };
-    if (task.inputs.some((i) => i.name.startsWith('teacherview.'))) train[task.name] = await withKlotColumns(train[task.name]!, mods[0]!, mods[1]!, d);
-    const teacher = task.inputs.find((i) => i.name.startsWith('teacher.'));
-    if (teacher) {
-      const [s, t] = mods[0] === d.a ? [rows.a, rows.b] : [rows.b, rows.a];
-      const [ds, dt] = mods[0] === d.a ? [d.aDim, d.bDim] : [d.bDim, d.aDim];
-      train[task.name]![teacher.name] = { dtype: 'float32', shape: [n, dt], data: await neighbourTeacher(s, t, d.splits.train.owner, ds, dt) };
-    }
   }
   const job: TrainJob = {
     dir: config.dir,
