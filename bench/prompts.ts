@@ -1,7 +1,7 @@
 // Real audio-caption data for the quality benchmarks: Debian's Asterisk prompts with their
 // transcripts (src-main/core/demo/prompts.ts), embedded by the npm-built encoders (Basic Pitch or the
 // speech encoder for the sound, GloVe for the words). Built once per audio encoder into bench/data/
-// (ignored by git) and reused; the audio encoder is registered as "audio" so runs name it alike.
+// (ignored by git) and reused; the audio encoder is registered under its kind ("basic-pitch", "speech").
 import fs from 'node:fs';
 import path from 'node:path';
 import { Catalog } from '../src-main/core/catalog/catalog.ts';
@@ -46,17 +46,28 @@ async function basePromptsCatalog(dir: string, audio: AudioEncoderKind): Promise
   if (fs.existsSync(done)) return { ...info, drawn: fs.readFileSync(manifest, 'utf8').trim().split('\n').length };
   fs.mkdirSync(dir, { recursive: true });
   for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
-  const drawn = writePromptsManifest(manifest);
   const catalog = Catalog.open(file);
+  let drawn: number;
   try {
-    await importDataset(catalog, 'manifest', manifest, { root: PROMPTS_DIR, name: 'prompts', hashMedia: false });
-    await addEncoder(catalog, AUDIO_ENCODERS[audio].make(path.join(dir, audio)).dir, { name: audio });
     await addEncoder(catalog, makeGloveEncoder(path.join(dir, 'glove'), { words: 100_000 }).dir, { name: 'glove' });
-    await runEmbedJob(catalog, { encoder: audio });
-    await runEmbedJob(catalog, { encoder: 'glove' });
+    drawn = await addPrompts(catalog, dir, manifest, audio, audio);
   } finally {
     catalog.close();
   }
   fs.writeFileSync(done, new Date().toISOString());
   return { ...info, drawn };
+}
+
+/**
+ * Imports the prompts into an open catalog that has GloVe registered as "glove": dataset "prompts"
+ * from a manifest written to `manifest`, the sound embedded by the `audio` encoder (built in `dir`,
+ * registered as `name`), the transcripts by GloVe. Returns how many prompts were drawn.
+ */
+export async function addPrompts(catalog: Catalog, dir: string, manifest: string, audio: AudioEncoderKind, name: string): Promise<number> {
+  const drawn = writePromptsManifest(manifest);
+  await importDataset(catalog, 'manifest', manifest, { root: PROMPTS_DIR, name: 'prompts', hashMedia: false });
+  await addEncoder(catalog, AUDIO_ENCODERS[audio].make(path.join(dir, audio)).dir, { name });
+  await runEmbedJob(catalog, { encoder: name });
+  await runEmbedJob(catalog, { encoder: 'glove' });
+  return drawn;
 }

@@ -8,15 +8,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Catalog } from '../src-main/core/catalog/catalog.ts';
-import { importDataset } from '../src-main/core/datasets/import.ts';
-import { PROMPTS_DIR, writePromptsManifest } from '../src-main/core/demo/prompts.ts';
-import { runEmbedJob } from '../src-main/core/encoders/embed-job.ts';
-import { makeSpeechEncoder } from '../src-main/core/encoders/speech.ts';
-import { addEncoder } from '../src-main/core/encoders/registry.ts';
 import type { CrossModalResult } from '../src-main/core/model/retrieval.ts';
 import { trainConnector } from '../src-main/core/runs/run.ts';
 import type { Modality } from '../src-shared/types.ts';
 import { clipartCatalog } from './clipart.ts';
+import { addPrompts } from './prompts.ts';
 
 const DATA = path.resolve(import.meta.dirname, 'data');
 const MODES: Record<string, [Modality, Modality][]> = { both: [['image', 'text'], ['audio', 'text']], image: [['image', 'text']], audio: [['audio', 'text']] };
@@ -31,12 +27,7 @@ async function joinedCatalog(): Promise<string> {
   fs.copyFileSync(clipart.file, file);
   const catalog = Catalog.open(file, { create: false });
   try {
-    const manifest = path.join(DATA, 'clipart-prompts.jsonl');
-    writePromptsManifest(manifest);
-    await importDataset(catalog, 'manifest', manifest, { root: PROMPTS_DIR, name: 'prompts', hashMedia: false });
-    await addEncoder(catalog, makeSpeechEncoder(path.join(DATA, 'speech')).dir, { name: 'audio' });
-    await runEmbedJob(catalog, { encoder: 'audio' });
-    await runEmbedJob(catalog, { encoder: 'glove' });
+    await addPrompts(catalog, DATA, path.join(DATA, 'clipart-prompts.jsonl'), 'speech', 'audio');
   } finally {
     catalog.close();
   }
