@@ -11,7 +11,7 @@ import type { MemberName } from '../src-main/core/model/ensemble.ts';
 import { heldOutOnRows } from '../src-main/core/model/ensemble-fit.ts';
 import { comboScore, memberRows, type MemberRows, type Rows } from '../src-main/core/model/ensemble-rows.ts';
 import type { EvalSet } from '../src-main/core/model/eval-set.ts';
-import { runConfig, servedFor } from '../src-main/core/runs/config.ts';
+import { runConfig, servedWith } from '../src-main/core/runs/config.ts';
 import { evalSetOf } from '../src-main/core/runs/pair-data.ts';
 import { runData } from '../src-main/core/runs/plan.ts';
 import { bestTrials, concatRows, eachDefaultRun, trialRows } from './trial-rows.ts';
@@ -26,7 +26,7 @@ await eachDefaultRun(process.argv[2]!, async (catalog, auto, pairs, seed) => {
   const d = (await runData(catalog, config))[0]!;
   const sets: Record<'val' | 'test', EvalSet> = { val: evalSetOf(d, 'val'), test: evalSetOf(d, 'test') };
   const trials = bestTrials(catalog, auto.runId, config);
-  const served = servedFor(config, trials[0]!.values, d.a, d.b);
+  const served = servedWith(config, trials[0]!.values, d.a, d.b);
   const rows = { chosen: { val: {} as Rows, test: {} as Rows }, committee: { val: {} as Rows, test: {} as Rows } };
   for (const split of ['val', 'test'] as const) {
     for (const m of FREE) rows.chosen[split][m] = rows.committee[split][m] = await memberRows(served, served.ensemble, m, sets[split]);

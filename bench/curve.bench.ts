@@ -24,7 +24,7 @@ import type { CrossModalResult } from '../src-main/core/model/retrieval.ts';
 import { clipartCatalog, CLIPART_ENCODERS, type ClipartImageEncoder, type ClipartTextEncoder } from './clipart.ts';
 import { AUDIO_ENCODERS, promptsCatalog, type AudioEncoderKind } from './prompts.ts';
 import { AUTO } from '../src-main/core/model/presets.ts';
-import { runConfig, runParams, servedFor } from '../src-main/core/runs/config.ts';
+import { runConfig, servedFor } from '../src-main/core/runs/config.ts';
 import { runData } from '../src-main/core/runs/plan.ts';
 import { evalSetOf } from '../src-main/core/runs/pair-data.ts';
 import { evaluateServed } from '../src-main/core/model/served.ts';
@@ -107,7 +107,7 @@ async function worker(jobs: [number, number][]): Promise<void> {
       // The same run's served ensemble without QB-Norm, and its trained connector alone, on test.
       const config = runConfig(catalog, auto.runId);
       const data = await runData(catalog, config);
-      const servedRun = servedFor(config, runParams(config), PAIR[0], PAIR[1]);
+      const servedRun = servedFor(config, PAIR[0], PAIR[1]);
       const testSet = evalSetOf(data[0]!, 'test');
       const noQb = await evaluateServed({ ...servedRun, ensemble: { ...servedRun.ensemble, hub: undefined } }, testSet);
       // The trained connector with no training-free member: both of its directions (each query meets

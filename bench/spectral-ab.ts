@@ -26,7 +26,7 @@ import { comboScore, memberRows, type MemberRows, type Rows } from '../src-main/
 import type { EvalSet } from '../src-main/core/model/eval-set.ts';
 import { columnStats, evaluateBaselines, standardise } from '../src-main/core/model/evaluate.ts';
 import type { CrossModalResult } from '../src-main/core/model/retrieval.ts';
-import { runConfig, servedFor } from '../src-main/core/runs/config.ts';
+import { runConfig, servedWith } from '../src-main/core/runs/config.ts';
 import { evalSetOf, limitTraining, loadPairData, trainingRows, type PairData } from '../src-main/core/runs/pair-data.ts';
 import { runData } from '../src-main/core/runs/plan.ts';
 import { clipartCatalog } from './clipart.ts';
@@ -118,7 +118,7 @@ if (mode === 'free') {
       };
     };
     const trials = bestTrials(catalog, auto.runId, config);
-    const served = servedFor(config, trials[0]!.values, d.a, d.b);
+    const served = servedWith(config, trials[0]!.values, d.a, d.b);
     const variants: Record<string, { val: Rows; test: Rows }> = { plain: { val: {}, test: {} }, cca: { val: {}, test: {} }, cca_ridge: { val: {}, test: {} } };
     for (const split of ['val', 'test'] as const) {
       const plain: Rows = {};

@@ -10,7 +10,7 @@ import { memberRows, sideBySide, type MemberRows } from '../src-main/core/model/
 import type { EvalSet } from '../src-main/core/model/eval-set.ts';
 import { AUTO } from '../src-main/core/model/presets.ts';
 import { crossModalRecall, type CrossModalResult } from '../src-main/core/model/retrieval.ts';
-import { runParams, servedFor, type RunConfig } from '../src-main/core/runs/config.ts';
+import { runParams, servedWith, type RunConfig } from '../src-main/core/runs/config.ts';
 import type { RunSummary } from '../src-main/core/runs/events.ts';
 import { trainConnector } from '../src-main/core/runs/run.ts';
 import { metricSplit } from '../src-shared/metric-keys.ts';
@@ -76,7 +76,7 @@ export interface Recall {
 
 /** One parameter set's connector and reverse members on a set, as the served graphs give them. */
 export async function trialRows(config: RunConfig, values: Values, set: EvalSet): Promise<TrialRows> {
-  const base = servedFor({ ...config, served: null }, values, set.a, set.b);
+  const base = servedWith({ ...config, served: null }, values, set.a, set.b);
   return { connector: await memberRows(base, base.ensemble, 'connector', set), reverse: await memberRows(base, base.ensemble, 'reverse', set) };
 }
 

@@ -45,7 +45,7 @@ try {
   const run = await trainConnector(catalog, { pairs: MODES[mode]!, runsDir: path.join(work, 'runs'), trainPairs: Number(pairsArg), seed: Number(seedArg), threads: 1, encoders: { image: 'mobilenet', text: 'glove', audio: 'audio' }, budgetSeconds: 300 });
   const pct = (x: number): number => Math.round(x * 1000) / 10;
   const summary = (r: CrossModalResult): number[] => [pct(r.forward.r1), pct(r.backward.r1), Math.round(r.rsum * 10) / 10];
-  const out: Record<string, unknown> = { mode, pairs: Number(pairsArg), seed: Number(seedArg), seconds: Math.round((Date.now() - started) / 1000), trial: run.auto?.trial, served: Object.fromEntries(Object.entries(run.auto?.pairs ?? {}).map(([k, v]) => [k, v.served])) };
+  const out: Record<string, unknown> = { mode, pairs: Number(pairsArg), seed: Number(seedArg), seconds: Math.round((Date.now() - started) / 1000), trial: run.auto?.trial, trials: Object.fromEntries(Object.entries(run.auto?.pairs ?? {}).map(([k, v]) => [k, v.trial])), served: Object.fromEntries(Object.entries(run.auto?.pairs ?? {}).map(([k, v]) => [k, v.served])) };
   for (const [pair, t] of Object.entries(run.test)) out[pair] = { served: summary(t.connector), baselines: Object.fromEntries(Object.entries(t.baselines).map(([n, b]) => [n, summary(b.result)])) };
   console.log(JSON.stringify(out));
 } finally {

@@ -3,12 +3,12 @@
 // both build and parse them here, never by hand:
 //   train | trialN.train            step > 0: `loss <direction>` per direction, `lr`
 //   val | trialN.val                step > 0: score, rsum (micro-averaged over pairs)
-//   val.<pair> | trialN.val.<pair>  step > 0: each pair's recall at that step (fwd_r1 ... rsum)
+//   val.<pair> | trialN.val.<pair>  step > 0: each pair's recall at that step (fwd_r1 ... rsum, score)
 //   trialN                          an auto trial's best score and the seconds it took
 //   <test|val>.<pair>               step 0: the held-out evaluation of what the run serves (items, captions)
 //   <test|val>.<pair>.pred-head     step 0: the same of the prediction head (altmoe eval --head pred)
 //   <test|val>.<pair>.baseline.<n>  step 0: each tuned baseline (val_score, hp_* settings)
-//   val.<pair>.served               step 0: the served ensemble on val (score, w_*, wb2a_*, alone_*)
+//   val.<pair>.served               step 0: the served ensemble on val (score, trial, w_*, wb2a_*, alone_*)
 // A pair is "<a>-<b>" of two modalities.
 
 /** The split a finished run is evaluated on (test by default; `altmoe eval --split` may ask for another). */

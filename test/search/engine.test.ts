@@ -85,7 +85,7 @@ describe('search by catalog item', () => {
     expect(config.served?.['image-text']).toBeDefined();
     const img = vectorsOf(c, 'img-enc');
     const txt = vectorsOf(c, 'txt-enc');
-    const served = servedFor(config, runParams(config), 'image', 'text');
+    const served = servedFor(config, 'image', 'text');
     const q = await (await queryMapper(served, 'image', 'text')).map(img.vecs.subarray(5 * DIMS.image, 6 * DIMS.image));
     const gallery = await galleryMapper(served, 'text');
     const g = await gallery.map(txt.vecs);

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Modality } from '../../../src-shared/types.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { EncoderRow } from '../catalog/repos/encoders.ts';
-import { runConfig, runParams, servedFor, type RunConfig } from '../runs/config.ts';
+import { runConfig, servedFor, type RunConfig } from '../runs/config.ts';
 import { UserError } from '../util/errors.ts';
 import { normalizeRows } from '../index/exact.ts';
 import { galleryMapper, queryMapper } from '../model/served.ts';
@@ -69,7 +69,6 @@ export async function mapRows(catalog: Catalog, s: MapSource): Promise<MapRows> 
     return { key: sourceKey(s), stamp, ids: rows.ids, unit: rows.unit, dim: e.dim, space: e.name };
   }
   const config = runOf(catalog, s.run);
-  const values = runParams(config);
   const target = config.pairs[0]![1];
   // Every modality paired with the target directly, the target itself first.
   const others = [...new Set(config.pairs.flatMap(([a, b]) => (a === target ? [b] : b === target ? [a] : [])))];
@@ -79,7 +78,7 @@ export async function mapRows(catalog: Catalog, s: MapSource): Promise<MapRows> 
     const e = encoderOf(catalog, config.encoders[m]!.name);
     const rows = await encoderRows(catalog, e);
     if (rows.ids.length === 0) continue;
-    const served = servedFor(config, values, m === target ? others[0]! : m, target);
+    const served = servedFor(config, m === target ? others[0]! : m, target);
     const mapper = await (m === target ? galleryMapper(served, target) : queryMapper(served, m, target));
     try {
       // The graphs take the vectors as stored (they standardise them as in training), as search does.

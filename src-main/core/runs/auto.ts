@@ -12,7 +12,7 @@ import { fitEnsemble } from '../model/ensemble-fit.ts';
 import type { Provider } from '../onnx/runtime.ts';
 import { CHECKPOINT_FILE } from '../train/checkpoint.ts';
 import { writeSafetensors } from '../util/safetensors.ts';
-import { BEST_FILE, ENSEMBLE_FILE, runParams, saveRunConfig, type RunConfig } from './config.ts';
+import { BEST_FILE, ENSEMBLE_FILE, pairBestFile, runParams, saveRunConfig, type RunConfig } from './config.ts';
 import type { AutoReport, RunEvent, RunSummary } from './events.ts';
 import { finishRun, trainLoop } from './loop.ts';
 import { evalSetOf, trainingRows, type PairData } from './pair-data.ts';
@@ -59,7 +59,9 @@ export async function runAuto(catalog: Catalog, runId: number, config: RunConfig
   // The run becomes its best trial: its model settings, its best checkpoint in the run's folder.
   for (const f of [BEST_FILE, CHECKPOINT_FILE]) fs.copyFileSync(path.join(chosen.dir, f), path.join(config.dir, f));
   let final: RunConfig = { ...config, model: chosen.model, optimizer: chosen.optimizer };
-  const values = runParams(final);
+  // With several pairs, each pair serves the best checkpoint of any trial on its own val queries.
+  const own = pairTrials(catalog, runId, config, data, best);
+  for (const [key, t] of own) fs.copyFileSync(path.join(trialConfig(config, t.index).dir, pairBestFile(key)), path.join(config.dir, pairBestFile(key)));
   const spec = altMoeModel(final.model);
   const served: Record<string, EnsembleConfig> = {};
   const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
@@ -67,10 +69,11 @@ export async function runAuto(catalog: Catalog, runId: number, config: RunConfig
   for (const d of data) {
     const key = `${d.a}-${d.b}`;
     const rows = trainingRows(d.splits.train, d.aDim);
+    const values = runParams(final, 'best', key);
     const fit = await fitEnsemble(spec, values, { a: d.a, b: d.b, trainA: rows.a, trainB: rows.b, val: evalSetOf(d, 'val'), joint: d.joint !== undefined, ...(d.unpaired ? { unpaired: d.unpaired } : {}) }, config.seed);
     served[key] = fit.ensemble;
     for (const [n, x] of Object.entries(fit.tensors)) tensors[`${key}/${n}`] = { shape: [x.length], data: x };
-    report[key] = { served: describeServed(fit.ensemble), weights: fit.ensemble.weights, weightsB2a: fit.ensemble.weightsB2a ?? fit.ensemble.weights, hub: { a2b: fit.ensemble.hub?.a2b?.beta ?? 0, b2a: fit.ensemble.hub?.b2a?.beta ?? 0 }, single: fit.single, valScore: fit.valScore, weighing: fit.weighing, unpaired: { [d.a]: (d.unpaired?.a.length ?? 0) / d.aDim, [d.b]: (d.unpaired?.b.length ?? 0) / d.bDim } };
+    report[key] = { trial: (own.get(key) ?? best).index + 1, served: describeServed(fit.ensemble), weights: fit.ensemble.weights, weightsB2a: fit.ensemble.weightsB2a ?? fit.ensemble.weights, hub: { a2b: fit.ensemble.hub?.a2b?.beta ?? 0, b2a: fit.ensemble.hub?.b2a?.beta ?? 0 }, single: fit.single, valScore: fit.valScore, weighing: fit.weighing, unpaired: { [d.a]: (d.unpaired?.a.length ?? 0) / d.aDim, [d.b]: (d.unpaired?.b.length ?? 0) / d.bDim } };
   }
   writeSafetensors(path.join(config.dir, ENSEMBLE_FILE), tensors);
   final = { ...final, served };
@@ -79,7 +82,7 @@ export async function runAuto(catalog: Catalog, runId: number, config: RunConfig
   catalog.write(() => {
     saveRunConfig(catalog, runId, final, Date.now());
     catalog.metrics.record(runId, best.step, metricSplit.val(), { score: bestScore, rsum: bestRsum, chosen_trial: best.index + 1 });
-    for (const [key, r] of Object.entries(report)) catalog.metrics.record(runId, 0, metricSplit.served(key), { score: r.valScore, ...Object.fromEntries(Object.entries(r.weights).map(([m, w]) => [metricName.weight(m), w])), ...Object.fromEntries(Object.entries(r.weightsB2a).map(([m, w]) => [metricName.weightB2a(m), w])), hub_a2b: r.hub.a2b, hub_b2a: r.hub.b2a, ...Object.fromEntries(Object.entries(r.single).map(([m, s]) => [metricName.alone(m), s])) });
+    for (const [key, r] of Object.entries(report)) catalog.metrics.record(runId, 0, metricSplit.served(key), { score: r.valScore, trial: r.trial, ...Object.fromEntries(Object.entries(r.weights).map(([m, w]) => [metricName.weight(m), w])), ...Object.fromEntries(Object.entries(r.weightsB2a).map(([m, w]) => [metricName.weightB2a(m), w])), hub_a2b: r.hub.a2b, hub_b2a: r.hub.b2a, ...Object.fromEntries(Object.entries(r.single).map(([m, s]) => [metricName.alone(m), s])) });
   });
   onEvent({ type: 'chosen', trial: best.index + 1, settings: describeTrial(config.auto!.trials[best.index]!), pairs: report });
   const summary = await finishRun(catalog, runId, final, data, { completed: true, bestStep: best.step, bestValScore: bestScore, stoppedEarly: false });
@@ -95,4 +98,26 @@ function bestTrial(catalog: Catalog, runId: number, n: number): { index: number;
     if (index < n && (!best || m.value > best.score)) best = { index, score: m.value, step: m.step };
   }
   return best;
+}
+
+/**
+ * Per pair of a run of several, the trial whose checkpoint is best on that pair's val queries (the
+ * trial loops keep it, loop.ts). Empty for one pair, or when a trial recorded no pair scores (begun
+ * by an older version): the run's best trial then serves every pair.
+ */
+function pairTrials(catalog: Catalog, runId: number, config: RunConfig, data: PairData[], overall: { index: number }): Map<string, { index: number; score: number }> {
+  if (data.length < 2) return new Map();
+  const metrics = catalog.metrics.forRun(runId);
+  const trials = config.auto!.trials.map((_, i) => i).filter((i) => metrics.some((m) => m.split === metricSplit.trial(i + 1) && m.name === 'score'));
+  const out = new Map<string, { index: number; score: number }>();
+  for (const d of data) {
+    const key = `${d.a}-${d.b}`;
+    for (const i of trials) {
+      const scores = metrics.filter((m) => m.split === metricSplit.valPair(key, i + 1) && m.name === 'score').map((m) => m.value);
+      if (scores.length === 0 || !fs.existsSync(path.join(trialConfig(config, i).dir, pairBestFile(key)))) return new Map();
+      const score = Math.max(...scores);
+      if (!out.has(key) || score > out.get(key)!.score) out.set(key, { index: i, score });
+    }
+  }
+  return trials.includes(overall.index) ? out : new Map();
 }

@@ -51,11 +51,22 @@ export interface RunConfig {
 
 export const ENSEMBLE_FILE = 'ensemble.safetensors';
 
-/** What a run serves for the pair of modalities s and t (either order). */
-export function servedFor(config: RunConfig, values: Map<string, Float32Array | Float64Array>, s: string, t: string): Served {
-  const spec = altMoeModel(config.model);
+/** The run's pair of modalities s and t (either order), as trained; a one-line error for another. */
+export function runPair(config: RunConfig, s: string, t: string): [Modality, Modality] {
   const pair = config.pairs.find(([a, b]) => (a === s && b === t) || (a === t && b === s));
   if (!pair) throw new ConnectorDataError(`the run was not trained for ${s} and ${t}`);
+  return pair;
+}
+
+/** What a run serves for the pair of modalities s and t (either order): that pair's checkpoint, and its ensemble. */
+export function servedFor(config: RunConfig, s: string, t: string, checkpoint: RunCheckpoint = 'best'): Served {
+  return servedWith(config, runParams(config, checkpoint, runPair(config, s, t).join('-')), s, t);
+}
+
+/** What a run serves for s and t with the connector's parameters given (a checkpoint of the caller's choice). */
+export function servedWith(config: RunConfig, values: Map<string, Float32Array | Float64Array>, s: string, t: string): Served {
+  const spec = altMoeModel(config.model);
+  const pair = runPair(config, s, t);
   const key = pair.join('-');
   const ensemble = config.served?.[key];
   if (!ensemble) return { spec, values, ensemble: { a: pair[0], b: pair[1], ...CONNECTOR_ONLY, knn: { a2b: { k: 1, temperature: 0 }, b2a: { k: 1, temperature: 0 } }, asif: { k: 1, power: 1 }, ccaDim: 0, anchors: 0 } };
@@ -96,6 +107,12 @@ export interface ConnectorRunOptions {
 }
 
 export const BEST_FILE = 'best.safetensors';
+
+/**
+ * A run of several pairs keeps each pair's best checkpoint on that pair's own val queries as well:
+ * the checkpoint best on all val queries together is the larger pair's choice.
+ */
+export const pairBestFile = (pair: string): string => `best.${pair}.safetensors`;
 
 /** The folder that holds a catalog's run folders by default: next to the file, named after it. */
 export const runsFolderOf = (catalogFile: string): string => `${catalogFile}.runs`;
@@ -149,10 +166,20 @@ export function runConfig(catalog: Catalog, runId: number): RunConfig {
   return parseRunConfig(catalog, run.config);
 }
 
-/** A run's parameters: its best checkpoint (refused, with the reason, when only the last one is there) or, asked for, its last. */
-export function runParams(config: RunConfig, checkpoint: RunCheckpoint = 'best'): Map<string, Float32Array | Float64Array> {
+/**
+ * A run's parameters: its best checkpoint (refused, with the reason, when only the last one is there)
+ * or, asked for, its last. With a pair ("a-b") of a run of several pairs, that pair's own best.
+ */
+export function runParams(config: RunConfig, checkpoint: RunCheckpoint = 'best', pair?: string): Map<string, Float32Array | Float64Array> {
   const bestFile = path.join(config.dir, BEST_FILE);
   const lastFile = path.join(config.dir, CHECKPOINT_FILE);
+  if (checkpoint === 'best' && pair !== undefined && config.pairs.length > 1) {
+    const own = path.join(config.dir, pairBestFile(pair));
+    if (fs.existsSync(own)) return readCheckpoint(own).params;
+    // Runs trained before pairs kept their own best have none of these files and serve the run's best.
+    const others = config.pairs.map(([a, b]) => path.join(config.dir, pairBestFile(`${a}-${b}`)));
+    if (others.some((f) => fs.existsSync(f))) throw new ConnectorDataError(`the run's best checkpoint for ${pair} is missing: ${own} is not there (a partial copy of its folder?)`);
+  }
   if (checkpoint === 'best' && !fs.existsSync(bestFile)) {
     // Validation writes the best checkpoint at every checkpoint, so a last one without it is a
     // partial copy or a crash between the two writes: never silently another model.

@@ -5,33 +5,33 @@ import { altMoeModel } from '../model/altmoe.ts';
 import { evaluateBaselines, evaluateConnector } from '../model/evaluate.ts';
 import type { CrossModalResult } from '../model/retrieval.ts';
 import { evaluateServed } from '../model/served.ts';
-import { RunConfig, runParams, servedFor } from './config.ts';
+import { RunConfig, runParams, servedWith, type RunCheckpoint } from './config.ts';
 import { PairEvaluation, RunSummary } from './events.ts';
 import { evalSetOf, trainingRows, type PairData } from './pair-data.ts';
 import { metricName, metricSplit, type HeldOut } from '../../../src-shared/metric-keys.ts';
 
 export async function evaluateTest(catalog: Catalog, runId: number, config: RunConfig, data: PairData[]): Promise<RunSummary['test']> {
-  const values = runParams(config);
   const out: RunSummary['test'] = {};
   for (const d of data) {
     // Test split when the data has one, else validation: the baselines always see the same split.
     const split: Split = d.splits.test.owner.length > 0 ? 'test' : 'val';
     if (d.splits[split].owner.length === 0) continue;
     const pair = `${d.a}-${d.b}`;
-    out[pair] = await evaluatePair(config, values, d, split);
+    out[pair] = await evaluatePair(config, 'best', d, split);
     catalog.write(() => recordEvaluation(catalog, runId, pair, out[pair]!, 'served'));
   }
   return out;
 }
 
-/** The connector and the tuned baselines (chosen on val, fitted on train) on one split of a pair. */
-export async function evaluatePair(config: RunConfig, values: Map<string, Float32Array | Float64Array>, d: PairData, split: Split, head?: 'mapped' | 'pred'): Promise<PairEvaluation> {
+/** The connector (the pair's checkpoint of the run) and the tuned baselines (chosen on val, fitted on train) on one split of a pair. */
+export async function evaluatePair(config: RunConfig, checkpoint: RunCheckpoint, d: PairData, split: Split, head?: 'mapped' | 'pred'): Promise<PairEvaluation> {
   const spec = altMoeModel(config.model);
+  const values = runParams(config, checkpoint, `${d.a}-${d.b}`);
   head ??= config.model.loss === 'pred' ? 'pred' : 'mapped';
   const s = d.splits[split];
   const set = evalSetOf(d, split);
   // What search and export serve (the connector, or the auto preset's ensemble), through the same graphs.
-  const connector = head === 'pred' ? await evaluateConnector(spec, values, set, 'pred') : await evaluateServed(servedFor(config, values, d.a, d.b), set);
+  const connector = head === 'pred' ? await evaluateConnector(spec, values, set, 'pred') : await evaluateServed(servedWith(config, values, d.a, d.b), set);
   const rows = trainingRows(d.splits.train, d.aDim);
   const baselines = await evaluateBaselines({ a: rows.a, b: rows.b }, evalSetOf(d, 'val'), set, { a: d.aDim, b: d.bDim }, { joint: d.joint !== undefined });
   return { split, items: s.aVecs.length / d.aDim, captions: s.owner.length, connector, baselines };

@@ -6,7 +6,7 @@ import { straddleWarning } from '../duplicates/straddle.ts';
 import { evaluatePair, recordEvaluation } from './evaluate-pair.ts';
 import { runData } from './plan.ts';
 import { type PairEvaluation } from './events.ts';
-import { runConfig, runParams, type RunCheckpoint } from './config.ts';
+import { runConfig, type RunCheckpoint } from './config.ts';
 
 export interface RunEvaluation {
   runId: number;
@@ -29,7 +29,6 @@ function untrainedHead(loss: string, head: 'mapped' | 'pred'): string | null {
 export async function evaluateRun(catalog: Catalog, runId: number, split: Split, requested?: 'mapped' | 'pred', checkpoint: RunCheckpoint = 'best'): Promise<RunEvaluation> {
   const config = runConfig(catalog, runId);
   const head = requested ?? (config.model.loss === 'pred' ? 'pred' : 'mapped');
-  const values = runParams(config, checkpoint);
   const warning = untrainedHead(config.model.loss, head);
   const out: RunEvaluation = { runId, split, head, pairs: [], warnings: warning ? [warning] : [] };
   for (const d of await runData(catalog, config)) {
@@ -41,7 +40,7 @@ export async function evaluateRun(catalog: Catalog, runId: number, split: Split,
     const pair = `${a}-${b}`;
     const straddle = split === 'train' || !d.duplicates ? null : straddleWarning(d.duplicates, pair);
     if (straddle) out.warnings.push(straddle);
-    const e = await evaluatePair(config, values, d, split, head);
+    const e = await evaluatePair(config, checkpoint, d, split, head);
     const ens = config.served?.[pair];
     out.pairs.push({ pair, ...e, ...(ens && head === 'mapped' ? { served: describeServed(ens) } : {}) });
     catalog.write(() => recordEvaluation(catalog, runId, pair, e, head === 'pred' ? 'pred' : 'served'));

@@ -42,10 +42,13 @@ export interface AutoReport {
   trial: number;
   settings: string;
   /**
-   * Per pair: what it serves in words, the weights chosen per direction (a -> b and b -> a), the
+   * Per pair: the trial whose checkpoint it serves (several pairs: each its own best on val), what it serves in words, the weights chosen per direction (a -> b and b -> a), the
    * hubness correction's beta per direction (0: off), each member's val micro-score alone, and the
    * served graphs' own val score, how each direction's weights were chosen (fitEnsemble), and the
    * unpaired items of each modality that joined QB-Norm's bank choice (runs/unpaired.ts).
    */
-  pairs: Record<string, { served: string; weights: Record<MemberName, number>; weightsB2a: Record<MemberName, number>; hub: { a2b: number; b2a: number }; single: Record<MemberName, number>; valScore: number; weighing: EnsembleFit['weighing']; unpaired?: Record<string, number> }>;
+  pairs: Record<string, { trial: number; served: string; weights: Record<MemberName, number>; weightsB2a: Record<MemberName, number>; hub: { a2b: number; b2a: number }; single: Record<MemberName, number>; valScore: number; weighing: EnsembleFit['weighing']; unpaired?: Record<string, number> }>;
 }
+
+/** " (trial 3's checkpoint)" for a pair served from another trial than the one the run kept. */
+export const ownTrial = (pairTrial: number | undefined, kept: number): string => (pairTrial !== undefined && pairTrial !== kept ? ` (trial ${pairTrial}'s checkpoint)` : '');

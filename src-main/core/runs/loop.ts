@@ -13,7 +13,7 @@ import type { Dataset } from '../train/data.ts';
 import { startTraining } from '../train/runner.ts';
 import { CHECKPOINT_FILE, readCheckpoint } from '../train/checkpoint.ts';
 import { type TrainJob } from '../train/job.ts';
-import { BEST_FILE, RunConfig } from './config.ts';
+import { BEST_FILE, pairBestFile, RunConfig } from './config.ts';
 import { evaluateTest, flatten } from './evaluate-pair.ts';
 import { RunEvent, RunSummary } from './events.ts';
 import { evalSetOf, trainingRows, type PairData } from './pair-data.ts';
@@ -64,7 +64,8 @@ export async function finishRun(catalog: Catalog, runId: number, config: RunConf
 
 /**
  * Trains in chunks of evalEvery steps; after each, validation recall (micro-averaged over every
- * pair's queries) decides the best checkpoint, and `patience` chunks without a better one stop it.
+ * pair's queries) decides the best checkpoint, each pair's own recall that pair's best when there
+ * are several, and `patience` chunks in which none of them improved stop it.
  */
 export async function trainLoop(catalog: Catalog, runId: number, config: RunConfig, data: PairData[], exec: { threads?: number; provider?: Provider }, onEvent: (e: RunEvent) => void, signal: AbortSignal | undefined, opts: LoopOptions): Promise<LoopOutcome> {
   const spec = altMoeModel(config.model);
@@ -92,42 +93,53 @@ export async function trainLoop(catalog: Catalog, runId: number, config: RunConf
   };
   const trainSplit = metricSplit.train(opts.trial);
   const valSplit = metricSplit.val(opts.trial);
-  const recorded = catalog.metrics.forRun(runId).filter((m) => m.split === valSplit && m.name === 'score');
-  let best = recorded.reduce((b, m) => (m.value > b.score ? { step: m.step, score: m.value } : b), { step: 0, score: -1 });
-  let sinceBest = recorded.filter((m) => m.step > best.step).length;
+  const metrics = catalog.metrics.forRun(runId);
+  const bestOf = (split: string): { step: number; score: number } => metrics.filter((m) => m.split === split && m.name === 'score').reduce((b, m) => (m.value > b.score ? { step: m.step, score: m.value } : b), { step: 0, score: -1 });
+  let best = bestOf(valSplit);
+  // With several pairs each keeps its own best too (config.ts, pairBestFile); with one, the run's best
+  // is the pair's. A loop begun by a version that recorded no pair scores goes on without them, as begun.
+  const keys = data.map((d) => `${d.a}-${d.b}`);
+  const begunWithout = metrics.some((m) => m.split === valSplit) && !metrics.some((m) => m.split === metricSplit.valPair(keys[0]!, opts.trial) && m.name === 'score');
+  const ownBest = new Map(data.length > 1 && !begunWithout ? keys.map((k) => [k, bestOf(metricSplit.valPair(k, opts.trial))]) : []);
+  // Patience counts the checkpoints since any of them last improved.
+  const lastGain = Math.max(best.step, ...[...ownBest.values()].map((b) => b.step));
+  let sinceBest = metrics.filter((m) => m.split === valSplit && m.name === 'score' && m.step > lastGain).length;
   let step = fs.existsSync(path.join(config.dir, CHECKPOINT_FILE)) ? readCheckpoint(path.join(config.dir, CHECKPOINT_FILE)).step : 0;
   let stoppedEarly = sinceBest >= config.patience;
   let outOfTime = false;
-  /** Validation of the checkpoint at `at`: records it, keeps the best, counts patience. */
+  /** Validation of the checkpoint at `at`: records it, keeps the bests, counts patience. */
   const validate = async (at: number): Promise<void> => {
     const values = readCheckpoint(path.join(config.dir, CHECKPOINT_FILE)).params;
-    const perPair: [string, CrossModalResult][] = [];
+    const perPair: { pair: string; result: CrossModalResult; score: number }[] = [];
     const weighed: { result: CrossModalResult; media: number; captions: number }[] = [];
     for (const d of data) {
       const v = d.splits.val;
       const r = await evaluateConnector(spec, values, evalSetOf(d, 'val'));
-      perPair.push([`${d.a}-${d.b}`, r]);
-      weighed.push({ result: r, media: v.aVecs.length / d.aDim, captions: v.owner.length });
+      const w = { result: r, media: v.aVecs.length / d.aDim, captions: v.owner.length };
+      perPair.push({ pair: `${d.a}-${d.b}`, result: r, score: microScore([w]) });
+      weighed.push(w);
     }
     // Every val query weighs the same, whichever pair it belongs to.
     const score = microScore(weighed);
-    const rsum = perPair.reduce((t, [, r]) => t + r.rsum, 0);
+    const rsum = perPair.reduce((t, p) => t + p.result.rsum, 0);
     const improved = score > best.score;
+    const pairsImproved = perPair.filter((p) => ownBest.has(p.pair) && p.score > ownBest.get(p.pair)!.score);
+    // The same checkpoint copied to each best it became: one row for the step, naming them.
+    const copies = [...(improved ? [BEST_FILE] : []), ...pairsImproved.map((p) => pairBestFile(p.pair))];
     catalog.write(() => {
       catalog.metrics.record(runId, at, valSplit, { score, rsum });
-      for (const [pair, r] of perPair) catalog.metrics.record(runId, at, metricSplit.valPair(pair, opts.trial), flatten(r));
-      if (improved) {
-        fs.copyFileSync(path.join(config.dir, CHECKPOINT_FILE), path.join(config.dir, BEST_FILE));
-        catalog.checkpoints.save(runId, at, fileHash(path.join(config.dir, BEST_FILE)), { path: path.join(config.dir, BEST_FILE) }, { score, rsum }, Date.now());
+      for (const p of perPair) catalog.metrics.record(runId, at, metricSplit.valPair(p.pair, opts.trial), { ...flatten(p.result), score: p.score });
+      for (const f of copies) fs.copyFileSync(path.join(config.dir, CHECKPOINT_FILE), path.join(config.dir, f));
+      if (copies.length > 0) {
+        const first = path.join(config.dir, copies[0]!);
+        catalog.checkpoints.save(runId, at, fileHash(first), { path: first }, { score, rsum, bestOf: copies }, Date.now());
       }
     });
-    for (const [pair, r] of perPair) onEvent({ type: 'recall', step: at, pair, split: 'val', result: r, best: improved });
-    if (improved) {
-      best = { step: at, score };
-      sinceBest = 0;
-    } else if (++sinceBest >= config.patience) {
-      stoppedEarly = true;
-    }
+    for (const p of perPair) onEvent({ type: 'recall', step: at, pair: p.pair, split: 'val', result: p.result, best: data.length > 1 ? pairsImproved.includes(p) : improved });
+    for (const p of pairsImproved) ownBest.set(p.pair, { step: at, score: p.score });
+    if (improved) best = { step: at, score };
+    if (improved || pairsImproved.length > 0) sinceBest = 0;
+    else if (++sinceBest >= config.patience) stoppedEarly = true;
   };
   /** Whether training goes on from `at`: steps left, patience left, time left, not cancelled. */
   const goesOn = (at: number): boolean => {

@@ -9,7 +9,7 @@ import type { Modality, Split } from '../../../src-shared/types.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { EncoderRow } from '../catalog/repos/encoders.ts';
 import type { RunConfig } from '../runs/config.ts';
-import { runParams, servedFor } from '../runs/config.ts';
+import { servedFor } from '../runs/config.ts';
 import { directionName } from '../model/altmoe.ts';
 import { pickRun, servedStamp } from '../store/pick-run.ts';
 import type { RowMapper } from '../model/row-mapper.ts';
@@ -315,7 +315,7 @@ export class SearchEngine {
     const cached = this.mappers.get(key);
     if (cached && cached.checkpoint === checkpoint) return cached.mapper;
     if (cached) await (await cached.mapper).release();
-    const what = servedFor(run.config, runParams(run.config), source, target);
+    const what = servedFor(run.config, source, target);
     const mapper = side === 'query' ? queryMapper(what, source, target) : galleryMapper(what, target);
     this.mappers.set(key, { checkpoint, mapper });
     return mapper;

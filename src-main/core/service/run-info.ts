@@ -5,7 +5,7 @@ import { metricSplit, parseMetricSplit } from '../../../src-shared/metric-keys.t
 import type { Modality } from '../../../src-shared/types.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { decodeRunConfig } from '../runs/config.ts';
-import type { RunEvent } from '../runs/events.ts';
+import { ownTrial, type RunEvent } from '../runs/events.ts';
 import { pickRun } from '../store/pick-run.ts';
 
 export function trainEventInfo(e: RunEvent): TrainEventInfo | null {
@@ -23,7 +23,7 @@ export function trainEventInfo(e: RunEvent): TrainEventInfo | null {
     case 'trial':
       return { type: 'trial', index: e.index, of: e.of, settings: e.settings, bestSoFar: e.bestSoFar, secondsLeft: e.secondsLeft };
     case 'chosen':
-      return { type: 'chosen', trial: e.trial, settings: e.settings, served: Object.fromEntries(Object.entries(e.pairs).map(([k, r]) => [k, r.served])) };
+      return { type: 'chosen', trial: e.trial, settings: e.settings, served: Object.fromEntries(Object.entries(e.pairs).map(([k, r]) => [k, `${r.served}${ownTrial(r.trial, e.trial)}`])) };
     default:
       return null;
   }

@@ -37,14 +37,17 @@ export function pickRun(catalog: Catalog, source: Modality, target: Modality, ru
 
 /**
  * A run's validation score for a pair: what an auto run serves (its ensemble's val score), else
- * the best val score it recorded; -1 when it has none (it then loses to any scored run).
+ * the best val score it recorded for the pair; -1 when it has none (it then loses to any scored run).
  */
 export function valScoreOf(catalog: Catalog, runId: number, config: RunConfig, a: Modality, b: Modality): number {
   const pair = config.pairs.find(([x, y]) => (x === a && y === b) || (x === b && y === a))!;
   const metrics = catalog.metrics.forRun(runId);
   const served = metrics.find((m) => m.split === metricSplit.served(`${pair[0]}-${pair[1]}`) && m.name === 'score');
   if (served) return served.value;
-  return metrics.filter((m) => m.split === metricSplit.val() && m.name === 'score').reduce((best, m) => Math.max(best, m.value), -1);
+  // The pair's own best when the run recorded it (several pairs), else the run's.
+  const best = (split: string): number => metrics.filter((m) => m.split === split && m.name === 'score').reduce((b, m) => Math.max(b, m.value), -1);
+  const own = config.pairs.length > 1 ? best(metricSplit.valPair(`${pair[0]}-${pair[1]}`)) : -1;
+  return own >= 0 ? own : best(metricSplit.val());
 }
 
 /** What a run serves now: its best checkpoint and its served ensemble (a change means new vectors). */

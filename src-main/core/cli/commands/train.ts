@@ -78,7 +78,7 @@ function printEvent(io: CliIo, started: number): (e: RunEvent) => void {
     } else if (e.type === 'recall') io.err.write(`val ${e.pair} @${e.step}: R@1 ${(100 * e.result.forward.r1).toFixed(1)} / ${(100 * e.result.backward.r1).toFixed(1)}, RSUM ${e.result.rsum.toFixed(1)}${e.best ? ' (best)' : ''}\n`);
     else if (e.type === 'warning') io.err.write(`warning: ${e.message}\n`);
     else if (e.type === 'trial') io.err.write(`auto: trial ${e.index}/${e.of} (${e.settings}); best val score so far ${e.bestSoFar?.toFixed(1) ?? '-'}; ${Math.round(e.secondsLeft)} s of the budget left\n`);
-    else if (e.type === 'chosen') io.err.write(`auto: kept trial ${e.trial} (${e.settings})\n`);
+    else if (e.type === 'chosen') io.err.write(`auto: kept trial ${e.trial} (${e.settings})${Object.entries(e.pairs).map(([p, r]) => (r.trial !== e.trial ? `; ${p} from trial ${r.trial}` : '')).join('')}\n`);
     // Training goes in chunks between evaluations, each a 'started': say it once per run or trial.
     else if (e.type === 'started' && (!announced || e.step === 0) && (announced = true)) io.err.write(`training on ${e.provider}, ${e.parameters.toLocaleString('en-US')} parameters${e.resumed ? `, resumed at step ${e.step}` : ''}\n`);
   };

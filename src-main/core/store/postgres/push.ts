@@ -10,7 +10,7 @@ import type pg from 'pg';
 import type { Modality, Split } from '../../../../src-shared/types.ts';
 import type { Catalog } from '../../catalog/catalog.ts';
 import { UserError } from '../../util/errors.ts';
-import { decodeRunConfig, runParams, servedFor } from '../../runs/config.ts';
+import { decodeRunConfig, servedFor } from '../../runs/config.ts';
 import type { RowMapper } from '../../model/row-mapper.ts';
 import { galleryMapper } from '../../model/served.ts';
 import { UnavailableError } from '../errors.ts';
@@ -120,7 +120,7 @@ export async function pushToStore(catalog: Catalog, url: string, options: PushOp
     const key = `${run.id}:${run.source}`;
     let m = mappers.get(key);
     if (!m) {
-      m = galleryMapper(servedFor(run.config, runParams(run.config), run.source, modality), modality);
+      m = galleryMapper(servedFor(run.config, run.source, modality), modality);
       mappers.set(key, m);
     }
     return m;
