@@ -38,9 +38,17 @@ export function chosenTrial(points: readonly MetricPoint[]): number | null {
 
 const byStep = (points: [number, number][]): [number, number][] => points.sort((a, b) => a[0] - b[0]);
 
-/** Loss per direction, learning rate and val RSUM per pair, of the run (or of its chosen trial). */
+/**
+ * Loss per direction, learning rate and val RSUM per pair, of the run (or of its chosen trial). In an
+ * auto run of several pairs a pair can be served from another trial: its RSUM is that trial's, named so.
+ */
 export function runCurves(points: readonly MetricPoint[]): { loss: Series[]; lr: Series[]; recall: Series[]; trial: number | null } {
   const trial = chosenTrial(points);
+  const servedTrial = new Map(points.flatMap((m) => {
+    const s = parseMetricSplit(m.split);
+    return s?.kind === 'served' && m.name === 'trial' ? [[s.pair, m.value] as const] : [];
+  }));
+  const trialOf = (pair: string): number | null => servedTrial.get(pair) ?? trial;
   const train = metricSplit.train(trial);
   const loss = new Map<string, [number, number][]>();
   const lr: [number, number][] = [];
@@ -52,14 +60,14 @@ export function runCurves(points: readonly MetricPoint[]): { loss: Series[]; lr:
     if (m.split === train) {
       if (direction !== null) (loss.get(direction) ?? loss.set(direction, []).get(direction)!).push([m.step, m.value]);
       else if (m.name === 'lr') lr.push([m.step, m.value]);
-    } else if (s?.kind === 'pair' && s.split === 'val' && s.trial === trial && m.name === 'rsum') {
+    } else if (s?.kind === 'pair' && s.split === 'val' && s.trial === trialOf(s.pair) && m.name === 'rsum') {
       (recall.get(s.pair) ?? recall.set(s.pair, []).get(s.pair)!).push([m.step, m.value]);
     }
   }
   return {
     loss: [...loss].map(([name, p]) => ({ name, points: byStep(p) })),
     lr: [{ name: 'learning rate', points: byStep(lr) }],
-    recall: [...recall].map(([name, p]) => ({ name: `${name} RSUM`, points: byStep(p) })),
+    recall: [...recall].map(([pair, p]) => ({ name: `${pair} RSUM${trialOf(pair) !== trial ? ` (trial ${trialOf(pair)})` : ''}`, points: byStep(p) })),
     trial,
   };
 }
