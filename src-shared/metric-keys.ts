@@ -76,3 +76,11 @@ export function lossDirection(name: string): string | null {
 
 /** What each baseline row is called, in the CLI and the UI alike ('zeroshot' only where a pair has one). */
 export const BASELINE_LABELS: Record<string, string> = { ridge: 'ridge (linear)', cca: 'CCA', knn: 'neighbours', asif: 'ASIF (relative)', zeroshot: "zero-shot (the towers' own space)" };
+
+/** The first step at which a split's metric peaked, and that value; step 0 and -1 when none is recorded. */
+export function bestRecorded(points: readonly { split: string; name: string; step: number; value: number }[], split: string, name = 'score'): { step: number; value: number } {
+  return points.filter((m) => m.split === split && m.name === name).reduce((b, m) => (m.value > b.value || (m.value === b.value && m.step < b.step) ? { step: m.step, value: m.value } : b), { step: 0, value: -1 });
+}
+
+/** " (trial 3's checkpoint)" for a pair of an auto run served from another trial than the one it kept; the CLI and the UI alike. */
+export const servedTrialNote = (pairTrial: number | undefined, kept: number): string => (pairTrial !== undefined && pairTrial !== kept ? ` (trial ${pairTrial}'s checkpoint)` : '');

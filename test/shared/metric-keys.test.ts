@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hyperSetting, lossDirection, metricName, metricSplit, parseMetricSplit } from '../../src-shared/metric-keys.ts';
+import { bestRecorded, hyperSetting, lossDirection, metricName, metricSplit, parseMetricSplit, servedTrialNote } from '../../src-shared/metric-keys.ts';
 
 describe('metric keys (one module for the engine that writes them and the pages that read them)', () => {
   it('parses every split it builds back into what it names', () => {
@@ -28,5 +28,14 @@ describe('metric keys (one module for the engine that writes them and the pages 
     expect(hyperSetting('rsum')).toBeNull();
     expect(lossDirection('loss text->image')).toBe('text->image');
     expect(lossDirection('lr')).toBeNull();
+  });
+
+  it("finds a split's first peak, in any order, and says when a pair is served from another trial", () => {
+    const row = (split: string, step: number, value: number, name = 'score') => ({ split, step, name, value });
+    const rows = [row('val', 300, 80), row('val', 100, 70), row('val', 200, 80), row('val', 400, 90, 'rsum'), row('val.image-text', 500, 99)];
+    expect(bestRecorded(rows, 'val')).toEqual({ step: 200, value: 80 });
+    expect(bestRecorded(rows, 'val', 'rsum')).toEqual({ step: 400, value: 90 });
+    expect(bestRecorded(rows, 'trial1.val')).toEqual({ step: 0, value: -1 });
+    expect([servedTrialNote(3, 2), servedTrialNote(2, 2), servedTrialNote(undefined, 2)]).toEqual([" (trial 3's checkpoint)", '', '']);
   });
 });

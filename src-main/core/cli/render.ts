@@ -1,8 +1,9 @@
 import type { CatalogStats, ImportReport } from '../../../src-shared/types.ts';
 import type { RunEvaluation } from '../runs/evaluate-run.ts';
-import { ownTrial, type PairEvaluation, type RunSummary } from '../runs/events.ts';
+import type { PairEvaluation, RunSummary } from '../runs/events.ts';
 import { BASELINE_LABELS, TRAINED_MEMBERS, type MemberName } from '../model/ensemble.ts';
 import type { CrossModalResult } from '../model/retrieval.ts';
+import { servedTrialNote } from '../../../src-shared/metric-keys.ts';
 
 /** Dataset text for a terminal: control characters (escape sequences, newlines) shown as U+FFFD, never obeyed. */
 export function printable(text: string): string {
@@ -117,7 +118,7 @@ export function formatRunSummary(name: string, status: string, s: RunSummary, ke
     lines.push(`auto kept trial ${s.auto.trial} (${s.auto.settings})`);
     for (const [pair, r] of Object.entries(s.auto.pairs)) {
       const [bestName, bestScore] = Object.entries(r.single).filter(([m]) => !TRAINED_MEMBERS.includes(m as MemberName)).reduce((m, x) => (x[1] > m[1] ? x : m));
-      lines.push(`${pair} serves ${r.served}${ownTrial(r.trial, s.auto.trial)}: val score ${r.valScore.toFixed(1)}, connector alone ${r.single.connector.toFixed(1)}, best training-free ${BASELINE_LABELS[bestName] ?? bestName} ${bestScore.toFixed(1)} (${r.valScore - bestScore >= 0 ? '+' : ''}${(r.valScore - bestScore).toFixed(1)})${weighing(pair, r.weighing)}${unpairedNote(r.unpaired)}`);
+      lines.push(`${pair} serves ${r.served}${servedTrialNote(r.trial, s.auto.trial)}: val score ${r.valScore.toFixed(1)}, connector alone ${r.single.connector.toFixed(1)}, best training-free ${BASELINE_LABELS[bestName] ?? bestName} ${bestScore.toFixed(1)} (${r.valScore - bestScore >= 0 ? '+' : ''}${(r.valScore - bestScore).toFixed(1)})${weighing(pair, r.weighing)}${unpairedNote(r.unpaired)}`);
     }
   }
   for (const [pair, t] of Object.entries(s.test)) lines.push('', ...pairTable(pair, t, s.auto ? 'served (auto)' : 'connector'));

@@ -16,7 +16,7 @@ import { BEST_FILE, ENSEMBLE_FILE, pairBestFile, runParams, saveRunConfig, type 
 import type { AutoReport, RunEvent, RunSummary } from './events.ts';
 import { finishRun, trainLoop } from './loop.ts';
 import { evalSetOf, trainingRows, type PairData } from './pair-data.ts';
-import { metricName, metricSplit, parseMetricSplit } from '../../../src-shared/metric-keys.ts';
+import { bestRecorded, metricName, metricSplit, parseMetricSplit } from '../../../src-shared/metric-keys.ts';
 
 /** A trial's configuration: the run's, with the trial's settings and its own folder. */
 export function trialConfig(config: RunConfig, index: number): RunConfig {
@@ -113,9 +113,8 @@ function pairTrials(catalog: Catalog, runId: number, config: RunConfig, data: Pa
   for (const d of data) {
     const key = `${d.a}-${d.b}`;
     for (const i of trials) {
-      const scores = metrics.filter((m) => m.split === metricSplit.valPair(key, i + 1) && m.name === 'score').map((m) => m.value);
-      if (scores.length === 0 || !fs.existsSync(path.join(trialConfig(config, i).dir, pairBestFile(key)))) return new Map();
-      const score = Math.max(...scores);
+      const score = bestRecorded(metrics, metricSplit.valPair(key, i + 1)).value;
+      if (score < 0 || !fs.existsSync(path.join(trialConfig(config, i).dir, pairBestFile(key)))) return new Map();
       if (!out.has(key) || score > out.get(key)!.score) out.set(key, { index: i, score });
     }
   }

@@ -49,6 +49,3 @@ export interface AutoReport {
    */
   pairs: Record<string, { trial: number; served: string; weights: Record<MemberName, number>; weightsB2a: Record<MemberName, number>; hub: { a2b: number; b2a: number }; single: Record<MemberName, number>; valScore: number; weighing: EnsembleFit['weighing']; unpaired?: Record<string, number> }>;
 }
-
-/** " (trial 3's checkpoint)" for a pair served from another trial than the one the run kept. */
-export const ownTrial = (pairTrial: number | undefined, kept: number): string => (pairTrial !== undefined && pairTrial !== kept ? ` (trial ${pairTrial}'s checkpoint)` : '');

@@ -24,6 +24,7 @@ export function exportConnector(catalog: Catalog, runId: number, outDir: string,
   // One pair: params.safetensors. Several: each pair's own checkpoint (config.ts, pairBestFile) in params.<a>-<b>.safetensors.
   const keys = config.pairs.map(([a, b]) => `${a}-${b}`);
   const paramsFile = (key: string): string => (keys.length > 1 ? `params.${key}.safetensors` : 'params.safetensors');
+  const pairValues = new Map(keys.map((key) => [key, runParams(config, checkpoint, key)]));
   fs.mkdirSync(outDir, { recursive: true });
   const files: string[] = [];
   const directions = config.pairs.flatMap(([a, b]) => [[a, b], [b, a]] as const);
@@ -41,7 +42,7 @@ export function exportConnector(catalog: Catalog, runId: number, outDir: string,
   };
   for (const [s, t] of directions) {
     const key = runPair(config, s, t).join('-');
-    const values = runParams(config, checkpoint, key);
+    const values = pairValues.get(key)!;
     const served = servedWith(config, values, s, t);
     for (const [kind, model] of [['query', buildQuery(served.spec, served.values, served.ensemble, s, t)], ['gallery', buildGallery(served.spec, served.values, served.ensemble, t)]] as const) {
       const f = `${kind}.${s}-to-${t}.onnx`;
@@ -63,8 +64,7 @@ export function exportConnector(catalog: Catalog, runId: number, outDir: string,
       ],
     });
   }
-  for (const key of keys) {
-    const values = runParams(config, checkpoint, key);
+  for (const [key, values] of pairValues) {
     // Standardisation is fixed before training, so every checkpoint holds the same.
     for (const m of key.split('-')) {
       const [mean, invstd] = normParams(m);

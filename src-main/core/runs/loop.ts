@@ -17,7 +17,7 @@ import { BEST_FILE, pairBestFile, RunConfig } from './config.ts';
 import { evaluateTest, flatten } from './evaluate-pair.ts';
 import { RunEvent, RunSummary } from './events.ts';
 import { evalSetOf, trainingRows, type PairData } from './pair-data.ts';
-import { metricName, metricSplit } from '../../../src-shared/metric-keys.ts';
+import { bestRecorded, metricName, metricSplit } from '../../../src-shared/metric-keys.ts';
 
 function standardisation(config: RunConfig, data: PairData[]): Record<string, Float32Array> {
   const values: Record<string, Float32Array> = {};
@@ -94,13 +94,12 @@ export async function trainLoop(catalog: Catalog, runId: number, config: RunConf
   const trainSplit = metricSplit.train(opts.trial);
   const valSplit = metricSplit.val(opts.trial);
   const metrics = catalog.metrics.forRun(runId);
-  const bestOf = (split: string): { step: number; score: number } => metrics.filter((m) => m.split === split && m.name === 'score').reduce((b, m) => (m.value > b.score ? { step: m.step, score: m.value } : b), { step: 0, score: -1 });
-  let best = bestOf(valSplit);
+  let best = bestRecorded(metrics, valSplit);
   // With several pairs each keeps its own best too (config.ts, pairBestFile); with one, the run's best
   // is the pair's. A loop begun by a version that recorded no pair scores goes on without them, as begun.
   const keys = data.map((d) => `${d.a}-${d.b}`);
   const begunWithout = metrics.some((m) => m.split === valSplit) && !metrics.some((m) => m.split === metricSplit.valPair(keys[0]!, opts.trial) && m.name === 'score');
-  const ownBest = new Map(data.length > 1 && !begunWithout ? keys.map((k) => [k, bestOf(metricSplit.valPair(k, opts.trial))]) : []);
+  const ownBest = new Map(data.length > 1 && !begunWithout ? keys.map((k) => [k, bestRecorded(metrics, metricSplit.valPair(k, opts.trial))]) : []);
   // Patience counts the checkpoints since any of them last improved.
   const lastGain = Math.max(best.step, ...[...ownBest.values()].map((b) => b.step));
   let sinceBest = metrics.filter((m) => m.split === valSplit && m.name === 'score' && m.step > lastGain).length;
@@ -122,8 +121,8 @@ export async function trainLoop(catalog: Catalog, runId: number, config: RunConf
     // Every val query weighs the same, whichever pair it belongs to.
     const score = microScore(weighed);
     const rsum = perPair.reduce((t, p) => t + p.result.rsum, 0);
-    const improved = score > best.score;
-    const pairsImproved = perPair.filter((p) => ownBest.has(p.pair) && p.score > ownBest.get(p.pair)!.score);
+    const improved = score > best.value;
+    const pairsImproved = perPair.filter((p) => ownBest.has(p.pair) && p.score > ownBest.get(p.pair)!.value);
     // The same checkpoint copied to each best it became: one row for the step, naming them.
     const copies = [...(improved ? [BEST_FILE] : []), ...pairsImproved.map((p) => pairBestFile(p.pair))];
     catalog.write(() => {
@@ -136,8 +135,8 @@ export async function trainLoop(catalog: Catalog, runId: number, config: RunConf
       }
     });
     for (const p of perPair) onEvent({ type: 'recall', step: at, pair: p.pair, split: 'val', result: p.result, best: data.length > 1 ? pairsImproved.includes(p) : improved });
-    for (const p of pairsImproved) ownBest.set(p.pair, { step: at, score: p.score });
-    if (improved) best = { step: at, score };
+    for (const p of pairsImproved) ownBest.set(p.pair, { step: at, value: p.score });
+    if (improved) best = { step: at, value: score };
     if (improved || pairsImproved.length > 0) sinceBest = 0;
     else if (++sinceBest >= config.patience) stoppedEarly = true;
   };
@@ -186,7 +185,7 @@ export async function trainLoop(catalog: Catalog, runId: number, config: RunConf
     throw err;
   }
   const completed = step >= config.steps || stoppedEarly || outOfTime;
-  return { completed, bestStep: best.step, bestValScore: best.score, stoppedEarly: stoppedEarly || outOfTime };
+  return { completed, bestStep: best.step, bestValScore: best.value, stoppedEarly: stoppedEarly || outOfTime };
 }
 
 function fileHash(file: string): string {

@@ -1,11 +1,11 @@
 // Runs and training events as the contract shows them (runs:list, train:event): a run's settings,
 // its best and held-out scores, whether search uses it, and each training event in the renderer's terms.
 import type { RunInfo, TrainEventInfo } from '../../../src-shared/api.ts';
-import { metricSplit, parseMetricSplit } from '../../../src-shared/metric-keys.ts';
+import { metricSplit, parseMetricSplit, servedTrialNote } from '../../../src-shared/metric-keys.ts';
 import type { Modality } from '../../../src-shared/types.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { decodeRunConfig } from '../runs/config.ts';
-import { ownTrial, type RunEvent } from '../runs/events.ts';
+import type { RunEvent } from '../runs/events.ts';
 import { pickRun } from '../store/pick-run.ts';
 
 export function trainEventInfo(e: RunEvent): TrainEventInfo | null {
@@ -23,7 +23,7 @@ export function trainEventInfo(e: RunEvent): TrainEventInfo | null {
     case 'trial':
       return { type: 'trial', index: e.index, of: e.of, settings: e.settings, bestSoFar: e.bestSoFar, secondsLeft: e.secondsLeft };
     case 'chosen':
-      return { type: 'chosen', trial: e.trial, settings: e.settings, served: Object.fromEntries(Object.entries(e.pairs).map(([k, r]) => [k, `${r.served}${ownTrial(r.trial, e.trial)}`])) };
+      return { type: 'chosen', trial: e.trial, settings: e.settings, served: Object.fromEntries(Object.entries(e.pairs).map(([k, r]) => [k, `${r.served}${servedTrialNote(r.trial, e.trial)}`])) };
     default:
       return null;
   }

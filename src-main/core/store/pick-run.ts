@@ -5,7 +5,7 @@ import type { Modality } from '../../../src-shared/types.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { parseRunConfig, type RunConfig } from '../runs/config.ts';
 import { SearchError, UnavailableError } from './errors.ts';
-import { metricSplit } from '../../../src-shared/metric-keys.ts';
+import { bestRecorded, metricSplit } from '../../../src-shared/metric-keys.ts';
 
 export function pickRun(catalog: Catalog, source: Modality, target: Modality, runId?: number): { id: number; config: RunConfig } {
   const covers = (c: RunConfig): boolean => c.pairs.some(([a, b]) => (a === source && b === target) || (a === target && b === source));
@@ -45,9 +45,8 @@ export function valScoreOf(catalog: Catalog, runId: number, config: RunConfig, a
   const served = metrics.find((m) => m.split === metricSplit.served(`${pair[0]}-${pair[1]}`) && m.name === 'score');
   if (served) return served.value;
   // The pair's own best when the run recorded it (several pairs), else the run's.
-  const best = (split: string): number => metrics.filter((m) => m.split === split && m.name === 'score').reduce((b, m) => Math.max(b, m.value), -1);
-  const own = config.pairs.length > 1 ? best(metricSplit.valPair(`${pair[0]}-${pair[1]}`)) : -1;
-  return own >= 0 ? own : best(metricSplit.val());
+  const own = config.pairs.length > 1 ? bestRecorded(metrics, metricSplit.valPair(`${pair[0]}-${pair[1]}`)).value : -1;
+  return own >= 0 ? own : bestRecorded(metrics, metricSplit.val()).value;
 }
 
 /** What a run serves now: its best checkpoint and its served ensemble (a change means new vectors). */
