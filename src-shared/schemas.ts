@@ -190,11 +190,19 @@ export const searchSchema = z
   })
   .strict();
 
-const mapSource = z.union([z.object({ encoder: name('the encoder') }).strict(), z.object({ run: runId }).strict()], { error: 'a map is of an encoder or of a run' });
+/** One of a run's pairs, as its two modalities (either order names the same pair). */
+const mapPair = z.tuple([modality, modality], { error: 'the pair must be two modalities, like audio:text' });
+/** A map source's one-line error: what is wrong with the fields of the source it names (a bad pair, say), else which sources there are. */
+const mapSourceError = (iss: { code?: string; input?: unknown; errors?: { message: string }[][] }): string => {
+  const given = iss.input !== null && typeof iss.input === 'object' ? iss.input : {};
+  const branch = 'encoder' in given === 'run' in given ? -1 : 'encoder' in given ? 0 : 1;
+  return (iss.code === 'invalid_union' && branch >= 0 && iss.errors?.[branch]?.[0]?.message) || 'a map is of an encoder or of a run';
+};
+const mapSource = z.union([z.object({ encoder: name('the encoder') }).strict(), z.object({ run: runId, pair: mapPair.optional() }).strict()], { error: mapSourceError });
 
 const mapSettings = { sample: wholeNumber('the sample size', 100, 1_000_000).optional(), seed: wholeNumber('the seed', 0, LIMITS.seed).optional(), force: z.boolean().optional() };
 
-export const mapStartSchema = z.union([z.object({ encoder: name('the encoder'), ...mapSettings }).strict(), z.object({ run: runId, ...mapSettings }).strict()], { error: 'a map is of an encoder or of a run' });
+export const mapStartSchema = z.union([z.object({ encoder: name('the encoder'), ...mapSettings }).strict(), z.object({ run: runId, pair: mapPair.optional(), ...mapSettings }).strict()], { error: mapSourceError });
 
 export const duplicatesSchema = z
   .object({

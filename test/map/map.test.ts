@@ -1,6 +1,6 @@
 // The embedding map as a user makes it: `altmoe map` (its defaults) and the service's map:start job
 // with map:get; cached per source and laid out again only when the vectors change; a run's map
-// holds both modalities in the run's space.
+// holds a pair's two modalities in the space that pair searches in, one map per pair.
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -9,7 +9,13 @@ import type { JobInfo } from '../../src-shared/api.ts';
 import { computeMap, readMap } from '../../src-main/core/map/map.ts';
 import { EngineService } from '../../src-main/core/service/service.ts';
 import { validatePayload } from '../../src-main/core/service/validate.ts';
-import { catalogWithVectors, SMALL } from '../runs/fixtures.ts';
+import { mapRows } from '../../src-main/core/map/map-source.ts';
+import { galleryMapper, queryMapper } from '../../src-main/core/model/served.ts';
+import { encoderRows } from '../../src-main/core/catalog/encoder-rows.ts';
+import { normalizeRows } from '../../src-main/core/index/exact.ts';
+import { runConfig, servedFor } from '../../src-main/core/runs/config.ts';
+import type { Modality } from '../../src-shared/types.ts';
+import { catalogWithTwoPairs, catalogWithVectors, SMALL } from '../runs/fixtures.ts';
 import { cliOn as cli, until } from '../helpers.ts';
 import { trainConnector } from '../../src-main/core/runs/run.ts';
 
@@ -69,6 +75,7 @@ describe('map', () => {
       expect(updates.some((u) => u.jobId === jobId && u.progress?.phase === 'laying out (UMAP)')).toBe(true);
       const map = (await service.handle('map:get', validatePayload('map:get', { run: 1 })))!;
       expect(map.space).toBe('run 1 (text space)');
+      expect(map.source).toBe('run:1');
       // 300 images and their 1,500 captions.
       const counts = map.modality.reduce((n, m) => ((n[map.modalities[m]!] = (n[map.modalities[m]!] ?? 0) + 1), n), {} as Record<string, number>);
       expect(counts).toEqual({ text: 1500, image: 300 });
@@ -78,5 +85,69 @@ describe('map', () => {
     } finally {
       await service.close();
     }
+  }, 180_000);
+
+  it('maps each pair of a run of several in the space that pair searches in', async () => {
+    const { dir, c } = await catalogWithTwoPairs();
+    // The default (auto) preset, which serves each pair its own ensemble.
+    await trainConnector(c, { pairs: [['image', 'text'], ['audio', 'text']], trials: 1, budgetSeconds: 600, overrides: { ...SMALL, steps: 300 }, runsDir: path.join(dir, 'runs'), threads: 1 });
+    const config = runConfig(c, 1);
+    expect(Object.keys(config.served ?? {})).toEqual(['image-text', 'audio-text']);
+    // Each modality's rows exactly as search maps them for the pair: the source's by the pair's query
+    // graph, the target's by its gallery graph.
+    const asSearch = async (m: Modality, pair: [Modality, Modality]): Promise<Float32Array> => {
+      const served = servedFor(config, pair[0], pair[1]);
+      const mapper = await (m === pair[1] ? galleryMapper(served, m) : queryMapper(served, m, pair[1]));
+      try {
+        return normalizeRows(await mapper.map((await encoderRows(c, c.encoders.get(config.encoders[m]!.name)!)).raw), mapper.dim);
+      } finally {
+        await mapper.release();
+      }
+    };
+    const image = await mapRows(c, { run: 1 });
+    const audio = await mapRows(c, { run: 1, pair: ['text', 'audio'] });
+    expect([image.key, image.space]).toEqual(['run:1:image-text', 'run 1, image-text (text space)']);
+    expect([audio.key, audio.space]).toEqual(['run:1:audio-text', 'run 1, audio-text (text space)']);
+    // The target's items first (all 1,660 texts, titles and transcripts alike), then the pair's media.
+    const texts = 300 * 5 + 80 * 2;
+    expect([image.ids.length, audio.ids.length]).toEqual([texts + 300, texts + 80]);
+    expect(Array.from(audio.unit.subarray(0, texts * audio.dim))).toEqual(Array.from(await asSearch('text', ['audio', 'text'])));
+    expect(Array.from(audio.unit.subarray(texts * audio.dim))).toEqual(Array.from(await asSearch('audio', ['audio', 'text'])));
+    expect(Array.from(image.unit.subarray(0, texts * image.dim))).toEqual(Array.from(await asSearch('text', ['image', 'text'])));
+    expect(Array.from(image.unit.subarray(texts * image.dim))).toEqual(Array.from(await asSearch('image', ['image', 'text'])));
+    // Each pair's gallery graph is its own (its ensemble's members and weights, QB-Norm), so the
+    // texts sit elsewhere in each map: one map of both would put the sounds among texts they were
+    // never scored against.
+    expect(audio.unit.subarray(0, texts * audio.dim)).not.toEqual(image.unit.subarray(0, texts * image.dim));
+    await expect(mapRows(c, { run: 1, pair: ['image', 'audio'] })).rejects.toThrow(/^run 1 has no image-audio pair \(its pairs: image-text, audio-text\)$/);
+
+    // As a service job: the pair in the request, the job named after it.
+    const service = new EngineService(c, { version: 't', mode: 'server', runsDir: path.join(dir, 'runs') });
+    const updates: JobInfo[] = [];
+    service.on((event, payload) => event === 'job:update' && updates.push(payload as JobInfo));
+    try {
+      const { jobId } = await service.handle('map:start', validatePayload('map:start', { run: 1, pair: ['audio', 'text'], sample: 500 }));
+      await until(() => updates.some((u) => u.jobId === jobId && (u.status === 'done' || u.status === 'failed')));
+      expect(updates.filter((u) => u.jobId === jobId).at(-1)).toMatchObject({ kind: 'map', status: 'done', title: 'map of run 1, audio-text' });
+      const got = (await service.handle('map:get', validatePayload('map:get', { run: 1, pair: ['audio', 'text'] })))!;
+      expect([got.source, got.space, got.ids.length, got.stale]).toEqual(['run:1:audio-text', 'run 1, audio-text (text space)', texts + 80, false]);
+      expect(await service.handle('map:get', validatePayload('map:get', { run: 1 }))).toBeNull();
+      await expect(service.handle('map:start', validatePayload('map:start', { run: 1, pair: ['image', 'audio'] }))).rejects.toThrow('run 1 has no image-audio pair');
+      expect(() => validatePayload('map:get', { run: 1, pair: ['audio'] })).toThrow('the pair must be two modalities, like audio:text');
+    } finally {
+      await service.close();
+    }
+    c.close();
+
+    // Through the CLI: the first pair by default, another with --pair, each cached under its own key.
+    const first = await cli(c.file, ['map', '--run', '1', '--sample', '500']);
+    expect(first.out).toMatch(/^mapped 1,960 points of run 1, image-text \(text space\)/);
+    const second = await cli(c.file, ['map', '--run', '1', '--pair', 'audio:text', '--sample', '500']);
+    expect(second.out).toMatch(/^map from the cache: 1,740 points of run 1, audio-text \(text space\)/);
+    expect((await cli(c.file, ['map', '--run', '1', '--sample', '500'])).out).toMatch(/^map from the cache: 1,960 points/);
+    const bad = await cli(c.file, ['map', '--run', '1', '--pair', 'image:audio']);
+    expect([bad.code, bad.err.trim()]).toEqual([1, 'altmoe: error: run 1 has no image-audio pair (its pairs: image-text, audio-text)']);
+    expect((await cli(c.file, ['map', '--encoder', 'img-enc', '--pair', 'audio:text'])).err.trim()).toBe('altmoe: --pair names one of a run\'s pairs: use it with --run (see "altmoe --help")');
+    expect((await cli(c.file, ['map', '--run', '1', '--pair', 'audio'])).err.trim()).toBe('altmoe: --pair: "audio" is not a pair of two modalities like audio:text (see "altmoe --help")');
   }, 180_000);
 });

@@ -80,6 +80,7 @@ export const OPTIONS = {
   out: { type: 'string' },
   color: { type: 'string' },
   sample: { type: 'string' },
+  pair: { type: 'string' },
   force: { type: 'boolean' },
   semantic: { type: 'boolean' },
   paths: { type: 'boolean' },

@@ -56,9 +56,10 @@ Usage:
                                                 copy vectors (and runs' mapped galleries) into PostgreSQL +
                                                 pgvector with HNSW indexes; incremental, resumable
   altmoe store status --to postgres://...       what the store holds of this catalog
-  altmoe map --encoder E | --run R [--out map.png] [--color dataset|split|modality] [--sample N] [--seed N] [--force]
-                                                a 2-D map (UMAP) of an encoder's vectors or of a run's modalities in
-                                                its shared space; cached in the catalog until the vectors change
+  altmoe map --encoder E | --run R [--pair audio:text] [--out map.png] [--color dataset|split|modality] [--sample N] [--seed N] [--force]
+                                                a 2-D map (UMAP) of an encoder's vectors or of a run pair's two
+                                                modalities in the space it searches in (a run of several pairs: the
+                                                first unless --pair); cached in the catalog until the vectors change
   altmoe duplicates [--encoder E] [--modality M] [--threshold T] [--exact-only] [--limit N]
                                                 exact (same content) and near (cosine >= T, default 0.969) duplicates,
                                                 grouped; flags groups that straddle train and val/test

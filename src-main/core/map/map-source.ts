@@ -1,7 +1,8 @@
-// What a map lays out: an encoder's vectors in its own space, or every modality of a run in the
-// space it searches in (the first pair's target, e.g. text for image:text): media mapped by the
-// run's query graph, the target's items by its gallery graph, so an image sits near its captions
-// exactly when search would find them for each other.
+// What a map lays out: an encoder's vectors in its own space, or one pair of a run in the space
+// that pair searches in (its target's, e.g. text for image:text): the source's items mapped by the
+// pair's query graph, the target's by its gallery graph, so an image sits near its captions exactly
+// when search would find them for each other. A run of several pairs has a map per pair: each pair
+// is served by its own checkpoint, ensemble and QB-Norm, so two pairs' points share no one space.
 import { createHash } from 'node:crypto';
 import type { Modality } from '../../../src-shared/types.ts';
 import type { Catalog } from '../catalog/catalog.ts';
@@ -14,7 +15,7 @@ import { servedStamp } from '../store/pick-run.ts';
 import { encoderRows } from '../catalog/encoder-rows.ts';
 import { concatArrays } from '../util/arrays.ts';
 
-export type MapSource = { encoder: string } | { run: number };
+export type MapSource = { encoder: string } | { run: number; pair?: readonly [Modality, Modality] };
 
 export class MapError extends UserError {}
 
@@ -30,8 +31,24 @@ export interface MapRows {
   space: string;
 }
 
-export function sourceKey(s: MapSource): string {
-  return 'encoder' in s ? `encoder:${s.encoder}` : `run:${s.run}`;
+/** A run with one pair keeps the key it always had; each pair of a run of several has its own. */
+function runKey(id: number, pairs: readonly (readonly [Modality, Modality])[], pair: readonly [Modality, Modality]): string {
+  return pairs.length === 1 ? `run:${id}` : `run:${id}:${pair.join('-')}`;
+}
+
+export function sourceKey(catalog: Catalog, s: MapSource): string {
+  if ('encoder' in s) return `encoder:${s.encoder}`;
+  const config = runOf(catalog, s.run);
+  return runKey(s.run, config.pairs, pairOf(config, s));
+}
+
+/** The run's pair a map is of: the one named (in either order), else the first. */
+function pairOf(config: RunConfig, s: { run: number; pair?: readonly [Modality, Modality] }): [Modality, Modality] {
+  if (!s.pair) return config.pairs[0]!;
+  const [x, y] = s.pair;
+  const found = config.pairs.find(([a, b]) => (a === x && b === y) || (a === y && b === x));
+  if (!found) throw new MapError(`run ${s.run} has no ${x}-${y} pair (its pairs: ${config.pairs.map((p) => p.join('-')).join(', ')})`);
+  return found;
 }
 
 function encoderOf(catalog: Catalog, name: string): EncoderRow {
@@ -45,6 +62,7 @@ export function sourceStamp(catalog: Catalog, s: MapSource): string {
   const generation = catalog.embeddings.generation();
   if ('encoder' in s) return `${encoderOf(catalog, s.encoder).file_hash}|v${generation}`;
   const config = runOf(catalog, s.run);
+  pairOf(config, s); // a pair the run lacks is refused before anything is read
   const hashes = Object.values(config.encoders).map((e) => e!.hash).join(',');
   return createHash('sha256').update(`${servedStamp(catalog, { id: s.run, config })}|${hashes}|v${generation}`).digest('hex').slice(0, 24);
 }
@@ -66,19 +84,17 @@ export async function mapRows(catalog: Catalog, s: MapSource): Promise<MapRows> 
     const e = encoderOf(catalog, s.encoder);
     const rows = await encoderRows(catalog, e);
     if (rows.ids.length === 0) throw new MapError(`encoder "${e.name}" has no vectors yet: run "altmoe embed --encoder ${e.name}" first`);
-    return { key: sourceKey(s), stamp, ids: rows.ids, unit: rows.unit, dim: e.dim, space: e.name };
+    return { key: sourceKey(catalog, s), stamp, ids: rows.ids, unit: rows.unit, dim: e.dim, space: e.name };
   }
   const config = runOf(catalog, s.run);
-  const target = config.pairs[0]![1];
-  // Every modality paired with the target directly, the target itself first.
-  const others = [...new Set(config.pairs.flatMap(([a, b]) => (a === target ? [b] : b === target ? [a] : [])))];
+  const [source, target] = pairOf(config, s);
+  const served = servedFor(config, source, target);
   const parts: { ids: Int32Array; unit: Float32Array }[] = [];
   let dim = 0;
-  for (const m of [target, ...others] as Modality[]) {
+  for (const m of [target, source]) {
     const e = encoderOf(catalog, config.encoders[m]!.name);
     const rows = await encoderRows(catalog, e);
     if (rows.ids.length === 0) continue;
-    const served = servedFor(config, m === target ? others[0]! : m, target);
     const mapper = await (m === target ? galleryMapper(served, target) : queryMapper(served, m, target));
     try {
       // The graphs take the vectors as stored (they standardise them as in training), as search does.
@@ -91,5 +107,6 @@ export async function mapRows(catalog: Catalog, s: MapSource): Promise<MapRows> 
   const ids = concatArrays(parts.map((p) => p.ids), Int32Array);
   if (ids.length === 0) throw new MapError(`run ${s.run}'s encoders have no vectors in this catalog`);
   const unit = concatArrays(parts.map((p) => p.unit), Float32Array);
-  return { key: sourceKey(s), stamp, ids, unit, dim, space: `run ${s.run} (${target} space)` };
+  const space = config.pairs.length === 1 ? `run ${s.run} (${target} space)` : `run ${s.run}, ${source}-${target} (${target} space)`;
+  return { key: runKey(s.run, config.pairs, [source, target]), stamp, ids, unit, dim, space };
 }

@@ -18,7 +18,7 @@ const paramsOf = (o: MapOptions) => ({ seed: o.seed ?? LAYOUT_DEFAULTS.seed, sam
 
 /** The source's map: from the cache when current (same stamp and settings), else laid out and stored. */
 export async function computeMap(catalog: Catalog, source: MapSource, o: MapOptions = {}): Promise<{ cached: boolean; seconds: number; points: number }> {
-  const key = sourceKey(source);
+  const key = sourceKey(catalog, source);
   const params = paramsOf(o);
   const stamp = sourceStamp(catalog, source);
   const old = catalog.layouts.get(key);
@@ -35,17 +35,19 @@ export async function computeMap(catalog: Catalog, source: MapSource, o: MapOpti
 
 /** The cached map of a source with each point's dataset, modality and split; null when none was made. */
 export function readMap(catalog: Catalog, source: MapSource): MapInfo | null {
-  const key = sourceKey(source);
-  const stored = catalog.layouts.get(key);
-  if (!stored) return null;
-  let stale: boolean;
+  let key: string;
+  let stamp: string;
   try {
-    stale = stored.stamp !== sourceStamp(catalog, source);
+    key = sourceKey(catalog, source);
+    stamp = sourceStamp(catalog, source);
   } catch (err) {
     // The encoder or run is gone (or broke): the map no longer describes anything.
     if (err instanceof MapError) return null;
     throw err;
   }
+  const stored = catalog.layouts.get(key);
+  if (!stored) return null;
+  const stale = stored.stamp !== stamp;
   const briefs = catalog.items.briefs();
   const splits = catalog.pairs.itemSplits();
   const datasets = catalog.datasets.list();

@@ -196,11 +196,12 @@ export class EngineService {
 
   private startMap(p: ApiRequests['map:start']['payload']): string {
     const c = this.catalog;
-    const source = 'encoder' in p ? { encoder: p.encoder } : { run: p.run };
-    sourceStamp(c, source); // an unknown encoder or unfinished run fails here, not in the job
+    const source = 'encoder' in p ? { encoder: p.encoder } : { run: p.run, ...(p.pair ? { pair: p.pair } : {}) };
+    sourceStamp(c, source); // an unknown encoder, unfinished run or pair it lacks fails here, not in the job
+    const key = sourceKey(c, source);
     const options = definedOnly({ seed: p.seed, sample: p.sample, force: p.force, threads: this.options.threads });
     const phases = { vectors: 'reading vectors', neighbours: 'finding neighbours', layout: 'laying out (UMAP)', placing: 'placing the rest' };
-    return this.jobs.start('map', `map of ${sourceKey(source).replace(':', ' ')}`, (ctx) => mapInWorker(c.file, source, options, (e) => ctx.progress({ phase: phases[e.phase], done: e.done, total: e.total }), ctx.signal), { request: p });
+    return this.jobs.start('map', `map of ${key.replace(':', ' ').replace(':', ', ')}`, (ctx) => mapInWorker(c.file, source, options, (e) => ctx.progress({ phase: phases[e.phase], done: e.done, total: e.total }), ctx.signal), { request: p });
   }
 
   /** Starts an interrupted, cancelled or failed job again where it stopped. */

@@ -11,18 +11,27 @@ import { progressPrinter } from '../progress.ts';
 import { printable, table } from '../render.ts';
 import { noMoreArgs, num, oneOf, positiveInt, UsageError, validated, withSigint, type Command } from '../args.ts';
 
+/** "audio:text" -> the two modalities; the schema then checks them. */
+function parsePair(raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const parts = raw.split(':');
+  if (parts.length !== 2) throw new UsageError(`--pair: "${raw}" is not a pair of two modalities like audio:text`);
+  return parts;
+}
+
 const PHASES = { vectors: 'reading vectors', neighbours: 'finding neighbours', layout: 'laying out (UMAP)', placing: 'placing the rest' };
 
 export const map: Command = async ({ catalogFile, args, values, io }) => {
   noMoreArgs(args);
   if ((values.encoder === undefined) === (values.run === undefined)) throw new UsageError('map needs --encoder NAME or --run RUN (one of them)');
-  const request = validated(mapStartSchema, definedOnly({ encoder: values.encoder, run: num(values.run), sample: num(values.sample), seed: num(values.seed), force: values.force }));
+  if (values.pair !== undefined && values.run === undefined) throw new UsageError('--pair names one of a run\'s pairs: use it with --run');
+  const request = validated(mapStartSchema, definedOnly({ encoder: values.encoder, run: num(values.run), pair: parsePair(values.pair), sample: num(values.sample), seed: num(values.seed), force: values.force }));
   const color: ColorBy = oneOf(values.color, 'color', COLOR_BY) ?? 'dataset';
-  const source = 'encoder' in request ? { encoder: request.encoder } : { run: request.run };
+  const source = 'encoder' in request ? { encoder: request.encoder } : { run: request.run, ...(request.pair ? { pair: request.pair } : {}) };
   const catalog = Catalog.open(catalogFile, { create: false });
   const printer = progressPrinter(io.err);
   try {
-    const { encoder: _e, run: _r, ...settings } = request as typeof request & { encoder?: string; run?: number };
+    const { encoder: _e, run: _r, pair: _p, ...settings } = request as typeof request & { encoder?: string; run?: number; pair?: unknown };
     const threads = positiveInt(values.threads, 'threads', 256);
     const outcome = await withSigint((signal) => mapInWorker(catalogFile, source, { ...settings, ...(threads ? { threads } : {}) }, (p) => printer.update({ phase: PHASES[p.phase], done: p.done, total: p.total }), signal));
     printer.done();
