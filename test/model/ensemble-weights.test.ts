@@ -9,7 +9,7 @@ import { PRESETS } from '../../src-main/core/model/presets.ts';
 import { evaluateServed, galleryMapper, mapOnce, queryMapper } from '../../src-main/core/model/served.ts';
 import { bankRows, bankTerm, chooseBeta, MAX_BANK, recallWith } from '../../src-main/core/model/qbnorm.ts';
 import { normalizeRows } from '../../src-main/core/index/exact.ts';
-import { fitEnsemble, HELD_OUT_MIN_ITEMS, type EnsembleFit, type FitOptions } from '../../src-main/core/model/ensemble-fit.ts';
+import { FEW_VAL_ITEMS, fitEnsemble, SOUND_SHARE, type EnsembleFit, type FitOptions } from '../../src-main/core/model/ensemble-fit.ts';
 import { initParams } from '../../src-main/core/train/checkpoint.ts';
 import { seeded } from '../onnx/gradcheck.ts';
 
@@ -47,9 +47,10 @@ const fit = (options: FitOptions): Promise<EnsembleFit> => fitEnsemble(spec, val
 const b2a = (f: EnsembleFit) => f.ensemble.weightsB2a ?? f.ensemble.weights;
 
 /** The val micro-score of what a fit serves, measured through the served graphs. */
-async function servedScore(f: EnsembleFit): Promise<number> {
-  const r = await evaluateServed({ spec, values: new Map([...values, ...ensembleValues(f.tensors)]), ensemble: f.ensemble }, val);
-  return microScore([{ result: r, media: 120, captions: 120 }]);
+async function servedScore(f: EnsembleFit, n = 120): Promise<number> {
+  const set = { ...val, aVecs: val.aVecs.slice(0, n * DIMS.image), bVecs: val.bVecs.slice(0, n * DIMS.text), owner: val.owner.slice(0, n) };
+  const r = await evaluateServed({ spec, values: new Map([...values, ...ensembleValues(f.tensors)]), ensemble: f.ensemble }, set);
+  return microScore([{ result: r, media: n, captions: n }]);
 }
 
 describe('ensemble weights chosen on val', () => {
@@ -78,13 +79,27 @@ describe('ensemble weights chosen on val', () => {
     expect(b2a(heldout)).toEqual(b2a(ascent));
   });
 
-  it("'heldout' is the ascent on a val set too small to halve (fewer than 2 x HELD_OUT_MIN_ITEMS items)", async () => {
-    const n = 2 * HELD_OUT_MIN_ITEMS - 1;
-    const small = { ...val, aVecs: val.aVecs.slice(0, n * DIMS.image), bVecs: val.bVecs.slice(0, n * DIMS.text), owner: val.owner.slice(0, n) };
-    const on = (search: FitOptions['search']) => fitEnsemble(spec, values, { a: 'image', b: 'text', trainA: train.a, trainB: train.b, val: small }, 1, { search });
-    const [ascent, heldout] = [await on('ascent'), await on('heldout')];
-    expect(heldout.ensemble).toEqual(ascent.ensemble);
-    expect(heldout.weighing).toEqual({ a2b: 'ascent', b2a: 'ascent' });
+  it("'heldout' weighs the sound members equally on a val set of fewer than FEW_VAL_ITEMS media items, leaving out one gone wrong", async () => {
+    const on = (n: number, search: FitOptions['search']) => {
+      const small = { ...val, aVecs: val.aVecs.slice(0, n * DIMS.image), bVecs: val.bVecs.slice(0, n * DIMS.text), owner: val.owner.slice(0, n) };
+      return fitEnsemble(spec, values, { a: 'image', b: 'text', trainA: train.a, trainB: train.b, val: small }, 1, { search });
+    };
+    const few = await on(FEW_VAL_ITEMS - 1, 'heldout');
+    expect(few.weighing).toEqual({ a2b: 'small-val', b2a: 'small-val' });
+    // The untrained connector (noise) is far below the training-free members alone on val, so it is
+    // left out; every member within SOUND_SHARE of the best weighs 1.
+    const free = MEMBERS.filter((m) => !JOINT_MEMBERS.includes(m) && !TRAINED_MEMBERS.includes(m));
+    const top = Math.max(...Object.values(few.single));
+    expect(few.single.connector).toBeLessThan(SOUND_SHARE * top);
+    expect(few.ensemble.weights.connector).toBe(0);
+    expect(free.filter((m) => few.ensemble.weights[m] === 1).length).toBeGreaterThanOrEqual(2);
+    expect(Object.values(few.ensemble.weights).every((x) => x === 0 || x === 1)).toBe(true);
+    expect(few.valScore).toBeCloseTo(await servedScore(few, FEW_VAL_ITEMS - 1), 6);
+    // From FEW_VAL_ITEMS on, the held-out choice (here the ascent, as on the full val above).
+    const enough = await on(FEW_VAL_ITEMS, 'heldout');
+    expect(enough.weighing).not.toEqual({ a2b: 'small-val', b2a: 'small-val' });
+    // An explicit search is never overridden.
+    expect((await on(FEW_VAL_ITEMS - 1, 'ascent')).weighing).toEqual({ a2b: 'ascent', b2a: 'ascent' });
   });
 
   it('towers of one contrastive model: their own space is a member (chosen when it is best on val) and a baseline row; other pairs have neither', async () => {

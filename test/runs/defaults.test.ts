@@ -86,6 +86,9 @@ describe('the default run is Alt-MoE on every path', () => {
     expect({ ...auto.model, dropout: 0 }).toEqual({ ...expectedModel('auto'), dropout: 0 });
     expect(AUTO.trials.map((t) => t.dropout)).toContain(auto.model.dropout);
     expect(auto.served?.['image-text']).toBeDefined();
+    // 30 val items, fewer than FEW_VAL_ITEMS: the served members weigh 1 or 0, and the summary says why.
+    expect(Object.values(auto.served!['image-text']!.weights).every((w) => w === 0 || w === 1)).toBe(true);
+    expect(out.join('')).toContain('; weights by equal weights (too few val items to fit weights on)');
     catalog.close();
   }, 180_000);
 

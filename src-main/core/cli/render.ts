@@ -96,7 +96,11 @@ export function verdict(pairs: [string, PairEvaluation][]): string {
     .join('; ');
 }
 
-const WEIGHING: Record<string, string> = { ascent: 'coordinate ascent on val', equal: "equal weights (they held up better across val's two halves)", topk: 'the best members alone, summed' };
+const WEIGHING: Record<string, string> = {
+  ascent: 'coordinate ascent on val',
+  equal: "equal weights (they held up better across val's two halves)",
+  'small-val': 'equal weights (too few val items to fit weights on)',
+};
 
 /** "; weights image->text by ..., text->image by ...": how the auto ensemble chose its weights. */
 function weighing(pair: string, w: Record<'a2b' | 'b2a', string> | undefined): string {
