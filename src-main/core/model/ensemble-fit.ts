@@ -66,13 +66,14 @@ export interface FitOptions {
 }
 
 /**
- * Fewer val media items than this and 'heldout' weighs every member equally. The members are tuned
- * on the same val pairs (the baselines' settings, the connector's trial and step), so on a few dozen
- * of them each looks better than it is, by chance and unevenly, and weights fitted there follow that;
- * halves of val cannot tell, both having tuned the members. On the clipart curve's data with 70 val
- * pairs, equal weights served test R@1 +0.3 / +1.0 over the held-out choice at 500 pairs (6 seeds)
- * and +0.1 / +0.1 at 1,000; with 200 the held-out choice already picks equal weights mostly; with
- * 504 it serves better than equal weights (docs/decisions.md, "Equal weights on a small val split").
+ * Fewer val media items than this and 'heldout' weighs the sound members equally. The members are
+ * tuned on the same val pairs (the baselines' settings, the connector's trial and step), so on a few
+ * dozen of them each looks better than it is, by chance and unevenly, and weights fitted there follow
+ * that; halves of val cannot tell, both having tuned the members. On the clipart curve's data with 70
+ * val pairs this served test R@1 +0.3 / +1.0 over the held-out choice at 500 pairs and +0.3 / +0.1
+ * at 1,000 (6 seeds each), -0.2 / -0.2 at 250 (4 seeds); with 200 the held-out choice mostly picks
+ * equal weights already; with 504 it serves better than equal weights (docs/decisions.md, "Equal
+ * weights on a small val split").
  */
 export const FEW_VAL_ITEMS = 100;
 /** With few val items, the share of the best member's val score a member needs to be weighed in. */
@@ -81,9 +82,10 @@ export const SOUND_SHARE = 0.5;
 /**
  * Fits the training-free members on the run's standardised training rows, scores every member on
  * val, then chooses each direction's weights on val (FitOptions.search). With FEW_VAL_ITEMS val
- * media items or more, the result is never worse on val than the best training-free member ('ascent'
- * starts from the best member alone and only climbs; 'heldout' falls back to the ascent where equal
- * weights would be below that member); with fewer, 'heldout' serves equal weights over the members not far below the best (SOUND_SHARE).
+ * media items or more, the result is never worse on val than the best training-free member
+ * ('ascent' starts from the best member alone and only climbs; 'heldout' falls back to the ascent
+ * where equal weights would be below that member); with fewer, 'heldout' weighs the members not far
+ * below the best (SOUND_SHARE) equally.
  */
 export async function fitEnsemble(
   spec: ModelSpec,
@@ -141,13 +143,13 @@ export async function fitEnsemble(
   const how: SearchOptions = { members, da };
   const scores = await aloneScores(rows, wval, da, members);
   const { single } = scores;
-  const fewVal = search === 'heldout' && wval.aVecs.length / da < FEW_VAL_ITEMS;
-  const { w, best, by: searched = { a2b: search as Search, b2a: search as Search } } = fewVal
-    ? await soundEqualWeights(rows, wval, members, scores.alone)
-    : search === 'heldout'
-      ? await heldOutWeights(rows, wval, da, db, seed, how, scores)
-      : await chooseWeights(search, rows, wval, how, scores);
-  const weighing: Record<Direction, Weighing> = fewVal ? { a2b: 'small-val', b2a: 'small-val' } : searched;
+  const chosen: Required<Chosen> =
+    search !== 'heldout'
+      ? { ...(await chooseWeights(search, rows, wval, how, scores)), by: { a2b: search, b2a: search } }
+      : wval.aVecs.length / da < FEW_VAL_ITEMS
+        ? await soundEqualWeights(rows, wval, members, scores.alone)
+        : await heldOutWeights(rows, wval, da, db, seed, how, scores);
+  const { w, best, by: weighing } = chosen;
   const weighted: EnsembleConfig = { ...ensemble, weights: w.a2b, ...(sameWeights(w.a2b, w.b2a) ? {} : { weightsB2a: w.b2a }) };
   if (!qbnorm) return { ensemble: weighted, tensors, single, valScore: micro(wval, da, best), weighing };
   // QB-Norm on top of the chosen weights, its bank the training and unpaired items of each query modality.
@@ -169,8 +171,8 @@ interface SearchOptions {
 interface Chosen {
   w: Record<Direction, Weights>;
   best: Record<Direction, number>;
-  /** The search that chose each direction's weights. */
-  by?: Record<Direction, Search>;
+  /** How each direction's weights were chosen. */
+  by?: Record<Direction, Weighing>;
 }
 
 /** Each member alone on a set: mean recall per direction, and the micro-average of both. */
@@ -206,7 +208,7 @@ export const HELD_OUT_SPLITS = 3;
  * generalise better; with more, the ascent's gains hold on the other half
  * (bench/results/ensemble-small-ab.jsonl).
  */
-async function heldOutWeights(rows: Rows, wval: EvalSet, da: number, db: number, seed: number, o: SearchOptions, scores: AloneScores): Promise<Chosen> {
+async function heldOutWeights(rows: Rows, wval: EvalSet, da: number, db: number, seed: number, o: SearchOptions, scores: AloneScores): Promise<Required<Chosen>> {
   const n = wval.aVecs.length / da;
   const held = Object.fromEntries(HELD_OUT_SEARCHES.map((s) => [s, { a2b: 0, b2a: 0 }])) as Record<Search, Record<Direction, number>>;
   for (let split = 0; split < HELD_OUT_SPLITS; split++) {
@@ -258,13 +260,13 @@ export async function heldOutOnRows(rows: Rows, val: EvalSet, da: number, db: nu
  * member's, 0 for the others: equal weights that leave out a member gone wrong (a connector that did
  * not train), a gap no handful of val queries makes by chance.
  */
-async function soundEqualWeights(rows: Rows, wval: EvalSet, members: readonly MemberName[], alone: Alone): Promise<Chosen> {
+async function soundEqualWeights(rows: Rows, wval: EvalSet, members: readonly MemberName[], alone: Alone): Promise<Required<Chosen>> {
   const sound = (d: Direction): Weights => {
     const top = Math.max(...members.map((m) => alone[m][d]));
     return { ...NO_MEMBERS, ...Object.fromEntries(members.filter((m) => alone[m][d] >= SOUND_SHARE * top).map((m) => [m, 1])) };
   };
   const w = { a2b: sound('a2b'), b2a: sound('b2a') };
-  return { w, best: await comboScore(rows, w.a2b, w.b2a, wval) };
+  return { w, best: await comboScore(rows, w.a2b, w.b2a, wval), by: { a2b: 'small-val', b2a: 'small-val' } };
 }
 
 /** Every member weighted 1, both directions. */
