@@ -71,7 +71,7 @@ export interface FitOptions {
  * dozen of them each looks better than it is, by chance and unevenly, and weights fitted there follow
  * that; halves of val cannot tell, both having tuned the members. On the clipart curve's data with 70
  * val pairs this served test R@1 +0.3 / +1.0 over the held-out choice at 500 pairs and +0.3 / +0.1
- * at 1,000 (6 seeds each), -0.2 / -0.2 at 250 (4 seeds); with 200 the held-out choice mostly picks
+ * at 1,000 (6 seeds each), -0.15 / -0.15 at 250 (4 seeds); with 200 the held-out choice mostly picks
  * equal weights already; with 504 it serves better than equal weights (docs/decisions.md, "Equal
  * weights on a small val split").
  */
