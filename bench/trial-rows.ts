@@ -21,18 +21,20 @@ import { clipartCatalog } from './clipart.ts';
  * GloVe), the default run trained on it as bench:curve trains it (300 s, one thread), then `body`
  * with both. The copy is removed after, unless EXPERIMENT_RUNS names a folder to keep it in: a job
  * found there finished is not trained again, so further variants can be scored on the same runs.
- * `source` trains on another catalog file and its encoders instead (an experiment's derived vectors).
+ * `source` trains on another catalog file and its encoders instead (an experiment's derived vectors);
+ * `prepare` changes each job's copy before it trains, and `tag` names its kept folder apart.
  */
 export async function eachDefaultRun(
   arg: string,
   body: (catalog: Catalog, auto: RunSummary, pairs: number, seed: number) => Promise<void>,
   source?: { file: string; encoders: { image: string; text: string } },
+  variant: { tag?: string; prepare?: (catalog: Catalog, seed: number) => void } = {},
 ): Promise<void> {
   const jobs = arg.split(',').map((j) => j.split(':').map(Number) as [number, number]);
   const info = source ?? { file: (await clipartCatalog(path.resolve(import.meta.dirname, 'data'), 6500, { image: ['mobilenet'], text: ['glove'] })).file, encoders: { image: 'mobilenet', text: 'glove' } };
   const keep = process.env.EXPERIMENT_RUNS;
   for (const [pairs, seed] of jobs) {
-    const work = keep ? path.join(path.resolve(keep), `${pairs}-${seed}`) : fs.mkdtempSync(path.join(os.tmpdir(), 'altmoe-experiment-'));
+    const work = keep ? path.join(path.resolve(keep), `${pairs}-${seed}${variant.tag ? `-${variant.tag}` : ''}`) : fs.mkdtempSync(path.join(os.tmpdir(), 'altmoe-experiment-'));
     const done = path.join(work, 'summary.json');
     if (!fs.existsSync(done)) {
       fs.rmSync(work, { recursive: true, force: true });
@@ -41,7 +43,9 @@ export async function eachDefaultRun(
     }
     const catalog = Catalog.open(path.join(work, 'c.db'), { create: false });
     try {
-      const auto: RunSummary = fs.existsSync(done)
+      const trained = fs.existsSync(done);
+      if (!trained) variant.prepare?.(catalog, seed);
+      const auto: RunSummary = trained
         ? JSON.parse(fs.readFileSync(done, 'utf8'))
         : await trainConnector(catalog, { pairs: [['image', 'text']], runsDir: path.join(work, 'runs'), trainPairs: pairs, seed, threads: 1, encoders: info.encoders, budgetSeconds: 300 });
       if (keep) fs.writeFileSync(done, JSON.stringify(auto));
