@@ -45,11 +45,12 @@ const v = views(120, 0.8, rand, mix);
 const val = { a: 'image', b: 'text', aVecs: v.a, bVecs: v.b, owner: Int32Array.from({ length: 120 }, (_, i) => i) };
 const fit = (options: FitOptions): Promise<EnsembleFit> => fitEnsemble(spec, values, { a: 'image', b: 'text', trainA: train.a, trainB: train.b, val }, 1, options);
 const b2a = (f: EnsembleFit) => f.ensemble.weightsB2a ?? f.ensemble.weights;
+/** The first n val items (one caption each). */
+const firstOfVal = (n: number) => ({ ...val, aVecs: val.aVecs.slice(0, n * DIMS.image), bVecs: val.bVecs.slice(0, n * DIMS.text), owner: val.owner.slice(0, n) });
 
 /** The val micro-score of what a fit serves, measured through the served graphs. */
 async function servedScore(f: EnsembleFit, n = 120): Promise<number> {
-  const set = { ...val, aVecs: val.aVecs.slice(0, n * DIMS.image), bVecs: val.bVecs.slice(0, n * DIMS.text), owner: val.owner.slice(0, n) };
-  const r = await evaluateServed({ spec, values: new Map([...values, ...ensembleValues(f.tensors)]), ensemble: f.ensemble }, set);
+  const r = await evaluateServed({ spec, values: new Map([...values, ...ensembleValues(f.tensors)]), ensemble: f.ensemble }, firstOfVal(n));
   return microScore([{ result: r, media: n, captions: n }]);
 }
 
@@ -80,10 +81,7 @@ describe('ensemble weights chosen on val', () => {
   });
 
   it("'heldout' weighs the sound members equally on a val set of fewer than FEW_VAL_ITEMS media items, leaving out one gone wrong", async () => {
-    const on = (n: number, search: FitOptions['search']) => {
-      const small = { ...val, aVecs: val.aVecs.slice(0, n * DIMS.image), bVecs: val.bVecs.slice(0, n * DIMS.text), owner: val.owner.slice(0, n) };
-      return fitEnsemble(spec, values, { a: 'image', b: 'text', trainA: train.a, trainB: train.b, val: small }, 1, { search });
-    };
+    const on = (n: number, search: FitOptions['search']) => fitEnsemble(spec, values, { a: 'image', b: 'text', trainA: train.a, trainB: train.b, val: firstOfVal(n) }, 1, { search });
     const few = await on(FEW_VAL_ITEMS - 1, 'heldout');
     expect(few.weighing).toEqual({ a2b: 'small-val', b2a: 'small-val' });
     // The untrained connector (noise) is far below the training-free members alone on val, so it is

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Modality } from '../../../src-shared/types.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { EncoderRow } from '../catalog/repos/encoders.ts';
-import { runConfig, servedFor, type RunConfig } from '../runs/config.ts';
+import { findPair, runConfig, servedFor, type RunConfig } from '../runs/config.ts';
 import { UserError } from '../util/errors.ts';
 import { normalizeRows } from '../index/exact.ts';
 import { galleryMapper, queryMapper } from '../model/served.ts';
@@ -20,7 +20,7 @@ export type MapSource = { encoder: string } | { run: number; pair?: readonly [Mo
 export class MapError extends UserError {}
 
 export interface MapRows {
-  /** 'encoder:<name>' or 'run:<id>': the cache key. */
+  /** 'encoder:<name>', 'run:<id>' or, for a pair of a run of several, 'run:<id>:<a>-<b>': the cache key. */
   key: string;
   /** Changes whenever the rows would: model hashes, the vectors' change counter, what a run serves. */
   stamp: string;
@@ -36,18 +36,11 @@ function runKey(id: number, pairs: readonly (readonly [Modality, Modality])[], p
   return pairs.length === 1 ? `run:${id}` : `run:${id}:${pair.join('-')}`;
 }
 
-export function sourceKey(catalog: Catalog, s: MapSource): string {
-  if ('encoder' in s) return `encoder:${s.encoder}`;
-  const config = runOf(catalog, s.run);
-  return runKey(s.run, config.pairs, pairOf(config, s));
-}
-
 /** The run's pair a map is of: the one named (in either order), else the first. */
 function pairOf(config: RunConfig, s: { run: number; pair?: readonly [Modality, Modality] }): [Modality, Modality] {
   if (!s.pair) return config.pairs[0]!;
-  const [x, y] = s.pair;
-  const found = config.pairs.find(([a, b]) => (a === x && b === y) || (a === y && b === x));
-  if (!found) throw new MapError(`run ${s.run} has no ${x}-${y} pair (its pairs: ${config.pairs.map((p) => p.join('-')).join(', ')})`);
+  const found = findPair(config, ...s.pair);
+  if (!found) throw new MapError(`run ${s.run} has no ${s.pair.join('-')} pair (its pairs: ${config.pairs.map((p) => p.join('-')).join(', ')})`);
   return found;
 }
 
@@ -55,16 +48,6 @@ function encoderOf(catalog: Catalog, name: string): EncoderRow {
   const e = catalog.encoders.get(name);
   if (!e) throw new MapError(`no encoder named "${name}" (see "altmoe list encoders")`);
   return e;
-}
-
-/** The stamp alone (cheap): whether a cached layout is still the one these rows would give. */
-export function sourceStamp(catalog: Catalog, s: MapSource): string {
-  const generation = catalog.embeddings.generation();
-  if ('encoder' in s) return `${encoderOf(catalog, s.encoder).file_hash}|v${generation}`;
-  const config = runOf(catalog, s.run);
-  pairOf(config, s); // a pair the run lacks is refused before anything is read
-  const hashes = Object.values(config.encoders).map((e) => e!.hash).join(',');
-  return createHash('sha256').update(`${servedStamp(catalog, { id: s.run, config })}|${hashes}|v${generation}`).digest('hex').slice(0, 24);
 }
 
 function runOf(catalog: Catalog, id: number): RunConfig {
@@ -78,16 +61,40 @@ function runOf(catalog: Catalog, id: number): RunConfig {
   return config;
 }
 
-export async function mapRows(catalog: Catalog, s: MapSource): Promise<MapRows> {
-  const stamp = sourceStamp(catalog, s);
+type Resolved = { key: string; stamp: string } & ({ encoder: EncoderRow } | { run: number; config: RunConfig; pair: [Modality, Modality] });
+
+/** A source checked (a one-line MapError for an unknown encoder, unfinished run or pair it lacks) with its cache key and stamp. */
+function resolve(catalog: Catalog, s: MapSource): Resolved {
+  const generation = catalog.embeddings.generation();
   if ('encoder' in s) {
-    const e = encoderOf(catalog, s.encoder);
-    const rows = await encoderRows(catalog, e);
-    if (rows.ids.length === 0) throw new MapError(`encoder "${e.name}" has no vectors yet: run "altmoe embed --encoder ${e.name}" first`);
-    return { key: sourceKey(catalog, s), stamp, ids: rows.ids, unit: rows.unit, dim: e.dim, space: e.name };
+    const encoder = encoderOf(catalog, s.encoder);
+    return { key: `encoder:${s.encoder}`, stamp: `${encoder.file_hash}|v${generation}`, encoder };
   }
   const config = runOf(catalog, s.run);
-  const [source, target] = pairOf(config, s);
+  const pair = pairOf(config, s);
+  const hashes = Object.values(config.encoders).map((e) => e!.hash).join(',');
+  const stamp = createHash('sha256').update(`${servedStamp(catalog, { id: s.run, config })}|${hashes}|v${generation}`).digest('hex').slice(0, 24);
+  return { key: runKey(s.run, config.pairs, pair), stamp, run: s.run, config, pair };
+}
+
+/**
+ * The cache key and stamp alone (cheap): the stamp changes whenever the rows would (model hashes,
+ * the vectors' change counter, what a run serves), so a cached layout with it is still current.
+ */
+export function sourceId(catalog: Catalog, s: MapSource): { key: string; stamp: string } {
+  const { key, stamp } = resolve(catalog, s);
+  return { key, stamp };
+}
+
+export async function mapRows(catalog: Catalog, s: MapSource): Promise<MapRows> {
+  const r = resolve(catalog, s);
+  if ('encoder' in r) {
+    const e = r.encoder;
+    const rows = await encoderRows(catalog, e);
+    if (rows.ids.length === 0) throw new MapError(`encoder "${e.name}" has no vectors yet: run "altmoe embed --encoder ${e.name}" first`);
+    return { key: r.key, stamp: r.stamp, ids: rows.ids, unit: rows.unit, dim: e.dim, space: e.name };
+  }
+  const { run, config, pair: [source, target] } = r;
   const served = servedFor(config, source, target);
   const parts: { ids: Int32Array; unit: Float32Array }[] = [];
   let dim = 0;
@@ -105,8 +112,8 @@ export async function mapRows(catalog: Catalog, s: MapSource): Promise<MapRows> 
     }
   }
   const ids = concatArrays(parts.map((p) => p.ids), Int32Array);
-  if (ids.length === 0) throw new MapError(`run ${s.run}'s encoders have no vectors in this catalog`);
+  if (ids.length === 0) throw new MapError(`run ${run}'s encoders have no vectors in this catalog`);
   const unit = concatArrays(parts.map((p) => p.unit), Float32Array);
-  const space = config.pairs.length === 1 ? `run ${s.run} (${target} space)` : `run ${s.run}, ${source}-${target} (${target} space)`;
-  return { key: runKey(s.run, config.pairs, [source, target]), stamp, ids, unit, dim, space };
+  const space = config.pairs.length === 1 ? `run ${run} (${target} space)` : `run ${run}, ${source}-${target} (${target} space)`;
+  return { key: r.key, stamp: r.stamp, ids, unit, dim, space };
 }

@@ -4,7 +4,7 @@
 import type { MapInfo } from '../../../src-shared/api.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { LAYOUT_DEFAULTS, layout, type LayoutOptions } from './layout.ts';
-import { MapError, mapRows, sourceKey, sourceStamp, type MapSource } from './map-source.ts';
+import { MapError, mapRows, sourceId, type MapSource } from './map-source.ts';
 
 export { MapError, type MapSource };
 
@@ -18,9 +18,8 @@ const paramsOf = (o: MapOptions) => ({ seed: o.seed ?? LAYOUT_DEFAULTS.seed, sam
 
 /** The source's map: from the cache when current (same stamp and settings), else laid out and stored. */
 export async function computeMap(catalog: Catalog, source: MapSource, o: MapOptions = {}): Promise<{ cached: boolean; seconds: number; points: number }> {
-  const key = sourceKey(catalog, source);
+  const { key, stamp } = sourceId(catalog, source);
   const params = paramsOf(o);
-  const stamp = sourceStamp(catalog, source);
   const old = catalog.layouts.get(key);
   if (!o.force && old && old.stamp === stamp && old.params.seed === params.seed && old.params.sample === params.sample) return { cached: true, seconds: old.seconds, points: old.ids.length };
   const started = performance.now();
@@ -35,19 +34,18 @@ export async function computeMap(catalog: Catalog, source: MapSource, o: MapOpti
 
 /** The cached map of a source with each point's dataset, modality and split; null when none was made. */
 export function readMap(catalog: Catalog, source: MapSource): MapInfo | null {
-  let key: string;
-  let stamp: string;
+  let id: { key: string; stamp: string };
   try {
-    key = sourceKey(catalog, source);
-    stamp = sourceStamp(catalog, source);
+    id = sourceId(catalog, source);
   } catch (err) {
     // The encoder or run is gone (or broke): the map no longer describes anything.
     if (err instanceof MapError) return null;
     throw err;
   }
+  const { key } = id;
   const stored = catalog.layouts.get(key);
   if (!stored) return null;
-  const stale = stored.stamp !== stamp;
+  const stale = stored.stamp !== id.stamp;
   const briefs = catalog.items.briefs();
   const splits = catalog.pairs.itemSplits();
   const datasets = catalog.datasets.list();

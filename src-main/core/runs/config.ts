@@ -51,9 +51,14 @@ export interface RunConfig {
 
 export const ENSEMBLE_FILE = 'ensemble.safetensors';
 
+/** The run's pair of modalities s and t (either order), as trained; undefined when it has none. */
+export function findPair(config: Pick<RunConfig, 'pairs'>, s: string, t: string): [Modality, Modality] | undefined {
+  return config.pairs.find(([a, b]) => (a === s && b === t) || (a === t && b === s));
+}
+
 /** The run's pair of modalities s and t (either order), as trained; a one-line error for another. */
 export function runPair(config: RunConfig, s: string, t: string): [Modality, Modality] {
-  const pair = config.pairs.find(([a, b]) => (a === s && b === t) || (a === t && b === s));
+  const pair = findPair(config, s, t);
   if (!pair) throw new ConnectorDataError(`the run was not trained for ${s} and ${t}`);
   return pair;
 }

@@ -35,7 +35,7 @@ import { duplicatesInWorker } from '../duplicates/duplicates-runner.ts';
 import { itemInfos, markDuplicates } from '../duplicates/report.ts';
 import { readMap } from '../map/map.ts';
 import { mapInWorker } from '../map/map-runner.ts';
-import { sourceKey, sourceStamp } from '../map/map-source.ts';
+import { sourceId } from '../map/map-source.ts';
 
 export type Listener = <E extends EventChannel>(event: E, payload: ApiEvents[E]) => void;
 
@@ -197,8 +197,7 @@ export class EngineService {
   private startMap(p: ApiRequests['map:start']['payload']): string {
     const c = this.catalog;
     const source = 'encoder' in p ? { encoder: p.encoder } : { run: p.run, ...(p.pair ? { pair: p.pair } : {}) };
-    sourceStamp(c, source); // an unknown encoder, unfinished run or pair it lacks fails here, not in the job
-    const key = sourceKey(c, source);
+    const { key } = sourceId(c, source); // an unknown encoder, unfinished run or pair it lacks fails here, not in the job
     const options = definedOnly({ seed: p.seed, sample: p.sample, force: p.force, threads: this.options.threads });
     const phases = { vectors: 'reading vectors', neighbours: 'finding neighbours', layout: 'laying out (UMAP)', placing: 'placing the rest' };
     return this.jobs.start('map', `map of ${key.replace(':', ' ').replace(':', ', ')}`, (ctx) => mapInWorker(c.file, source, options, (e) => ctx.progress({ phase: phases[e.phase], done: e.done, total: e.total }), ctx.signal), { request: p });

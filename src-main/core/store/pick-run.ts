@@ -3,12 +3,12 @@
 import { createHash } from 'node:crypto';
 import type { Modality } from '../../../src-shared/types.ts';
 import type { Catalog } from '../catalog/catalog.ts';
-import { parseRunConfig, type RunConfig } from '../runs/config.ts';
+import { findPair, parseRunConfig, type RunConfig } from '../runs/config.ts';
 import { SearchError, UnavailableError } from './errors.ts';
 import { bestRecorded, metricSplit } from '../../../src-shared/metric-keys.ts';
 
 export function pickRun(catalog: Catalog, source: Modality, target: Modality, runId?: number): { id: number; config: RunConfig } {
-  const covers = (c: RunConfig): boolean => c.pairs.some(([a, b]) => (a === source && b === target) || (a === target && b === source));
+  const covers = (c: RunConfig): boolean => findPair(c, source, target) !== undefined;
   const current = (c: RunConfig): boolean =>
     [source, target].every((m) => {
       const e = c.encoders[m] && catalog.encoders.get(c.encoders[m]!.name);
@@ -40,7 +40,7 @@ export function pickRun(catalog: Catalog, source: Modality, target: Modality, ru
  * the best val score it recorded for the pair; -1 when it has none (it then loses to any scored run).
  */
 export function valScoreOf(catalog: Catalog, runId: number, config: RunConfig, a: Modality, b: Modality): number {
-  const pair = config.pairs.find(([x, y]) => (x === a && y === b) || (x === b && y === a))!;
+  const pair = findPair(config, a, b)!;
   const metrics = catalog.metrics.forRun(runId);
   const served = metrics.find((m) => m.split === metricSplit.served(`${pair[0]}-${pair[1]}`) && m.name === 'score');
   if (served) return served.value;
