@@ -1,10 +1,13 @@
 // The tuned baselines against brute-force references written independently here (plain loops,
 // a full Cholesky solve), on small hand-made data.
 import { describe, expect, it } from 'vitest';
-import { neighbourMap, pca, relativeMap, RIDGE_ALPHAS, tuneBaselines, type PairTrain } from '../../src-main/core/model/baselines/tuned.ts';
+import type { PairTrain } from '../../src-main/core/model/baselines/folds.ts';
+import { pca } from '../../src-main/core/model/baselines/pca.ts';
+import { neighbourMap, relativeMap, RIDGE_ALPHAS, tuneBaselines } from '../../src-main/core/model/baselines/tuned.ts';
 import { meanRecall, microScore } from '../../src-main/core/model/baselines/recall.ts';
 import { ridgeSolve, symmetricEigen } from '../../src-main/core/model/linalg.ts';
 import { crossModalRecall } from '../../src-main/core/model/retrieval.ts';
+import { FEW_VAL_ITEMS } from '../../src-main/core/model/small-val.ts';
 import { seeded } from '../onnx/gradcheck.ts';
 
 /** Views a = x, b = x M + noise of one latent x, standardised-ish (centred on the training mean). */
@@ -32,7 +35,8 @@ describe('tuned baselines', () => {
   const da = 6;
   const db = 5;
   const t = views(300, da, db, 0.3, 1);
-  const v = views(60, da, db, 0.3, 2, t.mix);
+  // As many val items as FEW_VAL_ITEMS: the settings are chosen on val alone (folds.ts).
+  const v = views(FEW_VAL_ITEMS, da, db, 0.3, 2, t.mix);
   const train: PairTrain = { a: t.a, b: t.b, dims: { a: da, b: db } };
   const val = { a: 'image', b: 'text', aVecs: v.a, bVecs: v.b, owner: v.owner };
 
@@ -50,8 +54,8 @@ describe('tuned baselines', () => {
     let best: { alpha: number; score: number; w: Float64Array } = { alpha: 0, score: -1, w: new Float64Array() };
     for (const alpha of RIDGE_ALPHAS) {
       const w = ridgeSolve(xtx, xty, da, db, alpha * n * (trace / da));
-      const q = new Float32Array(60 * db);
-      for (let r = 0; r < 60; r++) for (let j = 0; j < db; j++) for (let k = 0; k < da; k++) q[r * db + j] = q[r * db + j]! + v.a[r * da + k]! * w[k * db + j]!;
+      const q = new Float32Array(FEW_VAL_ITEMS * db);
+      for (let r = 0; r < FEW_VAL_ITEMS; r++) for (let j = 0; j < db; j++) for (let k = 0; k < da; k++) q[r * db + j] = q[r * db + j]! + v.a[r * da + k]! * w[k * db + j]!;
       const res = await crossModalRecall({ mediaQueries: q, captionGallery: v.b, captionDim: db, captionQueries: v.a, mediaGallery: v.a, mediaDim: da, owner: v.owner });
       if (meanRecall(res.forward) > best.score) best = { alpha, score: meanRecall(res.forward), w };
     }
@@ -104,8 +108,8 @@ describe('tuned baselines', () => {
         mediaDim: b.maps.bToA.dim,
         owner: v.owner,
       });
-      expect(b.valScore, b.name).toBeCloseTo(microScore([{ result: r, media: 60, captions: 60 }]), 6);
-      expect(b.valScore, b.name).toBeGreaterThan(100 * (10 / 60) / 3); // far above chance
+      expect(b.valScore, b.name).toBeCloseTo(microScore([{ result: r, media: FEW_VAL_ITEMS, captions: FEW_VAL_ITEMS }]), 6);
+      expect(b.valScore, b.name).toBeGreaterThan(100 * (10 / FEW_VAL_ITEMS) / 3); // far above chance
     }
   });
 

@@ -9,7 +9,8 @@ import { PRESETS } from '../../src-main/core/model/presets.ts';
 import { evaluateServed, galleryMapper, mapOnce, queryMapper } from '../../src-main/core/model/served.ts';
 import { bankRows, bankTerm, chooseBeta, MAX_BANK, recallWith } from '../../src-main/core/model/qbnorm.ts';
 import { normalizeRows } from '../../src-main/core/index/exact.ts';
-import { FEW_VAL_ITEMS, fitEnsemble, SOUND_SHARE, type EnsembleFit, type FitOptions } from '../../src-main/core/model/ensemble-fit.ts';
+import { fitEnsemble, SOUND_SHARE, type EnsembleFit, type FitOptions } from '../../src-main/core/model/ensemble-fit.ts';
+import { FEW_VAL_ITEMS } from '../../src-main/core/model/small-val.ts';
 import { initParams } from '../../src-main/core/train/checkpoint.ts';
 import { seeded } from '../onnx/gradcheck.ts';
 

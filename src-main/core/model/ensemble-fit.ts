@@ -12,6 +12,7 @@ import { ensembleValues, JOINT_MEMBERS, MEMBERS, NO_MEMBERS, TRAINED_MEMBERS, ty
 import type { EvalSet } from './eval-set.ts';
 import { standardise } from './evaluate.ts';
 import { Served } from './served.ts';
+import { FEW_VAL_ITEMS } from './small-val.ts';
 import { bankRows, chooseQbNorm } from './qbnorm.ts';
 
 /** Most training rows kept as anchors for the neighbour and ASIF members (memory and search cost). */
@@ -65,17 +66,14 @@ export interface FitOptions {
   qbnorm?: boolean;
 }
 
-/**
- * Fewer val media items than this and 'heldout' weighs the sound members equally. The members are
- * tuned on the same val pairs (the baselines' settings, the connector's trial and step), so on a few
- * dozen of them each looks better than it is, by chance and unevenly, and weights fitted there follow
- * that; halves of val cannot tell, both having tuned the members. On the clipart curve's data with 70
- * val pairs this served test R@1 +0.3 / +1.0 over the held-out choice at 500 pairs and +0.3 / +0.1
- * at 1,000 (6 seeds each), -0.15 / -0.15 at 250 (4 seeds); with 200 the held-out choice mostly picks
- * equal weights already; with 504 it serves better than equal weights (docs/decisions.md, "Equal
- * weights on a small val split").
- */
-export const FEW_VAL_ITEMS = 100;
+// With fewer than FEW_VAL_ITEMS val media items, 'heldout' weighs the sound members equally. The
+// members are tuned on the same val pairs (the connector's trial and step, the baselines' settings in
+// part), so on a few dozen of them each looks better than it is, by chance and unevenly, and weights
+// fitted there follow that; halves of val cannot tell, both having tuned the members. On the clipart
+// curve's data with 70 val pairs this served test R@1 +0.3 / +1.0 over the held-out choice at 500
+// pairs and +0.3 / +0.1 at 1,000 (6 seeds each), -0.15 / -0.15 at 250 (4 seeds); with 200 the
+// held-out choice mostly picks equal weights already; with 504 it serves better than equal weights
+// (docs/decisions.md, "Equal weights on a small val split").
 /** With few val items, the share of the best member's val score a member needs to be weighed in. */
 export const SOUND_SHARE = 0.5;
 

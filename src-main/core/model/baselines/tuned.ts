@@ -1,17 +1,17 @@
-// The training-free baselines, each with its hyper-parameters chosen on the validation split:
-// ridge maps (lambda), nearest neighbours through the training pairs (k, weighting), regularised
-// CCA (regulariser, components, scaling) and ASIF-style relative representations (anchors kept,
-// sharpening). All work in the spaces standardised with training statistics, at any width: wide
-// inputs are reduced to their leading principal components first (exact below FULL_EIGEN_MAX).
-import { applyMatrix, crossProduct, leadingEigen, matmul64, svd } from '../linalg.ts';
+// The training-free baselines, each with its hyper-parameters chosen where folds.ts says (the val
+// split, plus held-out folds of the training pairs when val is small): ridge maps (lambda), nearest
+// neighbours through the training pairs (k, weighting), regularised CCA (regulariser, components,
+// scaling) and ASIF-style relative representations (anchors kept, sharpening). All work in the
+// spaces standardised with training statistics, at any width: wide inputs are reduced to their
+// leading principal components first (pca.ts).
+import { applyMatrix, matmul64, svd } from '../linalg.ts';
 import type { EvalSet } from '../eval-set.ts';
 import { type CrossModalResult } from '../retrieval.ts';
 import { normalizeRows, topKScored } from '../../index/exact.ts';
+import { addScores, argmax, scoringSets, type PairTrain, type ScoringSet } from './folds.ts';
 import { identity, recallOf, type PairMaps } from './maps.ts';
+import type { Pca } from './pca.ts';
 import { meanRecall, microScore } from './recall.ts';
-
-/** Principal components kept per modality (all of them for narrower inputs). */
-export const PCA_COMPONENTS = 256;
 
 export type BaselineName = 'ridge' | 'cca' | 'knn' | 'asif';
 export const BASELINES: readonly BaselineName[] = ['ridge', 'cca', 'knn', 'asif'];
@@ -27,70 +27,9 @@ export interface TunedBaseline {
   tensors: Record<string, { shape: number[]; data: Float32Array }>;
 }
 
-export interface PairTrain {
-  /** Standardised training rows, one per caption: media vector (a) and caption vector (b). */
-  a: Float32Array;
-  b: Float32Array;
-  dims: { a: number; b: number };
-}
-
-const score = (r: CrossModalResult, set: EvalSet, da: number): number => microScore([{ result: r, media: set.aVecs.length / da, captions: set.owner.length }]);
-
-interface Pca {
-  /** Components [d, p] (unit columns) and the variance along each. */
-  q: Float64Array;
-  variance: Float64Array;
-  p: number;
-  /** Training rows in component coordinates [n, p]. */
-  z: Float64Array;
-}
-
-export async function pca(x: Float32Array, d: number): Promise<Pca> {
-  const n = x.length / d;
-  if (n < d) return pcaByGram(x, n, d);
-  const c = await crossProduct(x, d, x, d);
-  for (let i = 0; i < c.length; i++) c[i] = c[i]! / n;
-  const e = await leadingEigen(c, d, Math.min(PCA_COMPONENTS, d));
-  const z = new Float64Array(n * e.k);
-  for (let r = 0; r < n; r++) {
-    for (let i = 0; i < d; i++) {
-      const v = x[r * d + i]!;
-      if (v === 0) continue;
-      for (let j = 0; j < e.k; j++) z[r * e.k + j] = z[r * e.k + j]! + v * e.vectors[i * e.k + j]!;
-    }
-  }
-  return { q: e.vectors, variance: Float64Array.from(e.values, (v) => Math.max(v, 0)), p: e.k, z };
-}
-
-/**
- * PCA of fewer rows than dimensions (a small dataset of wide vectors: 100 drawings of 1280-d
- * MobileNet features) from the n x n Gram matrix: the same components with non-zero variance, found
- * in a fraction of the time (the d x d covariance's randomized eigen-decomposition took seconds).
- * Directions of zero variance are left out; the maps give them no weight anyway.
- */
-async function pcaByGram(x: Float32Array, n: number, d: number): Promise<Pca> {
-  const xt = new Float32Array(d * n);
-  for (let r = 0; r < n; r++) for (let i = 0; i < d; i++) xt[i * n + r] = x[r * d + i]!;
-  const g = await crossProduct(xt, n, xt, n);
-  for (let i = 0; i < g.length; i++) g[i] = g[i]! / n;
-  const e = await leadingEigen(g, n, Math.min(PCA_COMPONENTS, n));
-  const top = e.values[0] ?? 0;
-  let p = 0;
-  while (p < e.k && e.values[p]! > 1e-9 * top) p++;
-  const q = new Float64Array(d * p);
-  const z = new Float64Array(n * p);
-  for (let j = 0; j < p; j++) {
-    // z_j = X q_j = u_j sqrt(n lambda_j), and q_j = X^T u_j / sqrt(n lambda_j) has unit length.
-    const s = Math.sqrt(n * e.values[j]!);
-    for (let r = 0; r < n; r++) {
-      const u = e.vectors[r * e.k + j]!;
-      z[r * p + j] = u * s;
-      if (u === 0) continue;
-      for (let i = 0; i < d; i++) q[i * p + j] = q[i * p + j]! + (x[r * d + i]! * u) / s;
-    }
-  }
-  return { q, variance: Float64Array.from(e.values.subarray(0, p)), p, z };
-}
+const mediaCount = (set: EvalSet, da: number): number => set.aVecs.length / da;
+const queries = (set: EvalSet, da: number): number => mediaCount(set, da) + set.owner.length;
+const score = (r: CrossModalResult, set: EvalSet, da: number): number => microScore([{ result: r, media: mediaCount(set, da), captions: set.owner.length }]);
 
 const linear = (w: Float64Array, d: number, k: number) => (x: Float32Array) => applyMatrix(x, d, w, k);
 const f32 = (shape: number[], data: Float64Array | Float32Array) => ({ shape, data: Float32Array.from(data) });
@@ -116,31 +55,37 @@ function ridgeWeights(p: Pca, zy: Float64Array, m: number, n: number, alpha: num
   return scaled;
 }
 
-
-async function tuneRidge(train: PairTrain, pa: Pca, pb: Pca, val: EvalSet): Promise<TunedBaseline> {
-  const { a: da, b: db } = train.dims;
-  const n = train.a.length / da;
-  const zab = zty(pa.z, pa.p, train.b, db);
-  const zba = zty(pb.z, pb.p, train.a, da);
-  // Candidates are scored in component coordinates (the same maps, cheaper); each direction has its
-  // own matrix, so its lambda is chosen on its own queries.
-  const za = applyMatrix(val.aVecs, da, pa.q, pa.p);
-  const zb = applyMatrix(val.bVecs, db, pb.q, pb.p);
-  const fixedSet = { ...val, aVecs: za, bVecs: zb };
-  let best = { ab: RIDGE_ALPHAS[0]!, ba: RIDGE_ALPHAS[0]!, sab: -1, sba: -1 };
-  for (const alpha of RIDGE_ALPHAS) {
-    const wab = ridgeWeights(pa, zab, db, n, alpha);
-    const wba = ridgeWeights(pb, zba, da, n, alpha);
-    const qa = applyMatrix(za, pa.p, wab, db);
-    const qb = applyMatrix(zb, pb.p, wba, da);
-    const r = await recallOf({ aToB: { query: () => qa, gallery: () => val.bVecs, dim: db }, bToA: { query: () => qb, gallery: () => val.aVecs, dim: da } }, fixedSet);
-    if (meanRecall(r.forward) > best.sab) best = { ...best, ab: alpha, sab: meanRecall(r.forward) };
-    if (meanRecall(r.backward) > best.sba) best = { ...best, ba: alpha, sba: meanRecall(r.backward) };
+async function tuneRidge(sets: ScoringSet[]): Promise<TunedBaseline> {
+  const { a: da, b: db } = sets[0]!.train.dims;
+  const total = { ab: new Float64Array(RIDGE_ALPHAS.length), ba: new Float64Array(RIDGE_ALPHAS.length) };
+  for (const { train, pa, pb, set } of sets) {
+    const n = train.a.length / da;
+    const zab = zty(pa.z, pa.p, train.b, db);
+    const zba = zty(pb.z, pb.p, train.a, da);
+    // Candidates are scored in component coordinates (the same maps, cheaper); each direction has its
+    // own matrix, so its lambda is chosen on its own queries.
+    const za = applyMatrix(set.aVecs, da, pa.q, pa.p);
+    const zb = applyMatrix(set.bVecs, db, pb.q, pb.p);
+    const fixedSet = { ...set, aVecs: za, bVecs: zb };
+    const forward: number[] = [];
+    const backward: number[] = [];
+    for (const alpha of RIDGE_ALPHAS) {
+      const qa = applyMatrix(za, pa.p, ridgeWeights(pa, zab, db, n, alpha), db);
+      const qb = applyMatrix(zb, pb.p, ridgeWeights(pb, zba, da, n, alpha), da);
+      const r = await recallOf({ aToB: { query: () => qa, gallery: () => set.bVecs, dim: db }, bToA: { query: () => qb, gallery: () => set.aVecs, dim: da } }, fixedSet);
+      forward.push(meanRecall(r.forward));
+      backward.push(meanRecall(r.backward));
+    }
+    addScores(total.ab, forward, mediaCount(set, da));
+    addScores(total.ba, backward, set.owner.length);
   }
-  const wab = matmul64(pa.q, ridgeWeights(pa, zab, db, n, best.ab), da, pa.p, db);
-  const wba = matmul64(pb.q, ridgeWeights(pb, zba, da, n, best.ba), db, pb.p, da);
+  const [ab, ba] = [RIDGE_ALPHAS[argmax(total.ab)]!, RIDGE_ALPHAS[argmax(total.ba)]!];
+  const { train, pa, pb, set: val } = sets[0]!;
+  const n = train.a.length / da;
+  const wab = matmul64(pa.q, ridgeWeights(pa, zty(pa.z, pa.p, train.b, db), db, n, ab), da, pa.p, db);
+  const wba = matmul64(pb.q, ridgeWeights(pb, zty(pb.z, pb.p, train.a, da), da, n, ba), db, pb.p, da);
   const maps: PairMaps = { aToB: { query: linear(wab, da, db), gallery: identity, dim: db }, bToA: { query: linear(wba, db, da), gallery: identity, dim: da } };
-  return { name: 'ridge', maps, hyper: { alpha_a2b: best.ab, alpha_b2a: best.ba }, valScore: score(await recallOf(maps, val), val, da), tensors: { 'a2b.w': f32([da, db], wab), 'b2a.w': f32([db, da], wba) } };
+  return { name: 'ridge', maps, hyper: { alpha_a2b: ab, alpha_b2a: ba }, valScore: score(await recallOf(maps, val), val, da), tensors: { 'a2b.w': f32([da, db], wab), 'b2a.w': f32([db, da], wba) } };
 }
 
 export const CCA_REGS = [1e-3, 1e-2, 0.03, 0.1, 0.3, 1];
@@ -152,9 +97,8 @@ export const CCA_POWERS = [0, 0.5, 1];
  * SVD of the whitened cross-covariance; both sides project onto the k leading canonical directions,
  * each scaled by its correlation to the given power.
  */
-async function tuneCca(train: PairTrain, pa: Pca, pb: Pca, val: EvalSet): Promise<TunedBaseline> {
-  const { a: da, b: db } = train.dims;
-  const n = train.a.length / da;
+function ccaOn(train: PairTrain, pa: Pca, pb: Pca) {
+  const n = train.a.length / train.dims.a;
   const cxy = zty(pa.z, pa.p, pb.z, pb.p);
   for (let i = 0; i < cxy.length; i++) cxy[i] = cxy[i]! / n;
   const meanOf = (v: Float64Array) => v.reduce((s, x) => s + x, 0) / v.length;
@@ -165,41 +109,61 @@ async function tuneCca(train: PairTrain, pa: Pca, pb: Pca, val: EvalSet): Promis
     const s = svd(t, pa.p, pb.p);
     return { wx, wy, ...s };
   };
+  /** Pa = Q_a diag(wx) U_k diag(s^power), Pb likewise with V: the factors after Q. */
   const inComponents = (f: ReturnType<typeof fit>, k: number, power: number) => {
-    // Pa = Q_a diag(wx) U_k diag(s^power), Pb likewise with V; these are the factors after Q.
     const ua = new Float64Array(pa.p * k);
     for (let i = 0; i < pa.p; i++) for (let j = 0; j < k; j++) ua[i * k + j] = f.wx[i]! * f.u[i * f.r + j]! * Math.max(f.s[j]!, 1e-12) ** power;
     const vb = new Float64Array(pb.p * k);
     for (let i = 0; i < pb.p; i++) for (let j = 0; j < k; j++) vb[i * k + j] = f.wy[i]! * f.v[i * f.r + j]! * Math.max(f.s[j]!, 1e-12) ** power;
     return { a: ua, b: vb };
   };
-  const projections = (f: ReturnType<typeof fit>, k: number, power: number) => {
-    const c = inComponents(f, k, power);
-    return { a: matmul64(pa.q, c.a, da, pa.p, k), b: matmul64(pb.q, c.b, db, pb.p, k) };
-  };
-  const za = applyMatrix(val.aVecs, da, pa.q, pa.p);
-  const zb = applyMatrix(val.bVecs, db, pb.q, pb.p);
-  const mapsOf = (p: { a: Float64Array; b: Float64Array }, k: number): PairMaps => {
-    const qa = linear(p.a, da, k);
-    const qb = linear(p.b, db, k);
-    return { aToB: { query: qa, gallery: qb, dim: k }, bToA: { query: qb, gallery: qa, dim: k } };
-  };
-  let best = { reg: CCA_REGS[0]!, k: 0, power: 1, score: -1 };
-  for (const reg of CCA_REGS) {
-    const f = fit(reg);
-    for (const k of [...new Set(CCA_COMPONENTS.map((c) => Math.min(c, f.r)))]) {
-      for (const power of CCA_POWERS) {
-        const c = inComponents(f, k, power);
-        const qa = applyMatrix(za, pa.p, c.a, k);
-        const qb = applyMatrix(zb, pb.p, c.b, k);
-        const maps: PairMaps = { aToB: { query: () => qa, gallery: () => qb, dim: k }, bToA: { query: () => qb, gallery: () => qa, dim: k } };
-        const s = score(await recallOf(maps, val), val, da);
-        if (s > best.score) best = { reg, k, power, score: s };
+  return { fit, inComponents };
+}
+
+const CCA_CANDIDATES = CCA_REGS.flatMap((reg) => CCA_COMPONENTS.flatMap((components) => CCA_POWERS.map((power) => ({ reg, components, power }))));
+
+async function tuneCca(sets: ScoringSet[]): Promise<TunedBaseline> {
+  const { a: da, b: db } = sets[0]!.train.dims;
+  const total = new Float64Array(CCA_CANDIDATES.length);
+  for (const { train, pa, pb, set } of sets) {
+    const cca = ccaOn(train, pa, pb);
+    const za = applyMatrix(set.aVecs, da, pa.q, pa.p);
+    const zb = applyMatrix(set.bVecs, db, pb.q, pb.p);
+    const scores: number[] = [];
+    for (const reg of CCA_REGS) {
+      const f = cca.fit(reg);
+      // Widths above the rank give the rank's projection: scored once, the same score for each.
+      const byWidth = new Map<string, number>();
+      for (const c of CCA_CANDIDATES.filter((x) => x.reg === reg)) {
+        const k = Math.min(c.components, f.r);
+        const key = `${k} ${c.power}`;
+        if (!byWidth.has(key)) {
+          const p = cca.inComponents(f, k, c.power);
+          const qa = applyMatrix(za, pa.p, p.a, k);
+          const qb = applyMatrix(zb, pb.p, p.b, k);
+          byWidth.set(key, score(await recallOf({ aToB: { query: () => qa, gallery: () => qb, dim: k }, bToA: { query: () => qb, gallery: () => qa, dim: k } }, set), set, da));
+        }
+        scores.push(byWidth.get(key)!);
       }
     }
+    addScores(total, scores, queries(set, da));
   }
-  const p = projections(fit(best.reg), best.k, best.power);
-  return { name: 'cca', maps: mapsOf(p, best.k), hyper: { reg: best.reg, components: best.k, power: best.power }, valScore: best.score, tensors: { 'a.w': f32([da, best.k], p.a), 'b.w': f32([db, best.k], p.b) } };
+  const { train, pa, pb, set: val } = sets[0]!;
+  const chosen = CCA_CANDIDATES[argmax(total)]!;
+  const cca = ccaOn(train, pa, pb);
+  const f = cca.fit(chosen.reg);
+  const k = Math.min(chosen.components, f.r);
+  const c = cca.inComponents(f, k, chosen.power);
+  const [wa, wb] = [matmul64(pa.q, c.a, da, pa.p, k), matmul64(pb.q, c.b, db, pb.p, k)];
+  const [qa, qb] = [linear(wa, da, k), linear(wb, db, k)];
+  const maps: PairMaps = { aToB: { query: qa, gallery: qb, dim: k }, bToA: { query: qb, gallery: qa, dim: k } };
+  return {
+    name: 'cca',
+    maps,
+    hyper: { reg: chosen.reg, components: k, power: chosen.power },
+    valScore: score(await recallOf(maps, val), val, da),
+    tensors: { 'a.w': f32([da, k], wa), 'b.w': f32([db, k], wb) },
+  };
 }
 
 export const KNN_KS = [1, 2, 5, 10, 20, 50];
@@ -232,37 +196,44 @@ function mixTargets(top: { indices: Int32Array; scores: Float32Array; k: number 
   return out;
 }
 
-async function tuneKnn(train: PairTrain, val: EvalSet): Promise<TunedBaseline> {
-  const { a: da, b: db } = train.dims;
-  const maxK = Math.min(Math.max(...KNN_KS), train.a.length / da);
-  const na = normalizeRows(train.a, da);
-  const nb = normalizeRows(train.b, db);
-  const topA = await topKScored(normalizeRows(val.aVecs, da), na, da, maxK);
-  const topB = await topKScored(normalizeRows(val.bVecs, db), nb, db, maxK);
-  const nqa = val.aVecs.length / da;
-  const nqb = val.bVecs.length / db;
-  let best = { kab: 1, tab: 0, sab: -1, kba: 1, tba: 0, sba: -1 };
-  for (const k0 of KNN_KS) {
-    const k = Math.min(k0, maxK);
-    for (const t of KNN_TEMPERATURES) {
+const KNN_CANDIDATES = KNN_KS.flatMap((k) => KNN_TEMPERATURES.map((temperature) => ({ k, temperature })));
+
+async function tuneKnn(sets: ScoringSet[]): Promise<TunedBaseline> {
+  const { a: da, b: db } = sets[0]!.train.dims;
+  const total = { ab: new Float64Array(KNN_CANDIDATES.length), ba: new Float64Array(KNN_CANDIDATES.length) };
+  for (const { train, set } of sets) {
+    const maxK = Math.min(Math.max(...KNN_KS), train.a.length / da);
+    const topA = await topKScored(normalizeRows(set.aVecs, da), normalizeRows(train.a, da), da, maxK);
+    const topB = await topKScored(normalizeRows(set.bVecs, db), normalizeRows(train.b, db), db, maxK);
+    const [nqa, nqb] = [set.aVecs.length / da, set.bVecs.length / db];
+    const forward: number[] = [];
+    const backward: number[] = [];
+    for (const c of KNN_CANDIDATES) {
+      const k = Math.min(c.k, maxK);
       const fixed = (v: Float32Array) => () => v;
       const maps: PairMaps = {
-        aToB: { query: fixed(mixTargets(topA, nqa, train.b, db, t, k)), gallery: identity, dim: db },
-        bToA: { query: fixed(mixTargets(topB, nqb, train.a, da, t, k)), gallery: identity, dim: da },
+        aToB: { query: fixed(mixTargets(topA, nqa, train.b, db, c.temperature, k)), gallery: identity, dim: db },
+        bToA: { query: fixed(mixTargets(topB, nqb, train.a, da, c.temperature, k)), gallery: identity, dim: da },
       };
-      const r = await recallOf(maps, val);
-      if (meanRecall(r.forward) > best.sab) best = { ...best, kab: k, tab: t, sab: meanRecall(r.forward) };
-      if (meanRecall(r.backward) > best.sba) best = { ...best, kba: k, tba: t, sba: meanRecall(r.backward) };
+      const r = await recallOf(maps, set);
+      forward.push(meanRecall(r.forward));
+      backward.push(meanRecall(r.backward));
     }
+    addScores(total.ab, forward, nqa);
+    addScores(total.ba, backward, nqb);
   }
+  const { train, set: val } = sets[0]!;
+  const maxK = Math.min(Math.max(...KNN_KS), train.a.length / da);
+  const [ab, ba] = [KNN_CANDIDATES[argmax(total.ab)]!, KNN_CANDIDATES[argmax(total.ba)]!];
+  const [kab, kba] = [Math.min(ab.k, maxK), Math.min(ba.k, maxK)];
   const maps: PairMaps = {
-    aToB: { query: neighbourMap(train.a, train.b, da, db, best.kab, best.tab), gallery: identity, dim: db },
-    bToA: { query: neighbourMap(train.b, train.a, db, da, best.kba, best.tba), gallery: identity, dim: da },
+    aToB: { query: neighbourMap(train.a, train.b, da, db, kab, ab.temperature), gallery: identity, dim: db },
+    bToA: { query: neighbourMap(train.b, train.a, db, da, kba, ba.temperature), gallery: identity, dim: da },
   };
   return {
     name: 'knn',
     maps,
-    hyper: { k_a2b: best.kab, temperature_a2b: best.tab, k_b2a: best.kba, temperature_b2a: best.tba },
+    hyper: { k_a2b: kab, temperature_a2b: ab.temperature, k_b2a: kba, temperature_b2a: ba.temperature },
     valScore: score(await recallOf(maps, val), val, da),
     tensors: { 'anchors.a': f32([train.a.length / da, da], train.a), 'anchors.b': f32([train.b.length / db, db], train.b) },
   };
@@ -288,40 +259,48 @@ function relative(top: { indices: Int32Array; scores: Float32Array; k: number },
   return out;
 }
 
-async function tuneAsif(train: PairTrain, val: EvalSet): Promise<TunedBaseline> {
-  const { a: da, b: db } = train.dims;
-  const n = train.a.length / da;
-  const maxK = Math.min(Math.max(...ASIF_KS), n);
-  const topA = await topKScored(normalizeRows(val.aVecs, da), normalizeRows(train.a, da), da, maxK);
-  const topB = await topKScored(normalizeRows(val.bVecs, db), normalizeRows(train.b, db), db, maxK);
-  const nqa = val.aVecs.length / da;
-  const nqb = val.bVecs.length / db;
-  let best = { k: 1, power: 1, score: -1 };
-  for (const k0 of ASIF_KS) {
-    const k = Math.min(k0, maxK);
-    for (const power of ASIF_POWERS) {
-      const ra = relative(topA, nqa, n, power, k);
-      const rb = relative(topB, nqb, n, power, k);
-      const maps: PairMaps = { aToB: { query: () => ra, gallery: () => rb, dim: n }, bToA: { query: () => rb, gallery: () => ra, dim: n } };
-      const s = score(await recallOf(maps, val), val, da);
-      if (s > best.score) best = { k, power, score: s };
+const ASIF_CANDIDATES = ASIF_KS.flatMap((k) => ASIF_POWERS.map((power) => ({ k, power })));
+
+async function tuneAsif(sets: ScoringSet[]): Promise<TunedBaseline> {
+  const { a: da, b: db } = sets[0]!.train.dims;
+  const total = new Float64Array(ASIF_CANDIDATES.length);
+  for (const { train, set } of sets) {
+    const n = train.a.length / da;
+    const maxK = Math.min(Math.max(...ASIF_KS), n);
+    const topA = await topKScored(normalizeRows(set.aVecs, da), normalizeRows(train.a, da), da, maxK);
+    const topB = await topKScored(normalizeRows(set.bVecs, db), normalizeRows(train.b, db), db, maxK);
+    const [nqa, nqb] = [set.aVecs.length / da, set.bVecs.length / db];
+    const scores: number[] = [];
+    for (const c of ASIF_CANDIDATES) {
+      const k = Math.min(c.k, maxK);
+      const ra = relative(topA, nqa, n, c.power, k);
+      const rb = relative(topB, nqb, n, c.power, k);
+      scores.push(score(await recallOf({ aToB: { query: () => ra, gallery: () => rb, dim: n }, bToA: { query: () => rb, gallery: () => ra, dim: n } }, set), set, da));
     }
+    addScores(total, scores, queries(set, da));
   }
-  const qa = relativeMap(train.a, da, best.k, best.power);
-  const qb = relativeMap(train.b, db, best.k, best.power);
+  const { train, set: val } = sets[0]!;
+  const n = train.a.length / da;
+  const chosen = ASIF_CANDIDATES[argmax(total)]!;
+  const k = Math.min(chosen.k, n);
+  const qa = relativeMap(train.a, da, k, chosen.power);
+  const qb = relativeMap(train.b, db, k, chosen.power);
+  const maps: PairMaps = { aToB: { query: qa, gallery: qb, dim: n }, bToA: { query: qb, gallery: qa, dim: n } };
   return {
     name: 'asif',
-    maps: { aToB: { query: qa, gallery: qb, dim: n }, bToA: { query: qb, gallery: qa, dim: n } },
-    hyper: { k: best.k, power: best.power },
-    valScore: best.score,
+    maps,
+    hyper: { k, power: chosen.power },
+    valScore: score(await recallOf(maps, val), val, da),
     tensors: { 'anchors.a': f32([n, da], train.a), 'anchors.b': f32([n, db], train.b) },
   };
 }
 
-/** Every baseline, tuned on the (standardised) validation set. */
+/**
+ * Every baseline, its settings chosen on the (standardised) validation set, and with fewer than
+ * FEW_VAL_ITEMS val media items on held-out folds of the training pairs as well (folds.ts).
+ */
 export async function tuneBaselines(train: PairTrain, val: EvalSet): Promise<TunedBaseline[]> {
   if (val.owner.length === 0) throw new Error('tuning the baselines needs validation pairs');
-  const pa = await pca(train.a, train.dims.a);
-  const pb = await pca(train.b, train.dims.b);
-  return [await tuneRidge(train, pa, pb, val), await tuneCca(train, pa, pb, val), await tuneKnn(train, val), await tuneAsif(train, val)];
+  const sets = await scoringSets(train, val);
+  return [await tuneRidge(sets), await tuneCca(sets), await tuneKnn(sets), await tuneAsif(sets)];
 }
