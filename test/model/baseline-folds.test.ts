@@ -1,15 +1,13 @@
 // Held-out folds of the training pairs, where the baselines' settings are scored when val is small:
 // how rows are split, and that the chosen setting is the one with the best score pooled over val and
-// the folds (a brute-force ridge written here as the reference).
+// the folds (a brute-force ridge, ridge-reference.ts, as the reference).
 import { describe, expect, it } from 'vitest';
 import { SCORED_FOLDS, trainingFolds, TUNING_FOLDS, type PairTrain } from '../../src-main/core/model/baselines/folds.ts';
-import { meanRecall } from '../../src-main/core/model/baselines/recall.ts';
 import { RIDGE_ALPHAS, tuneBaselines } from '../../src-main/core/model/baselines/tuned.ts';
 import type { EvalSet } from '../../src-main/core/model/eval-set.ts';
-import { ridgeSolve } from '../../src-main/core/model/linalg.ts';
-import { crossModalRecall } from '../../src-main/core/model/retrieval.ts';
 import { FEW_VAL_ITEMS } from '../../src-main/core/model/small-val.ts';
 import { seeded } from '../onnx/gradcheck.ts';
+import { bruteRidge, forwardRecall } from './ridge-reference.ts';
 
 const [da, db] = [40, 30];
 
@@ -75,25 +73,13 @@ describe('held-out folds of the training pairs', () => {
     expect(sets).toHaveLength(1 + SCORED_FOLDS);
     const valAlone: number[] = [];
     const pooled: number[] = [];
+    const ridges = sets.map(({ fit }) => bruteRidge(fit.a, fit.b, da, db));
     for (const alpha of RIDGE_ALPHAS) {
       let sum = 0;
-      for (const { fit, held } of sets) {
-        const n = fit.a.length / da;
-        const xtx = new Float64Array(da * da);
-        const xty = new Float64Array(da * db);
-        for (let r = 0; r < n; r++) for (let i = 0; i < da; i++) {
-          for (let j = 0; j < da; j++) xtx[i * da + j] = xtx[i * da + j]! + fit.a[r * da + i]! * fit.a[r * da + j]!;
-          for (let j = 0; j < db; j++) xty[i * db + j] = xty[i * db + j]! + fit.a[r * da + i]! * fit.b[r * db + j]!;
-        }
-        let trace = 0;
-        for (let i = 0; i < da; i++) trace += xtx[i * da + i]! / n;
-        const w = ridgeSolve(xtx, xty, da, db, alpha * n * (trace / da));
-        const m = held.aVecs.length / da;
-        const q = new Float32Array(m * db);
-        for (let r = 0; r < m; r++) for (let j = 0; j < db; j++) for (let k = 0; k < da; k++) q[r * db + j] = q[r * db + j]! + held.aVecs[r * da + k]! * w[k * db + j]!;
-        const res = await crossModalRecall({ mediaQueries: q, captionGallery: held.bVecs, captionDim: db, captionQueries: held.aVecs, mediaGallery: held.aVecs, mediaDim: da, owner: held.owner });
-        sum += meanRecall(res.forward) * m;
-        if (held === val) valAlone.push(meanRecall(res.forward));
+      for (const [i, { held }] of sets.entries()) {
+        const score = await forwardRecall(ridges[i]!(alpha), held, da, db);
+        sum += score * (held.aVecs.length / da);
+        if (held === val) valAlone.push(score);
       }
       pooled.push(sum);
     }

@@ -4,11 +4,12 @@ import { describe, expect, it } from 'vitest';
 import type { PairTrain } from '../../src-main/core/model/baselines/folds.ts';
 import { pca } from '../../src-main/core/model/baselines/pca.ts';
 import { neighbourMap, relativeMap, RIDGE_ALPHAS, tuneBaselines } from '../../src-main/core/model/baselines/tuned.ts';
-import { meanRecall, microScore } from '../../src-main/core/model/baselines/recall.ts';
-import { ridgeSolve, symmetricEigen } from '../../src-main/core/model/linalg.ts';
+import { microScore } from '../../src-main/core/model/baselines/recall.ts';
+import { symmetricEigen } from '../../src-main/core/model/linalg.ts';
 import { crossModalRecall } from '../../src-main/core/model/retrieval.ts';
 import { FEW_VAL_ITEMS } from '../../src-main/core/model/small-val.ts';
 import { seeded } from '../onnx/gradcheck.ts';
+import { bruteRidge, forwardRecall } from './ridge-reference.ts';
 
 /** Views a = x, b = x M + noise of one latent x, standardised-ish (centred on the training mean). */
 function views(n: number, da: number, db: number, noise: number, seed: number, mix?: Float64Array) {
@@ -42,22 +43,12 @@ describe('tuned baselines', () => {
 
   it('ridge picks the lambda a brute-force search picks, with the same matrix', async () => {
     const ridge = (await tuneBaselines(train, val)).find((b) => b.name === 'ridge')!;
-    const n = 300;
-    const xtx = new Float64Array(da * da);
-    const xty = new Float64Array(da * db);
-    for (let r = 0; r < n; r++) for (let i = 0; i < da; i++) {
-      for (let j = 0; j < da; j++) xtx[i * da + j] = xtx[i * da + j]! + t.a[r * da + i]! * t.a[r * da + j]!;
-      for (let j = 0; j < db; j++) xty[i * db + j] = xty[i * db + j]! + t.a[r * da + i]! * t.b[r * db + j]!;
-    }
-    let trace = 0;
-    for (let i = 0; i < da; i++) trace += xtx[i * da + i]! / n;
+    const ridgeOf = bruteRidge(t.a, t.b, da, db);
     let best: { alpha: number; score: number; w: Float64Array } = { alpha: 0, score: -1, w: new Float64Array() };
     for (const alpha of RIDGE_ALPHAS) {
-      const w = ridgeSolve(xtx, xty, da, db, alpha * n * (trace / da));
-      const q = new Float32Array(FEW_VAL_ITEMS * db);
-      for (let r = 0; r < FEW_VAL_ITEMS; r++) for (let j = 0; j < db; j++) for (let k = 0; k < da; k++) q[r * db + j] = q[r * db + j]! + v.a[r * da + k]! * w[k * db + j]!;
-      const res = await crossModalRecall({ mediaQueries: q, captionGallery: v.b, captionDim: db, captionQueries: v.a, mediaGallery: v.a, mediaDim: da, owner: v.owner });
-      if (meanRecall(res.forward) > best.score) best = { alpha, score: meanRecall(res.forward), w };
+      const w = ridgeOf(alpha);
+      const score = await forwardRecall(w, val, da, db);
+      if (score > best.score) best = { alpha, score, w };
     }
     expect(ridge.hyper.alpha_a2b).toBe(best.alpha);
     const w = ridge.tensors['a2b.w']!;
