@@ -58,10 +58,10 @@ function ridgeWeights(p: Pca, zy: Float64Array, m: number, n: number, alpha: num
 async function tuneRidge(sets: ScoringSet[]): Promise<TunedBaseline> {
   const { a: da, b: db } = sets[0]!.train.dims;
   const total = { ab: new Float64Array(RIDGE_ALPHAS.length), ba: new Float64Array(RIDGE_ALPHAS.length) };
-  for (const { train, pa, pb, set } of sets) {
+  const products = sets.map(({ train, pa, pb }) => ({ zab: zty(pa.z, pa.p, train.b, db), zba: zty(pb.z, pb.p, train.a, da) }));
+  for (const [i, { train, pa, pb, set }] of sets.entries()) {
     const n = train.a.length / da;
-    const zab = zty(pa.z, pa.p, train.b, db);
-    const zba = zty(pb.z, pb.p, train.a, da);
+    const { zab, zba } = products[i]!;
     // Candidates are scored in component coordinates (the same maps, cheaper); each direction has its
     // own matrix, so its lambda is chosen on its own queries.
     const za = applyMatrix(set.aVecs, da, pa.q, pa.p);
@@ -82,8 +82,8 @@ async function tuneRidge(sets: ScoringSet[]): Promise<TunedBaseline> {
   const [ab, ba] = [RIDGE_ALPHAS[argmax(total.ab)]!, RIDGE_ALPHAS[argmax(total.ba)]!];
   const { train, pa, pb, set: val } = sets[0]!;
   const n = train.a.length / da;
-  const wab = matmul64(pa.q, ridgeWeights(pa, zty(pa.z, pa.p, train.b, db), db, n, ab), da, pa.p, db);
-  const wba = matmul64(pb.q, ridgeWeights(pb, zty(pb.z, pb.p, train.a, da), da, n, ba), db, pb.p, da);
+  const wab = matmul64(pa.q, ridgeWeights(pa, products[0]!.zab, db, n, ab), da, pa.p, db);
+  const wba = matmul64(pb.q, ridgeWeights(pb, products[0]!.zba, da, n, ba), db, pb.p, da);
   const maps: PairMaps = { aToB: { query: linear(wab, da, db), gallery: identity, dim: db }, bToA: { query: linear(wba, db, da), gallery: identity, dim: da } };
   return { name: 'ridge', maps, hyper: { alpha_a2b: ab, alpha_b2a: ba }, valScore: score(await recallOf(maps, val), val, da), tensors: { 'a2b.w': f32([da, db], wab), 'b2a.w': f32([db, da], wba) } };
 }
@@ -120,18 +120,23 @@ function ccaOn(train: PairTrain, pa: Pca, pb: Pca) {
   return { fit, inComponents };
 }
 
+type CcaFit = ReturnType<ReturnType<typeof ccaOn>['fit']>;
+
 const CCA_CANDIDATES = CCA_REGS.flatMap((reg) => CCA_COMPONENTS.flatMap((components) => CCA_POWERS.map((power) => ({ reg, components, power }))));
 
 async function tuneCca(sets: ScoringSet[]): Promise<TunedBaseline> {
   const { a: da, b: db } = sets[0]!.train.dims;
   const total = new Float64Array(CCA_CANDIDATES.length);
-  for (const { train, pa, pb, set } of sets) {
-    const cca = ccaOn(train, pa, pb);
+  // The decompositions on all training pairs (the first set), kept for the chosen setting.
+  const full = { cca: ccaOn(sets[0]!.train, sets[0]!.pa, sets[0]!.pb), fits: new Map<number, CcaFit>() };
+  for (const [i, { train, pa, pb, set }] of sets.entries()) {
+    const cca = i === 0 ? full.cca : ccaOn(train, pa, pb);
     const za = applyMatrix(set.aVecs, da, pa.q, pa.p);
     const zb = applyMatrix(set.bVecs, db, pb.q, pb.p);
     const scores: number[] = [];
     for (const reg of CCA_REGS) {
       const f = cca.fit(reg);
+      if (i === 0) full.fits.set(reg, f);
       // Widths above the rank give the rank's projection: scored once, the same score for each.
       const byWidth = new Map<string, number>();
       for (const c of CCA_CANDIDATES.filter((x) => x.reg === reg)) {
@@ -148,12 +153,11 @@ async function tuneCca(sets: ScoringSet[]): Promise<TunedBaseline> {
     }
     addScores(total, scores, queries(set, da));
   }
-  const { train, pa, pb, set: val } = sets[0]!;
+  const { pa, pb, set: val } = sets[0]!;
   const chosen = CCA_CANDIDATES[argmax(total)]!;
-  const cca = ccaOn(train, pa, pb);
-  const f = cca.fit(chosen.reg);
+  const f = full.fits.get(chosen.reg)!;
   const k = Math.min(chosen.components, f.r);
-  const c = cca.inComponents(f, k, chosen.power);
+  const c = full.cca.inComponents(f, k, chosen.power);
   const [wa, wb] = [matmul64(pa.q, c.a, da, pa.p, k), matmul64(pb.q, c.b, db, pb.p, k)];
   const [qa, qb] = [linear(wa, da, k), linear(wb, db, k)];
   const maps: PairMaps = { aToB: { query: qa, gallery: qb, dim: k }, bToA: { query: qb, gallery: qa, dim: k } };
