@@ -3,6 +3,7 @@ import type { RunEvaluation } from '../runs/evaluate-run.ts';
 import type { PairEvaluation, RunSummary } from '../runs/events.ts';
 import { BASELINE_LABELS, TRAINED_MEMBERS, type MemberName } from '../model/ensemble.ts';
 import type { CrossModalResult } from '../model/retrieval.ts';
+import { FEW_VAL_ITEMS } from '../model/small-val.ts';
 import { servedTrialNote } from '../../../src-shared/metric-keys.ts';
 
 /** Dataset text for a terminal: control characters (escape sequences, newlines) shown as U+FFFD, never obeyed. */
@@ -81,7 +82,7 @@ function pairTable(pair: string, p: PairEvaluation, label = 'connector'): string
   const fwdN = p.captions;
   const bwdN = p.items;
   rows.push(['chance', chance(1, fwdN), chance(5, fwdN), chance(10, fwdN), chance(1, bwdN), chance(5, bwdN), chance(10, bwdN), (100 * (Math.min(1, 1 / fwdN) + Math.min(1, 5 / fwdN) + Math.min(1, 10 / fwdN) + Math.min(1, 1 / bwdN) + Math.min(1, 5 / bwdN) + Math.min(1, 10 / bwdN))).toFixed(1)]);
-  return [`${pair} on ${p.split}: ${p.items} ${a} items, ${p.captions} ${b} captions (fwd = ${a} -> ${b}, bwd = ${b} -> ${a}; baselines tuned on val)`, table([...RECALL_HEADER, 'chosen on val'], rows)];
+  return [`${pair} on ${p.split}: ${p.items} ${a} items, ${p.captions} ${b} captions (fwd = ${a} -> ${b}, bwd = ${b} -> ${a}; baselines tuned on val, and on training folds below ${FEW_VAL_ITEMS} val items)`, table([...RECALL_HEADER, 'tuned settings'], rows)];
 }
 
 /** One line: did training beat the best baseline (by RSUM) on this split? */
