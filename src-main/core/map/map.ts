@@ -34,18 +34,18 @@ export async function computeMap(catalog: Catalog, source: MapSource, o: MapOpti
 
 /** The cached map of a source with each point's dataset, modality and split; null when none was made. */
 export function readMap(catalog: Catalog, source: MapSource): MapInfo | null {
-  let id: { key: string; stamp: string };
+  let key: string;
+  let stamp: string;
   try {
-    id = sourceId(catalog, source);
+    ({ key, stamp } = sourceId(catalog, source));
   } catch (err) {
     // The encoder or run is gone (or broke): the map no longer describes anything.
     if (err instanceof MapError) return null;
     throw err;
   }
-  const { key } = id;
   const stored = catalog.layouts.get(key);
   if (!stored) return null;
-  const stale = stored.stamp !== id.stamp;
+  const stale = stored.stamp !== stamp;
   const briefs = catalog.items.briefs();
   const splits = catalog.pairs.itemSplits();
   const datasets = catalog.datasets.list();

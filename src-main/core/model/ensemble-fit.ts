@@ -261,15 +261,18 @@ export async function heldOutOnRows(rows: Rows, val: EvalSet, da: number, db: nu
 async function soundEqualWeights(rows: Rows, wval: EvalSet, members: readonly MemberName[], alone: Alone): Promise<Required<Chosen>> {
   const sound = (d: Direction): Weights => {
     const top = Math.max(...members.map((m) => alone[m][d]));
-    return { ...NO_MEMBERS, ...Object.fromEntries(members.filter((m) => alone[m][d] >= SOUND_SHARE * top).map((m) => [m, 1])) };
+    return onesFor(members.filter((m) => alone[m][d] >= SOUND_SHARE * top));
   };
   const w = { a2b: sound('a2b'), b2a: sound('b2a') };
   return { w, best: await comboScore(rows, w.a2b, w.b2a, wval), by: { a2b: 'small-val', b2a: 'small-val' } };
 }
 
+/** Weight 1 for each of these members, 0 for the rest. */
+const onesFor = (members: readonly MemberName[]): Weights => ({ ...NO_MEMBERS, ...Object.fromEntries(members.map((m) => [m, 1])) });
+
 /** Every member weighted 1, both directions. */
 async function equalWeights(rows: Rows, wval: EvalSet, members: readonly MemberName[]): Promise<{ w: Record<Direction, Weights>; best: Record<Direction, number> }> {
-  const all: Weights = { ...NO_MEMBERS, ...Object.fromEntries(members.map((m) => [m, 1])) };
+  const all = onesFor(members);
   return { w: { a2b: all, b2a: all }, best: await comboScore(rows, all, all, wval) };
 }
 
