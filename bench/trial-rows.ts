@@ -10,7 +10,7 @@ import { memberRows, sideBySide, type MemberRows } from '../src-main/core/model/
 import type { EvalSet } from '../src-main/core/model/eval-set.ts';
 import { AUTO } from '../src-main/core/model/presets.ts';
 import { crossModalRecall, type CrossModalResult } from '../src-main/core/model/retrieval.ts';
-import { runParams, servedWith, type ConnectorRunOptions, type RunConfig } from '../src-main/core/runs/config.ts';
+import { runParams, servedWith, type RunConfig } from '../src-main/core/runs/config.ts';
 import type { RunSummary } from '../src-main/core/runs/events.ts';
 import { trainConnector } from '../src-main/core/runs/run.ts';
 import { metricSplit } from '../src-shared/metric-keys.ts';
@@ -22,14 +22,13 @@ import { clipartCatalog } from './clipart.ts';
  * with both. The copy is removed after, unless EXPERIMENT_RUNS names a folder to keep it in: a job
  * found there finished is not trained again, so further variants can be scored on the same runs.
  * `source` trains on another catalog file and its encoders instead (an experiment's derived vectors);
- * `prepare` changes each job's copy before it trains, `overrides` the run's settings, and `tag` names
- * its kept folder apart.
+ * `prepare` changes each job's copy before it trains, and `tag` names its kept folder apart.
  */
 export async function eachDefaultRun(
   arg: string,
   body: (catalog: Catalog, auto: RunSummary, pairs: number, seed: number) => Promise<void>,
   source?: { file: string; encoders: { image: string; text: string } },
-  variant: { tag?: string; prepare?: (catalog: Catalog, seed: number) => void; overrides?: ConnectorRunOptions['overrides'] } = {},
+  variant: { tag?: string; prepare?: (catalog: Catalog, seed: number) => void } = {},
 ): Promise<void> {
   const jobs = arg.split(',').map((j) => j.split(':').map(Number) as [number, number]);
   const info = source ?? { file: (await clipartCatalog(path.resolve(import.meta.dirname, 'data'), 6500, { image: ['mobilenet'], text: ['glove'] })).file, encoders: { image: 'mobilenet', text: 'glove' } };
@@ -48,7 +47,7 @@ export async function eachDefaultRun(
       if (!trained) variant.prepare?.(catalog, seed);
       const auto: RunSummary = trained
         ? JSON.parse(fs.readFileSync(done, 'utf8'))
-        : await trainConnector(catalog, { pairs: [['image', 'text']], runsDir: path.join(work, 'runs'), trainPairs: pairs, seed, threads: 1, encoders: info.encoders, budgetSeconds: 300, ...(variant.overrides ? { overrides: variant.overrides } : {}) });
+        : await trainConnector(catalog, { pairs: [['image', 'text']], runsDir: path.join(work, 'runs'), trainPairs: pairs, seed, threads: 1, encoders: info.encoders, budgetSeconds: 300 });
       if (keep) fs.writeFileSync(done, JSON.stringify(auto));
       await body(catalog, auto, pairs, seed);
     } finally {

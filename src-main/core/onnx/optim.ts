@@ -27,22 +27,14 @@ export interface OptimizerConfig {
   clipNorm?: number;
   /** null: constant learning rate. */
   schedule: ScheduleConfig | null;
-  /**
-   * Polyak averaging: each trainable parameter's exponential moving average is kept as a state
-   * (ema.<name>), with decay min(ema, (1 + t) / (10 + t)) at its t-th update; absent: none.
-   */
-  ema?: number;
 }
 
 export const DEFAULT_ADAMW: OptimizerConfig = { kind: 'adamw', lr: 1e-3, weightDecay: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, clipNorm: 1, schedule: null };
 
 /** Names of the optimizer state tensors of one parameter (same shape as the parameter). */
 export function stateNames(config: OptimizerConfig, param: string): string[] {
-  const own = config.kind === 'adamw' ? [`adam_m.${param}`, `adam_v.${param}`] : [`momentum.${param}`];
-  return config.ema ? [...own, `${EMA_PREFIX}${param}`] : own;
+  return config.kind === 'adamw' ? [`adam_m.${param}`, `adam_v.${param}`] : [`momentum.${param}`];
 }
-
-export const EMA_PREFIX = 'ema.';
 
 /** lr(step) with warm-up and cosine decay; `step` is the 1-based float step number. */
 export function learningRate(g: Graph, config: OptimizerConfig, step: Tensor): Tensor {
@@ -121,20 +113,6 @@ export function applyOptimizer(g: Graph, config: OptimizerConfig, params: Tensor
       const buf = op.add(op.mul(b0!, mu), d);
       newParams.push(op.sub(p, op.mul(buf, lr)));
       newStates.push([buf]);
-    });
-  }
-  if (config.ema) {
-    const cap = config.ema;
-    // e' = e + k (p' - e), k = 1 - decay = max(1 - cap, 9 / (10 + t)): early updates weigh more.
-    const rates = new Map<Tensor, Tensor>();
-    const rateFor = (t: Tensor): Tensor => {
-      let k = rates.get(t);
-      if (!k) rates.set(t, (k = op.maximum(op.div(9, op.add(t, 10)), 1 - cap)));
-      return k;
-    };
-    newParams.forEach((p, i) => {
-      const e0 = states[i]![states[i]!.length - 1]!;
-      newStates[i]!.push(op.add(e0, op.mul(op.sub(p, e0), rateFor(updates?.[i] ?? step))));
     });
   }
   return { params: newParams, states: newStates, lr, gradNorm };

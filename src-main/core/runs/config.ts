@@ -12,7 +12,7 @@ import { type Preset, type PresetName } from '../model/presets.ts';
 import { type Served } from '../model/served.ts';
 import type { OptimizerConfig } from '../onnx/optim.ts';
 import type { Provider } from '../onnx/runtime.ts';
-import { CHECKPOINT_FILE, readCheckpoint, servedParams } from '../train/checkpoint.ts';
+import { CHECKPOINT_FILE, readCheckpoint } from '../train/checkpoint.ts';
 import { readSafetensors } from '../util/safetensors.ts';
 import { ConnectorDataError } from './pair-data.ts';
 import type { UnpairedChoice } from './unpaired.ts';
@@ -97,7 +97,7 @@ export interface ConnectorRunOptions {
    */
   trials?: number;
   /** Any model field, plus the training settings. */
-  overrides?: Partial<Omit<AltMoeConfig, 'kind' | 'modalities' | 'pairs'>> & Partial<Pick<Preset, 'steps' | 'batchSize' | 'evalEvery' | 'patience'>> & { lr?: number; weightDecay?: number; ema?: number };
+  overrides?: Partial<Omit<AltMoeConfig, 'kind' | 'modalities' | 'pairs'>> & Partial<Pick<Preset, 'steps' | 'batchSize' | 'evalEvery' | 'patience'>> & { lr?: number; weightDecay?: number };
   /** Folder that holds one sub-folder per run. */
   runsDir: string;
   seed?: number;
@@ -180,7 +180,7 @@ export function runParams(config: RunConfig, checkpoint: RunCheckpoint = 'best',
   const lastFile = path.join(config.dir, CHECKPOINT_FILE);
   if (checkpoint === 'best' && pair !== undefined && config.pairs.length > 1) {
     const own = path.join(config.dir, pairBestFile(pair));
-    if (fs.existsSync(own)) return servedParams(readCheckpoint(own));
+    if (fs.existsSync(own)) return readCheckpoint(own).params;
     // Runs trained before pairs kept their own best have none of these files and serve the run's best.
     const others = config.pairs.map(([a, b]) => path.join(config.dir, pairBestFile(`${a}-${b}`)));
     if (others.some((f) => fs.existsSync(f))) throw new ConnectorDataError(`the run's best checkpoint for ${pair} is missing: ${own} is not there (a partial copy of its folder?)`);
@@ -193,7 +193,7 @@ export function runParams(config: RunConfig, checkpoint: RunCheckpoint = 'best',
   }
   const file = checkpoint === 'best' ? bestFile : lastFile;
   if (!fs.existsSync(file)) throw missingRunFiles(config.dir);
-  return servedParams(readCheckpoint(file));
+  return readCheckpoint(file).params;
 }
 
 /** Which of a run's checkpoints to read: the best on validation (what it serves), or the last one written. */

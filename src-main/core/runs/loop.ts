@@ -11,7 +11,7 @@ import type { CrossModalResult } from '../model/retrieval.ts';
 import type { Provider } from '../onnx/runtime.ts';
 import type { Dataset } from '../train/data.ts';
 import { startTraining } from '../train/runner.ts';
-import { CHECKPOINT_FILE, readCheckpoint, servedParams } from '../train/checkpoint.ts';
+import { CHECKPOINT_FILE, readCheckpoint } from '../train/checkpoint.ts';
 import { type TrainJob } from '../train/job.ts';
 import { BEST_FILE, pairBestFile, RunConfig } from './config.ts';
 import { evaluateTest, flatten } from './evaluate-pair.ts';
@@ -108,7 +108,7 @@ export async function trainLoop(catalog: Catalog, runId: number, config: RunConf
   let outOfTime = false;
   /** Validation of the checkpoint at `at`: records it, keeps the bests, counts patience. */
   const validate = async (at: number): Promise<void> => {
-    const values = servedParams(readCheckpoint(path.join(config.dir, CHECKPOINT_FILE)));
+    const values = readCheckpoint(path.join(config.dir, CHECKPOINT_FILE)).params;
     const perPair: { pair: string; result: CrossModalResult; score: number }[] = [];
     const weighed: { result: CrossModalResult; media: number; captions: number }[] = [];
     for (const d of data) {

@@ -54,10 +54,10 @@ export function planRun(catalog: Catalog, opts: ConnectorRunOptions, mode: 'run'
     encoders[d.a] = d.encoders.a;
     encoders[d.b] = d.encoders.b;
   }
-  const { steps = preset.steps, batchSize = preset.batchSize, evalEvery = preset.evalEvery, patience = preset.patience, lr, weightDecay, ema, ...modelOver } = o;
+  const { steps = preset.steps, batchSize = preset.batchSize, evalEvery = preset.evalEvery, patience = preset.patience, lr, weightDecay, ...modelOver } = o;
   const model: AltMoeConfig = { kind: 'altmoe', modalities, pairs: opts.pairs, ...preset.model, ...modelOver };
   checkTrainingMemory(altMoeModel(model), model, batchSize); // validate before anything is written
-  const optimizer: OptimizerConfig = { ...preset.optimizer, lr: lr ?? preset.optimizer.lr, ...(weightDecay !== undefined ? { weightDecay } : {}), ...(ema !== undefined ? { ema } : {}), schedule: preset.optimizer.schedule && { ...preset.optimizer.schedule, totalSteps: steps, warmupSteps: Math.min(preset.optimizer.schedule.warmupSteps, Math.floor(steps / 10)) } };
+  const optimizer: OptimizerConfig = { ...preset.optimizer, lr: lr ?? preset.optimizer.lr, ...(weightDecay !== undefined ? { weightDecay } : {}), schedule: preset.optimizer.schedule && { ...preset.optimizer.schedule, totalSteps: steps, warmupSteps: Math.min(preset.optimizer.schedule.warmupSteps, Math.floor(steps / 10)) } };
   const auto = isAuto ? { budgetSeconds: budget, trials: AUTO.trials.slice(0, trials) } : null;
   return { config: { version: RUN_CONFIG_VERSION, preset: presetName, auto, served: null, model, optimizer, steps, batchSize, evalEvery, patience, seed, pairs: opts.pairs, encoders, datasets: opts.datasets ?? null, trainPairs: opts.trainPairs ?? null, duplicates, unpaired }, data };
 }

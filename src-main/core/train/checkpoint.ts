@@ -1,7 +1,6 @@
 // A training job's checkpoint: parameters, optimizer state and data cursors in one safetensors file,
 // tagged with the job's identity so a resume never continues another configuration.
 import { createHash } from 'node:crypto';
-import { EMA_PREFIX } from '../onnx/optim.ts';
 import { type Value } from '../onnx/runtime.ts';
 import { deriveSeed, mulberry32, normal, STREAM } from '../util/rng.ts';
 import { readSafetensors } from '../util/safetensors.ts';
@@ -56,16 +55,6 @@ export function readCheckpoint(file: string): { step: number; cursor: Record<str
     else if (name.startsWith('state/')) states.set(name.slice(6), t.data as FloatArray);
   }
   return { step: Number(metadata.step), cursor: JSON.parse(metadata.cursor!) as Record<string, Cursor>, params, states, meta: metadata };
-}
-
-/**
- * The parameters a checkpoint evaluates and serves: its moving averages where training kept them
- * (OptimizerConfig.ema), else the parameters themselves.
- */
-export function servedParams(ck: Pick<ReturnType<typeof readCheckpoint>, 'params' | 'states'>): Map<string, FloatArray> {
-  const out = new Map(ck.params);
-  for (const [name, v] of ck.states) if (name.startsWith(EMA_PREFIX)) out.set(name.slice(EMA_PREFIX.length), v);
-  return out;
 }
 
 /** The config fields that must match for a checkpoint to be resumed by a job. */

@@ -3,14 +3,13 @@
 // a step runs, so it is meant to run in a worker (see runner.ts).
 import fs from 'node:fs';
 import path from 'node:path';
-import { EMA_PREFIX } from '../onnx/optim.ts';
 import { providerUsable } from '../onnx/probe.ts';
 import { createSession, hostData, tensor, type Feeds, type Session, type Value } from '../onnx/runtime.ts';
 import { deriveSeed } from '../util/rng.ts';
 import { writeSafetensors, type StArray } from '../util/safetensors.ts';
 import { accName, ACCUM_COUNT, buildAccumulate, buildEval, buildTrainStep, countName, newName, STEP, trainableOf } from './artifacts.ts';
 import { atPosition, buildTrainChain, CYCLES, STEPS, type ChainIO } from './chain.ts';
-import { CHECKPOINT_FILE, FORMAT, identity, initParams, readCheckpoint, TrainState, type FloatArray } from './checkpoint.ts';
+import { CHECKPOINT_FILE, FORMAT, identity, initParams, readCheckpoint, TrainState } from './checkpoint.ts';
 import { BatchStream, rowsOf, type Cursor } from './data.ts';
 import { TrainData, TrainEvent, TrainJob } from './job.ts';
 import type { ModelBuilder } from './spec.ts';
@@ -97,9 +96,7 @@ export async function train(buildModel: ModelBuilder, job: TrainJob, data: Train
   for (const p of spec.params) state.params.set(p.name, tensor(dtype, p.shape, ck ? present(ck.params.get(p.name), p.name) : init!.get(p.name)!));
   for (const [s, shape] of stateShapes) {
     const n = shape.reduce((a, b) => a * b, 1);
-    // A moving average starts at its parameter; every other state at zero.
-    const fresh = (): FloatArray => (s.startsWith(EMA_PREFIX) ? init!.get(s.slice(EMA_PREFIX.length))!.slice() : dtype === 'float64' ? new Float64Array(n) : new Float32Array(n));
-    state.states.set(s, tensor(dtype, shape, ck ? present(ck.states.get(s), s) : fresh()));
+    state.states.set(s, tensor(dtype, shape, ck ? present(ck.states.get(s), s) : dtype === 'float64' ? new Float64Array(n) : new Float32Array(n)));
   }
   // Runs of several steps at once (train_chain) keep parameters and optimizer states inside ONNX
   // Runtime between the steps. A chain starts where the task cycle does and ends at the latest
