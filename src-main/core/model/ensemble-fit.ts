@@ -66,14 +66,6 @@ export interface FitOptions {
   qbnorm?: boolean;
 }
 
-// With fewer than FEW_VAL_ITEMS val media items, 'heldout' weighs the sound members equally. The
-// members are tuned on the same val pairs (the connector's trial and step, the baselines' settings in
-// part), so on a few dozen of them each looks better than it is, by chance and unevenly, and weights
-// fitted there follow that; halves of val cannot tell, both having tuned the members. On the clipart
-// curve's data with 70 val pairs this served test R@1 +0.3 / +1.0 over the held-out choice at 500
-// pairs and +0.3 / +0.1 at 1,000 (6 seeds each), -0.15 / -0.15 at 250 (4 seeds); with 200 the
-// held-out choice mostly picks equal weights already; with 504 it serves better than equal weights
-// (docs/decisions.md, "Equal weights on a small val split").
 /** With few val items, the share of the best member's val score a member needs to be weighed in. */
 export const SOUND_SHARE = 0.5;
 
@@ -256,7 +248,15 @@ export async function heldOutOnRows(rows: Rows, val: EvalSet, da: number, db: nu
 /**
  * Per direction, weight 1 for each member whose val score alone is at least SOUND_SHARE of the best
  * member's, 0 for the others: equal weights that leave out a member gone wrong (a connector that did
- * not train), a gap no handful of val queries makes by chance.
+ * not train), a gap no handful of val queries makes by chance. *
+ * 'heldout' takes these below FEW_VAL_ITEMS val media items. The members are tuned on the same val
+ * pairs (the connector's trial and step, the baselines' settings in part), so on a few dozen of them
+ * each looks better than it is, by chance and unevenly, and weights fitted there follow that; halves
+ * of val cannot tell, both having tuned the members. On the clipart curve's data with 70 val pairs
+ * this served test R@1 +0.3 / +1.0 over the held-out choice at 500 pairs and +0.3 / +0.1 at 1,000 (6
+ * seeds each), -0.15 / -0.15 at 250 (4 seeds); with 200 the held-out choice mostly picks equal
+ * weights already; with 504 it serves better than equal weights (docs/decisions.md, "Equal weights on
+ * a small val split").
  */
 async function soundEqualWeights(rows: Rows, wval: EvalSet, members: readonly MemberName[], alone: Alone): Promise<Required<Chosen>> {
   const sound = (d: Direction): Weights => {
