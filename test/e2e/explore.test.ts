@@ -160,6 +160,8 @@ describe.runIf(existsSync(CLIPART_DIR))('the Map and Duplicates pages on real da
     expect(await page.locator('[data-testid="stop-reason"]').innerText()).toMatch(/^Why it stopped: (ran all \d+ planned steps|stopped early at step \d+ of \d+: the validation score had not improved .+|stopped at step \d+ of \d+: the time budget ran out.*)\.$/);
     expect(await page.locator('[data-testid="serving"]').innerText()).toMatch(/^Serving search for image-text/);
     expect(await table.locator('th', { hasText: 'RSUM' }).getAttribute('title')).toMatch(/sum of the six recalls/);
+    // The settings column says where the baselines' settings were chosen.
+    expect(await table.locator('th', { hasText: 'tuned settings' }).getAttribute('title')).toMatch(/val split, and also on held-out folds of the training pairs when val is small/);
     await page.click('[data-testid="glossary"] summary');
     expect(await page.locator('[data-testid="glossary"]').innerText()).toMatch(/pred\+cl\s+The training loss/);
     await shot('run-demo');
